@@ -1,0 +1,196 @@
+"""Immutable, content-addressed dataset versions per tenant, and the review decisions recorded on them.
+
+On disk, under ``$TRACEWHEEL_HOME/datasets/<tenant>/<version>/``:
+
+- ``manifest.json``: version id, tenant, parent version, created_at, counts, and whatever the pipeline records;
+- ``<kind>.parquet`` for each kind in ``KINDS``: columns ``row_id``, ``data`` (the TRL row as JSON),
+  ``lineage`` (source trace ids, redaction, screening, selection reason, as JSON); nested rows are stored as JSON
+  text because tool schemas and tool-call arguments have no fixed Arrow schema;
+- ``reviews.jsonl``: append-only review decisions (the only file that changes after the version is written; the
+  version id covers the rows, never the decisions).
+
+A version is written into a temporary directory and renamed into place, so a crash leaves no half version.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from tracewheel.errors import TracewheelError
+
+Kind = Literal["sft", "dpo", "kto", "rewards", "quarantine"]
+KINDS: tuple[Kind, ...] = ("sft", "dpo", "kto", "rewards", "quarantine")
+TRAINABLE_KINDS: tuple[Kind, ...] = ("sft", "dpo", "kto", "rewards")
+Decision = Literal["accept", "reject", "edit", "release"]
+
+
+@dataclass
+class DatasetRow:
+    """One training row (a TRL conversational row in ``data``) with its lineage."""
+
+    kind: Kind
+    data: dict[str, Any]
+    lineage: dict[str, Any] = field(default_factory=dict)
+    row_id: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.row_id:
+            self.row_id = _digest(self.kind, _canonical(self.data))[:16]
+
+
+def _canonical(obj: Any) -> str:
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def _digest(*parts: str) -> str:
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(part.encode())
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def tenant_dir(datasets_dir: Path, tenant: str) -> Path:
+    return datasets_dir / tenant
+
+
+def version_dir(datasets_dir: Path, tenant: str, version: str) -> Path:
+    path = tenant_dir(datasets_dir, tenant) / version
+    if not (path / "manifest.json").exists():
+        raise TracewheelError(f"dataset version {version!r} not found for tenant {tenant!r}")
+    return path
+
+
+def write_version(
+    datasets_dir: Path, tenant: str, rows: list[DatasetRow], manifest: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Write rows as a new version; return its manifest. Same rows give the same version id (no duplicate)."""
+    by_kind: dict[str, list[DatasetRow]] = {k: [] for k in KINDS}
+    for row in rows:
+        if row.kind not in by_kind:
+            raise ValueError(f"row kind must be one of {KINDS}, got {row.kind!r}")
+        by_kind[row.kind].append(row)
+    for kind_rows in by_kind.values():
+        kind_rows.sort(key=lambda r: r.row_id)
+    content = _digest(*(f"{r.kind}:{r.row_id}:{_canonical(r.data)}:{_canonical(r.lineage)}" for k in KINDS for r in by_kind[k]))
+    version = "ds-" + content[:12]
+    root = tenant_dir(datasets_dir, tenant)
+    final = root / version
+    if (final / "manifest.json").exists():
+        return read_manifest(datasets_dir, tenant, version)
+    root.mkdir(parents=True, exist_ok=True)
+    full_manifest = {
+        "version": version,
+        "tenant": tenant,
+        "created_at": datetime.now(UTC).isoformat(),
+        "rows": {k: len(v) for k, v in by_kind.items()},
+        **(manifest or {}),
+    }
+    tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=root))
+    try:
+        for kind, kind_rows in by_kind.items():
+            table = pa.table(
+                {
+                    "row_id": pa.array([r.row_id for r in kind_rows], pa.string()),
+                    "data": pa.array([_canonical(r.data) for r in kind_rows], pa.string()),
+                    "lineage": pa.array([_canonical(r.lineage) for r in kind_rows], pa.string()),
+                }
+            )
+            pq.write_table(table, tmp / f"{kind}.parquet", compression="zstd")
+        with open(tmp / "manifest.json", "w") as fh:
+            json.dump(full_manifest, fh, indent=2, default=str)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.rename(tmp, final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return full_manifest
+
+
+def read_manifest(datasets_dir: Path, tenant: str, version: str) -> dict[str, Any]:
+    return json.loads((version_dir(datasets_dir, tenant, version) / "manifest.json").read_text())
+
+
+def list_versions(datasets_dir: Path, tenant: str) -> list[dict[str, Any]]:
+    """Manifests of a tenant's versions, oldest first."""
+    root = tenant_dir(datasets_dir, tenant)
+    if not root.exists():
+        return []
+    manifests = [
+        json.loads((p / "manifest.json").read_text())
+        for p in root.iterdir()
+        if p.is_dir() and not p.name.startswith(".") and (p / "manifest.json").exists()
+    ]
+    return sorted(manifests, key=lambda m: m["created_at"])
+
+
+def read_rows(datasets_dir: Path, tenant: str, version: str, kind: Kind) -> list[DatasetRow]:
+    path = version_dir(datasets_dir, tenant, version) / f"{kind}.parquet"
+    if not path.exists():
+        return []
+    table = pq.read_table(path)
+    return [
+        DatasetRow(kind=kind, data=json.loads(d), lineage=json.loads(lin), row_id=rid)
+        for rid, d, lin in zip(
+            table.column("row_id").to_pylist(), table.column("data").to_pylist(), table.column("lineage").to_pylist()
+        )
+    ]
+
+
+def record_decision(
+    datasets_dir: Path, tenant: str, version: str, row_id: str, decision: Decision, edited: dict[str, Any] | None = None
+) -> None:
+    """Append one review decision; the latest decision for a row wins."""
+    if decision == "edit" and edited is None:
+        raise ValueError("edited row is required for an 'edit' decision")
+    path = version_dir(datasets_dir, tenant, version) / "reviews.jsonl"
+    entry = {"row_id": row_id, "decision": decision, "edited": edited, "at": datetime.now(UTC).isoformat()}
+    with open(path, "a") as fh:
+        fh.write(json.dumps(entry) + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def decisions(datasets_dir: Path, tenant: str, version: str) -> dict[str, dict[str, Any]]:
+    """The latest decision per row id."""
+    path = version_dir(datasets_dir, tenant, version) / "reviews.jsonl"
+    latest: dict[str, dict[str, Any]] = {}
+    if path.exists():
+        for line in path.read_text().splitlines():
+            if line.strip():
+                entry = json.loads(line)
+                latest[entry["row_id"]] = entry
+    return latest
+
+
+def training_rows(
+    datasets_dir: Path, tenant: str, version: str, kind: Kind, reviewed_only: bool = True
+) -> list[dict[str, Any]]:
+    """The TRL rows training takes: accepted rows, with edits applied.
+
+    With ``reviewed_only`` (the default), a row needs an ``accept`` or ``edit`` decision; without it, every row
+    not rejected is taken. Rejected rows are never taken.
+    """
+    if kind not in TRAINABLE_KINDS:
+        raise ValueError(f"kind must be one of {TRAINABLE_KINDS}, got {kind!r}")
+    chosen = decisions(datasets_dir, tenant, version)
+    out: list[dict[str, Any]] = []
+    for row in read_rows(datasets_dir, tenant, version, kind):
+        decision = chosen.get(row.row_id)
+        verdict = decision["decision"] if decision else None
+        if verdict == "reject" or (reviewed_only and verdict not in ("accept", "edit")):
+            continue
+        out.append(decision["edited"] if verdict == "edit" else row.data)
+    return out

@@ -1,0 +1,3 @@
+from tracewheel.cli.main import run
+
+run()

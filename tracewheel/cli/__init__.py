@@ -1,0 +1,1 @@
+"""The ``tracewheel`` command: thin Typer commands over the library functions of each stage."""

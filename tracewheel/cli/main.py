@@ -1,0 +1,57 @@
+"""Entry point: composes each stage's commands and turns ``TracewheelError`` into a one-line exit."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import typer
+from rich.logging import RichHandler
+
+from tracewheel.cli import collector_commands, curator_commands, trainer_commands
+from tracewheel.cli.common import console
+from tracewheel.errors import TracewheelError
+
+app = typer.Typer(
+    name="tracewheel",
+    help="Trace-to-training flywheel: OTel GenAI traces in, reviewed datasets and better LoRA adapters out.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+collector_commands.register(app)
+curator_commands.register(app)
+trainer_commands.register(app)
+
+
+def _setup_logging() -> None:
+    level = logging.getLevelName(__import__("os").environ.get("TRACEWHEEL_LOG_LEVEL", "WARNING").upper())
+    handler = RichHandler(console=console, show_path=False, rich_tracebacks=False)
+    for name in ("tracewheel", "collector", "curator", "trainer", "serving", "evals"):
+        logger = logging.getLogger(name)
+        logger.setLevel(level if isinstance(level, int) else logging.WARNING)
+        logger.addHandler(handler)
+
+
+def run() -> None:
+    _setup_logging()
+    try:
+        app(standalone_mode=False)
+    except TracewheelError as exc:
+        console.print(f"[red]error:[/red] {exc}", highlight=False)
+        sys.exit(1)
+    except typer.Abort:
+        console.print("aborted")
+        sys.exit(1)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except Exception as exc:  # click usage errors carry their own exit code
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise
+
+
+if __name__ == "__main__":
+    run()
