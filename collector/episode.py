@@ -81,3 +81,8 @@ class Episode(BaseModel):
     finish_reasons: list[str] = Field(default_factory=list)
     feedback: list[Feedback] = Field(default_factory=list)
     span_count: int = 0
+    last_received_at: datetime | None = Field(
+        default=None,
+        description="When the collector last received anything for this run (a late span or feedback); "
+        "the curator's watermark compares against this, since late data can change an old run.",
+    )

@@ -8,7 +8,15 @@ import sys
 import typer
 from rich.logging import RichHandler
 
-from tracewheel.cli import collector_commands, curator_commands, trainer_commands
+from tracewheel.cli import (
+    collector_commands,
+    curator_commands,
+    episode_commands,
+    redact_commands,
+    screen_commands,
+    trainer_commands,
+    verify_commands,
+)
 from tracewheel.cli.common import console
 from tracewheel.errors import TracewheelError
 
@@ -18,9 +26,29 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
-collector_commands.register(app)
-curator_commands.register(app)
-trainer_commands.register(app)
+@app.callback()
+def _root() -> None:
+    """Trace-to-training flywheel: OTel GenAI traces in, reviewed datasets and better LoRA adapters out."""
+
+
+for commands in (
+    collector_commands,
+    episode_commands,
+    redact_commands,
+    screen_commands,
+    curator_commands,
+    trainer_commands,
+    verify_commands,
+):
+    commands.register(app)
+
+
+@app.command("version")
+def version() -> None:
+    """Print tracewheel's version."""
+    from importlib.metadata import version as _version
+
+    print(_version("tracewheel"))
 
 
 def _setup_logging() -> None:
@@ -44,10 +72,9 @@ def run() -> None:
         sys.exit(1)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
-    except Exception as exc:  # click usage errors carry their own exit code
-        import click
-
-        if isinstance(exc, click.ClickException):
+    except Exception as exc:
+        # Usage errors from Typer's bundled click carry their own message and exit code.
+        if hasattr(exc, "show") and hasattr(exc, "exit_code"):
             exc.show()
             sys.exit(exc.exit_code)
         raise

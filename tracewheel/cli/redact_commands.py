@@ -1,0 +1,7 @@
+"""CLI commands: redact."""
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    """Add these commands to the top-level app."""
