@@ -1,0 +1,171 @@
+"""Stage 4: label each episode's outcome good, bad or unknown from every signal it carries, with the reasons.
+
+Signals: feedback (score, thumb, corrected answer), ``tracewheel.expected`` checked by the task's verifier, span
+status and tool errors, and finish reasons. Any bad signal makes the run bad (one truncated answer or one tool
+error is enough to keep it out of SFT); a run is good only when some signal says so and none says otherwise.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+from collector.episode import Episode
+from curator.settings import CuratorSettings, TaskRule
+
+logger = logging.getLogger(__name__)
+
+Verdict = Literal["good", "bad", "unknown"]
+VerifyFn = Callable[[str, dict[str, Any]], tuple[float, str]]
+# Types that compare against a reference answer, and so need tracewheel.expected to be checkable.
+_REFERENCE_TYPES = frozenset({"exact", "normalized", "numeric"})
+
+
+@dataclass
+class Label:
+    verdict: Verdict
+    reasons: list[str] = field(default_factory=list)
+    score: float | None = None
+    thumb: str | None = None
+    corrected_answer: str | None = None
+    verifier: dict[str, Any] | None = None
+    verifier_reward: float | None = None
+
+    @property
+    def rank(self) -> tuple[int, float]:
+        """Orders runs of one task from worse to better (for DPO pairs)."""
+        order = {"bad": 0, "unknown": 1, "good": 2}[self.verdict]
+        return order, self.score if self.score is not None else (self.verifier_reward or 0.0)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def normalize_answer(text: str) -> str:
+    """Case-, accent-, punctuation- and whitespace-insensitive form of an answer.
+
+    >>> normalize_answer("  The Answer: 42! ")
+    'the answer 42'
+    """
+    text = unicodedata.normalize("NFKC", text).casefold()
+    text = re.sub(r"[^\w\s.-]", " ", text)
+    text = re.sub(r"(?<!\d)[.-]|[.-](?!\d)", " ", text)
+    return " ".join(text.split())
+
+
+def fallback_verify(completion: str, spec: dict[str, Any]) -> tuple[float, str]:
+    """Exact and normalized matching, used when ``trainer.verifiers`` is not installed."""
+    expected = str(spec.get("expected", ""))
+    kind = spec.get("type")
+    if kind == "exact":
+        ok = completion.strip() == expected.strip()
+    elif kind == "normalized":
+        ok = normalize_answer(completion) == normalize_answer(expected)
+    else:
+        raise ValueError(f"verifier type {kind!r} needs trainer.verifiers, which is not installed")
+    return (1.0, "match") if ok else (0.0, "no match")
+
+
+def default_verify_fn() -> VerifyFn:
+    """The trainer's verifier when it is importable, else the exact/normalized fallback."""
+    try:
+        from trainer.verifiers import verify  # type: ignore[import-not-found]
+    except ImportError:
+        logger.info("trainer.verifiers not importable; using exact/normalized matching only")
+        return fallback_verify
+    return verify
+
+
+def verifier_spec(episode: Episode, rule: TaskRule) -> dict[str, Any] | None:
+    """The verifier that checks this run: a JSON spec in ``tracewheel.expected``, or the task's spec filled in
+    with the expected answer; None when nothing can check it."""
+    expected = episode.expected
+    if expected is not None:
+        try:
+            parsed = json.loads(expected)
+        except ValueError:
+            parsed = None
+        if isinstance(parsed, dict) and isinstance(parsed.get("type"), str):
+            return parsed
+        return {**(rule.verifier or {"type": "normalized"}), "expected": expected}
+    if rule.verifier and (rule.verifier.get("type") not in _REFERENCE_TYPES or "expected" in rule.verifier):
+        return dict(rule.verifier)
+    return None
+
+
+def _completion_for(episode: Episode, spec: dict[str, Any]) -> str:
+    if spec.get("type") == "tool_call":
+        calls = [
+            {"name": c.function.name, "arguments": c.function.arguments}
+            for m in episode.messages
+            if m.role == "assistant"
+            for c in (m.tool_calls or [])
+        ]
+        return json.dumps(calls)
+    if episode.final_answer is not None:
+        return episode.final_answer
+    answers = [m.content for m in episode.messages if m.role == "assistant" and m.content]
+    return answers[-1] if answers else ""
+
+
+def label_episode(episode: Episode, settings: CuratorSettings, verify: VerifyFn) -> Label:
+    rule = settings.rule_for(episode.task)
+    good: list[str] = []
+    bad: list[str] = []
+    notes: list[str] = []
+    label = Label(verdict="unknown")
+
+    feedback = sorted(episode.feedback, key=lambda f: f.received_at)
+    scores = [f.score for f in feedback if f.score is not None]
+    thumbs = [f.thumb for f in feedback if f.thumb is not None]
+    corrections = [f.corrected_answer for f in feedback if f.corrected_answer]
+    if scores:
+        label.score = scores[-1]
+        if rule.min_score is not None:
+            (good if label.score >= rule.min_score else bad).append(
+                f"feedback score {label.score:g} {'>=' if label.score >= rule.min_score else '<'} {rule.min_score:g}"
+            )
+    if thumbs:
+        label.thumb = thumbs[-1]
+        (good if label.thumb == "up" else bad).append(f"thumb {label.thumb}")
+    if corrections:
+        label.corrected_answer = corrections[-1]
+        bad.append("user corrected the answer")
+
+    spec = verifier_spec(episode, rule)
+    if spec is not None:
+        label.verifier = spec
+        try:
+            reward, why = verify(_completion_for(episode, spec), spec)
+        except Exception as exc:  # a broken plugin verifier must not stop curation of the other runs
+            notes.append(f"verifier {spec.get('type')} could not run: {exc}")
+        else:
+            label.verifier_reward = float(reward)
+            passed = reward >= rule.pass_reward
+            (good if passed else bad).append(
+                f"verifier {spec.get('type')} {'passed' if passed else 'failed'} (reward {reward:g}: {why})"
+            )
+
+    if episode.status == "error":
+        bad.append("run ended with error status")
+    if episode.errors and rule.tool_errors_are_bad:
+        bad.append(f"{len(episode.errors)} error(s): {episode.errors[0][:120]}")
+    truncated = sorted({r for r in episode.finish_reasons if r in rule.bad_finish_reasons})
+    if truncated:
+        bad.append(f"finish reason {', '.join(truncated)}")
+
+    if bad:
+        label.verdict = "bad"
+    elif good and (not rule.require_verifier or label.verifier_reward is not None):
+        label.verdict = "good"
+    elif good:
+        notes.append("task requires a verifier pass; none available")
+    label.reasons = bad + good + notes if label.verdict == "bad" else good + notes
+    if not label.reasons:
+        label.reasons = ["no outcome signal"]
+    return label
