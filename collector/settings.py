@@ -7,3 +7,37 @@ class CollectorSettings(BaseModel):
     host: str = Field(default="127.0.0.1", description="Address the receivers bind to.")
     http_port: int = Field(default=4318, ge=0, le=65535, description="OTLP/HTTP port.")
     grpc_port: int = Field(default=4317, ge=0, le=65535, description="OTLP/gRPC port.")
+    flush_interval_s: float = Field(
+        default=2.0, gt=0, description="The flusher turns the WAL into Parquet segments at least this often."
+    )
+    flush_max_bytes: int = Field(
+        default=32 * 1024 * 1024, ge=1024, description="...or as soon as this many WAL bytes are waiting."
+    )
+    wal_segment_bytes: int = Field(
+        default=64 * 1024 * 1024, ge=1024, description="A WAL segment file is sealed once it reaches this size."
+    )
+    max_body_bytes: int = Field(
+        default=32 * 1024 * 1024,
+        ge=1024,
+        description="Largest request body accepted, after decompression (413 above it).",
+    )
+    max_queue_bytes: int = Field(
+        default=512 * 1024 * 1024,
+        ge=1024,
+        description="Acknowledged bytes not yet flushed to Parquet; above this the receivers answer 503 / "
+        "RESOURCE_EXHAUSTED with Retry-After so the SDK retries later.",
+    )
+    retention_hours: float = Field(
+        default=0, ge=0, description="Delete hour partitions older than this many hours; 0 keeps everything."
+    )
+    compaction_min_files: int = Field(
+        default=8, ge=2, description="Compact an hour partition once it holds at least this many small files."
+    )
+    compaction_small_file_bytes: int = Field(
+        default=16 * 1024 * 1024, ge=1, description="Parquet files below this size count as small."
+    )
+    compaction_settle_s: float = Field(
+        default=60.0, ge=0, description="Only compact partitions whose newest file is at least this old."
+    )
+    grpc_workers: int = Field(default=8, ge=1, description="Threads serving OTLP/gRPC calls.")
+    retry_after_s: int = Field(default=2, ge=1, description="Retry-After sent with 503 / RESOURCE_EXHAUSTED.")

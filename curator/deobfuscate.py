@@ -17,6 +17,7 @@ import base64
 import binascii
 import codecs
 import html
+import json
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -60,6 +61,8 @@ _PERCENT_RE = re.compile(r"(?:%[0-9A-Fa-f]{2}[^%\s]{0,3}){6,}")
 _SPACED_RE = re.compile(r"\b(?:[A-Za-z][ .\-_*]){4,}[A-Za-z]\b")
 
 _MAX_DECODED_SEGMENTS = 16
+_MAX_JSON_CHARS = 2_000_000
+_MAX_JSON_LEAVES = 5_000
 
 
 @dataclass
@@ -102,36 +105,43 @@ def strip_invisible(text: str) -> tuple[str, int]:
 
 
 def fold_homoglyphs(text: str) -> tuple[str, int]:
-    """Map look-alike letters to Latin inside words that are (partly) Latin or wholly look-alikes."""
+    """Map look-alike letters to Latin inside words that are (partly) Latin, or wholly look-alikes on a Latin line.
+
+    The line decides for look-alike-only words: "на" on a Russian line is Russian, "аnd" on an English line is
+    a spoof.
+    """
     folded = 0
-    latin_context: bool | None = None
+    out_lines = []
+    for line in text.split("\n"):
+        latin_context: bool | None = None
 
-    def _fold_word(match: re.Match[str]) -> str:
-        nonlocal folded, latin_context
-        word = match.group()
-        if word.isascii():
+        def _fold_word(match: re.Match[str]) -> str:
+            nonlocal folded, latin_context
+            word = match.group()
+            if word.isascii():
+                return word
+            mapped = word.translate(_CONFUSABLE_TABLE)
+            if mapped == word:
+                return word
+            has_latin = any("a" <= c.lower() <= "z" for c in word)
+            # A real Cyrillic/Greek word has letters outside the look-alike table; a spoof is look-alikes only.
+            all_lookalike = mapped.isascii()
+            if not has_latin and all_lookalike and latin_context is None:
+                latin_context = _mostly_latin_context(line.translate(_CONFUSABLE_TABLE)) and _mostly_latin_context(line)
+            if has_latin or (all_lookalike and latin_context):
+                folded += sum(1 for a, b in zip(word, mapped, strict=True) if a != b)
+                return mapped
             return word
-        mapped = word.translate(_CONFUSABLE_TABLE)
-        if mapped == word:
-            return word
-        has_latin = any("a" <= c.lower() <= "z" for c in word)
-        # A real Cyrillic/Greek word has letters outside the look-alike table; a spoof is look-alikes only.
-        all_lookalike = mapped.isascii()
-        if not has_latin and all_lookalike and latin_context is None:
-            latin_context = _mostly_latin_context(text)
-        if has_latin or (all_lookalike and latin_context):
-            folded += sum(1 for a, b in zip(word, mapped, strict=True) if a != b)
-            return mapped
-        return word
 
-    return _WORD_RE.sub(_fold_word, text), folded
+        out_lines.append(_WORD_RE.sub(_fold_word, line) if not line.isascii() else line)
+    return "\n".join(out_lines), folded
 
 
 def _mostly_latin_context(text: str) -> bool:
     letters = [c for c in text[:4000] if c.isalpha()]
     if not letters:
         return False
-    return sum(1 for c in letters if c.isascii()) / len(letters) > 0.6
+    return sum(1 for c in letters if c.isascii()) / len(letters) > 0.5
 
 
 def unleet(text: str) -> str:
@@ -227,9 +237,42 @@ def join_spaced_letters(text: str) -> tuple[str, int]:
     return _SPACED_RE.sub(_join, text), count
 
 
+def flatten_json(text: str) -> str | None:
+    """A JSON document as ``key: value`` lines of its string leaves (escapes decoded); None if not JSON.
+
+    Tool results are often JSON: its strings are what a model reads, and ``\\u`` escapes are one more disguise.
+    """
+    stripped = text.strip()
+    if not stripped or stripped[0] not in "[{" or len(stripped) > _MAX_JSON_CHARS:
+        return None
+    try:
+        doc = json.loads(stripped)
+    except (json.JSONDecodeError, RecursionError):
+        return None
+    lines: list[str] = []
+
+    def _walk(node: object, key: str) -> None:
+        if len(lines) >= _MAX_JSON_LEAVES:
+            return
+        if isinstance(node, dict):
+            for k, v in node.items():
+                _walk(v, str(k))
+        elif isinstance(node, list):
+            for v in node:
+                _walk(v, key)
+        elif isinstance(node, str) and node.strip():
+            lines.append(f"{key}: {node}" if key else node)
+
+    _walk(doc, "")
+    return "\n".join(lines)
+
+
 def deobfuscate(text: str) -> Deobfuscated:
     """Normalize ``text`` and decode the payloads hidden in it (see the module docstring)."""
     signals: list[str] = []
+    flattened = flatten_json(text)
+    if flattened is not None:
+        text = flattened
     visible, invisible = strip_invisible(text)
     if invisible:
         signals.append("zero-width/invisible characters")

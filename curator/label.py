@@ -21,7 +21,9 @@ from curator.settings import CuratorSettings, TaskRule
 logger = logging.getLogger(__name__)
 
 Verdict = Literal["good", "bad", "unknown"]
-VerifyFn = Callable[[str, dict[str, Any]], tuple[float, str]]
+# trainer.verifiers.verify(completion, spec): completion is text or an assistant message; it returns a Verdict
+# (reward, reason) -- read through _reward() so a plain (reward, reason) tuple works too.
+VerifyFn = Callable[[Any, dict[str, Any]], Any]
 # Types that compare against a reference answer, and so need tracewheel.expected to be checkable.
 _REFERENCE_TYPES = frozenset({"exact", "normalized", "numeric"})
 
@@ -58,9 +60,11 @@ def normalize_answer(text: str) -> str:
     return " ".join(text.split())
 
 
-def fallback_verify(completion: str, spec: dict[str, Any]) -> tuple[float, str]:
+def fallback_verify(completion: Any, spec: dict[str, Any]) -> tuple[float, str]:
     """Exact and normalized matching, used when ``trainer.verifiers`` is not installed."""
-    expected = str(spec.get("expected", ""))
+    if isinstance(completion, dict):
+        completion = completion.get("content") or ""
+    expected = str(spec.get("answer", ""))
     kind = spec.get("type")
     if kind == "exact":
         ok = completion.strip() == expected.strip()
@@ -92,25 +96,33 @@ def verifier_spec(episode: Episode, rule: TaskRule) -> dict[str, Any] | None:
             parsed = None
         if isinstance(parsed, dict) and isinstance(parsed.get("type"), str):
             return parsed
-        return {**(rule.verifier or {"type": "normalized"}), "expected": expected}
-    if rule.verifier and (rule.verifier.get("type") not in _REFERENCE_TYPES or "expected" in rule.verifier):
+        return {**(rule.verifier or {"type": "normalized"}), "answer": expected}
+    if rule.verifier and (rule.verifier.get("type") not in _REFERENCE_TYPES or "answer" in rule.verifier):
         return dict(rule.verifier)
     return None
 
 
-def _completion_for(episode: Episode, spec: dict[str, Any]) -> str:
+def _completion_for(episode: Episode, spec: dict[str, Any]) -> Any:
     if spec.get("type") == "tool_call":
-        calls = [
-            {"name": c.function.name, "arguments": c.function.arguments}
-            for m in episode.messages
-            if m.role == "assistant"
-            for c in (m.tool_calls or [])
-        ]
-        return json.dumps(calls)
+        # The assistant turn that called tools is what a tool-call task is judged on, not the closing text.
+        calling = [m for m in episode.messages if m.role == "assistant" and m.tool_calls]
+        if calling:
+            return {
+                "role": "assistant",
+                "content": calling[-1].content or "",
+                "tool_calls": [c.model_dump(exclude_none=True) for c in calling[-1].tool_calls or []],
+            }
     if episode.final_answer is not None:
         return episode.final_answer
     answers = [m.content for m in episode.messages if m.role == "assistant" and m.content]
     return answers[-1] if answers else ""
+
+
+def _reward(result: Any) -> tuple[float, str]:
+    if hasattr(result, "reward"):
+        return float(result.reward), str(getattr(result, "reason", ""))
+    reward, reason = result
+    return float(reward), str(reason)
 
 
 def label_episode(episode: Episode, settings: CuratorSettings, verify: VerifyFn) -> Label:
@@ -141,7 +153,7 @@ def label_episode(episode: Episode, settings: CuratorSettings, verify: VerifyFn)
     if spec is not None:
         label.verifier = spec
         try:
-            reward, why = verify(_completion_for(episode, spec), spec)
+            reward, why = _reward(verify(_completion_for(episode, spec), spec))
         except Exception as exc:  # a broken plugin verifier must not stop curation of the other runs
             notes.append(f"verifier {spec.get('type')} could not run: {exc}")
         else:

@@ -7,6 +7,7 @@ watermark where it was, so a back-fill never hides newer, not yet curated runs f
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -24,7 +25,9 @@ class EpisodeSource(Protocol):
 
     def tenants(self) -> list[str]: ...
 
-    def episodes(self, tenant: str, since: datetime | None = None, until: datetime | None = None) -> list[Episode]: ...
+    def episodes(
+        self, tenant: str, since: datetime | None = None, until: datetime | None = None
+    ) -> list[Episode]: ...
 
 
 @dataclass
@@ -63,8 +66,13 @@ def received_at(episode: Episode) -> datetime:
     return _aware(episode.last_received_at or episode.ended_at)
 
 
-def last_watermark(datasets_dir: Path, tenant: str) -> datetime | None:
-    """The watermark recorded by the tenant's newest dataset version, if any."""
+def last_watermark(datasets_dir: Path, tenant: str, watermark_file: Path | None = None) -> datetime | None:
+    """The tenant's watermark: from ``watermark_file`` (written after every run, even one that changed no rows),
+    else from its newest dataset version's manifest; None before the first run."""
+    if watermark_file is not None and watermark_file.exists():
+        mark = json.loads(watermark_file.read_text()).get("watermark")
+        if mark:
+            return _aware(datetime.fromisoformat(mark))
     for manifest in reversed(versions.list_versions(datasets_dir, tenant)):
         mark = (manifest.get("selection") or {}).get("watermark")
         if mark:
@@ -78,20 +86,20 @@ def select_episodes(
     tenant: str,
     since: datetime | None = None,
     until: datetime | None = None,
+    watermark_file: Path | None = None,
 ) -> Selection:
     """Episodes of ``tenant`` to curate: new since the watermark, or inside ``[since, until)`` when given."""
     if since and until and _aware(since) >= _aware(until):
         raise ValueError(f"since ({since.isoformat()}) must be before until ({until.isoformat()})")
-    before = last_watermark(datasets_dir, tenant)
+    before = last_watermark(datasets_dir, tenant, watermark_file)
     if since is None and until is None:
-        # The store may filter on start time, so ask for everything and compare receive times here: a run that
-        # started last week but got its feedback today is new.
-        episodes = [e for e in source.episodes(tenant) if before is None or received_at(e) > before]
+        # The store filters on last activity (a run that started last week but got its feedback today is new);
+        # its bound is inclusive, the watermark's is not.
+        episodes = [e for e in source.episodes(tenant, since=before) if before is None or received_at(e) > before]
         after = max((received_at(e) for e in episodes), default=before)
         mode: Literal["watermark", "range"] = "watermark"
     else:
         lo, hi = (_aware(since) if since else None), (_aware(until) if until else None)
-        # The range means what the store means by it (its time index); no second filter here.
         episodes = list(source.episodes(tenant, since=lo, until=hi))
         after, mode = before, "range"
     # Stable order so the same input always gives the same version id.

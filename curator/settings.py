@@ -17,18 +17,24 @@ class TaskRule(BaseModel):
     """How one task's outcome is judged (``[curator.tasks.<task>]``); ``[curator.default_task]`` applies otherwise."""
 
     min_score: float | None = Field(
-        default=0.5, description="A feedback score at or above this is good, below it bad; None ignores scores."
+        default=0.5,
+        description="A feedback score at or above this is good, below it bad; None ignores scores.",
     )
     require_verifier: bool = Field(
-        default=False, description="Only episodes whose answer passes the task's verifier can be labelled good."
+        default=False,
+        description="Only episodes whose answer passes the task's verifier can be labelled good.",
     )
     verifier: dict[str, Any] | None = Field(
         default=None,
         description='Verifier spec for this task, e.g. {"type": "numeric", "tolerance": 0.01}; '
         "tracewheel.expected fills its 'expected' field. Without one, a plain-text expected is matched normalized.",
     )
-    pass_reward: float = Field(default=1.0, ge=0.0, le=1.0, description="Verifier reward that counts as a pass.")
-    tool_errors_are_bad: bool = Field(default=True, description="A tool error anywhere in the run labels it bad.")
+    pass_reward: float = Field(
+        default=1.0, ge=0.0, le=1.0, description="Verifier reward that counts as a pass."
+    )
+    tool_errors_are_bad: bool = Field(
+        default=True, description="A tool error anywhere in the run labels it bad."
+    )
     bad_finish_reasons: list[str] = Field(
         default_factory=lambda: ["length", "content_filter"],
         description="Finish reasons that label a run bad (truncated or filtered answers).",
@@ -38,15 +44,24 @@ class TaskRule(BaseModel):
 class CuratorSettings(BaseModel):
     redaction: RedactionConfig = Field(default_factory=RedactionConfig)
     screening: ScreeningConfig = Field(default_factory=ScreeningConfig)
-    default_task: TaskRule = Field(default_factory=TaskRule, description="Outcome rule for tasks without their own.")
+    default_task: TaskRule = Field(
+        default_factory=TaskRule, description="Outcome rule for tasks without their own."
+    )
     tasks: dict[str, TaskRule] = Field(default_factory=dict, description="Outcome rules per tracewheel.task.")
     max_tool_result_bytes: int = Field(
-        default=1_000_000, ge=1, description="A tool result larger than this skips the episode (not trainable text)."
+        default=1_000_000,
+        ge=1,
+        description="A tool result larger than this skips the episode (not trainable text).",
     )
     near_duplicate_threshold: float = Field(
-        default=0.9, gt=0.0, le=1.0, description="Estimated Jaccard similarity above which two rows are duplicates."
+        default=0.9,
+        gt=0.0,
+        le=1.0,
+        description="Estimated Jaccard similarity above which two rows are duplicates.",
     )
-    minhash_permutations: int = Field(default=128, ge=16, description="MinHash permutations for near-dup search.")
+    minhash_permutations: int = Field(
+        default=128, ge=16, description="MinHash permutations for near-dup search."
+    )
     decontamination_ngram: int = Field(
         default=8, ge=3, description="Word n-gram size; a row sharing one with an eval prompt is dropped."
     )
@@ -56,7 +71,9 @@ class CuratorSettings(BaseModel):
         "$TRACEWHEEL_HOME/evals/<tenant>/*.jsonl.",
     )
     dpo_max_pairs_per_group: int = Field(
-        default=8, ge=1, description="Most DPO pairs drawn from one task+prompt group (keeps one prompt from dominating)."
+        default=8,
+        ge=1,
+        description="Most DPO pairs drawn from one task+prompt group (keeps one prompt from dominating).",
     )
 
     def rule_for(self, task: str | None) -> TaskRule:

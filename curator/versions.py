@@ -83,7 +83,13 @@ def write_version(
         by_kind[row.kind].append(row)
     for kind_rows in by_kind.values():
         kind_rows.sort(key=lambda r: r.row_id)
-    content = _digest(*(f"{r.kind}:{r.row_id}:{_canonical(r.data)}:{_canonical(r.lineage)}" for k in KINDS for r in by_kind[k]))
+    content = _digest(
+        *(
+            f"{r.kind}:{r.row_id}:{_canonical(r.data)}:{_canonical(r.lineage)}"
+            for k in KINDS
+            for r in by_kind[k]
+        )
+    )
     version = "ds-" + content[:12]
     root = tenant_dir(datasets_dir, tenant)
     final = root / version
@@ -144,13 +150,21 @@ def read_rows(datasets_dir: Path, tenant: str, version: str, kind: Kind) -> list
     return [
         DatasetRow(kind=kind, data=json.loads(d), lineage=json.loads(lin), row_id=rid)
         for rid, d, lin in zip(
-            table.column("row_id").to_pylist(), table.column("data").to_pylist(), table.column("lineage").to_pylist()
+            table.column("row_id").to_pylist(),
+            table.column("data").to_pylist(),
+            table.column("lineage").to_pylist(),
+            strict=True,
         )
     ]
 
 
 def record_decision(
-    datasets_dir: Path, tenant: str, version: str, row_id: str, decision: Decision, edited: dict[str, Any] | None = None
+    datasets_dir: Path,
+    tenant: str,
+    version: str,
+    row_id: str,
+    decision: Decision,
+    edited: dict[str, Any] | None = None,
 ) -> None:
     """Append one review decision; the latest decision for a row wins."""
     if decision == "edit" and edited is None:
@@ -178,10 +192,12 @@ def decisions(datasets_dir: Path, tenant: str, version: str) -> dict[str, dict[s
 def training_rows(
     datasets_dir: Path, tenant: str, version: str, kind: Kind, reviewed_only: bool = True
 ) -> list[dict[str, Any]]:
-    """The TRL rows training takes: accepted rows, with edits applied.
+    """The TRL rows training takes: accepted rows, with edits applied, plus released quarantine candidates.
 
     With ``reviewed_only`` (the default), a row needs an ``accept`` or ``edit`` decision; without it, every row
-    not rejected is taken. Rejected rows are never taken.
+    not rejected is taken. Rejected rows are never taken. Rows derived from a quarantined episode (a suspected
+    prompt injection) live inside its ``quarantine`` row and are taken only once a reviewer ``release``s it,
+    whatever ``reviewed_only`` says (see ``released_rows``).
     """
     if kind not in TRAINABLE_KINDS:
         raise ValueError(f"kind must be one of {TRAINABLE_KINDS}, got {kind!r}")
@@ -193,4 +209,117 @@ def training_rows(
         if verdict == "reject" or (reviewed_only and verdict not in ("accept", "edit")):
             continue
         out.append(decision["edited"] if verdict == "edit" else row.data)
+    return out + released_rows(datasets_dir, tenant, version, kind, chosen)
+
+
+# --- quarantine -------------------------------------------------------------------------------------------------
+# A quarantine row's data is {"trace_id", "flags": [...], "candidates": [{"kind", "row_id", "data", "lineage"}]}:
+# the rows derived from a flagged episode, held back. A candidate built from several flagged episodes (a DPO pair)
+# names them all in its lineage's "quarantined_by" and is released only when every one of them is.
+
+
+def quarantine_row(
+    trace_id: str, flags: list[dict[str, Any]], candidates: list[DatasetRow], lineage: dict[str, Any]
+) -> DatasetRow:
+    return DatasetRow(
+        "quarantine",
+        {
+            "trace_id": trace_id,
+            "flags": flags,
+            "candidates": [
+                {"kind": c.kind, "row_id": c.row_id, "data": c.data, "lineage": c.lineage} for c in candidates
+            ],
+        },
+        lineage,
+    )
+
+
+def released_rows(
+    datasets_dir: Path,
+    tenant: str,
+    version: str,
+    kind: Kind,
+    chosen: dict[str, dict[str, Any]] | None = None,
+) -> list[dict[str, Any]]:
+    """Candidate rows of ``kind`` from quarantine rows a reviewer released (a release may carry an edited row)."""
+    chosen = decisions(datasets_dir, tenant, version) if chosen is None else chosen
+    released: dict[str, dict[str, Any]] = {}
+    for row in read_rows(datasets_dir, tenant, version, "quarantine"):
+        decision = chosen.get(row.row_id)
+        if decision and decision["decision"] == "release":
+            released[row.data["trace_id"]] = decision.get("edited") or row.data
+    out: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for data in released.values():
+        for cand in data.get("candidates", []):
+            needs = cand.get("lineage", {}).get("quarantined_by", [data["trace_id"]])
+            if cand["kind"] != kind or cand["row_id"] in seen or not all(t in released for t in needs):
+                continue
+            seen.add(cand["row_id"])
+            out.append(cand["data"])
     return out
+
+
+# --- across versions and tenants ----------------------------------------------------------------------------------
+
+
+def list_tenants(datasets_dir: Path) -> list[str]:
+    if not datasets_dir.exists():
+        return []
+    return sorted(p.name for p in datasets_dir.iterdir() if p.is_dir() and not p.name.startswith("."))
+
+
+def find_tenant(datasets_dir: Path, version: str, tenant: str | None = None) -> str:
+    """The tenant holding ``version`` (checked against ``tenant`` when given)."""
+    if tenant is not None:
+        version_dir(datasets_dir, tenant, version)
+        return tenant
+    holders = [
+        t for t in list_tenants(datasets_dir) if (datasets_dir / t / version / "manifest.json").exists()
+    ]
+    if not holders:
+        raise TracewheelError(
+            f"dataset version {version!r} not found (tenants: {', '.join(list_tenants(datasets_dir)) or 'none'})"
+        )
+    if len(holders) > 1:
+        raise TracewheelError(
+            f"dataset version {version!r} exists for tenants {', '.join(holders)}; pass --tenant"
+        )
+    return holders[0]
+
+
+def all_rows(datasets_dir: Path, tenant: str, version: str) -> list[DatasetRow]:
+    return [row for kind in KINDS for row in read_rows(datasets_dir, tenant, version, kind)]
+
+
+def diff_versions(datasets_dir: Path, tenant: str, old: str, new: str) -> dict[str, dict[str, list[str]]]:
+    """Row ids added and removed per kind going from ``old`` to ``new``."""
+    out: dict[str, dict[str, list[str]]] = {}
+    for kind in KINDS:
+        before = {r.row_id for r in read_rows(datasets_dir, tenant, old, kind)}
+        after = {r.row_id for r in read_rows(datasets_dir, tenant, new, kind)}
+        out[kind] = {"added": sorted(after - before), "removed": sorted(before - after)}
+    return out
+
+
+def carry_decisions(datasets_dir: Path, tenant: str, parent: str, version: str) -> int:
+    """Copy the parent's latest decisions onto the same rows of a new version, so review work is never redone.
+
+    Only rows without a decision in ``version`` get one; returns how many were carried.
+    """
+    if parent == version:
+        return 0
+    present = {r.row_id for r in all_rows(datasets_dir, tenant, version)}
+    mine = decisions(datasets_dir, tenant, version)
+    carried = [
+        {**entry, "carried_from": parent}
+        for row_id, entry in decisions(datasets_dir, tenant, parent).items()
+        if row_id in present and row_id not in mine
+    ]
+    if carried:
+        path = version_dir(datasets_dir, tenant, version) / "reviews.jsonl"
+        with open(path, "a") as fh:
+            fh.write("".join(json.dumps(e) + "\n" for e in carried))
+            fh.flush()
+            os.fsync(fh.fileno())
+    return len(carried)

@@ -1,7 +1,214 @@
-"""CLI commands: episode."""
+"""CLI commands: ``tracewheel episodes list|show`` and ``tracewheel traces show``.
+
+They read the trace store through ``collector.store.TraceStore`` and work while the collector runs (Parquet
+segments plus the acknowledged rows still in its WAL; no lock is taken). Without ``--tenant`` they show every
+tenant: these commands read the local store directly, so they are the operator's view on their own machine,
+not a tenant-facing API (tenants reach their data through the collector's authenticated endpoints).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
+from rich.panel import Panel
+from rich.table import Table
+from rich.tree import Tree
+
+from collector.episode import Episode, Message
+from collector.store import TraceStore, parse_since
+from tracewheel.cli.common import console, print_json, settings
+from tracewheel.errors import TracewheelError
+
+TenantOpt = Annotated[
+    str | None, typer.Option("--tenant", "-t", help="Only this tenant (default: all tenants, operator view).")
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON on stdout instead of a table.")]
+
+_ROLE_STYLE = {"system": "magenta", "user": "cyan", "assistant": "green", "tool": "yellow"}
+
+
+def _since(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        return parse_since(value)
+    except ValueError as exc:
+        raise TracewheelError(str(exc)) from exc
+
+
+def summary(episode: Episode) -> dict[str, Any]:
+    """The one-line view of an episode that ``episodes list --json`` prints."""
+    return {
+        "episode_id": episode.episode_id,
+        "tenant": episode.tenant,
+        "started_at": episode.started_at,
+        "ended_at": episode.ended_at,
+        "last_received_at": episode.last_received_at,
+        "agent_name": episode.agent_name,
+        "services": episode.services,
+        "model": episode.model,
+        "status": episode.status,
+        "task": episode.task,
+        "user_task": episode.user_task,
+        "turns": sum(1 for m in episode.messages if m.role == "assistant"),
+        "tool_calls": sum(len(m.tool_calls or []) for m in episode.messages),
+        "usage": episode.usage,
+        "feedback": len(episode.feedback),
+        "span_count": episode.span_count,
+    }
+
+
+def _short(text: str | None, width: int = 60) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def episodes_table(episodes: list[Episode]) -> Table:
+    table = Table(title=f"{len(episodes)} episode(s)", show_lines=False)
+    for column in ("episode", "tenant", "started (UTC)", "model", "status", "turns", "tools", "task", "user task"):
+        table.add_column(column, overflow="fold" if column == "episode" else "ellipsis")
+    for e in episodes:
+        s = summary(e)
+        table.add_row(
+            e.episode_id, e.tenant, e.started_at.strftime("%Y-%m-%d %H:%M:%S"), e.model or "-",
+            "[red]error[/red]" if e.status == "error" else "ok", str(s["turns"]), str(s["tool_calls"]),
+            escape(e.task or "-"), escape(_short(e.user_task)),
+        )
+    return table
+
+
+def _message_panel(message: Message) -> Panel:
+    body: list[str] = []
+    if message.content:
+        body.append(escape(message.content))
+    for call in message.tool_calls or []:
+        body.append(f"[bold]→ {escape(call.function.name)}[/bold]({escape(call.function.arguments)})"
+                    + (f"  [dim]{escape(call.id)}[/dim]" if call.id else ""))
+    title = message.role
+    if message.role == "tool":
+        title += f" {message.name or ''} [dim]{message.tool_call_id or ''}[/dim]"
+    if message.finish_reason:
+        title += f" [dim]({message.finish_reason})[/dim]"
+    style = _ROLE_STYLE.get(message.role, "white")
+    return Panel("\n".join(body) or "[dim](no content captured)[/dim]", title=title, title_align="left",
+                 border_style=style)
+
+
+def render_episode(episode: Episode) -> None:
+    head = Table.grid(padding=(0, 2))
+    head.add_column(style="bold")
+    head.add_column()
+    rows = [
+        ("episode", episode.episode_id), ("tenant", episode.tenant),
+        ("time", f"{episode.started_at:%Y-%m-%d %H:%M:%S.%f} → {episode.ended_at:%H:%M:%S.%f} UTC"),
+        ("agent", episode.agent_name), ("services", ", ".join(episode.services)),
+        ("model", f"{episode.model or '-'} ({episode.provider or '?'})"),
+        ("usage", f"{episode.usage.input_tokens} in / {episode.usage.output_tokens} out"),
+        ("status", episode.status), ("task", episode.task), ("expected", episode.expected),
+        ("tools", ", ".join(t["function"]["name"] for t in episode.tools)),
+        ("finish", ", ".join(episode.finish_reasons)),
+    ]
+    for key, value in rows:
+        if value:
+            head.add_row(key, escape(str(value)))
+    for error in episode.errors:
+        head.add_row("[red]error[/red]", escape(error))
+    for fb in episode.feedback:
+        parts = [f"score={fb.score}" if fb.score is not None else "", f"thumb={fb.thumb}" if fb.thumb else "",
+                 f"comment={fb.comment!r}" if fb.comment else "",
+                 f"corrected={fb.corrected_answer!r}" if fb.corrected_answer else ""]
+        head.add_row("feedback", escape(" ".join(p for p in parts if p)))
+    console.print(Panel(head, title="episode", title_align="left"))
+    for message in episode.messages:
+        console.print(_message_panel(message))
+
+
+def span_tree(spans: list[dict[str, Any]], trace_id: str) -> Tree:
+    ids = {s["span_id"] for s in spans}
+    children: dict[str | None, list[dict[str, Any]]] = {}
+    for s in spans:
+        parent = s["parent_span_id"] if s["parent_span_id"] in ids else None
+        children.setdefault(parent, []).append(s)
+    root = Tree(f"trace [bold]{trace_id}[/bold] ({len(spans)} spans)")
+
+    def label(s: dict[str, Any]) -> str:
+        ms = (s["end_time_unix_nano"] - s["start_time_unix_nano"]) / 1e6
+        status = {1: " [green]ok[/green]", 2: f" [red]error {escape(s['status_message'] or '')}[/red]"}.get(
+            s["status_code"], "")
+        attrs = s["attributes"]
+        keys = ("gen_ai.operation.name", "openinference.span.kind", "gen_ai.request.model", "llm.model_name",
+                "gen_ai.tool.name", "tool.name", "gen_ai.usage.input_tokens", "gen_ai.usage.output_tokens")
+        facts = " ".join(f"{k.rsplit('.', 1)[-1]}={attrs[k]}" for k in keys if k in attrs)
+        return (f"[bold]{escape(s['name'])}[/bold] [dim]{s['span_id']} {escape(s['service_name'] or '-')} "
+                f"{ms:.1f} ms[/dim]{status} {escape(facts)}")
+
+    def add(node: Tree, parent: str | None) -> None:
+        for s in children.get(parent, []):
+            add(node.add(label(s)), s["span_id"])
+
+    add(root, None)
+    return root
 
 
 def register(app: typer.Typer) -> None:
     """Add these commands to the top-level app."""
+    episodes = typer.Typer(help="Normalized episodes: one agent run per trace.", no_args_is_help=True)
+    traces = typer.Typer(help="Raw spans as the collector stored them.", no_args_is_help=True)
+
+    @episodes.command("list")
+    def list_episodes(
+        tenant: TenantOpt = None,
+        since: Annotated[
+            str | None, typer.Option(help="Only runs active since: ISO time or a duration ago (30m, 1h, 2d).")
+        ] = None,
+        until: Annotated[str | None, typer.Option(help="Only runs last active before this (same forms).")] = None,
+        limit: Annotated[int, typer.Option(min=1, help="At most this many, newest first.")] = 50,
+        as_json: JsonOpt = False,
+    ) -> None:
+        """List episodes, most recently active first."""
+        store = TraceStore(settings())
+        found = store.episodes(tenant, since=_since(since), until=_since(until), limit=limit, newest_first=True)
+        if as_json:
+            print_json([summary(e) for e in found])
+            return
+        console.print(episodes_table(found))
+        if store.skipped_segments:
+            console.print(f"[yellow]{len(store.skipped_segments)} unreadable segment(s) skipped[/yellow]")
+
+    @episodes.command("show")
+    def show_episode(
+        episode_id: Annotated[str, typer.Argument(help="Episode id (= trace id, 32 hex).")],
+        tenant: TenantOpt = None,
+        as_json: JsonOpt = False,
+    ) -> None:
+        """Show one episode: its conversation, tools, model, usage and outcome signals."""
+        episode = TraceStore(settings()).episode(tenant, episode_id)
+        if episode is None:
+            where = f" for tenant {tenant!r}" if tenant else ""
+            raise TracewheelError(f"no episode {episode_id}{where}")
+        if as_json:
+            print_json(episode)
+            return
+        render_episode(episode)
+
+    @traces.command("show")
+    def show_trace(
+        trace_id: Annotated[str, typer.Argument(help="Trace id (32 hex).")],
+        tenant: TenantOpt = None,
+        as_json: JsonOpt = False,
+    ) -> None:
+        """Show the raw spans of one trace as a parent/child tree."""
+        spans = TraceStore(settings()).spans(tenant, trace_id)
+        if not spans:
+            where = f" for tenant {tenant!r}" if tenant else ""
+            raise TracewheelError(f"no spans for trace {trace_id}{where}")
+        if as_json:
+            print_json(spans)
+            return
+        console.print(span_tree(spans, trace_id))
+
+    app.add_typer(episodes, name="episodes")
+    app.add_typer(traces, name="traces")

@@ -1,0 +1,121 @@
+"""The receivers' shared core: authenticate, decode + validate, append to the WAL, remember trace ids.
+
+HTTP and gRPC differ only in framing; both call ``Ingest`` and map its exceptions to their status codes:
+``OtlpDecodeError`` -> 400 / INVALID_ARGUMENT, ``QueueFull`` and ``WalWriteError`` -> 503 / RESOURCE_EXHAUSTED
+(with Retry-After), nothing acknowledged.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+
+from collector import otlp, wal
+from collector.feedback import TraceIndex, validate_feedback
+from collector.segments import FlushConfig, Flusher
+from collector.settings import CollectorSettings
+from collector.tenants import TenantResolver
+from collector.wal import Signal, WalWriter
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A validated request ready for the WAL (``payload`` empty when every record was rejected)."""
+
+    signal: Signal
+    validated: otlp.Validated
+
+
+class Ingest:
+    def __init__(self, settings: CollectorSettings, traces_dir: Path, tenants_file: Path) -> None:
+        self.settings = settings
+        self.traces_dir = Path(traces_dir)
+        self.traces_dir.mkdir(parents=True, exist_ok=True)
+        self.resolver = TenantResolver(tenants_file)
+        self.index = TraceIndex(self.traces_dir)
+        self.writer = WalWriter(self.traces_dir, settings.wal_segment_bytes, settings.max_queue_bytes)
+        self._index_unflushed()
+        self.flusher = Flusher(
+            self.traces_dir,
+            self.writer,
+            FlushConfig(
+                flush_interval_s=settings.flush_interval_s,
+                flush_max_bytes=settings.flush_max_bytes,
+                retention_hours=settings.retention_hours,
+                compaction_min_files=settings.compaction_min_files,
+                compaction_small_file_bytes=settings.compaction_small_file_bytes,
+                compaction_settle_s=settings.compaction_settle_s,
+            ),
+        )
+
+    def _index_unflushed(self) -> None:
+        # Spans acknowledged before a restart but not yet in Parquet: feedback for them must not get a 404.
+        for _, records in wal.iter_unflushed(self.traces_dir):
+            for record in records:
+                if record.signal is Signal.TRACES:
+                    request = ExportTraceServiceRequest()
+                    request.ParseFromString(record.payload)
+                    ids = {s.trace_id for rs in request.resource_spans for ss in rs.scope_spans for s in ss.spans}
+                    self.index.add(record.tenant, ids)
+
+    def start(self) -> None:
+        self.flusher.start()
+
+    def close(self) -> None:
+        """Stop taking writes, flush everything to Parquet."""
+        self.flusher.stop(final_flush=False)
+        try:
+            self.flusher.flush_once(seal=True)
+        finally:
+            self.writer.close()
+
+    # --- steps, in the order receivers call them ------------------------------------------------------------
+
+    def prepare(self, signal: Signal, body: bytes, content_type: str) -> Prepared:
+        """Decode and validate; raises ``otlp.OtlpDecodeError`` / ``otlp.UnsupportedContentType``."""
+        protobuf = otlp.media_type(content_type) in otlp.PROTOBUF_TYPES
+        if signal is Signal.TRACES:
+            request = otlp.parse_trace_request(body, content_type)
+            validated = otlp.validate_trace_request(request, body if protobuf else None)
+        else:
+            logs = otlp.parse_logs_request(body, content_type)
+            validated = otlp.validate_logs_request(logs, body if protobuf else None)
+        return Prepared(signal, validated)
+
+    def submit(self, tenant: str, prepared: Prepared) -> concurrent.futures.Future[None] | None:
+        """Queue for the WAL; None when there is nothing to store. Raises ``wal.QueueFull``."""
+        if prepared.validated.accepted == 0:
+            return None
+        future = self.writer.submit(prepared.signal, tenant, time.time_ns(), prepared.validated.payload)
+        self.flusher.maybe_poke()
+        return future
+
+    def acknowledged(self, tenant: str, prepared: Prepared) -> None:
+        if prepared.validated.trace_ids:
+            self.index.add(tenant, set(prepared.validated.trace_ids))
+
+    # --- feedback -------------------------------------------------------------------------------------------
+
+    def prepare_feedback(self, body: bytes) -> dict[str, Any]:
+        """Decode + validate a feedback body; raises ``otlp.OtlpDecodeError`` or ``FeedbackError``."""
+        try:
+            doc = orjson.loads(body)
+        except orjson.JSONDecodeError as exc:
+            raise otlp.OtlpDecodeError(f"body is not valid JSON: {exc}") from exc
+        return validate_feedback(doc)
+
+    def trace_known(self, tenant: str, trace_id: str) -> bool:
+        """Blocking (may query Parquet): call from a worker thread."""
+        return self.index.known_recent(tenant, trace_id) or self.index.known_in_segments(tenant, trace_id)
+
+    def submit_feedback(self, tenant: str, item: dict[str, Any]) -> concurrent.futures.Future[None]:
+        return self.writer.submit(Signal.FEEDBACK, tenant, time.time_ns(), orjson.dumps(item))

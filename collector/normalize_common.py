@@ -1,0 +1,354 @@
+"""What every family reader shares: the per-span ``Step``, tolerant JSON, indexed-attribute unflattening, and the
+conversions from the message shapes in the wild (OTel parts, OpenAI dicts) to ``collector.episode.Message``.
+
+Every function here is total: malformed input gives ``None`` / an empty list and a debug log, never an exception,
+because one bad attribute must not cost the whole episode.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from pydantic import ValidationError
+
+from collector import semconv as sc
+from collector.episode import FunctionCall, Message, ToolCall
+
+logger = logging.getLogger(__name__)
+
+StepKind = Literal["llm", "tool", "agent", "other"]
+_ROLES = {"system", "user", "assistant", "tool"}
+# Roles other conventions use for the same thing.
+_ROLE_ALIASES = {"developer": "system", "human": "user", "ai": "assistant", "model": "assistant", "function": "tool"}
+
+
+@dataclass
+class Step:
+    """What one span says about the run, whichever family wrote it. Readers only fill fields still empty."""
+
+    span_id: str
+    parent_span_id: str | None
+    name: str
+    start_ns: int
+    end_ns: int
+    service: str | None = None
+    status_code: int = 0
+    status_message: str = ""
+    received_ns: int = 0
+    kind: StepKind | None = None
+    input_messages: list[Message] | None = None
+    output_messages: list[Message] | None = None
+    system_instructions: str | None = None
+    tools: list[dict[str, Any]] = field(default_factory=list)
+    request_model: str | None = None
+    response_model: str | None = None
+    provider: str | None = None
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    finish_reasons: list[str] = field(default_factory=list)
+    tool_name: str | None = None
+    tool_call_id: str | None = None
+    tool_arguments: str | None = None
+    tool_result: str | None = None
+    agent_name: str | None = None
+    conversation_id: str | None = None
+    task: str | None = None
+    expected: str | None = None
+    error: str | None = None
+
+    def fill(self, name: str, value: Any) -> None:
+        """Set ``name`` to ``value`` unless it already holds something (first family to speak wins)."""
+        if value is None or value == [] or value == "":
+            return
+        current = getattr(self, name)
+        if current is None or current == [] or current == "":
+            setattr(self, name, value)
+
+
+# --- scalars and JSON ------------------------------------------------------------------------------------------
+
+
+def load_json(value: Any) -> Any:
+    """JSON text -> value; anything else (or text that is not JSON) comes back unchanged."""
+    if isinstance(value, str | bytes):
+        text = value.strip() if isinstance(value, str) else value
+        if text[:1] in ("[", "{", b"[", b"{"):
+            try:
+                return json.loads(text)
+            except (ValueError, RecursionError):
+                logger.debug("attribute is not valid JSON; kept as text: %.80r", value)
+    return value
+
+
+def json_text(value: Any) -> str | None:
+    """A value as the JSON text an OpenAI message carries (strings stay as they are)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value
+    try:
+        return json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def as_int(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str):
+        try:
+            return int(float(value))
+        except ValueError:
+            return None
+    return None
+
+
+def as_str(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value or None
+    return json_text(value)
+
+
+def str_list(value: Any) -> list[str]:
+    """A list attribute (or its JSON text, or one string) as a list of strings."""
+    value = load_json(value)
+    if isinstance(value, str):
+        return [value] if value else []
+    if isinstance(value, list):
+        return [str(v) for v in value if v is not None and v != ""]
+    return []
+
+
+def finish_reason(value: Any) -> str | None:
+    """Finish reasons as OpenAI spells them (OpenLLMetry writes ``tool_call`` for ``tool_calls``)."""
+    text = as_str(value)
+    if text == "tool_call":
+        return "tool_calls"
+    return text
+
+
+def unflatten(attrs: dict[str, Any], prefix: str) -> list[Any]:
+    """Indexed flat attributes back into a list: ``{"p.0.a.b": 1, "p.1.a.b": 2}`` -> ``[{"a":{"b":1}}, ...]``.
+
+    Numeric path components become list positions (sorted; gaps closed). A key that is both a leaf and a node
+    keeps the node.
+    """
+    lead = prefix + "."
+    tree: dict[str, Any] = {}
+    for key, value in attrs.items():
+        if not key.startswith(lead):
+            continue
+        parts = key[len(lead) :].split(".")
+        node = tree
+        for part in parts[:-1]:
+            child = node.get(part)
+            if not isinstance(child, dict):
+                child = {}
+                node[part] = child
+            node = child
+        if not isinstance(node.get(parts[-1]), dict):
+            node[parts[-1]] = value
+    listed = _listify(tree)
+    return listed if isinstance(listed, list) else []
+
+
+def _listify(node: Any) -> Any:
+    if not isinstance(node, dict):
+        return node
+    if node and all(k.isdigit() for k in node):
+        return [_listify(node[k]) for k in sorted(node, key=int)]
+    return {k: _listify(v) for k, v in node.items()}
+
+
+# --- messages --------------------------------------------------------------------------------------------------
+
+
+def role(value: Any) -> str | None:
+    if not isinstance(value, str):
+        return None
+    lowered = value.strip().lower()
+    lowered = _ROLE_ALIASES.get(lowered, lowered)
+    return lowered if lowered in _ROLES else None
+
+
+def text_content(value: Any) -> str | None:
+    """Message content in any common shape (string, OpenAI content list, OTel parts) as plain text."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list):
+        texts = []
+        for item in value:
+            if isinstance(item, str):
+                texts.append(item)
+            elif isinstance(item, dict):
+                kind = item.get("type")
+                if kind in (None, sc.PART_TEXT, "input_text", "output_text"):
+                    text = item.get("text", item.get(sc.KEY_CONTENT))
+                    if isinstance(text, str):
+                        texts.append(text)
+        return "\n".join(texts) if texts else None
+    return json_text(value)
+
+
+def _tool_call(call_id: Any, name: Any, arguments: Any) -> ToolCall | None:
+    if not isinstance(name, str) or not name:
+        return None
+    args = arguments if isinstance(arguments, str) else json_text(arguments if arguments is not None else {})
+    return ToolCall(id=as_str(call_id), function=FunctionCall(name=name, arguments=args or "{}"))
+
+
+def _message(**fields: Any) -> Message | None:
+    try:
+        return Message(**fields)
+    except ValidationError as exc:
+        logger.debug("skipping a message that does not fit the episode model: %s", exc.errors()[0]["msg"])
+        return None
+
+
+def otel_messages(value: Any, span_id: str | None) -> list[Message] | None:
+    """``gen_ai.input/output.messages`` (list or JSON text of ``{role, parts, finish_reason}``) -> messages.
+
+    A ``tool`` message's ``tool_call_response`` parts become one tool message each (the OpenAI shape).
+    ``None`` when the attribute is absent or unreadable.
+    """
+    value = load_json(value)
+    if not isinstance(value, list):
+        return None
+    out: list[Message] = []
+    for raw in value:
+        if not isinstance(raw, dict):
+            continue
+        r = role(raw.get(sc.KEY_ROLE))
+        parts = raw.get("parts")
+        if not isinstance(parts, list):
+            # Not part-shaped: fall back to the OpenAI shape some emitters use here.
+            out.extend(openai_messages([raw], span_id) or [])
+            continue
+        texts: list[str] = []
+        calls: list[ToolCall] = []
+        responses: list[Message] = []
+        for part in parts:
+            if not isinstance(part, dict):
+                continue
+            kind = part.get("type")
+            if kind == sc.PART_TEXT and isinstance(part.get(sc.KEY_CONTENT), str):
+                texts.append(part[sc.KEY_CONTENT])
+            elif kind == sc.PART_TOOL_CALL:
+                call = _tool_call(part.get(sc.KEY_ID), part.get(sc.KEY_NAME), part.get(sc.KEY_ARGUMENTS))
+                if call is not None:
+                    calls.append(call)
+            elif kind == sc.PART_TOOL_CALL_RESPONSE:
+                msg = _message(
+                    role="tool", content=json_text(part.get("response")), tool_call_id=as_str(part.get(sc.KEY_ID)),
+                    span_id=span_id,
+                )
+                if msg is not None:
+                    responses.append(msg)
+            # reasoning, blob, uri, file: not part of a text training row.
+        if responses:
+            out.extend(responses)
+            continue
+        if r is None:
+            continue
+        msg = _message(
+            role=r,
+            content="\n".join(texts) if texts else None,
+            tool_calls=calls or None,
+            tool_call_id=as_str(raw.get("id")) if r == "tool" else None,
+            finish_reason=finish_reason(raw.get(sc.KEY_FINISH_REASON)),
+            span_id=span_id,
+        )
+        if msg is not None:
+            out.append(msg)
+    return out
+
+
+def openai_messages(value: Any, span_id: str | None) -> list[Message] | None:
+    """OpenAI chat messages (list or JSON text; ``tool_calls`` with ``function`` or flat name/arguments)."""
+    value = load_json(value)
+    if isinstance(value, dict):
+        value = [value]
+    if not isinstance(value, list):
+        return None
+    out: list[Message] = []
+    for raw in value:
+        if not isinstance(raw, dict):
+            continue
+        r = role(raw.get(sc.KEY_ROLE))
+        if r is None:
+            continue
+        calls: list[ToolCall] = []
+        for tc in raw.get(sc.KEY_TOOL_CALLS) or []:
+            if not isinstance(tc, dict):
+                continue
+            fn = tc.get("function") if isinstance(tc.get("function"), dict) else tc
+            call = _tool_call(tc.get(sc.KEY_ID), fn.get(sc.KEY_NAME), fn.get(sc.KEY_ARGUMENTS))
+            if call is not None:
+                calls.append(call)
+        msg = _message(
+            role=r,
+            content=text_content(raw.get(sc.KEY_CONTENT)),
+            tool_calls=calls or None,
+            tool_call_id=as_str(raw.get(sc.KEY_TOOL_CALL_ID) or (raw.get(sc.KEY_ID) if r == "tool" else None)),
+            name=as_str(raw.get(sc.KEY_NAME)) if r == "tool" else None,
+            finish_reason=finish_reason(raw.get(sc.KEY_FINISH_REASON)),
+            span_id=span_id,
+        )
+        if msg is not None:
+            out.append(msg)
+    return out
+
+
+def system_text(value: Any) -> str | None:
+    """``gen_ai.system_instructions``: parts list, its JSON text, or plain text."""
+    loaded = load_json(value)
+    if isinstance(loaded, dict):
+        loaded = [loaded]
+    if isinstance(loaded, list):
+        return text_content(loaded)
+    return as_str(loaded)
+
+
+def split_system(messages: list[Message] | None) -> tuple[str | None, list[Message] | None]:
+    """System messages out of a message list, as one text."""
+    if messages is None:
+        return None, None
+    system = [m.content for m in messages if m.role == "system" and m.content]
+    rest = [m for m in messages if m.role != "system"]
+    return ("\n\n".join(system) if system else None), rest
+
+
+def tool_definition(value: Any) -> dict[str, Any] | None:
+    """One tool definition in any common shape -> ``{"type":"function","function":{name, description, parameters}}``."""
+    value = load_json(value)
+    if not isinstance(value, dict):
+        return None
+    fn = value.get("function") if isinstance(value.get("function"), dict) else value
+    name = fn.get(sc.KEY_NAME)
+    if not isinstance(name, str) or not name:
+        return None
+    function: dict[str, Any] = {"name": name}
+    if isinstance(fn.get(sc.KEY_DESCRIPTION), str):
+        function["description"] = fn[sc.KEY_DESCRIPTION]
+    params = load_json(fn.get(sc.KEY_PARAMETERS))
+    if isinstance(params, dict):
+        function["parameters"] = params
+    return {"type": "function", "function": function}
+
+
+def tool_definitions(value: Any) -> list[dict[str, Any]]:
+    value = load_json(value)
+    if not isinstance(value, list):
+        return []
+    return [d for d in (tool_definition(v) for v in value) if d is not None]

@@ -1,0 +1,339 @@
+"""Parquet segments: WAL segments flushed into immutable, hive-partitioned Parquet files.
+
+Layout under ``settings.traces_dir``::
+
+    spans/tenant=<t>/hour=<YYYY-MM-DDTHH>/<uuid>.parquet     (SPAN_SCHEMA, zstd)
+    logs/...                                                  (LOG_SCHEMA)
+    feedback/...                                              (FEEDBACK_SCHEMA)
+
+The hour is the hour (UTC) the collector received the data, so partitions close in order and retention is a
+directory delete. Readers (DuckDB ``read_parquet(..., hive_partitioning=true)``) only ever see complete files:
+each is written as a dot-named temp file, fsynced, then renamed.
+
+Exactly-once visibility across crashes: a flushed file's name is a UUID derived from (WAL segment, signal,
+tenant, hour), and its metadata records the segment. If the process dies after writing Parquet but before the WAL
+checkpoint moves, the replay rewrites the very same file names instead of adding duplicates. Compaction only
+touches files of checkpointed segments and records its intent first, so a crash mid-compaction is finished or
+undone on restart.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import threading
+import time
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pyarrow as pa
+import pyarrow.parquet as pq
+from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+
+from collector import wal
+from collector.feedback import FEEDBACK_SCHEMA, feedback_row
+from collector.otlp import LOG_SCHEMA, SPAN_SCHEMA, log_rows, span_rows
+from collector.wal import Signal, WalRecord
+
+logger = logging.getLogger(__name__)
+
+SIGNAL_DIRS: dict[Signal, str] = {Signal.TRACES: "spans", Signal.LOGS: "logs", Signal.FEEDBACK: "feedback"}
+SCHEMAS: dict[str, pa.Schema] = {"spans": SPAN_SCHEMA, "logs": LOG_SCHEMA, "feedback": FEEDBACK_SCHEMA}
+_NAMESPACE = uuid.UUID("5b0f3c51-5f8e-4a43-9d55-3f1bde0a7a11")
+META_SEGMENT = b"tracewheel.wal_segment"
+META_COMPACTED = b"tracewheel.compacted_from"
+_HOUR_FMT = "%Y-%m-%dT%H"
+
+
+def hour_of(unix_nano: int) -> str:
+    return datetime.fromtimestamp(unix_nano / 1e9, UTC).strftime(_HOUR_FMT)
+
+
+def partition_dir(traces_dir: Path, kind: str, tenant: str, hour: str) -> Path:
+    return Path(traces_dir) / kind / f"tenant={tenant}" / f"hour={hour}"
+
+
+# --- records -> rows -----------------------------------------------------------------------------------------
+
+
+def _rows(record: WalRecord) -> list[dict[str, Any]]:
+    if record.signal is Signal.TRACES:
+        request = ExportTraceServiceRequest()
+        request.ParseFromString(record.payload)
+        return span_rows(request, record.tenant, record.received_at_unix_nano)
+    if record.signal is Signal.LOGS:
+        request = ExportLogsServiceRequest()
+        request.ParseFromString(record.payload)
+        return log_rows(request, record.tenant, record.received_at_unix_nano)
+    return [feedback_row(orjson.loads(record.payload), record.tenant, record.received_at_unix_nano)]
+
+
+def _to_table(rows: list[dict[str, Any]], schema: pa.Schema) -> pa.Table:
+    arrays = [pa.array([row[field.name] for row in rows], type=field.type) for field in schema]
+    return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def group_records(records: Iterable[WalRecord]) -> dict[tuple[str, str, str], pa.Table]:
+    """``{(kind, tenant, hour): table}`` for a batch of WAL records."""
+    grouped: dict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)
+    for record in records:
+        key = (SIGNAL_DIRS[record.signal], record.tenant, hour_of(record.received_at_unix_nano))
+        grouped[key].extend(_rows(record))
+    return {key: _to_table(rows, SCHEMAS[key[0]]) for key, rows in grouped.items() if rows}
+
+
+def unflushed_tables(traces_dir: Path) -> dict[str, pa.Table]:
+    """Acknowledged rows still only in the WAL: ``{"spans"|"logs"|"feedback": table}`` (always all three keys).
+
+    Read-only and lock-free beside a running collector. A segment flushed while this runs may show up both here
+    and in Parquet: readers that union the two should de-duplicate (spans on tenant+trace_id+span_id).
+    """
+    rows: dict[str, list[dict[str, Any]]] = {kind: [] for kind in SCHEMAS}
+    for _, records in wal.iter_unflushed(Path(traces_dir)):
+        for record in records:
+            rows[SIGNAL_DIRS[record.signal]].extend(_rows(record))
+    return {kind: _to_table(r, SCHEMAS[kind]) for kind, r in rows.items()}
+
+
+# --- writing files -------------------------------------------------------------------------------------------
+
+
+def _fsync_new_dirs(path: Path, root: Path) -> None:
+    """fsync ``path`` and each parent up to ``root`` so freshly created directories survive a crash."""
+    current = path
+    while True:
+        wal.fsync_dir(current)
+        if current == root or current.parent == current:
+            break
+        current = current.parent
+
+
+def write_parquet(table: pa.Table, final: Path, metadata: dict[bytes, bytes]) -> None:
+    """Write ``table`` durably and atomically at ``final`` (temp file, fsync, rename, fsync dir)."""
+    final.parent.mkdir(parents=True, exist_ok=True)
+    table = table.replace_schema_metadata({**(table.schema.metadata or {}), **metadata})
+    tmp = final.with_name(f".{final.name}.tmp")
+    with open(tmp, "wb") as f:
+        pq.write_table(table, f, compression="zstd", row_group_size=64 * 1024)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, final)
+
+
+def flushed_file_name(seq: int, kind: str, tenant: str, hour: str) -> str:
+    return f"{uuid.uuid5(_NAMESPACE, f'{seq}/{kind}/{tenant}/{hour}')}.parquet"
+
+
+def flush_segment(traces_dir: Path, seq: int, records: list[WalRecord]) -> list[Path]:
+    """Write one WAL segment's records as Parquet; idempotent (same names on replay)."""
+    traces_dir = Path(traces_dir)
+    written: list[Path] = []
+    for (kind, tenant, hour), table in group_records(records).items():
+        final = partition_dir(traces_dir, kind, tenant, hour) / flushed_file_name(seq, kind, tenant, hour)
+        write_parquet(table, final, {META_SEGMENT: str(seq).encode()})
+        written.append(final)
+    for directory in {p.parent for p in written}:
+        _fsync_new_dirs(directory, traces_dir)
+    return written
+
+
+# --- compaction and retention --------------------------------------------------------------------------------
+
+
+def _partitions(traces_dir: Path) -> Iterable[tuple[str, Path]]:
+    for kind in SCHEMAS:
+        root = Path(traces_dir) / kind
+        if not root.is_dir():
+            continue
+        for tenant_dir in root.iterdir():
+            if not tenant_dir.name.startswith("tenant=") or not tenant_dir.is_dir():
+                continue
+            for hour_dir in tenant_dir.iterdir():
+                if hour_dir.name.startswith("hour=") and hour_dir.is_dir():
+                    yield kind, hour_dir
+
+
+def _intent_dir(traces_dir: Path) -> Path:
+    return wal.wal_dir(traces_dir)
+
+
+def compact(traces_dir: Path, min_files: int, small_file_bytes: int, settle_s: float) -> int:
+    """Merge small files of settled partitions into one; returns how many partitions were compacted."""
+    done = 0
+    now = time.time()
+    for kind, directory in list(_partitions(traces_dir)):
+        try:
+            files = [p for p in directory.iterdir() if p.suffix == ".parquet" and not p.name.startswith(".")]
+            small = [p for p in files if p.stat().st_size < small_file_bytes]
+        except FileNotFoundError:
+            continue
+        if len(small) < min_files or max((p.stat().st_mtime for p in small), default=now) > now - settle_s:
+            continue
+        compact_files(traces_dir, kind, directory, sorted(small))
+        done += 1
+    return done
+
+
+def compact_files(traces_dir: Path, kind: str, directory: Path, sources: list[Path]) -> Path:
+    """Replace ``sources`` (files of one partition) by one file, crash-safely (see ``recover_compactions``)."""
+    target = directory / f"{uuid.uuid4()}.parquet"
+    intent = _intent_dir(traces_dir) / f"compaction-{target.stem}.json"
+    intent.parent.mkdir(parents=True, exist_ok=True)
+    intent.write_text(json.dumps({"target": str(target), "sources": [str(p) for p in sources]}))
+    wal.fsync_dir(intent.parent)
+    table = pa.concat_tables([pq.read_table(p, schema=SCHEMAS[kind]) for p in sources])
+    write_parquet(table, target, {META_COMPACTED: json.dumps([p.name for p in sources]).encode()})
+    for p in sources:
+        p.unlink(missing_ok=True)
+    wal.fsync_dir(directory)
+    intent.unlink()
+    return target
+
+
+def recover_compactions(traces_dir: Path) -> None:
+    """Finish (target renamed in) or undo (target missing) compactions a crash interrupted."""
+    directory = _intent_dir(traces_dir)
+    if not directory.is_dir():
+        return
+    for intent in directory.glob("compaction-*.json"):
+        try:
+            plan = json.loads(intent.read_text())
+        except (OSError, json.JSONDecodeError):
+            intent.unlink(missing_ok=True)
+            continue
+        target = Path(plan["target"])
+        if target.exists():
+            for source in plan["sources"]:
+                Path(source).unlink(missing_ok=True)
+        else:
+            target.with_name(f".{target.name}.tmp").unlink(missing_ok=True)
+        wal.fsync_dir(target.parent) if target.parent.exists() else None
+        intent.unlink(missing_ok=True)
+
+
+def clean_temp_files(traces_dir: Path) -> None:
+    for _, directory in _partitions(traces_dir):
+        for tmp in directory.glob(".*.tmp"):
+            tmp.unlink(missing_ok=True)
+
+
+def apply_retention(traces_dir: Path, retention_hours: float, now: datetime | None = None) -> int:
+    """Delete hour partitions older than ``retention_hours`` (0 keeps all); returns how many went."""
+    if retention_hours <= 0:
+        return 0
+    cutoff = (now or datetime.now(UTC)) - timedelta(hours=retention_hours)
+    removed = 0
+    for _, directory in list(_partitions(traces_dir)):
+        try:
+            hour = datetime.strptime(directory.name[len("hour=") :], _HOUR_FMT).replace(tzinfo=UTC)
+        except ValueError:
+            continue
+        # The partition holds data up to the end of its hour.
+        if hour + timedelta(hours=1) <= cutoff:
+            shutil.rmtree(directory, ignore_errors=True)
+            removed += 1
+    return removed
+
+
+# --- the flusher ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class FlushConfig:
+    flush_interval_s: float
+    flush_max_bytes: int
+    retention_hours: float
+    compaction_min_files: int
+    compaction_small_file_bytes: int
+    compaction_settle_s: float
+    maintenance_interval_s: float = 60.0
+
+
+class Flusher:
+    """Background thread: seals the WAL segment every interval (or when it is large), flushes sealed segments
+    into Parquet, moves the checkpoint, deletes flushed segments, and runs compaction and retention."""
+
+    def __init__(
+        self,
+        traces_dir: Path,
+        writer: wal.WalWriter,
+        config: FlushConfig,
+        on_flushed: Callable[[list[WalRecord]], None] | None = None,
+    ) -> None:
+        self.traces_dir = Path(traces_dir)
+        self.writer = writer
+        self.config = config
+        self.on_flushed = on_flushed
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._last_maintenance = 0.0
+        self.recovering = True  # segments from before this start are not flushed yet
+        recover_compactions(self.traces_dir)
+        clean_temp_files(self.traces_dir)
+        self._thread = threading.Thread(target=self._run, name="flusher", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def poke(self) -> None:
+        self._wake.set()
+
+    def maybe_poke(self) -> None:
+        if self.writer.current_size() >= self.config.flush_max_bytes:
+            self._wake.set()
+
+    def stop(self, final_flush: bool = True) -> None:
+        self._stop.set()
+        self._wake.set()
+        self._thread.join()
+        if final_flush:
+            self.flush_once(seal=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.flush_once(seal=True)
+                self.recovering = False
+                if time.monotonic() - self._last_maintenance > self.config.maintenance_interval_s:
+                    self.maintenance()
+            except Exception:
+                # Data stays in the WAL and is retried; readers still see it through unflushed_tables.
+                logger.exception("flush failed; retrying in %.1fs", self.config.flush_interval_s)
+            self._wake.wait(self.config.flush_interval_s)
+            self._wake.clear()
+
+    def maintenance(self) -> None:
+        self._last_maintenance = time.monotonic()
+        c = self.config
+        compact(self.traces_dir, c.compaction_min_files, c.compaction_small_file_bytes, c.compaction_settle_s)
+        apply_retention(self.traces_dir, c.retention_hours)
+
+    def flush_once(self, seal: bool = True) -> int:
+        """Flush every sealed, unflushed segment; returns how many segments were flushed."""
+        sealed_through = self.writer.seal() if seal else self.writer.current_seq - 1
+        directory = self.writer.directory
+        done = wal.read_checkpoint(directory)
+        count = 0
+        for seq in wal.list_segments(directory):
+            if seq <= done or seq > sealed_through:
+                continue
+            path = wal.segment_path(directory, seq)
+            records, _, size = wal.read_segment(path)
+            flush_segment(self.traces_dir, seq, records)
+            wal.write_checkpoint(directory, seq)
+            path.unlink()
+            wal.fsync_dir(directory)
+            self.writer.flushed(size)
+            if self.on_flushed is not None:
+                self.on_flushed(records)
+            count += 1
+        return count

@@ -1,0 +1,404 @@
+"""Pattern rules for indirect prompt injection in tool results.
+
+Each rule adds evidence in log-odds (``weight``) to the classifier's score (see ``curator/screen.py``): a strong
+rule (role/control tokens, "ignore previous instructions" and its paraphrases in several languages, a markdown
+image whose URL carries data out) is enough on its own; a weak one (text addressed to an AI, an instruction hidden
+in an HTML comment) only tips a borderline classifier score. Rules run on every deobfuscated view of the text
+(``curator/deobfuscate.py``), so a payload in base64, zero-width-split or in homoglyphs matches like plain text.
+
+Two contexts lower a hit's weight, because benign tool results quote attacks or carry chat markup legitimately:
+a match inside quotes or backticks in a text that discusses attacks (a security article quoting a payload), and
+role tokens inside source code (a chat template, a tokenizer config).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from curator.deobfuscate import Deobfuscated
+
+STRONG = 5.0
+MEDIUM = 3.0
+WEAK = 1.0
+FAINT = 0.5
+
+_VERBS_EN = (
+    r"ignore|ignoring|disregard|disregarding|forget|forgetting|override|overriding|bypass|neglect|discard|abandon"
+    r"|drop|skip|set\s+aside|put\s+aside|throw\s+out|scrap|pay\s+no\s+(?:attention|heed|mind)\s+to"
+    r"|(?:do\s+not|don'?t|no\s+longer|stop|cease\s+to)\s+(?:follow|obey|adhere\s+to|comply\s+with|apply|honou?r)(?:ing)?"
+    r"|stop\s+following|cancel|nullify|void|supersede|erase|clear|wipe|reset"
+)
+_QUALIFIERS_EN = (
+    r"all|any|every|each|previous|previously|prior|preceding|earlier|above|foregoing|original|initial|existing|former"
+    r"|past|old|your|the\s+system|system|developer|safety|current|default|standing|given|provided|everything"
+)
+_OBJECTS_EN = (
+    r"instructions?|prompts?|directives?|directions|rules|guidelines|guardrails|constraints|commands|orders"
+    r"|programming|conditioning|context|system\s+(?:prompt|message)|restrictions|polic(?:y|ies)|safeguards"
+    r"|content\s+polic(?:y|ies)|messages|conversation|training|principles|tasks?|guidance|settings|limitations"
+)
+# "ignore all previous instructions", "disregard what you were told", "forget everything above"
+_OVERRIDE_EN = re.compile(
+    rf"\b(?:{_VERBS_EN})(?:ing)?\b[\s,]+(?:(?:{_QUALIFIERS_EN}|of|the|these|those|that|you|were|have|been|to|my|our|its|their|and|or"
+    rf"|instructions?|told|given|said|before|this|everything|else|just|now)[\s,]+){{0,6}}"
+    rf"(?:(?:{_OBJECTS_EN})\b|(?:above|before|so\s+far|until\s+now|you\s+were\s+told|you\s+have\s+been\s+told)\b)"
+    rf"(?:\s+(?:that\s+)?you(?:'ve|\s+were|\s+have\s+been|\s+got)\s+(?:given|told|provided|trained))?",
+    re.IGNORECASE,
+)
+# The verb-object pair needs a qualifier to be strong: "ignore the warning" or "skip the previous step" are not it.
+# Weak qualifiers ("the default instructions", "the given rules") are everyday documentation words.
+_QUALIFIERS_STRONG = (
+    r"all|any|every|previous|previously|prior|preceding|earlier|above|foregoing|original|initial|existing|former"
+    r"|your|its|system|developer|safety"
+)
+_OVERRIDE_QUALIFIED = re.compile(rf"\b(?:{_QUALIFIERS_STRONG}|you\s+were|you\s+have|everything)\b", re.IGNORECASE)
+
+# Other languages: a verb of overriding near a word for instructions, either order (CJK has no word spaces).
+_OVERRIDE_ML = re.compile(
+    r"\b(?:ignor(?:ez|er|a|ar|ate|iere|ieren|iert|ieer|uj)|oubli(?:ez|e|er)|vergiss|vergessen|olvid(?:a|e|ar|en)"
+    r"|dimentica|esqueça|esquece|negeer|vergeet|zignoruj|zapomnij|игнорир\w*|забудь\w*|не\s+обращай\w*"
+    r"|ігноруй\w*|görmezden\s+gel|unutun|unut)"
+    r"[\s\S]{0,60}?(?:instructions?|consignes|anweisungen|instruktionen|vorgaben|befehle|instrucciones|indicaciones"
+    r"|istruzioni|instruções|instrucoes|instructies|instrukcje|polecenia|инструкци\w*|указани\w*|правил\w*"
+    r"|інструкці\w*|talimat\w*)"
+    # Portuguese and French share the English verb; their object words tell them apart.
+    r"|\bignore\s+(?:as|os|todas\s+as|les|toutes\s+les|vos|tes)\s+[\s\S]{0,30}?(?:instruções|instrucoes|regras|consignes|instructions|règles)",
+    re.IGNORECASE,
+)
+_OVERRIDE_CJK = re.compile(
+    r"(?:忽略|无视|無視|忽视|不要理会|忘记|忘掉|무시|잊어)[\s\S]{0,20}?(?:指令|指示|说明|提示|规则|命令|設定|ルール|지시|명령|규칙)"
+    r"|(?:指令|指示|提示|规则|命令|ルール|지시|명령|규칙)[\s\S]{0,20}?(?:忽略|无视|無視|忘れ|무시)"
+)
+
+_ROLE_TOKENS = re.compile(
+    r"<\|(?:im_start|im_end|im_sep|system|user|assistant|endoftext|eot_id|start_header_id|end_header_id|begin_of_text"
+    r"|end|tool|ipython|channel|message|start|constrain|developer|fim_\w+)\|>"
+    r"|\[/?INST\]|<</?SYS>>|<(?:start|end)_of_turn>|\[/?(?:SYSTEM|SYS)\]"
+    r"|^\s*#{2,}\s*(?:system|instruction|instructions|assistant|human|user|response)\s*(?:message|prompt)?\s*:"
+    r"|</?(?:system|system_prompt|sys|instructions|admin_instructions|developer)>"
+    r"|</(?:tool_result|function_results?|search_results?|tool_output|document|context|untrusted_input|output)>",
+    re.IGNORECASE | re.MULTILINE,
+)
+# "Human:"/"Assistant:"/"SYSTEM:" turn prefixes at the start of a line, used to fake a new turn.
+_TURN_PREFIX = re.compile(
+    r"^\s*(?:\*\*)?\[?(?:SYSTEM|System\s+(?:message|prompt|override|instruction|notice|update|admin)|Assistant|AI|Human"
+    r"|Developer|ADMIN(?:ISTRATOR)?)\]?(?:\*\*)?\s*:\s*\S",
+    re.MULTILINE,
+)
+
+_AI = r"(?:AI|A\.I\.|LLMs?|large\s+language\s+models?|language\s+models?|chat\s?bots?|GPT(?:-\d)?|ChatGPT|Claude|Gemini|Copilot|Llama|autonomous\s+agents?|AI\s+(?:agents?|assistants?|models?|systems?|tools?|crawlers?|readers?))"
+_AI_GENERIC = r"(?:assistants?|agents?|bots?|models?|crawlers?|scrapers?|summari[sz]ers?)"
+# Agents named by what they automate: "the email agent", "browsing assistants", "coding agents".
+_AI_KIND = (
+    r"(?:e-?mail|inbox|mail|browsing|browser|web|coding|code|shopping|research|automated|autonomous|virtual|digital"
+    r"|crawling|scraping|reading|summari[sz]ing|reader|review|reviewing)\s+(?:agents?|assistants?|bots?|models?)"
+)
+_ADDRESSED = re.compile(
+    rf"\b(?:note|notice|message|memo|attention|instructions?|directive|reminder|warning|psa|hey|hi|hello|dear|greetings"
+    rf"|important|urgent|instruction)\b\s*(?:to|for)?\s*(?:all\s+|any\s+|every\s+|the\s+|whichever\s+|whatever\s+)?(?:{_AI}|{_AI_KIND})\b"
+    rf"|\b(?:system|admin|administrator|developer|operator)\s+(?:notice|message|note|instruction|update|alert|directive)s?\s+(?:for|to)\s+(?:the\s+|all\s+|any\s+)?(?:{_AI}|{_AI_GENERIC}|{_AI_KIND})\b"
+    # A line (or comment) that opens by calling an AI, then tells it something.
+    rf"|^[\s#/*<!-]*(?:(?:note|message)\s+(?:to|for)\s+)?(?:the\s+|dear\s+)?(?:{_AI}|{_AI_KIND})\s*[:,]\s*(?:\w+\s+){{0,3}}?"
+    rf"(?:when|please|you|ignore|do|don'?t|always|never|approve|say|tell|send|recommend|reply|respond|include|write|add|output|forget|stop|disregard|state|mark)\b"
+    rf"|\bif\s+you\s+are\s+(?:an?\s+|the\s+)?(?:{_AI}|{_AI_KIND}|AI\s+\w+|automated|a\s+bot|an\s+agent|an\s+assistant|reading\s+this\s+as\s+an?\s+\w+)"
+    rf"|\b(?:any|all|every|each|the|dear|attention)\s+(?:{_AI}|{_AI_GENERIC})\s+(?:that\s+(?:is\s+|are\s+)?|who\s+(?:is\s+|are\s+)?)?"
+    rf"(?:reading|processing|summari[sz]ing|parsing|crawling|browsing|analy[sz]ing|indexing|ingesting|reviewing|handling|managing|triaging|monitoring|reads|processes|summari[sz]es|parses)\b"
+    rf"|\b{_AI}\s+(?:that\s+(?:is\s+|are\s+)?|who\s+(?:is\s+|are\s+)?)?"
+    rf"(?:reading|processing|summari[sz]ing|parsing|crawling|browsing|analy[sz]ing|ingesting|reviewing|handling|managing|triaging|monitoring)\s+(?:this|these|my|the\s+(?:page|text|document|email|message|snippet|result|file|inbox|mailbox|ticket|thread))\b"
+    rf"|\b(?:{_AI})\s*[,:]\s*(?:please\s+)?(?:you\s+(?:must|should|will|need)|ignore|stop|do|send|include|respond|reply|tell|say|output|forward|add|append|remember)\b"
+    rf"|\b(?:as|you\s+are)\s+an?\s+(?:{_AI})\s+(?:reading|processing|summari[sz]ing|assistant\s+reading)\b"
+    rf"|\bwhen\s+(?:you|an?\s+(?:{_AI}|{_AI_GENERIC}))\s+(?:summari[sz]e|process|read|parse|analy[sz]e)s?\s+this",
+    re.IGNORECASE | re.MULTILINE,
+)
+_ROLE_REASSIGN = re.compile(
+    r"\byou\s+are\s+(?:now|no\s+longer)\s+(?:an?\s+|the\s+|in\s+)?(?:DAN|unrestricted|unfiltered|jailbroken|free|evil|bound|"
+    r"restricted|limited|required|constrained|\w+GPT|developer\s+mode|an?\s+AI\s+without)"
+    r"|\b(?:developer|god|admin|debug|jailbreak|unrestricted|maintenance|sudo|DAN)\s+mode\s+(?:is\s+)?(?:now\s+)?(?:enabled|activated|on|engaged|unlocked)"
+    r"|\b(?:enable|activate|enter|switch\s+to)\s+(?:developer|god|admin|debug|jailbreak|unrestricted|DAN)\s+mode"
+    r"|\bfrom\s+now\s+on,?\s+you\s+(?:are|will|must|shall|should)\s+(?:only\s+)?(?:act|respond|answer|reply|behave|obey|follow|ignore|be\s+an?|output|speak)"
+    r"|\byour\s+(?:new|real|true|updated|actual|primary)\s+(?:instructions?|task|goal|objective|directive|purpose|role|mission|orders)\s+(?:is|are)\b"
+    r"|\b(?:new|updated|revised|real|actual|hidden|secret|priority|override|overriding)\s+(?:system\s+)?(?:instructions?|directives?|orders)\s+(?:for\s+(?:the\s+)?(?:AI|assistant|model|agent|LLM)|from\s+(?:the\s+)?(?:system|developer|admin|operator))"
+    r"|\bsystem\s+(?:override|prompt\s+override|instruction\s+update|update\s*:\s*new\s+instructions)"
+    # New orders that displace the old: "these instructions supersede your previous ones", "this note overrides your rules"
+    r"|\b(?:new|these|updated|revised|following|this|the\s+present)\s+(?:orders|instructions|rules|directives|guidance|note|message|document|text)\s+"
+    r"(?:supersedes?|replaces?|overrides?|take\s+precedence\s+over|takes\s+precedence\s+over|cancels?|invalidates?)\s+(?:your|all|any|the\s+(?:previous|prior|earlier|original|system))"
+    r"|\byour\s+(?:instructions|rules|orders|guidelines|directives|task)\s+(?:have|has)\s+(?:been\s+)?(?:changed|updated|revised|replaced|overridden)"
+    r"|\bpretend\s+(?:that\s+)?(?:the|your|all|any)\s+(?:previous|prior|earlier|above|original)\s+(?:conversation|instructions|messages|context|rules|prompt)"
+    r"|\bact\s+as\s+[\w\s]{0,40}?\bwith\s+(?:full|unrestricted|unlimited|admin|administrator|root)\s+(?:access|privileges|permissions|rights)",
+    re.IGNORECASE,
+)
+_PROMPT_LEAK = re.compile(
+    r"\b(?:reveal|print|output|repeat|show|display|leak|disclose|dump|echo|recite|reproduce|write\s+out|spell\s+out|tell\s+(?:me|us))"
+    r"\s+(?:me\s+|us\s+)?(?:all\s+of\s+|the\s+full\s+|verbatim\s+)?(?:your|the)\s+(?:full\s+|entire\s+|complete\s+|exact\s+|original\s+|hidden\s+|secret\s+|initial\s+|internal\s+)*"
+    r"(?:(?:contents?|text|wording)\s+of\s+(?:your|the)\s+)?(?:system\s+(?:prompt|message|instructions)|initial\s+(?:prompt|instructions)|hidden\s+(?:prompt|instructions)|pre-?prompt"
+    r"|developer\s+(?:message|instructions)|instructions\s+(?:above|you\s+were\s+given)|prompt\s+above|confidential\s+instructions)",
+    re.IGNORECASE,
+)
+_SECRECY = re.compile(
+    r"\b(?:do\s+not|don'?t|never|without)\s+(?:tell(?:ing)?|inform(?:ing)?|mention(?:ing)?|reveal(?:ing)?|alert(?:ing)?|notify(?:ing)?"
+    r"|let(?:ting)?|show(?:ing)?|disclos(?:e|ing)|warn(?:ing)?|ask(?:ing)?)\s+(?:the\s+|your\s+)?(?:user|human)s?\b"
+    r"(?!\s+(?:name|id|account|interface|guide|manual|group|profile)\b)"
+    r"|\b(?:keep\s+this|this\s+(?:instruction|message)\s+(?:must|should)\s+(?:be|remain))\s+(?:secret|hidden|confidential)\s+from\s+the\s+user"
+    r"|\b(?:the\s+)?user\s+(?:must|should)\s+not\s+(?:know|see|be\s+told|find\s+out)"
+    r"|\b(?:do\s+not|don'?t|never)\s+(?:mention|reveal|show|report)\s+(?:this|it|that|these|any\s+of\s+this)\s+to\s+(?:the\s+)?(?:user|human|owner|recipient|account\s+holder)s?\b",
+    re.IGNORECASE,
+)
+_SECRETS = (
+    r"(?:conversation|chat\s+(?:history|log)|message\s+history|previous\s+messages|system\s+prompt|api[\s_-]?keys?|access\s+tokens?"
+    r"|credentials|passwords?|secrets?|session\s+(?:tokens?|cookies?)|cookies|ssh\s+keys?|private\s+keys?|\.env|env(?:ironment)?\s+variables"
+    r"|(?:the\s+)?user'?s\s+(?:data|email|emails|address|files|contacts|messages|personal\s+information|credit\s+card|info)|documents?\s+contents"
+    r"|contents?\s+of\s+(?:the\s+)?(?:inbox|conversation|files?|~/|/etc/|\.ssh))"
+)
+_EXFIL = re.compile(
+    rf"\b(?:send|forward|e-?mail|post|upload|transmit|exfiltrate|leak|submit|append|attach|encode|copy|paste|include|share|deliver)\b"
+    rf"[^.\n]{{0,80}}?\b{_SECRETS}[^.\n]{{0,80}}?(?:\bto\b|\binto\b|\bat\b|\bvia\b)\s+(?:the\s+)?(?:https?://|[\w.+-]+@[\w-]+\.\w+|\w+\s+(?:url|endpoint|webhook|address|server))",
+    re.IGNORECASE,
+)
+_PLACEHOLDER = r"(?:\{[^}]{1,60}\}|<[^>]{1,60}>|\[[^\]]{1,60}\]|\$\{?[A-Z_]{2,}|%[A-Z_]{2,}%|\.\.\.|INSERT|DATA|SECRET|CONVERSATION|SUMMARY|HISTORY|PROMPT|BASE64|PASSWORD|TOKEN|EMAIL)"
+_EXFIL_IMAGE = re.compile(
+    rf"!\[[^\]]{{0,200}}\]\(\s*<?https?://[^)\s]+\?[^)\s]*=[^)\s]*{_PLACEHOLDER}"
+    rf"|<img\b[^>]*\bsrc\s*=\s*[\"']?https?://[^\"'\s>]+\?[^\"'\s>]*=[^\"'\s>]*{_PLACEHOLDER}",
+    re.IGNORECASE,
+)
+_ANY_IMAGE_QUERY = re.compile(r"!\[[^\]]{0,200}\]\(\s*<?https?://[^)\s]+\?[^)\s]*=|<img\b[^>]*\bsrc\s*=\s*[\"']?https?://[^\"'\s>]+\?", re.IGNORECASE)
+_RENDER_DIRECTIVE = re.compile(
+    r"\b(?:render|display|show|include|output|print|embed|add|append|insert)\b[^.\n]{0,60}\b(?:image|markdown|link|url|pixel)\b"
+    r"[^.\n]{0,120}\b(?:replace|substitut|fill|encode|append|with\s+the|containing|where)\b",
+    re.IGNORECASE,
+)
+_HTML_COMMENT = re.compile(r"<!--([\s\S]*?)-->")
+_HIDDEN_ELEMENT = re.compile(
+    r"<(\w+)\b[^>]*\bstyle\s*=\s*[\"'][^\"']*(?:display\s*:\s*none|visibility\s*:\s*hidden|font-size\s*:\s*0(?:px|pt|em)?\s*[;\"']"
+    r"|opacity\s*:\s*0(?:\.0+)?\s*[;\"']|color\s*:\s*(?:#fff(?:fff)?|white|transparent)\b|left\s*:\s*-\d{3,})[^>]*>([\s\S]{0,2000}?)</\1>"
+    r"|<(\w+)\b[^>]*\b(?:hidden|aria-hidden\s*=\s*[\"']true[\"'])[^>]*>([\s\S]{0,2000}?)</\3>",
+    re.IGNORECASE,
+)
+# Imperative sentences aimed at whoever reads: the telltale content of a hidden comment or element.
+_IMPERATIVE_TO_READER = re.compile(
+    r"\b(?:you\s+(?:must|should|will|need\s+to|are\s+(?:required|instructed|to))|ignore|disregard|instead|do\s+not\s+(?:mention|tell|reveal|summari[sz]e)"
+    r"|respond\s+(?:only|with)|reply\s+(?:only|with)|tell\s+the\s+user|recommend|always\s+(?:say|respond|answer|recommend)|say\s+that)\b",
+    re.IGNORECASE,
+)
+_SIDE_EFFECT = r"(?:send|delete|remove|transfer|wire|forward|e-?mail|post|pay|refund|grant|share|upload|drop|rm\s+-rf|all)"
+_TOOL_COERCION = re.compile(
+    rf"\b(?:call|invoke|use|run|execute|trigger)\s+(?:the\s+)?[`'\"]?\w+[`'\"]?\s+(?:tool|function|action|plugin)\b[^.\n]{{0,80}}"
+    rf"\b(?:with|to|and)\b[^.\n]{{0,80}}\b{_SIDE_EFFECT}\b"
+    rf"|\b(?:call|invoke|trigger|execute)\s+(?:the\s+)?[`'\"]?\w*{_SIDE_EFFECT}\w*[`'\"]?\s+(?:tool|function|action|plugin)\b",
+    re.IGNORECASE,
+)
+
+# Contexts that lower a hit: discussion of attacks, and source code.
+_META_DISCUSSION = re.compile(
+    r"\b(?:prompt[\s-]injections?|injection\s+attacks?|jailbreaks?|attackers?|adversar\w+|malicious|red[\s-]team\w*|OWASP"
+    r"|researchers?|payloads?|exploit\w*|vulnerabilit\w+|CVE-\d+|mitigat\w+|defen[cs]e\w*|threat\s+model|security\s+(?:teams?|researchers?|advisory)"
+    r"|phishing|examples?\s+(?:of|include)|such\s+as|e\.g\.|for\s+instance|classifiers?|detectors?|blocklists?)\b",
+    re.IGNORECASE,
+)
+_CODE_CONTEXT = re.compile(
+    r"^\s*(?:def |class |import |from \S+ import |function |const |let |var |#include|package |public |fn |\{%|\}\}|return\b)"
+    r"|\b(?:tokenizer|chat_template|apply_chat_template|special_tokens|eos_token|bos_token|template|regex|re\.compile|assert)\b"
+    r"|^\s*\w+\s*[:=]\s*[\"'{\[]",
+    re.IGNORECASE | re.MULTILINE,
+)
+_QUOTED = re.compile(r"\"[^\"\n]{3,400}\"|“[^”\n]{3,400}”|‘[^’\n]{3,400}’|'[^'\n]{8,400}'|`[^`\n]{3,400}`|«[^»\n]{3,400}»|```[\s\S]*?```|„[^“\n]{3,400}“")
+
+# "payloads such as <|im_start|>", "phrases like ignore previous instructions": a mention, not a use.
+_MENTION_CUE = re.compile(
+    r"(?:such\s+as|like|e\.g\.|for\s+example|for\s+instance|tokens?|markers?|strings?|phrases?|payloads?|patterns?|text)\s*:?\s*[\"'“‘`«(]?\s*$",
+    re.IGNORECASE,
+)
+_QUOTED_DISCOUNT = 0.1
+_CODE_DISCOUNT = 0.15
+
+
+@dataclass(frozen=True)
+class RuleHit:
+    """One piece of evidence for an injection."""
+
+    rule: str
+    weight: float
+    """Log-odds added to the classifier's score."""
+    reason: str
+    excerpt: str
+
+
+def _excerpt(text: str, start: int, end: int, width: int = 60) -> str:
+    lo, hi = max(0, start - width // 3), min(len(text), end + width // 3)
+    snippet = " ".join(text[lo:hi].split())
+    return snippet[:160]
+
+
+def _quoted_spans(text: str) -> list[tuple[int, int]]:
+    return [(m.start(), m.end()) for m in _QUOTED.finditer(text)]
+
+
+def _inside(spans: list[tuple[int, int]], start: int, end: int) -> bool:
+    return any(lo <= start and end <= hi for lo, hi in spans)
+
+
+class _Context:
+    """Facts about one view that lower or raise the weight of a hit, computed lazily once per view."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._quoted: list[tuple[int, int]] | None = None
+        self._meta: bool | None = None
+        self._code: bool | None = None
+
+    @property
+    def meta(self) -> bool:
+        if self._meta is None:
+            # Discussion words must be outside the quotations: a payload saying "no filters" is not a discussion.
+            self._meta = _META_DISCUSSION.search(_QUOTED.sub(" ", self.text[:20000])) is not None
+        return self._meta
+
+    @property
+    def code(self) -> bool:
+        if self._code is None:
+            self._code = _CODE_CONTEXT.search(self.text[:20000]) is not None
+        return self._code
+
+    def quoted(self, start: int, end: int) -> bool:
+        if self._quoted is None:
+            self._quoted = _quoted_spans(self.text)
+        return _inside(self._quoted, start, end)
+
+    def weigh(self, weight: float, start: int, end: int, *, code_sensitive: bool = False) -> tuple[float, str]:
+        """The weight after context discounts, and a note saying which applied."""
+        notes = []
+        mentioned = self.meta and _MENTION_CUE.search(self.text[max(0, start - 40) : start]) is not None
+        if (self.quoted(start, end) and (self.meta or self.code)) or mentioned:
+            weight *= _QUOTED_DISCOUNT
+            notes.append("quoted in a discussion")
+        elif code_sensitive and self.code:
+            weight *= _CODE_DISCOUNT
+            notes.append("in source code")
+        return weight, (f" ({', '.join(notes)})" if notes else "")
+
+
+def _first(pattern: re.Pattern[str], text: str) -> list[re.Match[str]]:
+    return list(pattern.finditer(text))[:4]
+
+
+def _best(ctx: _Context, rule: str, matches: list[re.Match[str]], weight: float, reason: str, *, code_sensitive: bool = False) -> RuleHit | None:
+    """The strongest of a rule's matches after context discounts (one hit per rule and view)."""
+    best: RuleHit | None = None
+    for match in matches:
+        w, note = ctx.weigh(weight, match.start(), match.end(), code_sensitive=code_sensitive)
+        if best is None or w > best.weight:
+            best = RuleHit(rule, w, reason + note, _excerpt(ctx.text, match.start(), match.end()))
+    return best
+
+
+def _override_hits(ctx: _Context) -> list[RuleHit]:
+    hits = []
+    strong, weak = [], []
+    for match in _first(_OVERRIDE_EN, ctx.text):
+        (strong if _OVERRIDE_QUALIFIED.search(match.group()) else weak).append(match)
+    for rule, matches, weight, reason in (
+        ("override", strong, STRONG, "tells the reader to ignore its previous instructions"),
+        ("override_weak", weak, FAINT, "tells the reader to ignore some instructions"),
+        ("override_multilingual", _first(_OVERRIDE_ML, ctx.text) + _first(_OVERRIDE_CJK, ctx.text), STRONG,
+         "tells the reader to ignore its instructions (non-English)"),
+    ):
+        hit = _best(ctx, rule, matches, weight, reason)
+        if hit:
+            hits.append(hit)
+    return hits
+
+
+def _hidden_hits(ctx: _Context) -> list[RuleHit]:
+    """Instructions inside HTML comments or invisible elements: text no human reader sees."""
+    hits = []
+    for pattern, rule, reason, groups in (
+        (_HTML_COMMENT, "hidden_html_comment", "instructions inside an HTML comment", (1,)),
+        (_HIDDEN_ELEMENT, "hidden_html_element", "instructions inside invisible HTML", (2, 4)),
+    ):
+        for match in list(pattern.finditer(ctx.text))[:50]:
+            body = next((match.group(g) for g in groups if match.group(g)), "") or ""
+            if _IMPERATIVE_TO_READER.search(body) or _ADDRESSED.search(body) or _OVERRIDE_EN.search(body):
+                hits.append(RuleHit(rule, MEDIUM, reason, _excerpt(ctx.text, match.start(), match.end())))
+                break
+    return hits
+
+
+def _image_hits(ctx: _Context) -> list[RuleHit]:
+    hits = []
+    hit = _best(ctx, "exfil_image", _first(_EXFIL_IMAGE, ctx.text), STRONG, "markdown/HTML image whose URL carries data out")
+    if hit:
+        hits.append(hit)
+    elif _ANY_IMAGE_QUERY.search(ctx.text) and _RENDER_DIRECTIVE.search(ctx.text):
+        match = _RENDER_DIRECTIVE.search(ctx.text)
+        assert match is not None
+        hits.append(RuleHit("exfil_image", MEDIUM, "asks to render an image URL filled with data", _excerpt(ctx.text, match.start(), match.end())))
+    return hits
+
+
+def rule_hits_in(text: str) -> list[RuleHit]:
+    """All rules on one view of a text (no deobfuscation); one hit per rule at most."""
+    ctx = _Context(text)
+    hits: list[RuleHit] = []
+    hits += _override_hits(ctx)
+    for rule, pattern, weight, reason, code_sensitive in (
+        ("role_tokens", _ROLE_TOKENS, STRONG, "chat role/control tokens that fake a new turn", True),
+        ("turn_prefix", _TURN_PREFIX, WEAK, "a line that poses as a system/assistant turn", True),
+        ("addressed_to_ai", _ADDRESSED, MEDIUM, "text addressed to an AI model or agent", False),
+        ("role_reassign", _ROLE_REASSIGN, STRONG, "gives the model a new role or new instructions", False),
+        ("prompt_leak", _PROMPT_LEAK, MEDIUM, "asks to reveal the system prompt", False),
+        ("secrecy", _SECRECY, MEDIUM, "asks to hide something from the user", False),
+        ("exfiltration", _EXFIL, STRONG, "asks to send private data to an outside address", False),
+        ("tool_coercion", _TOOL_COERCION, WEAK, "asks to call a tool for a side effect", False),
+    ):
+        hit = _best(ctx, rule, _first(pattern, text), weight, reason, code_sensitive=code_sensitive)
+        if hit:
+            hits.append(hit)
+    hits += _hidden_hits(ctx)
+    hits += _image_hits(ctx)
+    return hits
+
+
+# Rules precise enough to trust on an unlikely reading of the text (rot13, leetspeak) without false alarms.
+_PRECISE_RULES = {"override", "override_multilingual", "role_reassign", "prompt_leak", "exfiltration", "secrecy"}
+_OBFUSCATION_BONUS = 1.0
+
+
+def find_rule_hits(deob: Deobfuscated) -> list[RuleHit]:
+    """Run the rules on every view of a deobfuscated text; keep the strongest hit per rule.
+
+    A hit found only in a decoded payload or alternate reading says where it was found and gains weight: nobody
+    base64-encodes "ignore previous instructions" by accident.
+    """
+    best: dict[str, RuleHit] = {}
+
+    def _keep(hit: RuleHit) -> None:
+        if hit.rule not in best or hit.weight > best[hit.rule].weight:
+            best[hit.rule] = hit
+
+    for hit in rule_hits_in(deob.text):
+        _keep(hit)
+    obfuscated = bool(deob.signals)
+    for segment in deob.decoded:
+        for hit in rule_hits_in(segment):
+            _keep(RuleHit(hit.rule, hit.weight + _OBFUSCATION_BONUS, hit.reason + " (in an encoded payload)", hit.excerpt))
+    if not best:
+        for name, alternate in deob.alternates().items():
+            for hit in rule_hits_in(alternate):
+                if hit.rule in _PRECISE_RULES:
+                    _keep(RuleHit(hit.rule, hit.weight + _OBFUSCATION_BONUS, hit.reason + f" (read as {name})", hit.excerpt))
+    hits = list(best.values())
+    if obfuscated and hits:
+        # Disguise plus an instruction is worse than either: the disguise is evidence of intent.
+        hits.append(RuleHit("obfuscation", _OBFUSCATION_BONUS, "disguised text: " + ", ".join(deob.signals), ""))
+    return hits
+
+
+def mask_quotations(text: str) -> str:
+    """Blank out quotations in a text that discusses attacks, so a classifier reads the discussion, not the payload.
+
+    A security write-up quoting "ignore previous instructions" is about an attack, not one; the rules still see
+    the quotation (at reduced weight), only the classifier's view is masked.
+    """
+    if _META_DISCUSSION.search(_QUOTED.sub(" ", text[:20000])) is None:
+        return text
+    return _QUOTED.sub(' "…" ', text)

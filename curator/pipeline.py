@@ -1,0 +1,333 @@
+"""The curation run: select → check → redact → screen → label → derive → dedup → decontaminate → quarantine → version.
+
+Each stage is its own module; this one wires them and keeps the books (what was skipped and why, what each stage
+removed). A new version is the parent version's rows plus the new ones, so nothing curated before is lost; an
+episode curated again (late feedback) replaces the rows it made before, and review decisions on unchanged rows
+are carried over. The version is written atomically (``versions.write_version``): a crash leaves no half version
+and no moved watermark.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+import json
+import logging
+import os
+import tempfile
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+from collector.episode import Episode
+from curator import versions
+from curator.decontaminate import Decontaminator, decontaminate, eval_suite_paths, load_eval_prompts
+from curator.dedup import dedup_rows
+from curator.derive import Labelled, UnusableEpisode, chat_messages, check_episode, derive_rows
+from curator.label import VerifyFn, default_verify_fn, label_episode
+from curator.quarantine import partition
+from curator.select import EpisodeSource, Selection, select_episodes
+from curator.versions import DatasetRow
+from tracewheel.config import Settings
+from tracewheel.errors import TracewheelError
+
+logger = logging.getLogger(__name__)
+
+
+class Redactor(Protocol):
+    def redact_episodes(self, episodes: list[Episode]) -> list[tuple[Episode, dict[str, int]]]: ...
+
+
+class Screener(Protocol):
+    def screen_episode(self, episode: Episode) -> list[Any]: ...
+
+
+class Progress(Protocol):
+    """Where the run reports progress (the CLI draws a Rich bar; the library stays silent)."""
+
+    def stage(self, name: str, total: int) -> None: ...
+
+    def advance(self, n: int = 1) -> None: ...
+
+
+class _NoProgress:
+    def stage(self, name: str, total: int) -> None:
+        pass
+
+    def advance(self, n: int = 1) -> None:
+        pass
+
+
+def _construct(cls: type, config: Any) -> Any:
+    # Engines take their config section when their constructor has a parameter for it.
+    params = [p for p in inspect.signature(cls).parameters.values() if p.kind is not p.VAR_KEYWORD]
+    return cls(config) if params else cls()
+
+
+def default_redactor(settings: Settings) -> Redactor:
+    try:
+        from curator.redact import Redactor as PresidioRedactor
+    except ImportError as exc:
+        raise TracewheelError(f"the PII redaction engine (curator.redact) cannot be loaded: {exc}") from exc
+    return _construct(PresidioRedactor, settings.curator.redaction)
+
+
+def default_screener(settings: Settings) -> Screener:
+    try:
+        from curator.screen import Screener as InjectionScreener
+    except ImportError as exc:
+        raise TracewheelError(
+            f"the injection screening engine (curator.screen) cannot be loaded: {exc}"
+        ) from exc
+    if "models_dir" in inspect.signature(InjectionScreener).parameters:
+        # The classifier is cached under this home's models dir, not wherever the process env points.
+        return InjectionScreener(settings.curator.screening, models_dir=settings.models_dir)
+    return _construct(InjectionScreener, settings.curator.screening)
+
+
+def _plain(obj: Any) -> dict[str, Any]:
+    if hasattr(obj, "model_dump"):
+        return obj.model_dump(mode="json")
+    if dataclasses.is_dataclass(obj):
+        return dataclasses.asdict(obj)
+    if isinstance(obj, dict):
+        return obj
+    return dict(vars(obj))
+
+
+@dataclass
+class CurateResult:
+    tenant: str
+    version: str | None
+    parent: str | None
+    new_version: bool
+    counts: dict[str, Any] = field(default_factory=dict)
+    skipped_details: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+@dataclass
+class Engines:
+    redactor: Redactor
+    screener: Screener
+    verify: VerifyFn
+
+    @classmethod
+    def default(cls, settings: Settings) -> Engines:
+        return cls(default_redactor(settings), default_screener(settings), default_verify_fn())
+
+
+def _watermark_file(settings: Settings, tenant: str) -> Path:
+    return versions.tenant_dir(settings.datasets_dir, tenant) / ".watermark.json"
+
+
+def _save_watermark(settings: Settings, tenant: str, selection: Selection, version: str | None) -> None:
+    """Record the watermark even when the rows did not change (a version id is its rows, not its watermark)."""
+    if selection.mode != "watermark" or selection.watermark_after is None:
+        return
+    path = _watermark_file(settings, tenant)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".wm-", dir=path.parent)
+    with os.fdopen(fd, "w") as fh:
+        json.dump({"watermark": selection.watermark_after.isoformat(), "version": version}, fh)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def curate_tenant(
+    settings: Settings,
+    source: EpisodeSource,
+    tenant: str,
+    engines: Engines,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    progress: Progress | None = None,
+) -> CurateResult:
+    """Run every stage for one tenant and write a new dataset version when anything changed."""
+    progress = progress or _NoProgress()
+    cfg = settings.curator
+    datasets_dir = settings.datasets_dir
+    skipped: Counter[str] = Counter()
+    details: list[str] = []
+
+    def skip(reason: str, detail: str) -> None:
+        skipped[reason] += 1
+        details.append(detail)
+        logger.warning("skipped episode: %s", detail)
+
+    selection = select_episodes(
+        source, datasets_dir, tenant, since, until, watermark_file=_watermark_file(settings, tenant)
+    )
+    skipped.update(selection.skipped)
+    # The store skips segments it cannot read (and logs them); say so in the counts, the rest still curates.
+    bad_segments = [p for p in getattr(source, "skipped_segments", []) or [] if f"tenant={tenant}" in str(p)]
+    if bad_segments:
+        skipped["corrupt segment"] += len(bad_segments)
+        details.extend(f"corrupt segment skipped: {p}" for p in bad_segments)
+
+    progress.stage(f"{tenant}: checking", len(selection.episodes))
+    usable: list[Episode] = []
+    for episode in selection.episodes:
+        try:
+            check_episode(episode, cfg.max_tool_result_bytes)
+            usable.append(episode)
+        except UnusableEpisode as exc:
+            skip(exc.reason, str(exc))
+        progress.advance()
+
+    progress.stage(f"{tenant}: redacting PII", len(usable))
+    redacted: list[tuple[Episode, dict[str, int]]] = []
+    if usable:
+        try:
+            redacted = list(engines.redactor.redact_episodes(usable))
+            if len(redacted) != len(usable):
+                raise RuntimeError(f"redactor returned {len(redacted)} episodes for {len(usable)}")
+        except Exception as exc:
+            # One bad episode must not sink the batch: redo one by one and skip only the ones that fail.
+            logger.warning("batch redaction failed (%s); redacting episodes one by one", exc)
+            redacted = []
+            for episode in usable:
+                try:
+                    redacted.extend(engines.redactor.redact_episodes([episode]))
+                except Exception as one:
+                    skip("redaction failed", f"{episode.episode_id}: redaction failed: {one}")
+    progress.advance(len(usable))
+
+    progress.stage(f"{tenant}: screening tool results", len(redacted))
+    screened: list[tuple[Episode, dict[str, int], list[dict[str, Any]]]] = []
+    for episode, counts in redacted:
+        try:
+            flags = [_plain(f) for f in engines.screener.screen_episode(episode)]
+        except Exception as exc:
+            # Never use an episode unscreened.
+            skip("screening failed", f"{episode.episode_id}: screening failed: {exc}")
+        else:
+            screened.append((episode, dict(counts), flags))
+        progress.advance()
+
+    progress.stage(f"{tenant}: labelling", len(screened))
+    labelled: list[Labelled] = []
+    lineage_of: dict[str, dict[str, Any]] = {}
+    flags_of: dict[str, list[dict[str, Any]]] = {}
+    redacted_by_type: Counter[str] = Counter()
+    labels: Counter[str] = Counter()
+    for episode, counts, flags in screened:
+        try:
+            messages = chat_messages(episode)
+        except UnusableEpisode as exc:
+            skip(exc.reason, str(exc))
+            progress.advance()
+            continue
+        label = label_episode(episode, cfg, engines.verify)
+        labels[label.verdict] += 1
+        redacted_by_type.update(counts)
+        lineage_of[episode.trace_id] = {"redaction": counts, "screening": flags}
+        if flags:
+            flags_of[episode.trace_id] = flags
+        labelled.append(Labelled(episode, label, messages))
+        progress.advance()
+
+    progress.stage(f"{tenant}: deriving rows", 1)
+    derived = derive_rows(labelled, cfg.dpo_max_pairs_per_group)
+    for row in derived:
+        row.lineage["redaction"] = {t: lineage_of[t]["redaction"] for t in row.lineage["trace_ids"]}
+        row.lineage["screening"] = {t: lineage_of[t]["screening"] for t in row.lineage["trace_ids"]}
+    progress.advance()
+
+    # The parent's rows stay, except those made from episodes curated again now (their new rows replace them).
+    parents = versions.list_versions(datasets_dir, tenant)
+    parent = parents[-1]["version"] if parents else None
+    reselected = {e.trace_id for e in selection.episodes}
+    kept_parent: list[DatasetRow] = []
+    replaced = 0
+    if parent:
+        for row in versions.all_rows(datasets_dir, tenant, parent):
+            if reselected.intersection(row.lineage.get("trace_ids", [])):
+                replaced += 1
+            else:
+                kept_parent.append(row)
+    known = [r for r in kept_parent if r.kind != "quarantine"] + [
+        DatasetRow(c["kind"], c["data"], c["lineage"], c["row_id"])
+        for r in kept_parent
+        if r.kind == "quarantine"
+        for c in r.data.get("candidates", [])
+    ]
+
+    progress.stage(f"{tenant}: deduplicating", 1)
+    fresh, duplicates = dedup_rows(derived, known, cfg.near_duplicate_threshold, cfg.minhash_permutations)
+    progress.advance()
+
+    progress.stage(f"{tenant}: decontaminating", 1)
+    suites = load_eval_prompts(eval_suite_paths(settings.home, tenant, cfg.eval_paths))
+    decon = Decontaminator(suites.prompts, cfg.decontamination_ngram)
+    fresh, contaminated = decontaminate(fresh, decon)
+    # Suites grow: parent rows that now overlap one leave too.
+    kept_parent_trainable, old_contaminated = decontaminate(
+        [r for r in kept_parent if r.kind != "quarantine"], decon
+    )
+    kept_parent = kept_parent_trainable + [r for r in kept_parent if r.kind == "quarantine"]
+    progress.advance()
+
+    clean, quarantined = partition(fresh, flags_of, lineage_of)
+    rows = kept_parent + clean + quarantined
+    new_by_kind = Counter(r.kind for r in clean + quarantined)
+    counts: dict[str, Any] = {
+        "selected": len(selection.episodes),
+        "curated": len(labelled),
+        "skipped": dict(skipped),
+        "redacted": dict(redacted_by_type),
+        "redacted_episodes": sum(1 for _, c in redacted if any(c.values())),
+        "quarantined": len(quarantined),
+        "labels": dict(labels),
+        "derived": dict(Counter(r.kind for r in derived)),
+        "new_rows": {k: new_by_kind.get(k, 0) for k in versions.KINDS},
+        "deduplicated": {
+            "exact": sum(1 for d in duplicates if d.how == "exact"),
+            "near": sum(1 for d in duplicates if d.how == "near"),
+        },
+        "decontaminated": len(contaminated) + len(old_contaminated),
+        "replaced_from_parent": replaced,
+        "kept_from_parent": len(kept_parent),
+        "eval_suites": {"files": suites.files, "prompts": len(suites.prompts), "bad_lines": suites.bad_lines},
+    }
+
+    if not rows and parent is None:
+        _save_watermark(settings, tenant, selection, None)
+        return CurateResult(tenant, None, None, False, counts, details)
+    manifest = versions.write_version(
+        datasets_dir,
+        tenant,
+        rows,
+        {
+            "parent": parent,
+            "selection": selection.describe(),
+            "counts": counts,
+            "config": cfg.model_dump(mode="json"),
+        },
+    )
+    version = manifest["version"]
+    is_new = version != parent
+    if parent and is_new:
+        counts["review_decisions_carried"] = versions.carry_decisions(datasets_dir, tenant, parent, version)
+    counts["rows"] = manifest["rows"]
+    _save_watermark(settings, tenant, selection, version)
+    return CurateResult(tenant, version, parent, is_new, counts, details)
+
+
+def curate(
+    settings: Settings,
+    source: EpisodeSource,
+    engines: Engines,
+    tenant: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    progress: Progress | None = None,
+) -> list[CurateResult]:
+    """Curate one tenant, or every tenant the store knows."""
+    tenants = [tenant] if tenant else sorted(source.tenants())
+    return [curate_tenant(settings, source, t, engines, since, until, progress) for t in tenants]

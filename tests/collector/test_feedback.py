@@ -1,0 +1,73 @@
+"""collector/feedback.py and ``POST /v1/feedback``."""
+
+from __future__ import annotations
+
+import orjson
+import pytest
+from _collector_harness import CollectorProcess, make_trace_request
+
+from collector.feedback import FeedbackError, validate_feedback
+
+
+@pytest.mark.parametrize(
+    ("doc", "message"),
+    [
+        ([], "JSON object"),
+        ({"thumb": "up"}, "trace_id"),
+        ({"trace_id": "abc", "thumb": "up"}, "trace_id"),
+        ({"trace_id": "0" * 32, "thumb": "up"}, "trace_id"),
+        ({"trace_id": "a" * 32}, "at least one"),
+        ({"trace_id": "a" * 32, "thumb": "sideways"}, "thumb"),
+        ({"trace_id": "a" * 32, "score": "high"}, "score"),
+        ({"trace_id": "a" * 32, "score": True}, "score"),
+        ({"trace_id": "a" * 32, "comment": 5}, "comment"),
+        ({"trace_id": "a" * 32, "thumb": "up", "tenant": "globex"}, "unknown field"),
+    ],
+)
+def test_validation_errors_name_the_field(doc, message):
+    with pytest.raises(FeedbackError, match=message) as info:
+        validate_feedback(doc)
+    assert info.value.status == 422
+
+
+def test_valid_feedback_is_normalized():
+    item = validate_feedback({"trace_id": "AB" * 16, "score": 1, "corrected_answer": "Paris"})
+    assert item == {"trace_id": "ab" * 16, "score": 1.0, "thumb": None, "comment": None, "corrected_answer": "Paris"}
+
+
+def test_feedback_round_trip_and_after_restart(tmp_path):
+    home = tmp_path / "home"
+    home.mkdir()
+    col = CollectorProcess(home)
+    key = col.add_tenant("acme")
+    col.start()
+    try:
+        request = make_trace_request(2)
+        trace_id = request.resource_spans[0].scope_spans[0].spans[0].trace_id.hex()
+        assert col.post("/v1/traces", request.SerializeToString(), key).status_code == 200
+        # Right after the ack (before any flush) the trace is known.
+        r = col.post("/v1/feedback", orjson.dumps({"trace_id": trace_id, "thumb": "down", "comment": "wrong city"}), key, "application/json")
+        assert r.status_code == 200, r.text
+
+        assert col.post("/v1/feedback", orjson.dumps({"trace_id": "ab" * 16, "thumb": "up"}), key, "application/json").status_code == 404
+        assert col.post("/v1/feedback", b"{nope", key, "application/json").status_code == 400
+        r = col.post("/v1/feedback", orjson.dumps({"trace_id": trace_id, "thumb": "meh"}), key, "application/json")
+        assert r.status_code == 422 and "thumb" in r.json()["message"]
+        assert col.post("/v1/feedback", b"x", key, "application/x-protobuf").status_code == 415
+        assert col.post("/v1/feedback", orjson.dumps({"trace_id": trace_id, "score": 1}), None, "application/json").status_code == 401
+    finally:
+        col.stop()  # graceful: everything lands in Parquet
+    col = CollectorProcess(home)
+    col.keys["acme"] = key
+    col.start()
+    try:
+        # A fresh process knows the trace only from its Parquet segments.
+        r = col.post("/v1/feedback", orjson.dumps({"trace_id": trace_id, "score": 0.25}), key, "application/json")
+        assert r.status_code == 200, r.text
+        rows = sorted(col.table("feedback").to_pylist(), key=lambda r: r["received_at_unix_nano"])
+        assert [(r["tenant"], r["trace_id"], r["thumb"], r["comment"], r["score"]) for r in rows] == [
+            ("acme", trace_id, "down", "wrong city", None),
+            ("acme", trace_id, None, None, 0.25),
+        ]
+    finally:
+        col.stop()

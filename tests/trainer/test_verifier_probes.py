@@ -1,0 +1,133 @@
+"""Integrity probes: sound verifiers pass, gameable ones are caught and named, custom ones are probed too."""
+
+from __future__ import annotations
+
+import doctest
+from pathlib import Path
+
+import pytest
+
+import trainer.verifier_probes as probes_module
+from trainer.verifier_probes import assert_verifiers_sound, probe_verifier, probe_verifiers
+from tracewheel.errors import TracewheelError
+
+SOUND = [
+    {"type": "exact", "answer": "Paris"},
+    {"type": "exact", "answer": "line one\nline two"},
+    {"type": "normalized", "answer": "The Eiffel Tower"},
+    {"type": "regex", "pattern": r"[0-9]{3}-[0-9]{4}"},
+    {"type": "numeric", "answer": 42},
+    {"type": "numeric", "answer": 0},
+    {"type": "numeric", "answer": 100},
+    {"type": "numeric", "answer": "-3.25", "tolerance": 0.01},
+    {"type": "json_schema", "schema": {
+        "type": "object", "required": ["city", "temp_c"], "additionalProperties": False,
+        "properties": {"city": {"type": "string"}, "temp_c": {"type": "number"}}}},
+    {"type": "tool_call", "name": "get_weather", "arguments": {"city": "Paris", "unit": "C"}},
+    {"type": "tool_call", "name": "list_files"},
+]
+
+
+@pytest.fixture(autouse=True)
+def _home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TRACEWHEEL_HOME", str(tmp_path / "home"))
+
+
+def test_docstring_examples_hold() -> None:
+    assert doctest.testmod(probes_module).failed == 0
+
+
+def test_sound_verifiers_pass_every_probe() -> None:
+    prompts = [[{"role": "user", "content": "Answer the question from the document."}]] * len(SOUND)
+    assert probe_verifiers(SOUND, prompts) == []
+    assert_verifiers_sound(SOUND)
+
+
+def test_probes_cover_the_attack_families() -> None:
+    seen = {p.name.split(" (")[0].split(":")[0].split(" '")[0] for p in probes_module._probes(SOUND[4], "What is 6*7?")}
+    for family in ("empty output", "master key", "many candidates", "echo spec", "echo prompt", "over length cap",
+                   "wrong answer", "unsatisfiable task", "reference answer", "equivalent"):
+        assert family in seen, family
+
+
+@pytest.mark.parametrize(
+    ("spec", "probe"),
+    [
+        ({"type": "regex", "pattern": ".*"}, "empty output"),
+        ({"type": "regex", "pattern": "[A-D]"}, "many candidates"),  # any letter wins: checks format, not truth
+        ({"type": "regex", "pattern": r"\d+"}, "many candidates"),
+        ({"type": "json_schema", "schema": {"type": "object"}}, "master key '{}'"),
+        ({"type": "json_schema", "schema": {"type": "object", "required": ["type"]}}, "echo spec"),
+        ({"type": "numeric", "answer": 42, "tolerance": 1e9}, "wrong answer"),
+        ({"type": "exact", "answer": "Solution"}, "master key 'Solution'"),
+        ({"type": "normalized", "answer": "solution"}, "master key 'Solution'"),
+        # Not gameable, but no completion can ever state this answer: a task that cannot teach anything.
+        ({"type": "normalized", "answer": "The answer is"}, "reference answer"),
+    ],
+)
+def test_gameable_builtin_verifiers_are_caught(spec: dict, probe: str) -> None:
+    failures = probe_verifier(spec)
+    assert failures, spec
+    assert any(f.probe.startswith(probe) for f in failures), [f.probe for f in failures]
+    assert all(f.reward > 0 or f.expected.startswith("reward 1") for f in failures)
+
+
+def test_a_prompt_that_leaks_its_answer_is_caught_by_the_echo_probe() -> None:
+    spec = {"type": "numeric", "answer": 42}
+    leaky = [{"role": "user", "content": "Copy the number below.\n42"}]
+    assert probe_verifiers([spec], [[{"role": "user", "content": "What is 6 times 7?"}]]) == []
+    failures = probe_verifiers([spec], [leaky])
+    assert [f.probe for f in failures] == ["echo prompt"]
+
+
+def test_invalid_spec_is_a_failure_not_a_crash() -> None:
+    failures = probe_verifiers([{"type": "numeric", "answer": "many"}])
+    assert [f.probe for f in failures] == ["valid spec"]
+    assert "answer" in failures[0].reason
+
+
+def test_assert_names_the_verifier_probe_and_reward() -> None:
+    with pytest.raises(TracewheelError) as info:
+        assert_verifiers_sound([SOUND[0], {"type": "regex", "pattern": ".*"}])
+    message = str(info.value)
+    assert "#1 regex(pattern=.*)" in message
+    assert "probe 'empty output'" in message
+    assert "got reward 1" in message
+
+
+REWARD_ANY_TEXT = """
+import json, sys
+data = json.load(sys.stdin)
+text = data["completion"] if isinstance(data["completion"], str) else str(data["completion"])
+print(json.dumps({"reward": 1.0 if text.strip() else 0.0}))
+"""
+
+REWARD_IF_ANSWER_APPEARS = """
+import json, sys
+data = json.load(sys.stdin)
+text = data["completion"] if isinstance(data["completion"], str) else str(data["completion"])
+print(json.dumps({"reward": 1.0 if data["task"]["answer"] in text else 0.0}))
+"""
+
+STRICT = """
+import json, sys
+data = json.load(sys.stdin)
+text = data["completion"] if isinstance(data["completion"], str) else ""
+print(json.dumps({"reward": 1.0 if text.strip() == data["task"]["answer"] else 0.0}))
+"""
+
+
+def test_custom_verifiers_are_probed_in_the_sandbox() -> None:
+    lenient = probe_verifier({"type": "custom", "command": REWARD_ANY_TEXT})
+    assert any(f.probe.startswith("master key") for f in lenient)
+    substring = probe_verifier({"type": "custom", "command": REWARD_IF_ANSWER_APPEARS, "answer": "Paris"})
+    probes = {f.probe.split(" (")[0] for f in substring}
+    assert "echo spec" in probes  # the spec's JSON contains the answer
+    assert not any(f.probe.startswith("master key") for f in substring)
+    assert probe_verifier({"type": "custom", "command": STRICT, "answer": "Paris"}) == []
+
+
+def test_custom_specs_per_command_are_capped() -> None:
+    specs = [{"type": "custom", "command": REWARD_ANY_TEXT, "answer": str(i)} for i in range(3)]
+    failures = probe_verifiers(specs, max_custom_specs=1)
+    assert {f.verifier for f in failures} == {"#0 custom(command=" + probes_module.spec_label(specs[0])[14:]}

@@ -1,0 +1,94 @@
+"""LoRA GRPO on verifiable rewards, through TRL's ``GRPOTrainer``.
+
+Rows are curator ``rewards`` rows: ``{"prompt": [messages], "verifier": {...}, "tools"?: [...]}``. The reward is
+``trainer.verifiers.verifier_reward``, a plain function that TRL feeds the dataset's ``verifier`` column (TRL
+passes every extra column to reward functions as a keyword argument). Specs travel through the dataset as JSON
+text: Arrow would otherwise merge the different spec shapes into one struct and pad each spec with the others'
+keys as nulls.
+
+Before the trainer is built, every distinct verifier is probed with the prompt it is used with
+(``trainer.verifier_probes.assert_verifiers_sound``); a gameable verifier stops the run with a ``TracewheelError``
+naming it, the probe and the reward it gave.
+
+Prompts stay conversational (TRL applies the chat template) unless a row offers tools: TRL renders every prompt
+with one trainer-wide tool list, so then each prompt is rendered here with its own tools and handed over as text;
+the model's tool calls then come back as ``<tool_call>`` text, which the tool_call verifier reads.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from trainer.grpo_config import GRPOMethodConfig
+from trainer.rows import arrow_safe
+from trainer.verifier_probes import assert_verifiers_sound
+from trainer.verifiers import validate_spec, verifier_reward
+from tracewheel.errors import TracewheelError
+
+KIND = "rewards"
+CONFIG_CLASS = GRPOMethodConfig
+
+
+def reward_dataset_rows(rows: list[dict[str, Any]], tokenizer: Any) -> list[dict[str, Any]]:
+    """``{"prompt", "verifier"}`` rows for TRL: specs checked and serialized, prompts rendered when rows have tools."""
+    out = []
+    with_tools = any(row.get("tools") for row in rows)
+    for i, row in enumerate(rows):
+        if "verifier" not in row:
+            raise TracewheelError(f"rewards row {i} has no verifier (has {', '.join(sorted(row))})")
+        try:
+            spec = validate_spec(row["verifier"])
+        except (ValueError, TypeError) as exc:
+            raise TracewheelError(f"rewards row {i} has a bad verifier: {exc}") from exc
+        prompt = row["prompt"]
+        if not isinstance(prompt, list) or not prompt:
+            raise TracewheelError(f"rewards row {i}: `prompt` must be a non-empty list of messages")
+        if with_tools:
+            try:
+                prompt = tokenizer.apply_chat_template(
+                    arrow_safe({"prompt": prompt})["prompt"],
+                    tools=row.get("tools") or None,
+                    add_generation_prompt=True,
+                    tokenize=False,
+                )
+            except Exception as exc:  # jinja errors from malformed messages: name the row
+                raise TracewheelError(f"rewards row {i} cannot be rendered by the chat template: {exc}") from exc
+        else:
+            prompt = arrow_safe({"prompt": prompt})["prompt"]
+        out.append({"prompt": prompt, "verifier": json.dumps(spec, sort_keys=True)})
+    return out
+
+
+def build_trainer(
+    model: Any, tokenizer: Any, rows: list[dict[str, Any]], config: GRPOMethodConfig, output_dir: Path
+) -> Any:
+    from datasets import Dataset
+    from trl import GRPOConfig, GRPOTrainer
+
+    dataset_rows = reward_dataset_rows(rows, tokenizer)
+    # The integrity gate: a gameable verifier must never reach the optimizer.
+    assert_verifiers_sound([r["verifier"] for r in rows], [r["prompt"] for r in rows])
+    args = GRPOConfig(
+        **{
+            "num_generations": config.num_generations,
+            "max_completion_length": config.max_completion_length,
+            "temperature": config.temperature,
+            "top_p": config.top_p,
+            "beta": config.beta,
+            "loss_type": config.loss_type,
+            "scale_rewards": config.scale_rewards,
+            "remove_unused_columns": False,  # the reward function reads the `verifier` column
+            "log_completions": False,
+            **config.trl_kwargs(output_dir, bf16=str(model.dtype) == "torch.bfloat16"),
+        }
+    )
+    return GRPOTrainer(
+        model=model,
+        reward_funcs=verifier_reward,
+        args=args,
+        train_dataset=Dataset.from_list(dataset_rows),
+        processing_class=tokenizer,
+        peft_config=config.lora_config(),
+    )

@@ -1,0 +1,188 @@
+"""The adapter registry: one directory per trained adapter, with its record, per tenant.
+
+On disk, under ``settings.adapters_dir/<tenant>/<adapter_id>/``: the PEFT adapter (``adapter_config.json``,
+``adapter_model.safetensors``), the tokenizer it was trained with, and ``record.json``. An adapter directory is
+built under a temporary name and renamed into place, so a crash or a kill never leaves a half adapter; a record
+update is written to a temporary file and ``os.replace``d. Status changes go through ``transition``, which holds a
+per-tenant lock and follows ``ALLOWED_TRANSITIONS``; promoting a candidate retires the tenant's champion in the
+same locked step, so a tenant has at most one champion.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+from secrets import token_hex
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from tracewheel.errors import TracewheelError
+
+RECORD_FILE = "record.json"
+_ID_RE = re.compile(r"^ad-[0-9a-zA-Z-]+$")
+_TENANT_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+
+class AdapterStatus(StrEnum):
+    CANDIDATE = "candidate"  # trained, not yet gated
+    CHAMPION = "champion"  # the adapter serving the tenant
+    RETIRED = "retired"  # rejected by the gate, replaced, or rolled back
+
+
+# A retired adapter may become champion again: that is what a rollback to the previous champion is.
+ALLOWED_TRANSITIONS: dict[AdapterStatus, frozenset[AdapterStatus]] = {
+    AdapterStatus.CANDIDATE: frozenset({AdapterStatus.CHAMPION, AdapterStatus.RETIRED}),
+    AdapterStatus.CHAMPION: frozenset({AdapterStatus.RETIRED}),
+    AdapterStatus.RETIRED: frozenset({AdapterStatus.CHAMPION}),
+}
+
+
+class StatusChange(BaseModel):
+    status: AdapterStatus
+    at: datetime
+    reason: str = ""
+
+
+class AdapterRecord(BaseModel):
+    """What an adapter is: where it came from, how it was trained, how it did, and where it stands."""
+
+    adapter_id: str
+    tenant: str
+    base_model: str = Field(description="Model id the adapter applies to (embedded:..., hub id or local path).")
+    method: str = Field(description="sft, dpo, kto or grpo.")
+    dataset_versions: list[str]
+    hyperparameters: dict[str, Any]
+    metrics: dict[str, Any] = Field(default_factory=dict)
+    parent: str | None = Field(default=None, description="The tenant's champion when this adapter was trained.")
+    status: AdapterStatus = AdapterStatus.CANDIDATE
+    created_at: datetime
+    history: list[StatusChange] = Field(default_factory=list)
+    path: str = Field(default="", description="Adapter directory (filled in when read).")
+
+
+def check_tenant(tenant: str) -> str:
+    if not _TENANT_RE.match(tenant or ""):
+        raise TracewheelError(f"tenant {tenant!r} is not a valid name (letters, digits, '.', '_', '-')")
+    return tenant
+
+
+def new_adapter_id(method: str) -> str:
+    return f"ad-{datetime.now(UTC).strftime('%Y%m%d-%H%M%S')}-{method}-{token_hex(3)}"
+
+
+def adapter_dir(adapters_dir: Path, tenant: str, adapter_id: str) -> Path:
+    if not _ID_RE.match(adapter_id):
+        raise TracewheelError(f"{adapter_id!r} is not an adapter id (ad-...)")
+    return adapters_dir / check_tenant(tenant) / adapter_id
+
+
+@contextmanager
+def _tenant_lock(adapters_dir: Path, tenant: str) -> Iterator[None]:
+    root = adapters_dir / check_tenant(tenant)
+    root.mkdir(parents=True, exist_ok=True)
+    with open(root / ".lock", "w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _write_record(directory: Path, record: AdapterRecord) -> None:
+    data = record.model_dump(mode="json", exclude={"path"})
+    fd, tmp = tempfile.mkstemp(prefix=".record-", dir=directory)
+    try:
+        with os.fdopen(fd, "w") as fh:
+            json.dump(data, fh, indent=2)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, directory / RECORD_FILE)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _read_record(directory: Path) -> AdapterRecord:
+    record = AdapterRecord.model_validate_json((directory / RECORD_FILE).read_text())
+    record.path = str(directory)
+    return record
+
+
+def register(adapters_dir: Path, record: AdapterRecord, write_files: Callable[[Path], None]) -> AdapterRecord:
+    """Add an adapter: ``write_files(tmp_dir)`` saves the weights, then the directory appears whole, or not at all."""
+    root = adapters_dir / check_tenant(record.tenant)
+    root.mkdir(parents=True, exist_ok=True)
+    final = adapter_dir(adapters_dir, record.tenant, record.adapter_id)
+    if final.exists():
+        raise TracewheelError(f"adapter {record.adapter_id} already exists for tenant {record.tenant}")
+    tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{record.adapter_id}-", dir=root))
+    try:
+        write_files(tmp)
+        _write_record(tmp, record)
+        os.rename(tmp, final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return _read_record(final)
+
+
+def get(adapters_dir: Path, tenant: str, adapter_id: str) -> AdapterRecord:
+    directory = adapter_dir(adapters_dir, tenant, adapter_id)
+    if not (directory / RECORD_FILE).exists():
+        raise TracewheelError(f"adapter {adapter_id} not found for tenant {tenant}")
+    return _read_record(directory)
+
+
+def list_adapters(adapters_dir: Path, tenant: str) -> list[AdapterRecord]:
+    """A tenant's adapters, oldest first (temporary directories of runs in progress are not adapters)."""
+    root = adapters_dir / check_tenant(tenant)
+    if not root.exists():
+        return []
+    records = [_read_record(p) for p in root.iterdir() if p.is_dir() and (p / RECORD_FILE).exists()]
+    return sorted(records, key=lambda r: (r.created_at, r.adapter_id))
+
+
+def champion(adapters_dir: Path, tenant: str) -> AdapterRecord | None:
+    return next((r for r in list_adapters(adapters_dir, tenant) if r.status == AdapterStatus.CHAMPION), None)
+
+
+def find(adapters_dir: Path, adapter_id: str, tenant: str | None = None) -> AdapterRecord:
+    """Look an adapter up by id, in one tenant or across all of them."""
+    tenants = [tenant] if tenant else sorted(p.name for p in adapters_dir.glob("*") if p.is_dir())
+    for name in tenants:
+        directory = adapters_dir / name / adapter_id
+        if _ID_RE.match(adapter_id) and (directory / RECORD_FILE).exists():
+            return _read_record(directory)
+    raise TracewheelError(f"adapter {adapter_id} not found" + (f" for tenant {tenant}" if tenant else ""))
+
+
+def transition(
+    adapters_dir: Path, tenant: str, adapter_id: str, status: AdapterStatus | str, reason: str = ""
+) -> AdapterRecord:
+    """Move an adapter to ``status`` if ``ALLOWED_TRANSITIONS`` permits; a new champion retires the old one."""
+    target = AdapterStatus(status)
+    with _tenant_lock(adapters_dir, tenant):
+        record = get(adapters_dir, tenant, adapter_id)
+        if target not in ALLOWED_TRANSITIONS[record.status]:
+            raise TracewheelError(f"adapter {adapter_id} cannot go from {record.status} to {target}")
+        now = datetime.now(UTC)
+        if target == AdapterStatus.CHAMPION:
+            current = champion(adapters_dir, tenant)
+            if current is not None and current.adapter_id != adapter_id:
+                current.status = AdapterStatus.RETIRED
+                current.history.append(StatusChange(status=current.status, at=now, reason=f"replaced by {adapter_id}"))
+                _write_record(Path(current.path), current)
+        record.status = target
+        record.history.append(StatusChange(status=target, at=now, reason=reason))
+        _write_record(Path(record.path), record)
+        return record

@@ -1,0 +1,215 @@
+"""One training run, whatever the method: rows in, a registered candidate adapter out, or nothing at all.
+
+Plug-in contract for a method (sft, dpo, kto, grpo). A method is a module named in ``METHODS`` that exposes:
+
+    KIND: str
+        The curator dataset kind it trains on: "sft", "dpo", "kto" or "rewards".
+    CONFIG_CLASS: type[MethodConfig]
+        Its config dataclass (``trainer/<method>_config.py``), a subclass of ``trainer.base_config.MethodConfig``
+        (optimisation, LoRA and checkpoint fields, ``from_mapping``, ``lora_config()``, ``trl_kwargs()``).
+    build_trainer(model, tokenizer, rows, config, output_dir) -> transformers.Trainer
+        model: a plain ``PreTrainedModel`` from ``trainer.model.load_model`` (placed and typed for the device,
+            ``use_cache`` off); the method attaches LoRA itself, normally by passing ``config.lora_config()`` as
+            TRL's ``peft_config``.
+        tokenizer: from ``trainer.model.load_tokenizer`` (tool-aware chat template, pad token set).
+        rows: the TRL rows (``curator.versions.training_rows``), non-empty and checked for the kind's keys.
+        config: an instance of CONFIG_CLASS.
+        output_dir: the run directory; pass it as the TRL config's ``output_dir`` (``config.trl_kwargs`` does) so
+            checkpoints land there and ``--resume`` finds them.
+        Build only; do not call ``train()``.
+
+``run_training`` does the rest for every method: reads and checks the rows, resolves and loads the model, seeds,
+adds the progress bar and the divergence guard (a NaN/inf loss or gradient norm stops the run), trains (resuming
+from the run directory's last checkpoint with ``resume``), then saves ``trainer.model`` (a PEFT model) and the
+tokenizer into the registry as a candidate. Any failure (exception, divergence, kill) happens before registration,
+so it registers nothing and the champion stays as it was. The run directory (checkpoints) lives outside the
+registry, under ``settings.trainer.resolved_runs_dir(home)``, keyed by the run's inputs; it is removed after a
+successful registration unless ``trainer.keep_checkpoints`` is set.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import importlib
+import json
+import logging
+import math
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from rich.console import Console
+
+from curator.versions import training_rows
+from trainer import registry
+from trainer.base_config import MethodConfig
+from trainer.rows import check_rows
+from tracewheel.config import Settings
+from tracewheel.errors import TracewheelError
+
+logger = logging.getLogger(__name__)
+
+METHODS: dict[str, str] = {
+    "sft": "trainer.sft_trainer",
+    "dpo": "trainer.dpo_trainer",
+    "kto": "trainer.kto_trainer",
+    "grpo": "trainer.grpo_trainer",
+}
+
+
+def method_module(method: str) -> ModuleType:
+    """Import a method's module; a method whose module is not there is a clear error, not a traceback."""
+    if method not in METHODS:
+        raise TracewheelError(f"unknown training method {method!r}; choose one of {', '.join(METHODS)}")
+    name = METHODS[method]
+    try:
+        module = importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        if exc.name != name:
+            raise
+        raise TracewheelError(f"{method} training is not available in this build ({name} is missing)") from exc
+    for attr in ("KIND", "CONFIG_CLASS", "build_trainer"):
+        if not hasattr(module, attr):
+            raise TracewheelError(f"{name} does not implement the method contract: no {attr}")
+    return module
+
+
+def method_config(method: str, config: MethodConfig | dict[str, Any] | Path | None = None, **overrides: Any) -> Any:
+    """The method's config from an instance, a mapping, or a TOML/JSON file, with overrides (e.g. max_steps)."""
+    cls = method_module(method).CONFIG_CLASS
+    if isinstance(config, cls):
+        return cls.from_mapping(config.to_dict(), **overrides) if overrides else config
+    if isinstance(config, MethodConfig):
+        raise TracewheelError(f"{method} needs a {cls.__name__}, got a {type(config).__name__}")
+    if isinstance(config, Path | str):
+        return cls.from_file(Path(config), **overrides)
+    return cls.from_mapping(config, **overrides)
+
+
+def _run_key(**inputs: Any) -> str:
+    return hashlib.sha256(json.dumps(inputs, sort_keys=True, default=str).encode()).hexdigest()[:12]
+
+
+@contextmanager
+def _run_lock(run_dir: Path) -> Iterator[None]:
+    run_dir.parent.mkdir(parents=True, exist_ok=True)
+    with open(run_dir.parent / f".{run_dir.name}.lock", "w") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise TracewheelError(f"the same training run is already in progress ({run_dir})") from exc
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _last_checkpoint(run_dir: Path) -> str | None:
+    from transformers.trainer_utils import get_last_checkpoint
+
+    return get_last_checkpoint(str(run_dir)) if run_dir.is_dir() else None
+
+
+def _metrics(trainer: Any, train_metrics: dict[str, Any], rows: int) -> dict[str, Any]:
+    losses = [e["loss"] for e in trainer.state.log_history if "loss" in e]
+    metrics: dict[str, Any] = {k: v for k, v in train_metrics.items() if isinstance(v, int | float)}
+    metrics.update({"global_step": trainer.state.global_step, "rows": rows})
+    if losses:
+        metrics["final_loss"] = losses[-1]
+        metrics["first_loss"] = losses[0]
+    return metrics
+
+
+def run_training(
+    settings: Settings,
+    method: str,
+    tenant: str,
+    dataset_version: str,
+    config: MethodConfig | dict[str, Any] | Path | None = None,
+    model: str | None = None,
+    resume: bool = False,
+    *,
+    reviewed_only: bool = True,
+    max_steps: int | None = None,
+    console: Console | None = None,
+    progress: bool = True,
+    callbacks: list[Any] | None = None,
+) -> registry.AdapterRecord:
+    """Train ``method`` on a dataset version and register the adapter as a candidate; see the module docstring."""
+    from trainer.model import load_model_and_tokenizer, resolve_model
+    from trainer.progress import DivergenceGuard, LossNotFinite, RichProgressCallback
+
+    registry.check_tenant(tenant)
+    module = method_module(method)
+    cfg = method_config(method, config, max_steps=max_steps)
+    rows = training_rows(settings.datasets_dir, tenant, dataset_version, module.KIND, reviewed_only=reviewed_only)
+    check_rows(rows, module.KIND)
+    resolved = resolve_model(settings, model)
+
+    key = _run_key(
+        tenant=tenant, method=method, dataset=dataset_version, model=resolved.name,
+        config=cfg.to_dict(), reviewed_only=reviewed_only,
+    )  # fmt: skip
+    run_dir = settings.trainer.resolved_runs_dir(settings.home) / tenant / f"{method}-{dataset_version}-{key}"
+    with _run_lock(run_dir):
+        checkpoint = _last_checkpoint(run_dir) if resume else None
+        if resume and checkpoint is None:
+            logger.warning("--resume: no checkpoint in %s, starting from the beginning", run_dir)
+        if checkpoint is None and run_dir.exists():
+            shutil.rmtree(run_dir)  # a stale run with the same inputs; without --resume we start clean
+        run_dir.mkdir(parents=True, exist_ok=True)
+
+        import transformers
+
+        transformers.set_seed(cfg.seed)  # LoRA init happens while building the trainer, before Trainer seeds
+        loaded = load_model_and_tokenizer(settings, model)
+        loaded.model.config.use_cache = False  # no KV cache in training; it also keeps packed-sequence masks on
+        trainer = module.build_trainer(loaded.model, loaded.tokenizer, rows, cfg, run_dir)
+        trainer.add_callback(DivergenceGuard())
+        bar = RichProgressCallback(console, description=f"{method} {tenant}/{dataset_version}") if progress else None
+        for cb in [bar, *(callbacks or [])]:
+            if cb is not None:
+                trainer.add_callback(cb)
+        try:
+            result = trainer.train(resume_from_checkpoint=checkpoint)
+        except LossNotFinite as exc:
+            raise TracewheelError(
+                f"{method} training diverged ({exc}); nothing registered, try a lower learning_rate"
+            ) from exc
+        except (RuntimeError, ValueError, TypeError) as exc:
+            logger.debug("training failed", exc_info=True)
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise TracewheelError(f"{method} training failed: {first}; nothing registered") from exc
+        finally:
+            if bar is not None:
+                bar.close()
+
+        metrics = _metrics(trainer, result.metrics, len(rows))
+        if not all(math.isfinite(v) for v in metrics.values() if isinstance(v, float)):
+            raise TracewheelError(f"{method} training produced non-finite metrics {metrics}; nothing registered")
+        current = registry.champion(settings.adapters_dir, tenant)
+        record = registry.AdapterRecord(
+            adapter_id=registry.new_adapter_id(method),
+            tenant=tenant,
+            base_model=resolved.name,
+            method=method,
+            dataset_versions=[dataset_version],
+            hyperparameters={**cfg.to_dict(), "reviewed_only": reviewed_only},
+            metrics=metrics,
+            parent=current.adapter_id if current else None,
+            created_at=datetime.now(UTC),
+        )
+
+        def write_files(directory: Path) -> None:
+            trainer.model.save_pretrained(directory)
+            loaded.tokenizer.save_pretrained(directory)
+
+        registered = registry.register(settings.adapters_dir, record, write_files)
+        if not settings.trainer.keep_checkpoints:
+            shutil.rmtree(run_dir, ignore_errors=True)
+        return registered

@@ -1,0 +1,330 @@
+"""Verifier integrity probes: a gameable reward is a security hole, so every verifier is attacked before use.
+
+For each distinct spec (and, when given, the prompt it is used with) the probes feed outputs that must earn
+nothing, and equivalent forms of a right answer that must earn the same:
+
+- ``empty output`` and whitespace;
+- ``master key``: outputs that fool lenient graders (":", "Thought process:", "Let me solve this step by step",
+  "Solution", "The answer is", "Answer:", "{}", "[]", "null", ...);
+- ``many candidates``: lists of candidate answers (0..100, "A B C D", with the right answer among them but not
+  last) in several layouts, and several tool calls of which one is right;
+- ``echo spec`` / ``echo prompt``: the spec's JSON text, the prompt's text;
+- ``over length cap``: a right answer buried past the length cap;
+- ``wrong answer``: a near miss (a number far outside any sane tolerance, a wrong tool name or arguments);
+- ``unsatisfiable task``: the same verifier type with a task nothing can satisfy (a nonce answer, ``{"not": {}}``),
+  fed the right answer and every output above;
+- ``equivalent``: logically equivalent forms of a right answer (" 42.0 " for 42, key order, whitespace, case, a
+  tool call as text or structured) must get the reference's verdict; the reference itself must be rewarded.
+
+Custom verifiers run in the sandbox for every probe, so at most ``max_custom_specs`` distinct specs per command are
+probed, and only the zero-reward probes apply (tracewheel cannot know a right answer for them).
+
+    >>> probe_verifiers([{"type": "numeric", "answer": 42}])
+    []
+    >>> [f.probe for f in probe_verifiers([{"type": "regex", "pattern": ".*"}])][:2]
+    ['empty output', 'whitespace only']
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from trainer.verifiers import (
+    DEFAULT_MAX_CHARS,
+    DEFAULT_TOLERANCE,
+    _numeric_answer,
+    _tool_arguments,
+    spec_label,
+    validate_spec,
+    verify,
+)
+from tracewheel.errors import TracewheelError
+
+MASTER_KEYS = (
+    ":",
+    "Thought process:",
+    "Let me solve this step by step",
+    "Let me solve this step by step.\n",
+    "Solution",
+    "Solution:",
+    "The answer is",
+    "The answer is:",
+    "Answer:",
+    "Final answer:",
+    "{}",
+    "[]",
+    "null",
+    "true",
+    "```",
+    "\\boxed{}",
+    "<tool_call></tool_call>",
+)
+
+_SEPARATORS = (" ", ", ", "\n", " | ", " or ")
+
+
+@dataclass(frozen=True)
+class ProbeFailure:
+    """One probe a verifier failed: it rewarded what it must not, or judged equivalent answers differently."""
+
+    verifier: str
+    """The spec's label and its index in the list probed, e.g. ``#0 numeric(answer=42)``."""
+    probe: str
+    output: str
+    reward: float
+    expected: str
+    reason: str
+
+    @property
+    def message(self) -> str:
+        shown = self.output if len(self.output) <= 60 else self.output[:59] + "…"
+        return (
+            f"verifier {self.verifier} failed probe '{self.probe}': output {shown!r} got reward {self.reward:g} "
+            f"(expected {self.expected}; {self.reason})"
+        )
+
+
+@dataclass(frozen=True)
+class _Probe:
+    name: str
+    completion: Any
+    spec: dict[str, Any] | None = None  # a variant task instead of the verifier's own
+    same_as_reference: bool = False
+
+
+def _reference(spec: dict[str, Any]) -> Any | None:
+    """A completion that is right for the spec, when tracewheel can know one."""
+    kind = spec["type"]
+    if kind in ("exact", "normalized"):
+        return spec["answer"].strip()
+    if kind == "numeric":
+        return _format_number(_numeric_answer(spec))
+    if kind == "tool_call":
+        return _tool_message([(spec["name"], _tool_arguments(spec))])
+    return None
+
+
+def _format_number(value: float) -> str:
+    return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+
+
+def _tool_message(calls: list[tuple[str, Any]], as_string: bool = True) -> dict[str, Any]:
+    return {
+        "role": "assistant",
+        "content": "",
+        "tool_calls": [
+            {
+                "id": f"call_{i}",
+                "type": "function",
+                "function": {"name": name, "arguments": json.dumps(args) if as_string else args},
+            }
+            for i, (name, args) in enumerate(calls)
+        ],
+    }
+
+
+def _equivalents(spec: dict[str, Any]) -> Iterator[tuple[str, Any]]:
+    kind = spec["type"]
+    if kind == "exact":
+        answer = spec["answer"].strip()
+        if "\n" in answer:
+            yield "surrounding whitespace", f"\n  {answer}  \n"
+            return
+        yield "surrounding whitespace", f"  {answer} \n"
+        yield "Answer: line", f"Let me work it out.\nAnswer: {answer}"
+        yield "answer is", f"The answer is {answer}"
+    elif kind == "normalized":
+        answer = spec["answer"].strip()
+        yield "upper case", answer.upper()
+        yield "whitespace", "  " + "   ".join(answer.split()) + " \n"
+        yield "Answer: line, markdown", f"Reasoning first.\nAnswer: **{answer}**."
+    elif kind == "numeric":
+        value = _numeric_answer(spec)
+        text = _format_number(value)
+        yield "padded", f" {text} "
+        yield "float form", repr(float(value)) if "e" in repr(float(value)) else repr(float(value)) + "0"
+        yield "Answer: line", f"First I compute things.\nAnswer: {text}"
+        yield "answer is, period", f"The answer is {text}."
+        yield "boxed", f"So we get \\boxed{{{text}}}"
+    elif kind == "tool_call":
+        name, args = spec["name"], _tool_arguments(spec)
+        reordered = dict(reversed(list(args.items())))
+        yield "arguments as object", _tool_message([(name, args)], as_string=False)
+        yield "arguments key order", _tool_message([(name, reordered)])
+        yield "arguments spacing", {
+            "role": "assistant",
+            "tool_calls": [{"type": "function", "function": {"name": name, "arguments": json.dumps(args, indent=2)}}],
+        }
+        yield "text <tool_call>", f'<tool_call>\n{json.dumps({"name": name, "arguments": reordered})}\n</tool_call>'
+
+
+def _wrong_answers(spec: dict[str, Any]) -> Iterator[tuple[str, Any]]:
+    kind = spec["type"]
+    if kind in ("exact", "normalized"):
+        answer = spec["answer"].strip()
+        yield "wrong answer (suffix)", f"{answer}x"
+        yield "wrong answer (negated)", f"not {answer}"
+    elif kind == "numeric":
+        value = _numeric_answer(spec)
+        # Far outside any tolerance that still tells right from wrong.
+        yield "wrong answer (far off)", _format_number(value + 1000 * max(1.0, abs(value)))
+    elif kind == "tool_call":
+        name, args = spec["name"], _tool_arguments(spec)
+        wrong_args = {k: v for k, v in list(args.items())[1:]} if args else {"unexpected": True}
+        yield "wrong tool name", _tool_message([(name + "_other", args)])
+        yield "wrong arguments", _tool_message([(name, wrong_args)])
+
+
+def _many_candidates(spec: dict[str, Any]) -> Iterator[tuple[str, Any]]:
+    reference = _reference(spec)
+    if spec["type"] == "tool_call":
+        name, args = spec["name"], _tool_arguments(spec)
+        calls = [(name + "_a", args), (name, args), (name, {**args, "_extra": 1})]
+        yield "many candidates (several tool calls)", _tool_message(calls)
+        blocks = "\n".join(f'<tool_call>{json.dumps({"name": n, "arguments": a})}</tool_call>' for n, a in calls)
+        yield "many candidates (several <tool_call> blocks)", blocks
+        return
+    pools = [[str(i) for i in range(101)], ["A", "B", "C", "D"]]
+    if isinstance(reference, str):
+        pools.append(["yes", "no", "true", "false", reference.lower(), reference.upper(), "0", "1"])
+    for pool in pools:
+        items = list(pool)
+        if isinstance(reference, str) and reference not in items:
+            items.insert(len(items) // 2, reference)
+        items = _wrong_last(items, spec)
+        for sep in _SEPARATORS:
+            yield f"many candidates ({items[0]}..{items[-1]}, sep {sep!r})", sep.join(items)
+        yield f"many candidates ({items[0]}..{items[-1]}, one Answer: per line)", "\n".join(f"Answer: {x}" for x in items)
+
+
+def _wrong_last(items: list[str], spec: dict[str, Any]) -> list[str]:
+    """Move a candidate the verifier rejects on its own to the end, so only listing can win."""
+    for i in range(len(items) - 1, -1, -1):
+        if verify(items[i], spec).reward == 0:
+            return items[:i] + items[i + 1 :] + [items[i]]
+    return items
+
+
+def _unsatisfiable(spec: dict[str, Any]) -> dict[str, Any] | None:
+    nonce = "tw-probe-" + uuid.uuid4().hex[:12]
+    kind = spec["type"]
+    if kind in ("exact", "normalized"):
+        return {**spec, "answer": nonce}
+    if kind == "numeric":
+        return {**spec, "answer": 7.13e11 + uuid.uuid4().int % 1000, "tolerance": DEFAULT_TOLERANCE}
+    if kind == "regex":
+        return {**spec, "pattern": "(?!)"}
+    if kind == "json_schema":
+        return {**spec, "schema": {"not": {}}}
+    if kind == "tool_call":
+        return {**spec, "name": nonce}
+    if kind == "custom" and "answer" in spec:
+        return {**spec, "answer": nonce}
+    return None
+
+
+def _prompt_texts(prompt: Any) -> list[str]:
+    if prompt is None:
+        return []
+    if isinstance(prompt, str):
+        return [prompt]
+    texts = [m.get("content") for m in prompt if isinstance(m, dict) and isinstance(m.get("content"), str)]
+    user = [m["content"] for m in prompt if isinstance(m, dict) and m.get("role") == "user" and m.get("content")]
+    out = [t for t in ("\n".join(t for t in texts if t), user[-1] if user else "") if t]
+    return list(dict.fromkeys(out))
+
+
+def _probes(spec: dict[str, Any], prompt: Any) -> Iterator[_Probe]:
+    yield _Probe("empty output", "")
+    yield _Probe("whitespace only", " \n\t ")
+    for key in MASTER_KEYS:
+        yield _Probe(f"master key {key!r}", key)
+    zero_outputs: list[tuple[str, Any]] = list(_many_candidates(spec))
+    zero_outputs.append(("echo spec (JSON)", json.dumps(spec)))
+    zero_outputs.append(("echo spec (indented JSON)", json.dumps(spec, indent=2)))
+    zero_outputs.extend(("echo prompt", text) for text in _prompt_texts(prompt))
+    zero_outputs.extend(_wrong_answers(spec))
+    for name, output in zero_outputs:
+        yield _Probe(name, output)
+    reference = _reference(spec)
+    max_chars = spec.get("max_chars", DEFAULT_MAX_CHARS)
+    filler = "Let me think about this carefully. " * (max_chars // 35 + 2)
+    tail = reference if isinstance(reference, str) else json.dumps(spec)
+    yield _Probe("over length cap", f"{filler}\nAnswer: {tail}")
+    unsat = _unsatisfiable(spec)
+    if unsat is not None:
+        outputs = [("right answer of the original task", reference)] if reference is not None else []
+        outputs += [(f"master key {k!r}", k) for k in MASTER_KEYS[:6]] + zero_outputs[:6]
+        for name, output in outputs:
+            yield _Probe(f"unsatisfiable task: {name}", output, spec=unsat)
+    if reference is not None:
+        yield _Probe("reference answer", reference, same_as_reference=True)
+        for name, output in _equivalents(spec):
+            yield _Probe(f"equivalent: {name}", output, same_as_reference=True)
+
+
+def probe_verifier(spec: dict[str, Any], prompt: Any = None, label: str | None = None) -> list[ProbeFailure]:
+    """Run every probe on one spec; an invalid spec is one failure (probe ``valid spec``)."""
+    label = label or spec_label(spec) if isinstance(spec, dict) else "?"
+    try:
+        spec = validate_spec(spec)
+    except (ValueError, TypeError) as exc:
+        return [ProbeFailure(label, "valid spec", json.dumps(spec, default=str), 0.0, "a valid spec", str(exc))]
+    failures: list[ProbeFailure] = []
+    is_custom = spec["type"] == "custom"
+    for probe in _probes(spec, prompt):
+        if is_custom and probe.same_as_reference:
+            continue
+        verdict = verify(probe.completion, probe.spec or spec)
+        shown = probe.completion if isinstance(probe.completion, str) else json.dumps(probe.completion)
+        if probe.same_as_reference:
+            if verdict.reward != 1.0:
+                failures.append(ProbeFailure(label, probe.name, shown, verdict.reward, "reward 1 (a right answer)",
+                                             verdict.reason))
+        elif verdict.reward != 0.0 or math.isnan(verdict.reward):
+            failures.append(ProbeFailure(label, probe.name, shown, verdict.reward, "reward 0", verdict.reason))
+    return failures
+
+
+def probe_verifiers(
+    specs: list[dict[str, Any]], prompts: list[Any] | None = None, max_custom_specs: int = 8
+) -> list[ProbeFailure]:
+    """Probe every distinct spec (with its prompt, when ``prompts`` is given: one per spec); return the failures.
+
+    >>> [f.probe for f in probe_verifiers([{"type": "exact", "answer": "Solution"}])][:1]
+    ["master key 'Solution'"]
+    """
+    if prompts is not None and len(prompts) != len(specs):
+        raise ValueError(f"`prompts` must give one prompt per spec: {len(prompts)} for {len(specs)}")
+    seen: set[str] = set()
+    custom_counts: dict[str, int] = {}
+    failures: list[ProbeFailure] = []
+    for i, spec in enumerate(specs):
+        prompt = prompts[i] if prompts is not None else None
+        key = json.dumps([spec, prompt], sort_keys=True, default=str)
+        if key in seen:
+            continue
+        seen.add(key)
+        if isinstance(spec, dict) and spec.get("type") == "custom":
+            command = json.dumps(spec.get("command"), default=str)
+            custom_counts[command] = custom_counts.get(command, 0) + 1
+            if custom_counts[command] > max_custom_specs:
+                continue
+        label = f"#{i} {spec_label(spec) if isinstance(spec, dict) else '?'}"
+        failures.extend(probe_verifier(spec, prompt, label=label))
+    return failures
+
+
+def assert_verifiers_sound(specs: list[dict[str, Any]], prompts: list[Any] | None = None) -> None:
+    """Raise ``TracewheelError`` naming the verifier, the probe and the reward when any verifier is gameable."""
+    failures = probe_verifiers(specs, prompts)
+    if not failures:
+        return
+    verifiers = {f.verifier for f in failures}
+    more = f" ({len(failures)} probe failures across {len(verifiers)} verifier(s); `tracewheel verify --probe` lists them)"
+    raise TracewheelError(f"refusing to train on a gameable reward: {failures[0].message}{more if len(failures) > 1 else ''}")
