@@ -117,14 +117,18 @@ def build_episodes(corpus: list[dict], n: int) -> tuple[list[Episode], list[list
     for r in corpus:
         by_kind[r["kind"]].append(r)
     systems = by_kind["system"][:3]
+    chats = by_kind["chat"][:n]
+    # Final answers: the "final" records, then chat records no episode uses as its user turn, so that every text
+    # but the agents' shared system prompts (and user_task, which repeats the user turn) is unique.
+    finals = by_kind["final"] + by_kind["chat"][n:]
     now = datetime(2026, 11, 23, tzinfo=UTC)
     episodes, used = [], []
     for i in range(n):
         system = systems[i % len(systems)]
-        chat = by_kind["chat"][i % len(by_kind["chat"])]
+        chat = chats[i % len(chats)]
         args = by_kind["tool_args"][i % len(by_kind["tool_args"])]
         result = by_kind["tool_result"][i % len(by_kind["tool_result"])]
-        final = by_kind["final"][i % len(by_kind["final"])]
+        final = finals[i % len(finals)]
         call = ToolCall(id=f"call_{i}", function=FunctionCall(name="do_it", arguments=args["text"]))
         episodes.append(
             Episode(
@@ -222,7 +226,7 @@ def _injection_figures() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--episodes", type=int, default=90, help="episodes in the speed test")
+    parser.add_argument("--episodes", type=int, default=80, help="episodes in the speed test")
     parser.add_argument("--corpus", type=Path, default=DATA_FILE)
     parser.add_argument("--json", action="store_true", help="also print all figures as one JSON document")
     args = parser.parse_args(argv)
@@ -263,7 +267,9 @@ def main(argv: list[str] | None = None) -> int:
     fields = naive_redact(baseline, anonymizer, config, episodes)
     naive_s = time.perf_counter() - t0
 
-    print(f"\nepisodes: {len(episodes)} ({fields} text fields)")
+    distinct = len({t for e in episodes for t in _episode_texts(e)})
+    print(f"\nepisodes: {len(episodes)} ({fields} text fields, {distinct} distinct: shared system prompts, "
+          "user_task repeating the user turn)")
     print(f"  redact_episodes (batched):   {len(episodes) / fast_s:8.1f} episodes/s  ({fast_s:.2f}s)")
     print(f"  naive analyze() per field:   {len(episodes) / naive_s:8.1f} episodes/s  ({naive_s:.2f}s)")
     print(f"  speed-up: {naive_s / fast_s:.1f}x")

@@ -13,7 +13,6 @@ import threading
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pyarrow as pa
 
 FEEDBACK_SCHEMA = pa.schema(
@@ -123,6 +122,8 @@ class TraceIndex:
         root = self.traces_dir / "spans" / f"tenant={tenant}"
         if not root.is_dir() or not any(root.glob("hour=*/*.parquet")):
             return False
+        import duckdb  # only on this slow path: keeps the collector's start-up light
+
         pattern = str(root / "hour=*" / "*.parquet")
         with duckdb.connect() as con:
             row = con.execute(

@@ -23,14 +23,17 @@ from typing import Any
 
 from collector import normalize_openinference, normalize_openllmetry, normalize_otel
 from collector import semconv as sc
-from collector.episode import Episode, Feedback, Message, Usage
+from collector.episode import Episode, Feedback, FunctionCall, Message, ToolCall, Usage
 from collector.normalize_common import Step, as_int, as_str, json_text, load_json
 
 logger = logging.getLogger(__name__)
 
 Row = Mapping[str, Any]
-_SPAN_READERS = (normalize_otel.read_attributes, normalize_openllmetry.read_attributes,
-                 normalize_openinference.read_attributes)
+_SPAN_READERS = (
+    normalize_otel.read_attributes,
+    normalize_openllmetry.read_attributes,
+    normalize_openinference.read_attributes,
+)
 
 
 def to_datetime(unix_nano: int | None) -> datetime:
@@ -84,15 +87,24 @@ def read_step(span: Row, logs: Iterable[Row] = ()) -> Step:
     events = decoded(span.get("events"), [])
     for reader in _SPAN_READERS:
         _safely(reader.__module__, span_id, reader, attrs, step)
-    old_events = [(e.get("name"), normalize_otel.span_event_body(e)) for e in events
-                  if isinstance(e, dict) and e.get("name") in normalize_otel.DEPRECATED_EVENTS]
+    old_events = [
+        (e.get("name"), normalize_otel.span_event_body(e))
+        for e in events
+        if isinstance(e, dict) and e.get("name") in normalize_otel.DEPRECATED_EVENTS
+    ]
     log_events: list[tuple[str, Any]] = []
     for record in sorted(logs, key=lambda r: as_int(r.get("time_unix_nano")) or 0):
         name = record.get("event_name")
         body = _body(record.get("body"))
         if name == sc.INFERENCE_DETAILS_EVENT:
-            _safely("details log record", span_id, normalize_otel.read_details_record,
-                    decoded(record.get("attributes"), {}), body, step)
+            _safely(
+                "details log record",
+                span_id,
+                normalize_otel.read_details_record,
+                decoded(record.get("attributes"), {}),
+                body,
+                step,
+            )
         elif name in normalize_otel.DEPRECATED_EVENTS:
             log_events.append((name, body))
     if old_events or log_events:
@@ -111,7 +123,9 @@ def _error_of(step: Step, attrs: dict[str, Any], events: list[Any]) -> str | Non
         as_str((e.get("attributes") or {}).get(sc.EXCEPTION_MESSAGE))
         or as_str((e.get("attributes") or {}).get(sc.EXCEPTION_TYPE))
         for e in events
-        if isinstance(e, dict) and e.get("name") == sc.EXCEPTION_EVENT and isinstance(e.get("attributes"), dict)
+        if isinstance(e, dict)
+        and e.get("name") == sc.EXCEPTION_EVENT
+        and isinstance(e.get("attributes"), dict)
     ]
     error_type = as_str(attrs.get(sc.ERROR_TYPE))
     if step.status_code != 2 and not error_type:
@@ -158,7 +172,8 @@ def message_key(message: Message) -> tuple[Any, ...]:
         return ("tool", message.tool_call_id)
     if message.tool_calls:
         return ("assistant-calls",) + tuple(
-            tc.id or f"{tc.function.name}({_canonical_args(tc.function.arguments)})" for tc in message.tool_calls
+            tc.id or f"{tc.function.name}({_canonical_args(tc.function.arguments)})"
+            for tc in message.tool_calls
         )
     return (message.role, " ".join((message.content or "").split()))
 
@@ -180,27 +195,49 @@ def merge_messages(transcript: list[Message], incoming: list[Message]) -> None:
             position = at + 1
             continue
         present = transcript[found]
-        updates = {f: getattr(message, f) for f in ("content", "name", "finish_reason")
-                   if getattr(present, f) is None and getattr(message, f) is not None}
+        updates = {
+            f: getattr(message, f)
+            for f in ("content", "name", "finish_reason")
+            if getattr(present, f) is None and getattr(message, f) is not None
+        }
         if updates:
             transcript[found] = present.model_copy(update=updates)
         position = found + 1
 
 
-def _tool_message(step: Step, transcript: list[Message]) -> Message:
+def _tool_messages(step: Step, transcript: list[Message]) -> list[Message]:
+    """A tool step's result as a ``tool`` message, answering the call it belongs to.
+
+    The call is found by id; failing that, the latest unanswered call to the same tool lends its id (frameworks
+    often mint their own ids), so the next chat's copy of the result matches. When no model call recorded the
+    call at all (content captured on tool spans only), the call itself is restored from the tool span.
+    """
+    calls = [c for m in transcript for c in m.tool_calls or []]
     call_id = step.tool_call_id
-    if call_id is None:
-        # Adopt the id of the latest unanswered call to this tool, so the next chat's copy of it matches.
+    if call_id is None or not any(c.id == call_id for c in calls):
         answered = {m.tool_call_id for m in transcript if m.role == "tool"}
-        for message in reversed(transcript):
-            for call in message.tool_calls or []:
-                if call.function.name == step.tool_name and call.id and call.id not in answered:
-                    call_id = call.id
-                    break
-            if call_id:
-                break
-    return Message(role="tool", content=step.tool_result, tool_call_id=call_id, name=step.tool_name,
-                   span_id=step.span_id)
+        open_calls = [c for c in calls if c.function.name == step.tool_name and c.id and c.id not in answered]
+        if open_calls:
+            call_id = open_calls[-1].id
+        elif step.tool_name:
+            restored = Message(
+                role="assistant",
+                tool_calls=[
+                    ToolCall(
+                        id=call_id,
+                        function=FunctionCall(name=step.tool_name, arguments=step.tool_arguments or "{}"),
+                    )
+                ],
+                span_id=step.span_id,
+            )
+            return [restored, _tool_result(step, call_id)]
+    return [_tool_result(step, call_id)]
+
+
+def _tool_result(step: Step, call_id: str | None) -> Message:
+    return Message(
+        role="tool", content=step.tool_result, tool_call_id=call_id, name=step.tool_name, span_id=step.span_id
+    )
 
 
 def _conversation(ordered: list[Step], by_id: dict[str, Step]) -> list[Message]:
@@ -209,7 +246,7 @@ def _conversation(ordered: list[Step], by_id: dict[str, Step]) -> list[Message]:
         if step.kind == "llm":
             merge_messages(transcript, (step.input_messages or []) + (step.output_messages or []))
         elif step.kind == "tool" and (step.tool_name or step.tool_call_id):
-            merge_messages(transcript, [_tool_message(step, transcript)])
+            merge_messages(transcript, _tool_messages(step, transcript))
     agents = sorted((s for s in ordered if s.kind == "agent"), key=lambda s: _depth(s, by_id))
     # An agent span's own input/output only stands in for what no model call recorded (content capture is often
     # on at the agent level only); merged blindly, its output would land before the steps that produced it.
@@ -263,8 +300,11 @@ def normalize_trace(
     latest: dict[str, Row] = {}
     for row in spans:
         sid = str(row.get("span_id") or "")
-        if sid and (sid not in latest or (as_int(row.get("received_at_unix_nano")) or 0)
-                    >= (as_int(latest[sid].get("received_at_unix_nano")) or 0)):
+        if sid and (
+            sid not in latest
+            or (as_int(row.get("received_at_unix_nano")) or 0)
+            >= (as_int(latest[sid].get("received_at_unix_nano")) or 0)
+        ):
             latest[sid] = row
     if not latest:
         return None
@@ -274,13 +314,20 @@ def normalize_trace(
     try:
         return _assemble(rows, logs, feedback, tenant)
     except Exception:  # noqa: BLE001 - a best-effort episode beats losing the run
-        logger.exception("normalize: could not assemble trace %s; keeping only its identity", rows[0].get("trace_id"))
+        logger.exception(
+            "normalize: could not assemble trace %s; keeping only its identity", rows[0].get("trace_id")
+        )
         starts = [as_int(r.get("start_time_unix_nano")) or 0 for r in rows]
         ends = [as_int(r.get("end_time_unix_nano")) or 0 for r in rows]
         trace_id = str(rows[0].get("trace_id") or "")
-        return Episode(episode_id=trace_id, trace_id=trace_id, tenant=tenant or as_str(rows[0].get("tenant")) or "",
-                       started_at=to_datetime(min(starts)), ended_at=to_datetime(max(starts + ends)),
-                       span_count=len(rows))
+        return Episode(
+            episode_id=trace_id,
+            trace_id=trace_id,
+            tenant=tenant or as_str(rows[0].get("tenant")) or "",
+            started_at=to_datetime(min(starts)),
+            ended_at=to_datetime(max(starts + ends)),
+            span_count=len(rows),
+        )
 
 
 def _assemble(rows: list[Row], logs: list[Row], feedback: list[Row], tenant: str | None) -> Episode:

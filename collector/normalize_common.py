@@ -22,7 +22,13 @@ logger = logging.getLogger(__name__)
 StepKind = Literal["llm", "tool", "agent", "other"]
 _ROLES = {"system", "user", "assistant", "tool"}
 # Roles other conventions use for the same thing.
-_ROLE_ALIASES = {"developer": "system", "human": "user", "ai": "assistant", "model": "assistant", "function": "tool"}
+_ROLE_ALIASES = {
+    "developer": "system",
+    "human": "user",
+    "ai": "assistant",
+    "model": "assistant",
+    "function": "tool",
+}
 
 
 @dataclass
@@ -192,7 +198,7 @@ def text_content(value: Any) -> str | None:
             if isinstance(item, str):
                 texts.append(item)
             elif isinstance(item, dict):
-                kind = item.get("type")
+                kind = item.get(sc.KEY_TYPE)
                 if kind in (None, sc.PART_TEXT, "input_text", "output_text"):
                     text = item.get("text", item.get(sc.KEY_CONTENT))
                     if isinstance(text, str):
@@ -230,7 +236,7 @@ def otel_messages(value: Any, span_id: str | None) -> list[Message] | None:
         if not isinstance(raw, dict):
             continue
         r = role(raw.get(sc.KEY_ROLE))
-        parts = raw.get("parts")
+        parts = raw.get(sc.KEY_PARTS)
         if not isinstance(parts, list):
             # Not part-shaped: fall back to the OpenAI shape some emitters use here.
             out.extend(openai_messages([raw], span_id) or [])
@@ -241,7 +247,7 @@ def otel_messages(value: Any, span_id: str | None) -> list[Message] | None:
         for part in parts:
             if not isinstance(part, dict):
                 continue
-            kind = part.get("type")
+            kind = part.get(sc.KEY_TYPE)
             if kind == sc.PART_TEXT and isinstance(part.get(sc.KEY_CONTENT), str):
                 texts.append(part[sc.KEY_CONTENT])
             elif kind == sc.PART_TOOL_CALL:
@@ -250,7 +256,9 @@ def otel_messages(value: Any, span_id: str | None) -> list[Message] | None:
                     calls.append(call)
             elif kind == sc.PART_TOOL_CALL_RESPONSE:
                 msg = _message(
-                    role="tool", content=json_text(part.get("response")), tool_call_id=as_str(part.get(sc.KEY_ID)),
+                    role="tool",
+                    content=json_text(part.get(sc.KEY_RESPONSE)),
+                    tool_call_id=as_str(part.get(sc.KEY_ID)),
                     span_id=span_id,
                 )
                 if msg is not None:
@@ -300,7 +308,9 @@ def openai_messages(value: Any, span_id: str | None) -> list[Message] | None:
             role=r,
             content=text_content(raw.get(sc.KEY_CONTENT)),
             tool_calls=calls or None,
-            tool_call_id=as_str(raw.get(sc.KEY_TOOL_CALL_ID) or (raw.get(sc.KEY_ID) if r == "tool" else None)),
+            tool_call_id=as_str(
+                raw.get(sc.KEY_TOOL_CALL_ID) or (raw.get(sc.KEY_ID) if r == "tool" else None)
+            ),
             name=as_str(raw.get(sc.KEY_NAME)) if r == "tool" else None,
             finish_reason=finish_reason(raw.get(sc.KEY_FINISH_REASON)),
             span_id=span_id,

@@ -63,7 +63,9 @@ def read_attributes(attrs: dict[str, Any], step: Step) -> None:
     step.fill("input_tokens", as_int(attrs.get(sc.GEN_AI_USAGE_PROMPT_TOKENS)))
     step.fill("output_tokens", as_int(attrs.get(sc.GEN_AI_USAGE_OUTPUT_TOKENS)))
     step.fill("output_tokens", as_int(attrs.get(sc.GEN_AI_USAGE_COMPLETION_TOKENS)))
-    reasons = [r for r in (finish_reason(v) for v in str_list(attrs.get(sc.GEN_AI_RESPONSE_FINISH_REASONS))) if r]
+    reasons = [
+        r for r in (finish_reason(v) for v in str_list(attrs.get(sc.GEN_AI_RESPONSE_FINISH_REASONS))) if r
+    ]
     step.fill("finish_reasons", reasons)
     step.fill("tool_name", as_str(attrs.get(sc.GEN_AI_TOOL_NAME)))
     step.fill("tool_call_id", as_str(attrs.get(sc.GEN_AI_TOOL_CALL_ID)))
@@ -89,7 +91,9 @@ _EVENT_ROLES = {
     sc.EVENT_ASSISTANT_MESSAGE: "assistant",
     sc.EVENT_TOOL_MESSAGE: "tool",
 }
-DEPRECATED_EVENTS = frozenset({*_EVENT_ROLES, sc.EVENT_CHOICE, sc.EVENT_CONTENT_PROMPT, sc.EVENT_CONTENT_COMPLETION})
+DEPRECATED_EVENTS = frozenset(
+    {*_EVENT_ROLES, sc.EVENT_CHOICE, sc.EVENT_CONTENT_PROMPT, sc.EVENT_CONTENT_COMPLETION}
+)
 
 
 def span_event_body(event: dict[str, Any]) -> Any:

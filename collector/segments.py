@@ -129,16 +129,17 @@ def write_parquet(table: pa.Table, final: Path, metadata: dict[bytes, bytes]) ->
     os.replace(tmp, final)
 
 
-def flushed_file_name(seq: int, kind: str, tenant: str, hour: str) -> str:
-    return f"{uuid.uuid5(_NAMESPACE, f'{seq}/{kind}/{tenant}/{hour}')}.parquet"
+def flushed_file_name(wal_id: str, seq: int, kind: str, tenant: str, hour: str) -> str:
+    return f"{uuid.uuid5(_NAMESPACE, f'{wal_id}/{seq}/{kind}/{tenant}/{hour}')}.parquet"
 
 
 def flush_segment(traces_dir: Path, seq: int, records: list[WalRecord]) -> list[Path]:
     """Write one WAL segment's records as Parquet; idempotent (same names on replay)."""
     traces_dir = Path(traces_dir)
+    this_wal = wal.wal_id(wal.wal_dir(traces_dir))
     written: list[Path] = []
     for (kind, tenant, hour), table in group_records(records).items():
-        final = partition_dir(traces_dir, kind, tenant, hour) / flushed_file_name(seq, kind, tenant, hour)
+        final = partition_dir(traces_dir, kind, tenant, hour) / flushed_file_name(this_wal, seq, kind, tenant, hour)
         write_parquet(table, final, {META_SEGMENT: str(seq).encode()})
         written.append(final)
     for directory in {p.parent for p in written}:

@@ -119,6 +119,12 @@ PART_TOOL_CALL_RESPONSE: Final = "tool_call_response"
 """Part type: a tool result with ``id`` and ``response``."""
 PART_REASONING: Final = "reasoning"
 """Part type: reasoning text, in ``content`` (not part of the answer)."""
+KEY_PARTS: Final = "parts"
+"""A GenAI message's list of typed parts."""
+KEY_TYPE: Final = "type"
+"""A part's type."""
+KEY_RESPONSE: Final = "response"
+"""A ``tool_call_response`` part's result."""
 
 # --- OTel GenAI (deprecated, <= v1.36) and OpenLLMetry -----------------------------------------------------------
 

@@ -67,11 +67,19 @@ def run_collector(
         )
         if on_ready is not None:
             _announce_when_started(server, Endpoints(host, http_port, bound_grpc), on_ready)
+        # uvicorn re-raises the signal that stopped it once it is done, which would kill the process before the
+        # final flush below; with these handlers in place the re-raise is a no-op.
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, _stopping)
         server.run()
     finally:
         if grpc_server is not None:
             grpc_server.stop(grace=5).wait()
         ingest.close()
+
+
+def _stopping(signum: int, frame: object) -> None:
+    logger.info("signal %d: finishing in-flight requests and flushing the WAL", signum)
 
 
 def _announce_when_started(server: uvicorn.Server, endpoints: Endpoints, on_ready: Callable[[Endpoints], None]) -> None:

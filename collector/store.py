@@ -86,8 +86,11 @@ class TraceStore:
         for kind in KINDS:
             root = self.traces_dir / kind
             if root.is_dir():
-                found.update(d.name[len("tenant=") :] for d in root.iterdir()
-                             if d.is_dir() and d.name.startswith("tenant="))
+                found.update(
+                    d.name[len("tenant=") :]
+                    for d in root.iterdir()
+                    if d.is_dir() and d.name.startswith("tenant=")
+                )
         for table in self._unflushed().values():
             found.update(t for t in table.column("tenant").unique().to_pylist() if t)
         return sorted(found)
@@ -98,8 +101,10 @@ class TraceStore:
 
     def spans(self, tenant: str | None, trace_id: str) -> list[dict[str, Any]]:
         """Raw span rows of one trace, ordered by start time; JSON columns decoded."""
-        sql = ("SELECT * FROM spans_src WHERE trace_id = $trace AND ($tenant IS NULL OR tenant = $tenant) "
-               "ORDER BY start_time_unix_nano, span_id")
+        sql = (
+            "SELECT * FROM spans_src WHERE trace_id = $trace AND ($tenant IS NULL OR tenant = $tenant) "
+            "ORDER BY start_time_unix_nano, span_id"
+        )
         rows = self._query(sql, {"trace": trace_id.lower(), "tenant": tenant}, tenant).to_pylist()
         return [_decode_span(r) for r in rows]
 
@@ -147,7 +152,9 @@ class TraceStore:
         chunk = max(limit or 0, 200)
         for start in range(0, len(keys), chunk):
             part = keys[start : start + chunk]
-            loaded = {(e.tenant, e.trace_id): e for e in self._episodes_for(tenant, sorted({t for _, t in part}))}
+            loaded = {
+                (e.tenant, e.trace_id): e for e in self._episodes_for(tenant, sorted({t for _, t in part}))
+            }
             out.extend(loaded[k] for k in part if k in loaded)
             if limit is not None and len(out) >= limit:
                 return out[:limit]
@@ -215,7 +222,9 @@ class TraceStore:
         key = (str(path), st.st_size, st.st_mtime)
         if key not in self._bad:
             self._bad[key] = reason
-            logger.warning("skipping unreadable segment %s (%s); %d skipped so far", path, reason, len(self._bad))
+            logger.warning(
+                "skipping unreadable segment %s (%s); %d skipped so far", path, reason, len(self._bad)
+            )
 
     @contextmanager
     def _connection(
@@ -251,8 +260,10 @@ class TraceStore:
                 parts.append(f"SELECT {nulls} WHERE false")
             body = " UNION ALL BY NAME ".join(parts)
             if kind == "spans":
-                body = (f"SELECT * FROM ({body}) QUALIFY row_number() OVER "
-                        "(PARTITION BY tenant, trace_id, span_id ORDER BY received_at_unix_nano DESC) = 1")
+                body = (
+                    f"SELECT * FROM ({body}) QUALIFY row_number() OVER "
+                    "(PARTITION BY tenant, trace_id, span_id ORDER BY received_at_unix_nano DESC) = 1"
+                )
             else:
                 body = f"SELECT DISTINCT * FROM ({body})"
             con.execute(f"CREATE OR REPLACE TEMP VIEW {kind}_src AS {body}")

@@ -23,6 +23,7 @@ import os
 import re
 import struct
 import threading
+import uuid
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -98,6 +99,27 @@ def write_checkpoint(directory: Path, seq: int) -> None:
         os.close(fd)
     os.replace(tmp, directory / CHECKPOINT)
     fsync_dir(directory)
+
+
+def wal_id(directory: Path) -> str:
+    """A random id for this WAL, made once: keeps file names unique across collector replicas."""
+    path = directory / "wal_id"
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        pass
+    directory.mkdir(parents=True, exist_ok=True)
+    tmp = directory / f".wal_id.{os.getpid()}.tmp"
+    tmp.write_text(uuid.uuid4().hex)
+    with open(tmp, "rb") as f:
+        os.fsync(f.fileno())
+    try:
+        os.link(tmp, path)  # fails if another process won the race; then its id stands
+    except FileExistsError:
+        pass
+    tmp.unlink()
+    fsync_dir(directory)
+    return path.read_text().strip()
 
 
 def fsync_dir(directory: Path) -> None:

@@ -36,14 +36,21 @@ _QUALIFIERS_EN = (
 _OBJECTS_EN = (
     r"instructions?|prompts?|directives?|directions|rules|guidelines|guardrails|constraints|commands|orders"
     r"|programming|conditioning|context|system\s+(?:prompt|message)|restrictions|polic(?:y|ies)|safeguards"
-    r"|content\s+polic(?:y|ies)|messages|conversation|training|principles|tasks?|guidance|settings|limitations"
+    r"|content\s+polic(?:y|ies)|messages|conversation|training|principles|tasks?|assignments?|guidance|settings|limitations"
 )
 # "ignore all previous instructions", "disregard what you were told", "forget everything above"
 _OVERRIDE_EN = re.compile(
-    rf"\b(?:{_VERBS_EN})(?:ing)?\b[\s,]+(?:(?:{_QUALIFIERS_EN}|of|the|these|those|that|you|were|have|been|to|my|our|its|their|and|or"
+    rf"\b(?:{_VERBS_EN})(?:ing)?\b[\s,]+(?:(?:{_QUALIFIERS_EN}|of|the|these|those|that|whatever|what|you|were|have|been|to|my|our|its|their|and|or"
     rf"|instructions?|told|given|said|before|this|everything|else|just|now)[\s,]+){{0,6}}"
     rf"(?:(?:{_OBJECTS_EN})\b|(?:above|before|so\s+far|until\s+now|you\s+were\s+told|you\s+have\s+been\s+told)\b)"
-    rf"(?:\s+(?:that\s+)?you(?:'ve|\s+were|\s+have\s+been|\s+got)\s+(?:given|told|provided|trained))?",
+    rf"(?:\s+(?:that\s+)?you(?:'ve|\s+were|\s+have\s+been|\s+got)\s+(?:given|told|provided|trained|handed|sent|shown)"
+    rf"(?:\s+(?:earlier|before|previously|so\s+far))?)?",
+    re.IGNORECASE,
+)
+# "ignore that and instead ...", "forget everything and now ...": dropping the current task for a new one.
+_OVERRIDE_SWITCH = re.compile(
+    r"\b(?:ignore|disregard|forget|scratch|drop|skip)\s+(?:about\s+)?(?:that|this|it|everything|all\s+(?:that|of\s+that|this|of\s+it))"
+    r"[\s,;.!-]+(?:and\s+)?(?:instead|now|rather)\b",
     re.IGNORECASE,
 )
 # The verb-object pair needs a qualifier to be strong: "ignore the warning" or "skip the previous step" are not it.
@@ -63,7 +70,10 @@ _OVERRIDE_ML = re.compile(
     r"|istruzioni|instruções|instrucoes|instructies|instrukcje|polecenia|инструкци\w*|указани\w*|правил\w*"
     r"|інструкці\w*|talimat\w*)"
     # Portuguese and French share the English verb; their object words tell them apart.
-    r"|\bignore\s+(?:as|os|todas\s+as|les|toutes\s+les|vos|tes)\s+[\s\S]{0,30}?(?:instruções|instrucoes|regras|consignes|instructions|règles)",
+    r"|\bignore\s+(?:as|os|todas\s+as|les|toutes\s+les|vos|tes)\s+[\s\S]{0,30}?(?:instruções|instrucoes|regras|consignes|instructions|règles)"
+    # "everything you were told" in other languages
+    r"|\b(?:olvida|olvide|ignora|ignore|oublie|oubliez|ignorez|vergiss|vergessen\s+sie|ignoriere|dimentica|esqueça|esquece)\b[\s\S]{0,20}?"
+    r"(?:todo\s+lo\s+(?:que|anterior)|tout\s+ce\s+(?:qu|qui)|alles(?:\s+bisherige|\s+vorherige|,?\s+was)|tutto\s+(?:quello|ciò)|tudo\s+o\s+que|tudo\s+(?:acima|anterior))",
     re.IGNORECASE,
 )
 _OVERRIDE_CJK = re.compile(
@@ -108,6 +118,8 @@ _ADDRESSED = re.compile(
     rf"(?:reading|processing|summari[sz]ing|parsing|crawling|browsing|analy[sz]ing|ingesting|reviewing|handling|managing|triaging|monitoring)\s+(?:this|these|my|the\s+(?:page|text|document|email|message|snippet|result|file|inbox|mailbox|ticket|thread))\b"
     rf"|\b(?:{_AI})\s*[,:]\s*(?:please\s+)?(?:you\s+(?:must|should|will|need)|ignore|stop|do|send|include|respond|reply|tell|say|output|forward|add|append|remember)\b"
     rf"|\b(?:as|you\s+are)\s+an?\s+(?:{_AI})\s+(?:reading|processing|summari[sz]ing|assistant\s+reading)\b"
+    rf"|(?:^|[.!?:\]]\s+)(?:hey\s+|dear\s+|ok\s+|okay\s+)?(?:assistant|agent|bot|model|{_AI})\s*,?\s+please\s+(?!see\b|note\b|refer\b)\w+"
+    rf"|\b(?:TODO|FIXME|NOTE|XXX)\s*\(\s*(?:ai|llm|copilot|assistant|agent|claude|gpt|cursor|codex)\s*\)"
     rf"|\bwhen\s+(?:you|an?\s+(?:{_AI}|{_AI_GENERIC}))\s+(?:summari[sz]e|process|read|parse|analy[sz]e)s?\s+this",
     re.IGNORECASE | re.MULTILINE,
 )
@@ -115,7 +127,7 @@ _ROLE_REASSIGN = re.compile(
     r"\byou\s+are\s+(?:now|no\s+longer)\s+(?:an?\s+|the\s+|in\s+)?(?:DAN|unrestricted|unfiltered|jailbroken|free|evil|bound|"
     r"restricted|limited|required|constrained|\w+GPT|developer\s+mode|an?\s+AI\s+without)"
     r"|\b(?:developer|god|admin|debug|jailbreak|unrestricted|maintenance|sudo|DAN)\s+mode\s+(?:is\s+)?(?:now\s+)?(?:enabled|activated|on|engaged|unlocked)"
-    r"|\b(?:enable|activate|enter|switch\s+to)\s+(?:developer|god|admin|debug|jailbreak|unrestricted|DAN)\s+mode"
+    r"|\b(?:enable|activate|enter|switch\s+to|go\s+into)\s+(?:developer|god|admin|debug|jailbreak|unrestricted|maintenance|DAN|sudo|root)\s+mode"
     r"|\bfrom\s+now\s+on,?\s+you\s+(?:are|will|must|shall|should)\s+(?:only\s+)?(?:act|respond|answer|reply|behave|obey|follow|ignore|be\s+an?|output|speak)"
     r"|\byour\s+(?:new|real|true|updated|actual|primary)\s+(?:instructions?|task|goal|objective|directive|purpose|role|mission|orders)\s+(?:is|are)\b"
     r"|\b(?:new|updated|revised|real|actual|hidden|secret|priority|override|overriding)\s+(?:system\s+)?(?:instructions?|directives?|orders)\s+(?:for\s+(?:the\s+)?(?:AI|assistant|model|agent|LLM)|from\s+(?:the\s+)?(?:system|developer|admin|operator))"
@@ -126,6 +138,11 @@ _ROLE_REASSIGN = re.compile(
     r"|\byour\s+(?:instructions|rules|orders|guidelines|directives|task)\s+(?:have|has)\s+(?:been\s+)?(?:changed|updated|revised|replaced|overridden)"
     r"|\bpretend\s+(?:that\s+)?(?:the|your|all|any)\s+(?:previous|prior|earlier|above|original)\s+(?:conversation|instructions|messages|context|rules|prompt)"
     r"|\bact\s+as\s+[\w\s]{0,40}?\bwith\s+(?:full|unrestricted|unlimited|admin|administrator|root)\s+(?:access|privileges|permissions|rights)",
+    re.IGNORECASE,
+)
+_AUTHORITY_CLAIM = re.compile(
+    r"\b(?:i\s+am|i'm|this\s+is)\s+(?:your|the)\s+(?:developer|creator|operator|administrator|admin|owner|programmer|system)"
+    r"(?:\s+(?:of\s+this\s+(?:app|bot|assistant|model|system)|speaking))?\b",
     re.IGNORECASE,
 )
 _PROMPT_LEAK = re.compile(
@@ -150,9 +167,12 @@ _SECRETS = (
     r"|(?:the\s+)?user'?s\s+(?:data|email|emails|address|files|contacts|messages|personal\s+information|credit\s+card|info)|documents?\s+contents"
     r"|contents?\s+of\s+(?:the\s+)?(?:inbox|conversation|files?|~/|/etc/|\.ssh))"
 )
+_SEND = r"(?:send|forward|e-?mail|post|upload|transmit|exfiltrate|leak|submit|append|attach|encode|copy|paste|include|share|deliver)"
+_DESTINATION = r"(?:\bto\b|\binto\b|\bat\b|\bvia\b)\s+(?:the\s+)?(?:https?://|[\w.+-]+@[\w-]+\.\w+|\w+\s+(?:url|endpoint|webhook|address|server))"
+# "send the API key to https://...", or the other order: "collect the passwords and post them to https://..."
 _EXFIL = re.compile(
-    rf"\b(?:send|forward|e-?mail|post|upload|transmit|exfiltrate|leak|submit|append|attach|encode|copy|paste|include|share|deliver)\b"
-    rf"[^.\n]{{0,80}}?\b{_SECRETS}[^.\n]{{0,80}}?(?:\bto\b|\binto\b|\bat\b|\bvia\b)\s+(?:the\s+)?(?:https?://|[\w.+-]+@[\w-]+\.\w+|\w+\s+(?:url|endpoint|webhook|address|server))",
+    rf"\b{_SEND}\b[^.\n]{{0,80}}?\b{_SECRETS}[^.\n]{{0,80}}?{_DESTINATION}"
+    rf"|\b{_SECRETS}[^.\n]{{0,60}}?\b{_SEND}\b[^.\n]{{0,40}}?{_DESTINATION}",
     re.IGNORECASE,
 )
 _PLACEHOLDER = r"(?:\{[^}]{1,60}\}|<[^>]{1,60}>|\[[^\]]{1,60}\]|\$\{?[A-Z_]{2,}|%[A-Z_]{2,}%|\.\.\.|INSERT|DATA|SECRET|CONVERSATION|SUMMARY|HISTORY|PROMPT|BASE64|PASSWORD|TOKEN|EMAIL)"
@@ -299,6 +319,7 @@ def _override_hits(ctx: _Context) -> list[RuleHit]:
     for rule, matches, weight, reason in (
         ("override", strong, STRONG, "tells the reader to ignore its previous instructions"),
         ("override_weak", weak, FAINT, "tells the reader to ignore some instructions"),
+        ("override_switch", _first(_OVERRIDE_SWITCH, ctx.text), MEDIUM, "tells the reader to drop its task for a new one"),
         ("override_multilingual", _first(_OVERRIDE_ML, ctx.text) + _first(_OVERRIDE_CJK, ctx.text), STRONG,
          "tells the reader to ignore its instructions (non-English)"),
     ):
@@ -346,6 +367,7 @@ def rule_hits_in(text: str) -> list[RuleHit]:
         ("addressed_to_ai", _ADDRESSED, MEDIUM, "text addressed to an AI model or agent", False),
         ("role_reassign", _ROLE_REASSIGN, STRONG, "gives the model a new role or new instructions", False),
         ("prompt_leak", _PROMPT_LEAK, MEDIUM, "asks to reveal the system prompt", False),
+        ("authority_claim", _AUTHORITY_CLAIM, WEAK, "claims to be the model's developer or operator", False),
         ("secrecy", _SECRECY, MEDIUM, "asks to hide something from the user", False),
         ("exfiltration", _EXFIL, STRONG, "asks to send private data to an outside address", False),
         ("tool_coercion", _TOOL_COERCION, WEAK, "asks to call a tool for a side effect", False),

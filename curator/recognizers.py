@@ -112,7 +112,7 @@ SECRET_PATTERNS: tuple[SecretPattern, ...] = (
     _p(AWS_ACCESS_KEY, r"\b(?:AKIA|ASIA|ABIA|ACCA|AIDA|AROA)[A-Z0-9]{16}\b", ["AKIA", "ASIA", "ABIA", "ACCA", "AIDA", "AROA"], 0.95),
     _p(
         AWS_SECRET_KEY,
-        rf"(?<![{_B64}=])[{_B64}]{{40}}(?![{_B64}=])",
+        rf"(?<![{_B64}])[{_B64}]{{40}}(?![{_B64}=])",
         [""],
         0.6,
         validate=_mixed_base64,
@@ -371,11 +371,15 @@ class PersonContextRecognizer(LocalRecognizer):
     - after a ticket/CRM role: "assigned to ...", "reported by ...", "reporter ...";
     - after a person-ish key: ``"name": "..."``, ``beneficiary: ...``, ``Author: ...``;
     - right before a contact detail: "Camillo Vattimo (camillo@x.it)", "call Ugo Cesaroni on +39 ...",
-      "Rosmarie Sölzer <r@x.de>".
+      "Rosmarie Sölzer <r@x.de>", "Rémy Menard can be reached at ...";
+    - joined by "and" / "or" / "&" to a name spaCy found: "Frances Adams and Édouard Monnier".
     """
 
+    NEXT_TO = regex.compile(r"[ ]+(?:and|or|&)[ ]+" + _NAME)
+    BEFORE = regex.compile(_NAME + r"[ ]+(?:and|or|&)[ ]+$")
+
     CUES = regex.compile(
-        r"(?i:\b(?:dear|hi|hello|hey|thanks|thank you|regards|cheers|i'm|i am|my name is|this is|attn|mr|mrs|ms|"
+        r"(?i:\b(?:dear|hi|hello|hey|thanks|thank you|regards|cheers|i'm|i am|it's|my name is|this is|attn|mr|mrs|ms|"
         r"mx|dr|prof|assigned to|reported by|created by|approved by|reviewed by|requested by|owned by|"
         r"on behalf of|meeting with|call with|reporter|requester|assignee)\b[.,]?[ ]+"
         r"|[\"']?\b(?:name|full[_ ]?name|first[_ ]?name|last[_ ]?name|customer(?:[_ ]name)?|client(?:[_ ]name)?"
@@ -384,7 +388,7 @@ class PersonContextRecognizer(LocalRecognizer):
         + _NAME
         + r"|"
         + _NAME.replace("?P<name>", "?P<name2>")
-        + rf"(?=[ ]*(?:[<(\[][ ]*|,[ ]*|[ ]+(?:at|on|via|by)[ ]+){_CONTACT})",
+        + rf"(?=[ ]*(?:[<(\[][ ]*|,[ ]*|(?:[ ]+(?:can|may|could)[ ]+be[ ]+reached)?[ ]+(?:at|on|via|by)[ ]+){_CONTACT})",
     )
     SCORE = 0.7
 
@@ -399,10 +403,21 @@ class PersonContextRecognizer(LocalRecognizer):
     ) -> list[RecognizerResult]:
         if "PERSON" not in entities:
             return []
-        results = []
+        spans = []
         for match in self.CUES.finditer(text):
-            group = "name" if match.group("name") else "name2"
-            start, end = match.span(group)
+            spans.append(match.span("name" if match.group("name") else "name2"))
+        for ent in nlp_artifacts.entities if nlp_artifacts is not None else ():
+            if ent.label_ != "PERSON":
+                continue
+            after = self.NEXT_TO.match(text, ent.end_char)
+            if after:
+                spans.append(after.span("name"))
+            before = self.BEFORE.search(text[max(0, ent.start_char - 80) : ent.start_char])
+            if before:
+                offset = max(0, ent.start_char - 80)
+                spans.append((before.start("name") + offset, before.end("name") + offset))
+        results = []
+        for start, end in spans:
             if not plausible_person(text[start:end]):
                 continue
             results.append(

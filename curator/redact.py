@@ -314,17 +314,45 @@ class Redactor:
     # -- analysis ---------------------------------------------------------------------------------------------
 
     def analyze_texts(self, texts: list[str]) -> list[list[Span]]:
-        """Spans (non-overlapping, sorted) per text. Identical texts are analyzed once; NER runs batched."""
+        """Spans (non-overlapping, sorted) per text. Identical texts are analyzed once; NER runs batched.
+
+        Texts longer than ``config.chunk_chars`` (a 5 MB tool result) are analyzed in line-aligned chunks: spaCy
+        refuses documents past its ``max_length`` and its memory grows with the document.
+        """
         unique = list(dict.fromkeys(t for t in texts if _HAS_WORD.search(t)))
-        ner_texts = [t for t in unique if self._needs_ner and _NAME_HINT.search(t)]
+        pieces = list(dict.fromkeys(p for t in unique for _, p in self._chunks(t)))
+        ner_texts = [p for p in pieces if self._needs_ner and _NAME_HINT.search(p)]
         found: dict[str, list[Span]] = {}
         docs = self._nlp.pipe(ner_texts, batch_size=self.config.ner_batch_size)
-        for text, doc in zip(ner_texts, docs, strict=True):
-            found[text] = self._analyze(text, doc)
+        for piece, doc in zip(ner_texts, docs, strict=True):
+            found[piece] = self._analyze(piece, doc)
+        for piece in pieces:
+            if piece not in found:
+                found[piece] = self._analyze(piece, self._nlp.make_doc(piece))
+        by_text = {}
         for text in unique:
-            if text not in found:
-                found[text] = self._analyze(text, self._nlp.make_doc(text))
-        return [found.get(t, []) for t in texts]
+            chunks = self._chunks(text)
+            if len(chunks) == 1:
+                by_text[text] = found[text]
+            else:
+                shifted = (Span(s.start + at, s.end + at, s.entity_type, s.score) for at, p in chunks for s in found[p])
+                by_text[text] = resolve_overlaps(shifted)
+        return [by_text.get(t, []) for t in texts]
+
+    def _chunks(self, text: str) -> list[tuple[int, str]]:
+        """``(offset, piece)`` pieces of at most ``chunk_chars``, cut after a newline where there is one."""
+        limit = self.config.chunk_chars
+        if len(text) <= limit:
+            return [(0, text)]
+        out, at = [], 0
+        while at < len(text):
+            end = min(len(text), at + limit)
+            if end < len(text):
+                cut = text.rfind("\n", at + limit // 2, end)
+                end = cut + 1 if cut >= 0 else end
+            out.append((at, text[at:end]))
+            at = end
+        return out
 
     def _analyze(self, text: str, doc) -> list[Span]:
         results = self.analyzer.analyze(

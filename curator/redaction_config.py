@@ -77,6 +77,13 @@ class RedactionConfig(BaseModel):
         "NER caught in a sentence but not alone in a JSON field).",
     )
     ner_batch_size: int = Field(default=64, ge=1, description="Texts per spaCy nlp.pipe batch.")
+    chunk_chars: int = Field(
+        default=100_000,
+        ge=1_000,
+        le=1_000_000,
+        description="Longer texts are analyzed in line-aligned chunks of at most this many characters (spaCy "
+        "refuses documents past 1,000,000 characters and its memory grows with the document).",
+    )
 
     @field_validator("phone_regions")
     @classmethod

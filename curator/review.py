@@ -46,7 +46,9 @@ class ReviewSummary:
     total: int
 
 
-def pending_rows(datasets_dir: Path, tenant: str, version: str, kinds: list[Kind] | None = None) -> list[DatasetRow]:
+def pending_rows(
+    datasets_dir: Path, tenant: str, version: str, kinds: list[Kind] | None = None
+) -> list[DatasetRow]:
     """Rows without a decision, quarantine first (they hold back data until someone looks)."""
     order: list[Kind] = ["quarantine", *versions.TRAINABLE_KINDS]
     done = versions.decisions(datasets_dir, tenant, version)
@@ -64,7 +66,9 @@ def validate_edit(kind: str, text: str) -> dict[str, Any]:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ValueError(f"the edited row is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from exc
+        raise ValueError(
+            f"the edited row is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
+        ) from exc
     if not isinstance(data, dict):
         raise ValueError("the edited row must be a JSON object")
     missing = [k for k in _REQUIRED.get(kind, ()) if k not in data]
@@ -74,7 +78,9 @@ def validate_edit(kind: str, text: str) -> dict[str, Any]:
 
 
 def _highlighted(text: str, excerpts: list[str]) -> Text:
-    out = Text(text if len(text) <= _MAX_SHOWN else text[:_MAX_SHOWN] + f" … (+{len(text) - _MAX_SHOWN} chars)")
+    out = Text(
+        text if len(text) <= _MAX_SHOWN else text[:_MAX_SHOWN] + f" … (+{len(text) - _MAX_SHOWN} chars)"
+    )
     out.highlight_regex(PLACEHOLDER, "bold magenta")
     for excerpt in excerpts:
         excerpt = excerpt.strip()
@@ -88,18 +94,24 @@ def _message_lines(messages: list[dict[str, Any]], excerpts: list[str], title: s
     colors = {"system": "dim", "user": "green", "assistant": "cyan", "tool": "yellow"}
     for m in messages:
         role = m.get("role", "?")
-        head = Text(f"{role}{' ' + m['name'] if m.get('name') else ''}: ", style=f"bold {colors.get(role, '')}")
+        head = Text(
+            f"{role}{' ' + m['name'] if m.get('name') else ''}: ", style=f"bold {colors.get(role, '')}"
+        )
         lines.append(head + _highlighted(str(m.get("content") or ""), excerpts))
         for call in m.get("tool_calls") or []:
             fn = call.get("function", {})
             args = json.dumps(fn.get("arguments"), ensure_ascii=False)
-            lines.append(Text("  → call ", style="cyan") + _highlighted(f"{fn.get('name')}({args})", excerpts))
+            lines.append(
+                Text("  → call ", style="cyan") + _highlighted(f"{fn.get('name')}({args})", excerpts)
+            )
     return lines
 
 
 def render_row(row: DatasetRow, position: int, total: int) -> Panel:
     lin = row.lineage
-    flags = [f for fl in (lin.get("screening") or {}).values() for f in fl] if row.kind != "quarantine" else []
+    flags = (
+        [f for fl in (lin.get("screening") or {}).values() for f in fl] if row.kind != "quarantine" else []
+    )
     if row.kind == "quarantine":
         flags = row.data.get("flags", [])
     excerpts = [str(f.get("excerpt", "")) for f in flags]
@@ -113,7 +125,11 @@ def render_row(row: DatasetRow, position: int, total: int) -> Panel:
         for per_trace in redaction.values():
             counts.update(per_trace)
     if counts and any(counts.values()):
-        body.append(Text("redacted: " + ", ".join(f"{k}×{v}" for k, v in sorted(counts.items()) if v), style="magenta"))
+        body.append(
+            Text(
+                "redacted: " + ", ".join(f"{k}×{v}" for k, v in sorted(counts.items()) if v), style="magenta"
+            )
+        )
     for f in flags:
         body.append(
             Text(
@@ -131,7 +147,9 @@ def render_row(row: DatasetRow, position: int, total: int) -> Panel:
         body += _message_lines(data.get("rejected", []), excerpts, "rejected")
     elif row.kind == "kto":
         body += _message_lines(data.get("prompt", []), excerpts, "prompt")
-        body += _message_lines(data.get("completion", []), excerpts, f"completion (label: {data.get('label')})")
+        body += _message_lines(
+            data.get("completion", []), excerpts, f"completion (label: {data.get('label')})"
+        )
     elif row.kind == "rewards":
         body += _message_lines(data.get("prompt", []), excerpts, "prompt")
         body.append(Text(f"verifier: {json.dumps(data.get('verifier'), ensure_ascii=False)}", style="bold"))

@@ -95,7 +95,9 @@ def select_episodes(
     if since is None and until is None:
         # The store filters on last activity (a run that started last week but got its feedback today is new);
         # its bound is inclusive, the watermark's is not.
-        episodes = [e for e in source.episodes(tenant, since=before) if before is None or received_at(e) > before]
+        episodes = [
+            e for e in source.episodes(tenant, since=before) if before is None or received_at(e) > before
+        ]
         after = max((received_at(e) for e in episodes), default=before)
         mode: Literal["watermark", "range"] = "watermark"
     else:

@@ -165,11 +165,17 @@ def run_training(
         run_dir.mkdir(parents=True, exist_ok=True)
 
         import transformers
+        from transformers.trainer_callback import PrinterCallback
 
+        if settings.trainer.num_threads:
+            import torch
+
+            torch.set_num_threads(settings.trainer.num_threads)
         transformers.set_seed(cfg.seed)  # LoRA init happens while building the trainer, before Trainer seeds
         loaded = load_model_and_tokenizer(settings, model)
         loaded.model.config.use_cache = False  # no KV cache in training; it also keeps packed-sequence masks on
         trainer = module.build_trainer(loaded.model, loaded.tokenizer, rows, cfg, run_dir)
+        trainer.remove_callback(PrinterCallback)  # logs go to the Rich bar and the record, not raw dicts
         trainer.add_callback(DivergenceGuard())
         bar = RichProgressCallback(console, description=f"{method} {tenant}/{dataset_version}") if progress else None
         for cb in [bar, *(callbacks or [])]:

@@ -31,6 +31,15 @@ class TrainerSettings(BaseModel):
         default=False, description="Keep a finished run's checkpoints instead of deleting them once it is registered."
     )
 
+    num_threads: int | None = Field(
+        default=None,
+        ge=1,
+        description=(
+            "CPU threads torch may use while training (default: torch's choice, one per core). On a machine shared "
+            "with other jobs, fewer threads avoid stalls at every operation."
+        ),
+    )
+
     def resolved_cache_dir(self) -> Path:
         return Path(self.cache_dir).expanduser()
 

@@ -4,9 +4,13 @@ Adds to ``MethodConfig`` (see trainer/base_config.py):
 
 - ``assistant_only_loss``: learn only the assistant turns (their text and tool calls), never the system prompt,
   user turns or tool results, using the ``{% generation %}`` spans of the chat template;
-- ``packing`` / ``padding_free``: pack rows best-fit into ``max_length`` blocks and run them without padding;
-  attention stays within each row (position ids restart per row, which transformers turns into a block-diagonal
-  mask with SDPA, and varlen kernels with FlashAttention).
+- ``packing``: pack rows best-fit into ``max_length`` blocks, run padding-free; attention stays within each row
+  (position ids restart per row: varlen kernels with FlashAttention, a block-diagonal mask with SDPA).
+  ``None`` (default) packs on a GPU only: on CPU, SDPA with any mask falls back to its slow path, which costs
+  more than the padding saved (measured by benchmarks/train.py);
+- ``row_microbatches``: run each row as its own unpadded, unmasked micro-batch and accumulate gradients to the
+  same effective batch (``per_device_train_batch_size * gradient_accumulation_steps`` rows per step). ``None``
+  (default) does so whenever not packing: no padding, no mask, SDPA's causal fast path.
 """
 
 from __future__ import annotations
@@ -21,7 +25,10 @@ class SFTMethodConfig(MethodConfig):
     assistant_only_loss: bool = field(
         default=True, metadata={"help": "Loss on assistant turns only (text and tool calls)."}
     )
-    packing: bool = field(default=True, metadata={"help": "Pack rows best-fit into max_length blocks (BFD)."})
-    padding_free: bool = field(
-        default=True, metadata={"help": "Concatenate a batch into one unpadded sequence (implied by packing)."}
+    packing: bool | None = field(
+        default=None, metadata={"help": "Pack rows into max_length blocks, padding-free (None: on GPU only)."}
+    )
+    row_microbatches: bool | None = field(
+        default=None,
+        metadata={"help": "One unpadded row per micro-batch, gradients accumulated (None: when not packing)."},
     )

@@ -37,7 +37,8 @@ def tokenize_rows(rows: list[dict[str, Any]], tokenizer: Any, config: SFTMethodC
             item["assistant_masks"] = list(encoded["assistant_masks"])
             if not any(item["assistant_masks"]):
                 continue  # no assistant turn: nothing to learn from this row
-        if config.max_length is not None and not config.packing:
+        if config.max_length is not None:
+            # Cut here rather than in TRL: its padding-free path without packing does not truncate.
             item = {k: v[: config.max_length] for k, v in item.items()}
         out.append(item)
     if not out:
@@ -48,23 +49,49 @@ def tokenize_rows(rows: list[dict[str, Any]], tokenizer: Any, config: SFTMethodC
 def build_trainer(
     model: Any, tokenizer: Any, rows: list[dict[str, Any]], config: SFTMethodConfig, output_dir: Path
 ) -> Any:
+    import torch
     from datasets import Dataset
+    from transformers import Trainer
     from trl import SFTConfig, SFTTrainer
 
     dataset = Dataset.from_list(tokenize_rows(rows, tokenizer, config))
-    padding_free = config.padding_free or config.packing
+    on_gpu = model.device.type == "cuda"
+    packing = on_gpu if config.packing is None else config.packing
+    row_microbatches = (not packing) if config.row_microbatches is None else config.row_microbatches
+    kwargs = config.trl_kwargs(output_dir, bf16=model.dtype == torch.bfloat16)
+    if row_microbatches and not packing:
+        kwargs["gradient_accumulation_steps"] = (
+            config.per_device_train_batch_size * config.gradient_accumulation_steps
+        )
+        kwargs["per_device_train_batch_size"] = 1
     args = SFTConfig(
-        **config.trl_kwargs(output_dir, bf16=str(model.dtype) == "torch.bfloat16"),
-        max_length=config.max_length if config.packing else None,
-        packing=config.packing,
+        **kwargs,
+        max_length=config.max_length if packing else None,
+        packing=packing,
         packing_strategy="bfd",
-        padding_free=padding_free,
+        # Padding-free with one row per micro-batch means no attention mask at all.
+        padding_free=packing or row_microbatches,
+        # Length-sorted batches waste the least padding when rows are batched padded.
+        train_sampling_strategy="random" if (packing or row_microbatches) else "group_by_length",
         # The masks are already in the dataset; TRL's own flag would re-check for raw conversations.
         assistant_only_loss=False,
         completion_only_loss=False,
         dataset_num_proc=None,
         remove_unused_columns=True,
     )
-    return SFTTrainer(
+    class LeanSFTTrainer(SFTTrainer):
+        """TRL's SFTTrainer with the plain causal-LM loss.
+
+        TRL computes the loss through a chunked LM-head kernel that also derives per-step entropy and token
+        accuracy over the whole vocabulary; on CPU that is the most expensive part of a step for a small model.
+        The loss itself is the same token-averaged cross-entropy, which transformers computes from the logits
+        (normalised over the accumulated batch via ``num_items_in_batch``).
+        """
+
+        def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):  # type: ignore[override]
+            inputs["use_cache"] = False
+            return Trainer.compute_loss(self, model, inputs, return_outputs, num_items_in_batch)
+
+    return LeanSFTTrainer(
         model=model, args=args, train_dataset=dataset, processing_class=tokenizer, peft_config=config.lora_config()
     )

@@ -31,6 +31,7 @@ import json
 import math
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -66,6 +67,12 @@ MASTER_KEYS = (
 )
 
 _SEPARATORS = (" ", ", ", "\n", " | ", " or ")
+
+# Custom verifiers cost a sandboxed process per probe: they get the master keys most graders fall for, one layout
+# per candidate pool, and the probes run a few at a time.
+_CUSTOM_MASTER_KEYS = (":", "Thought process:", "Let me solve this step by step", "Solution", "The answer is", "{}")
+_CUSTOM_SEPARATORS = (" ", "\n")
+_CUSTOM_WORKERS = 4
 
 
 @dataclass(frozen=True)
@@ -180,7 +187,7 @@ def _wrong_answers(spec: dict[str, Any]) -> Iterator[tuple[str, Any]]:
         yield "wrong arguments", _tool_message([(name, wrong_args)])
 
 
-def _many_candidates(spec: dict[str, Any]) -> Iterator[tuple[str, Any]]:
+def _many_candidates(spec: dict[str, Any], separators: tuple[str, ...] = _SEPARATORS) -> Iterator[tuple[str, Any]]:
     reference = _reference(spec)
     if spec["type"] == "tool_call":
         name, args = spec["name"], _tool_arguments(spec)
@@ -196,8 +203,9 @@ def _many_candidates(spec: dict[str, Any]) -> Iterator[tuple[str, Any]]:
         items = list(pool)
         if isinstance(reference, str) and reference not in items:
             items.insert(len(items) // 2, reference)
-        items = _wrong_last(items, spec)
-        for sep in _SEPARATORS:
+        if spec["type"] != "custom":  # the check costs a sandboxed run per item; custom pools hold no right answer
+            items = _wrong_last(items, spec)
+        for sep in separators:
             yield f"many candidates ({items[0]}..{items[-1]}, sep {sep!r})", sep.join(items)
         yield f"many candidates ({items[0]}..{items[-1]}, one Answer: per line)", "\n".join(f"Answer: {x}" for x in items)
 
@@ -240,11 +248,12 @@ def _prompt_texts(prompt: Any) -> list[str]:
 
 
 def _probes(spec: dict[str, Any], prompt: Any) -> Iterator[_Probe]:
+    custom = spec["type"] == "custom"
     yield _Probe("empty output", "")
     yield _Probe("whitespace only", " \n\t ")
-    for key in MASTER_KEYS:
+    for key in _CUSTOM_MASTER_KEYS if custom else MASTER_KEYS:
         yield _Probe(f"master key {key!r}", key)
-    zero_outputs: list[tuple[str, Any]] = list(_many_candidates(spec))
+    zero_outputs: list[tuple[str, Any]] = list(_many_candidates(spec, _CUSTOM_SEPARATORS if custom else _SEPARATORS))
     zero_outputs.append(("echo spec (JSON)", json.dumps(spec)))
     zero_outputs.append(("echo spec (indented JSON)", json.dumps(spec, indent=2)))
     zero_outputs.extend(("echo prompt", text) for text in _prompt_texts(prompt))
@@ -259,7 +268,8 @@ def _probes(spec: dict[str, Any], prompt: Any) -> Iterator[_Probe]:
     unsat = _unsatisfiable(spec)
     if unsat is not None:
         outputs = [("right answer of the original task", reference)] if reference is not None else []
-        outputs += [(f"master key {k!r}", k) for k in MASTER_KEYS[:6]] + zero_outputs[:6]
+        outputs += [(f"master key {k!r}", k) for k in MASTER_KEYS[: 2 if custom else 6]]
+        outputs += zero_outputs[: 2 if custom else 6]
         for name, output in outputs:
             yield _Probe(f"unsatisfiable task: {name}", output, spec=unsat)
     if reference is not None:
@@ -277,10 +287,13 @@ def probe_verifier(spec: dict[str, Any], prompt: Any = None, label: str | None =
         return [ProbeFailure(label, "valid spec", json.dumps(spec, default=str), 0.0, "a valid spec", str(exc))]
     failures: list[ProbeFailure] = []
     is_custom = spec["type"] == "custom"
-    for probe in _probes(spec, prompt):
-        if is_custom and probe.same_as_reference:
-            continue
-        verdict = verify(probe.completion, probe.spec or spec)
+    probes = [p for p in _probes(spec, prompt) if not (is_custom and p.same_as_reference)]
+    if is_custom:
+        with ThreadPoolExecutor(_CUSTOM_WORKERS) as pool:
+            verdicts = list(pool.map(lambda p: verify(p.completion, p.spec or spec), probes))
+    else:
+        verdicts = [verify(p.completion, p.spec or spec) for p in probes]
+    for probe, verdict in zip(probes, verdicts):
         shown = probe.completion if isinstance(probe.completion, str) else json.dumps(probe.completion)
         if probe.same_as_reference:
             if verdict.reward != 1.0:

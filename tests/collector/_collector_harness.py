@@ -37,7 +37,12 @@ def sample_paths() -> list[Path]:
 class CollectorProcess:
     """``tracewheel collector`` in a subprocess with its own TRACEWHEEL_HOME and ephemeral ports."""
 
-    def __init__(self, home: Path, env: dict[str, str] | None = None, preexec_fn=None) -> None:
+    def __init__(
+        self, home: Path, env: dict[str, str] | None = None, preexec_fn=None, entry: tuple[str, ...] = ("tracewheel", "collector")
+    ) -> None:
+        """``entry``: ``("tracewheel", "collector")`` (the CLI) or ``("collector",)`` (``python -m collector``,
+        the same server without the CLI's imports: restarts in a third of the time)."""
+        self.entry = entry
         self.home = Path(home)
         self.http_port = free_port()
         self.grpc_port = free_port()
@@ -69,8 +74,7 @@ class CollectorProcess:
             [
                 sys.executable,
                 "-m",
-                "tracewheel",
-                "collector",
+                *self.entry,
                 "--http-port",
                 str(self.http_port),
                 "--grpc-port",

@@ -66,7 +66,11 @@ def span(
         out["status"] = {"code": status[0], "message": status[1]}
     if events:
         out["events"] = [
-            {"name": e["name"], "timeUnixNano": str(e.get("time", start)), "attributes": kvs(e.get("attributes", {}))}
+            {
+                "name": e["name"],
+                "timeUnixNano": str(e.get("time", start)),
+                "attributes": kvs(e.get("attributes", {})),
+            }
             for e in events
         ]
     return out
@@ -85,7 +89,11 @@ def trace_body(service: str, spans: list[dict[str, Any]], scope: str = "tests.ha
 
 
 def log_record(
-    trace_id: str | None, span_id: str | None, event_name: str, attrs: dict[str, Any], body: Any = None,
+    trace_id: str | None,
+    span_id: str | None,
+    event_name: str,
+    attrs: dict[str, Any],
+    body: Any = None,
     time: int = T0,
 ) -> dict[str, Any]:
     out: dict[str, Any] = {"timeUnixNano": str(time), "eventName": event_name, "attributes": kvs(attrs)}
@@ -121,8 +129,15 @@ def sample_body(label: str) -> bytes:
     # Only the flattened form was captured for this one: rebuild the wire form from it.
     flat = json.loads((SAMPLES / f"{label}.json").read_text())
     spans = [
-        span(s["trace_id"], s["span_id"], s["name"], T0 + i * 1000, T0 + i * 1000 + 500, s["attributes"],
-             parent=s["parent_span_id"])
+        span(
+            s["trace_id"],
+            s["span_id"],
+            s["name"],
+            T0 + i * 1000,
+            T0 + i * 1000 + 500,
+            s["attributes"],
+            parent=s["parent_span_id"],
+        )
         for i, s in enumerate(flat["spans"])
     ]
     return trace_body("sample-" + label, spans, scope=flat["spans"][0]["scope"])
@@ -173,7 +188,10 @@ def _text(role: str, text: str) -> dict[str, Any]:
 
 
 def _call(call_id: str, name: str, args: dict[str, Any]) -> dict[str, Any]:
-    return {"role": "assistant", "parts": [{"type": "tool_call", "id": call_id, "name": name, "arguments": args}]}
+    return {
+        "role": "assistant",
+        "parts": [{"type": "tool_call", "id": call_id, "name": name, "arguments": args}],
+    }
 
 
 def _result(call_id: str, response: Any) -> dict[str, Any]:
@@ -192,47 +210,116 @@ def agent_spans() -> dict[str, list[dict[str, Any]]]:
     call2 = _call("call_2", "local_time", {})
     res2 = _result("call_2", "error: timed out")
     final = AGENT_FINAL
-    chat = {"gen_ai.operation.name": "chat", "gen_ai.request.model": "qwen-tiny", "gen_ai.provider.name": "openai",
-            "gen_ai.system_instructions": json.dumps([{"type": "text", "content": "You are a weather bot."}]),
-            "gen_ai.tool.definitions": json.dumps([WEATHER_TOOL, TIME_TOOL])}
+    chat = {
+        "gen_ai.operation.name": "chat",
+        "gen_ai.request.model": "qwen-tiny",
+        "gen_ai.provider.name": "openai",
+        "gen_ai.system_instructions": json.dumps([{"type": "text", "content": "You are a weather bot."}]),
+        "gen_ai.tool.definitions": json.dumps([WEATHER_TOOL, TIME_TOOL]),
+    }
     agent_svc = [
-        span(t, ROOT, "invoke_agent weather-bot", T0, T0 + 100 * ms, {
-            "gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "weather-bot",
-            "gen_ai.conversation.id": "conv-42", "gen_ai.usage.input_tokens": 9999,
-            "gen_ai.usage.output_tokens": 9999, "tracewheel.task": "weather", "tracewheel.expected": "sunny",
-            "tracewheel.tenant": "evil-other-tenant",
-            "gen_ai.input.messages": json.dumps([user]),
-            "gen_ai.output.messages": json.dumps([_text("assistant", final)]),
-        }),
-        span(t, TOOL1, "execute_tool get_weather", T0 + 31 * ms, T0 + 40 * ms, {
-            "gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "get_weather",
-            "gen_ai.tool.call.id": "call_1", "gen_ai.tool.call.arguments": {"city": "Paris"},
-            "gen_ai.tool.call.result": json.dumps({"temp_c": 21, "sky": "sunny"}),
-        }, parent=ROOT),
-        span(t, TOOL2, "execute_tool local_time", T0 + 61 * ms, T0 + 70 * ms, {
-            "gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "local_time", "error.type": "TimeoutError",
-        }, parent=ROOT, status=(2, "timed out"),
-            events=[{"name": "exception", "attributes": {"exception.type": "TimeoutError"}}]),
+        span(
+            t,
+            ROOT,
+            "invoke_agent weather-bot",
+            T0,
+            T0 + 100 * ms,
+            {
+                "gen_ai.operation.name": "invoke_agent",
+                "gen_ai.agent.name": "weather-bot",
+                "gen_ai.conversation.id": "conv-42",
+                "gen_ai.usage.input_tokens": 9999,
+                "gen_ai.usage.output_tokens": 9999,
+                "tracewheel.task": "weather",
+                "tracewheel.expected": "sunny",
+                "tracewheel.tenant": "evil-other-tenant",
+                "gen_ai.input.messages": json.dumps([user]),
+                "gen_ai.output.messages": json.dumps([_text("assistant", final)]),
+            },
+        ),
+        span(
+            t,
+            TOOL1,
+            "execute_tool get_weather",
+            T0 + 31 * ms,
+            T0 + 40 * ms,
+            {
+                "gen_ai.operation.name": "execute_tool",
+                "gen_ai.tool.name": "get_weather",
+                "gen_ai.tool.call.id": "call_1",
+                "gen_ai.tool.call.arguments": {"city": "Paris"},
+                "gen_ai.tool.call.result": json.dumps({"temp_c": 21, "sky": "sunny"}),
+            },
+            parent=ROOT,
+        ),
+        span(
+            t,
+            TOOL2,
+            "execute_tool local_time",
+            T0 + 61 * ms,
+            T0 + 70 * ms,
+            {
+                "gen_ai.operation.name": "execute_tool",
+                "gen_ai.tool.name": "local_time",
+                "error.type": "TimeoutError",
+            },
+            parent=ROOT,
+            status=(2, "timed out"),
+            events=[{"name": "exception", "attributes": {"exception.type": "TimeoutError"}}],
+        ),
     ]
     llm_svc = [
-        span(t, CHAT1, "chat qwen-tiny", T0 + 1 * ms, T0 + 30 * ms, {
-            **chat, "gen_ai.input.messages": json.dumps([user]),
-            "gen_ai.output.messages": json.dumps([{**call1, "finish_reason": "tool_calls"}]),
-            "gen_ai.response.finish_reasons": ["tool_calls"],
-            "gen_ai.usage.input_tokens": 50, "gen_ai.usage.output_tokens": 10,
-        }, parent=ROOT),
-        span(t, CHAT2, "chat qwen-tiny", T0 + 41 * ms, T0 + 60 * ms, {
-            **chat, "gen_ai.input.messages": json.dumps([user, call1, res1]),
-            "gen_ai.output.messages": json.dumps([{**call2, "finish_reason": "tool_calls"}]),
-            "gen_ai.response.finish_reasons": ["tool_calls"],
-            "gen_ai.usage.input_tokens": 80, "gen_ai.usage.output_tokens": 8,
-        }, parent=ROOT),
-        span(t, CHAT3, "chat qwen-tiny", T0 + 71 * ms, T0 + 99 * ms, {
-            **chat, "gen_ai.input.messages": json.dumps([user, call1, res1, call2, res2]),
-            "gen_ai.output.messages": json.dumps([{**_text("assistant", final), "finish_reason": "stop"}]),
-            "gen_ai.response.finish_reasons": ["stop"], "gen_ai.response.model": "qwen-tiny-0001",
-            "gen_ai.usage.input_tokens": 120, "gen_ai.usage.output_tokens": 20,
-        }, parent=ROOT),
+        span(
+            t,
+            CHAT1,
+            "chat qwen-tiny",
+            T0 + 1 * ms,
+            T0 + 30 * ms,
+            {
+                **chat,
+                "gen_ai.input.messages": json.dumps([user]),
+                "gen_ai.output.messages": json.dumps([{**call1, "finish_reason": "tool_calls"}]),
+                "gen_ai.response.finish_reasons": ["tool_calls"],
+                "gen_ai.usage.input_tokens": 50,
+                "gen_ai.usage.output_tokens": 10,
+            },
+            parent=ROOT,
+        ),
+        span(
+            t,
+            CHAT2,
+            "chat qwen-tiny",
+            T0 + 41 * ms,
+            T0 + 60 * ms,
+            {
+                **chat,
+                "gen_ai.input.messages": json.dumps([user, call1, res1]),
+                "gen_ai.output.messages": json.dumps([{**call2, "finish_reason": "tool_calls"}]),
+                "gen_ai.response.finish_reasons": ["tool_calls"],
+                "gen_ai.usage.input_tokens": 80,
+                "gen_ai.usage.output_tokens": 8,
+            },
+            parent=ROOT,
+        ),
+        span(
+            t,
+            CHAT3,
+            "chat qwen-tiny",
+            T0 + 71 * ms,
+            T0 + 99 * ms,
+            {
+                **chat,
+                "gen_ai.input.messages": json.dumps([user, call1, res1, call2, res2]),
+                "gen_ai.output.messages": json.dumps(
+                    [{**_text("assistant", final), "finish_reason": "stop"}]
+                ),
+                "gen_ai.response.finish_reasons": ["stop"],
+                "gen_ai.response.model": "qwen-tiny-0001",
+                "gen_ai.usage.input_tokens": 120,
+                "gen_ai.usage.output_tokens": 20,
+            },
+            parent=ROOT,
+        ),
     ]
     return {"agent-api": agent_svc, "llm-proxy": llm_svc}
 
@@ -266,8 +353,14 @@ def logs_record(body: bytes, tenant: str, received: int) -> WalRecord:
 
 
 def feedback_record(tenant: str, received: int, **item: Any) -> WalRecord:
-    doc = {"trace_id": item.pop("trace_id"), "score": None, "thumb": None, "comment": None,
-           "corrected_answer": None, **item}
+    doc = {
+        "trace_id": item.pop("trace_id"),
+        "score": None,
+        "thumb": None,
+        "comment": None,
+        "corrected_answer": None,
+        **item,
+    }
     return WalRecord(Signal.FEEDBACK, tenant, received, json.dumps(doc).encode())
 
 

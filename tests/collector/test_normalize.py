@@ -14,6 +14,7 @@ from _trace_fixtures import (
     CHAT2,
     CHAT3,
     JSON,
+    ROOT,
     T0,
     agent_batches,
     agent_spans,
@@ -32,8 +33,12 @@ from collector.episode import Episode
 from collector.normalize import message_key, normalize_trace
 from collector.otlp import parse_trace_request, span_rows
 
-FAMILY_SAMPLES = ["otel-v2_latest_span_and_event", "otel-v2_spanonly_no_optin", "openinference_default",
-                  "traceloop_default"]
+FAMILY_SAMPLES = [
+    "otel-v2_latest_span_and_event",
+    "otel-v2_spanonly_no_optin",
+    "openinference_default",
+    "traceloop_default",
+]
 TOKENS_IN = ("gen_ai.usage.input_tokens", "llm.token_count.prompt")
 TOKENS_OUT = ("gen_ai.usage.output_tokens", "llm.token_count.completion")
 
@@ -62,7 +67,9 @@ def test_every_family_sample_gives_the_conversation_the_client_saw(label: str) -
         assert episode.tenant == "acme" and episode.episode_id == s["trace_id"]
         assert episode.usage.input_tokens == _first(s["attributes"], TOKENS_IN)
         assert episode.usage.output_tokens == _first(s["attributes"], TOKENS_OUT)
-        assert episode.model == s["attributes"].get("gen_ai.response.model", s["attributes"].get("llm.model_name"))
+        assert episode.model == s["attributes"].get(
+            "gen_ai.response.model", s["attributes"].get("llm.model_name")
+        )
         assert episode.provider == "openai"
         assert episode.span_count == 1 and episode.status == "ok"
         assert [m.role for m in episode.messages if m.role != "system"][0] == "user"
@@ -115,8 +122,9 @@ def test_content_from_the_details_log_record_joins_its_span() -> None:
     # EVENT_ONLY capture: the spans carry no content; it comes as log records over /v1/logs.
     doc = json.loads(sample_body(label))
     for s in doc["resourceSpans"][0]["scopeSpans"][0]["spans"]:
-        s["attributes"] = [a for a in s["attributes"] if a["key"] not in ("gen_ai.input.messages",
-                                                                         "gen_ai.output.messages")]
+        s["attributes"] = [
+            a for a in s["attributes"] if a["key"] not in ("gen_ai.input.messages", "gen_ai.output.messages")
+        ]
     bare = rows_by_trace(json.dumps(doc).encode())
     logs = log_rows_of(sample_logs_body(label))
     assert all("gen_ai.input.messages" not in r["attributes"] for rows in bare.values() for r in rows)
@@ -131,9 +139,19 @@ def test_content_from_the_details_log_record_joins_its_span() -> None:
 
 def test_log_records_of_unknown_spans_are_ignored() -> None:
     rows = next(iter(rows_by_trace(sample_body("traceloop_default")).values()))
-    stray = log_rows_of(logs_body("x", [log_record(rows[0]["trace_id"], "00000000000000aa",
-                                                   "gen_ai.client.inference.operation.details",
-                                                   {"gen_ai.input.messages": [{"role": "user", "parts": []}]})]))
+    stray = log_rows_of(
+        logs_body(
+            "x",
+            [
+                log_record(
+                    rows[0]["trace_id"],
+                    "00000000000000aa",
+                    "gen_ai.client.inference.operation.details",
+                    {"gen_ai.input.messages": [{"role": "user", "parts": []}]},
+                )
+            ],
+        )
+    )
     assert normalize_trace(rows, stray) == normalize_trace(rows)
 
 
@@ -141,33 +159,99 @@ def test_deprecated_events_as_log_records_and_span_events() -> None:
     trace = "0123456789abcdef0123456789abcdef"
     first, second = "00000000000000a1", "00000000000000a2"
     spans = [
-        span(trace, first, "chat gpt-4o", T0, T0 + 10, {"gen_ai.system": "openai", "gen_ai.request.model": "gpt-4o",
-                                                        "gen_ai.usage.prompt_tokens": 7}),
-        span(trace, second, "chat gpt-4o", T0 + 20, T0 + 30, {"gen_ai.system": "openai"}, events=[
-            {"name": "gen_ai.user.message", "attributes": {"content": "Weather in Oslo?"}},
-            {"name": "gen_ai.assistant.message", "attributes": {"event.body": json.dumps({"tool_calls": [
-                {"id": "c1", "type": "function", "function": {"name": "weather", "arguments": "{\"city\":\"Oslo\"}"}}
-            ]})}},
-            {"name": "gen_ai.tool.message", "attributes": {"id": "c1", "content": "snow"}},
-            {"name": "gen_ai.choice", "attributes": {"event.body": json.dumps(
-                {"index": 0, "finish_reason": "stop", "message": {"content": "It snows in Oslo."}})}},
-        ]),
+        span(
+            trace,
+            first,
+            "chat gpt-4o",
+            T0,
+            T0 + 10,
+            {"gen_ai.system": "openai", "gen_ai.request.model": "gpt-4o", "gen_ai.usage.prompt_tokens": 7},
+        ),
+        span(
+            trace,
+            second,
+            "chat gpt-4o",
+            T0 + 20,
+            T0 + 30,
+            {"gen_ai.system": "openai"},
+            events=[
+                {"name": "gen_ai.user.message", "attributes": {"content": "Weather in Oslo?"}},
+                {
+                    "name": "gen_ai.assistant.message",
+                    "attributes": {
+                        "event.body": json.dumps(
+                            {
+                                "tool_calls": [
+                                    {
+                                        "id": "c1",
+                                        "type": "function",
+                                        "function": {"name": "weather", "arguments": '{"city":"Oslo"}'},
+                                    }
+                                ]
+                            }
+                        )
+                    },
+                },
+                {"name": "gen_ai.tool.message", "attributes": {"id": "c1", "content": "snow"}},
+                {
+                    "name": "gen_ai.choice",
+                    "attributes": {
+                        "event.body": json.dumps(
+                            {"index": 0, "finish_reason": "stop", "message": {"content": "It snows in Oslo."}}
+                        )
+                    },
+                },
+            ],
+        ),
     ]
     records = [
-        log_record(trace, first, "gen_ai.system.message", {"gen_ai.system": "openai"}, {"content": "Be short."}, T0 + 1),
-        log_record(trace, first, "gen_ai.user.message", {"gen_ai.system": "openai"}, {"content": "Weather in Oslo?"},
-                   T0 + 2),
-        log_record(trace, first, "gen_ai.choice", {"gen_ai.system": "openai"}, {
-            "index": 0, "finish_reason": "tool_calls", "message": {"role": "assistant", "tool_calls": [
-                {"id": "c1", "type": "function", "function": {"name": "weather", "arguments": {"city": "Oslo"}}}]}},
-            T0 + 3),
+        log_record(
+            trace,
+            first,
+            "gen_ai.system.message",
+            {"gen_ai.system": "openai"},
+            {"content": "Be short."},
+            T0 + 1,
+        ),
+        log_record(
+            trace,
+            first,
+            "gen_ai.user.message",
+            {"gen_ai.system": "openai"},
+            {"content": "Weather in Oslo?"},
+            T0 + 2,
+        ),
+        log_record(
+            trace,
+            first,
+            "gen_ai.choice",
+            {"gen_ai.system": "openai"},
+            {
+                "index": 0,
+                "finish_reason": "tool_calls",
+                "message": {
+                    "role": "assistant",
+                    "tool_calls": [
+                        {
+                            "id": "c1",
+                            "type": "function",
+                            "function": {"name": "weather", "arguments": {"city": "Oslo"}},
+                        }
+                    ],
+                },
+            },
+            T0 + 3,
+        ),
     ]
     rows = span_rows(parse_trace_request(trace_body("old-app", spans), JSON), "acme", T0)
     episode = normalize_trace(rows, log_rows_of(logs_body("old-app", records)))
     assert episode is not None
     assert episode.system_instructions == "Be short."
     assert [(m.role, m.content) for m in episode.messages] == [
-        ("system", "Be short."), ("user", "Weather in Oslo?"), ("assistant", None), ("tool", "snow"),
+        ("system", "Be short."),
+        ("user", "Weather in Oslo?"),
+        ("assistant", None),
+        ("tool", "snow"),
         ("assistant", "It snows in Oslo."),
     ]
     assert episode.messages[2].tool_calls[0].function.name == "weather"
@@ -180,63 +264,152 @@ def test_deprecated_events_as_log_records_and_span_events() -> None:
 def test_openllmetry_indexed_attributes() -> None:
     trace, sid = "0123456789abcdef0123456789abcde0", "00000000000000b1"
     attrs = {
-        "llm.request.type": "chat", "gen_ai.system": "OpenAI", "gen_ai.request.model": "gpt-4o-mini",
-        "gen_ai.prompt.0.role": "system", "gen_ai.prompt.0.content": "Be short.",
-        "gen_ai.prompt.1.role": "user", "gen_ai.prompt.1.content": "Add 2 and 3.",
-        "gen_ai.prompt.2.role": "assistant", "gen_ai.prompt.2.tool_calls.0.id": "c9",
-        "gen_ai.prompt.2.tool_calls.0.name": "add", "gen_ai.prompt.2.tool_calls.0.arguments": "{\"a\":2,\"b\":3}",
-        "gen_ai.prompt.3.role": "tool", "gen_ai.prompt.3.tool_call_id": "c9", "gen_ai.prompt.3.content": "5",
-        "gen_ai.completion.0.role": "assistant", "gen_ai.completion.0.content": "5",
+        "llm.request.type": "chat",
+        "gen_ai.system": "OpenAI",
+        "gen_ai.request.model": "gpt-4o-mini",
+        "gen_ai.prompt.0.role": "system",
+        "gen_ai.prompt.0.content": "Be short.",
+        "gen_ai.prompt.1.role": "user",
+        "gen_ai.prompt.1.content": "Add 2 and 3.",
+        "gen_ai.prompt.2.role": "assistant",
+        "gen_ai.prompt.2.tool_calls.0.id": "c9",
+        "gen_ai.prompt.2.tool_calls.0.name": "add",
+        "gen_ai.prompt.2.tool_calls.0.arguments": '{"a":2,"b":3}',
+        "gen_ai.prompt.3.role": "tool",
+        "gen_ai.prompt.3.tool_call_id": "c9",
+        "gen_ai.prompt.3.content": "5",
+        "gen_ai.completion.0.role": "assistant",
+        "gen_ai.completion.0.content": "5",
         "gen_ai.completion.0.finish_reason": "stop",
-        "llm.request.functions.0.name": "add", "llm.request.functions.0.description": "Adds",
-        "llm.request.functions.0.parameters": json.dumps({"type": "object", "properties": {"a": {"type": "number"}}}),
-        "llm.usage.prompt_tokens": 30, "llm.usage.completion_tokens": 2,
+        "llm.request.functions.0.name": "add",
+        "llm.request.functions.0.description": "Adds",
+        "llm.request.functions.0.parameters": json.dumps(
+            {"type": "object", "properties": {"a": {"type": "number"}}}
+        ),
+        "llm.usage.prompt_tokens": 30,
+        "llm.usage.completion_tokens": 2,
     }
-    rows = span_rows(parse_trace_request(trace_body("ll", [span(trace, sid, "openai.chat", T0, T0 + 5, attrs)]),
-                                         JSON), "acme", T0)
+    rows = span_rows(
+        parse_trace_request(trace_body("ll", [span(trace, sid, "openai.chat", T0, T0 + 5, attrs)]), JSON),
+        "acme",
+        T0,
+    )
     episode = normalize_trace(rows)
     assert episode is not None
     assert [m.role for m in episode.messages] == ["system", "user", "assistant", "tool", "assistant"]
     assert episode.messages[2].tool_calls[0].id == "c9" and episode.messages[3].content == "5"
     assert episode.final_answer == "5" and episode.finish_reasons == ["stop"]
-    assert episode.tools == [{"type": "function", "function": {
-        "name": "add", "description": "Adds", "parameters": {"type": "object", "properties": {"a": {"type": "number"}}}}}]
+    assert episode.tools == [
+        {
+            "type": "function",
+            "function": {
+                "name": "add",
+                "description": "Adds",
+                "parameters": {"type": "object", "properties": {"a": {"type": "number"}}},
+            },
+        }
+    ]
     assert episode.usage.model_dump() == {"input_tokens": 30, "output_tokens": 2}
 
 
 def test_openinference_agent_tool_and_hidden_messages() -> None:
     trace = "0123456789abcdef0123456789abcd00"
     agent, llm1, tool, llm2 = "00000000000000c1", "00000000000000c2", "00000000000000c3", "00000000000000c4"
-    request = {"model": "m", "messages": [{"role": "user", "content": "2+3?"}],
-               "tools": [{"type": "function", "function": {"name": "add", "parameters": {"type": "object"}}}]}
-    response = {"model": "m-1", "choices": [{"finish_reason": "tool_calls", "message": {"role": "assistant",
-                "tool_calls": [{"id": "t1", "type": "function", "function": {"name": "add",
-                                                                             "arguments": "{\"a\":2,\"b\":3}"}}]}}]}
+    request = {
+        "model": "m",
+        "messages": [{"role": "user", "content": "2+3?"}],
+        "tools": [{"type": "function", "function": {"name": "add", "parameters": {"type": "object"}}}],
+    }
+    response = {
+        "model": "m-1",
+        "choices": [
+            {
+                "finish_reason": "tool_calls",
+                "message": {
+                    "role": "assistant",
+                    "tool_calls": [
+                        {
+                            "id": "t1",
+                            "type": "function",
+                            "function": {"name": "add", "arguments": '{"a":2,"b":3}'},
+                        }
+                    ],
+                },
+            }
+        ],
+    }
     spans = [
-        span(trace, agent, "MathAgent", T0, T0 + 100, {"openinference.span.kind": "AGENT", "input.value": "2+3?",
-                                                       "output.value": "The answer is 5.", "session.id": "s-1",
-                                                       "llm.token_count.prompt": 500}),
+        span(
+            trace,
+            agent,
+            "MathAgent",
+            T0,
+            T0 + 100,
+            {
+                "openinference.span.kind": "AGENT",
+                "input.value": "2+3?",
+                "output.value": "The answer is 5.",
+                "session.id": "s-1",
+                "llm.token_count.prompt": 500,
+            },
+        ),
         # Messages hidden (TraceConfig hide_input_messages): the request/response JSON still tells the story.
-        span(trace, llm1, "ChatCompletion", T0 + 1, T0 + 10, {
-            "openinference.span.kind": "LLM", "input.value": json.dumps(request), "input.mime_type": "application/json",
-            "output.value": json.dumps(response), "llm.token_count.prompt": 20, "llm.token_count.completion": 5},
-            parent=agent),
-        span(trace, tool, "add", T0 + 11, T0 + 12, {"openinference.span.kind": "TOOL", "tool.name": "add",
-                                                    "input.value": "{\"a\":2,\"b\":3}", "output.value": "5"},
-             parent=agent),
-        span(trace, llm2, "ChatCompletion", T0 + 13, T0 + 20, {
-            "openinference.span.kind": "LLM", "llm.model_name": "m-1",
-            "llm.input_messages.0.message.role": "user", "llm.input_messages.0.message.content": "2+3?",
-            "llm.input_messages.1.message.role": "assistant",
-            "llm.input_messages.1.message.tool_calls.0.tool_call.id": "t1",
-            "llm.input_messages.1.message.tool_calls.0.tool_call.function.name": "add",
-            "llm.input_messages.1.message.tool_calls.0.tool_call.function.arguments": "{\"a\": 2, \"b\": 3}",
-            "llm.input_messages.2.message.role": "tool", "llm.input_messages.2.message.tool_call_id": "t1",
-            "llm.input_messages.2.message.contents.0.message_content.type": "text",
-            "llm.input_messages.2.message.contents.0.message_content.text": "5",
-            "llm.output_messages.0.message.role": "assistant",
-            "llm.output_messages.0.message.content": "The answer is 5.",
-            "llm.token_count.prompt": 30, "llm.token_count.completion": 6}, parent=agent),
+        span(
+            trace,
+            llm1,
+            "ChatCompletion",
+            T0 + 1,
+            T0 + 10,
+            {
+                "openinference.span.kind": "LLM",
+                "input.value": json.dumps(request),
+                "input.mime_type": "application/json",
+                "output.value": json.dumps(response),
+                "llm.token_count.prompt": 20,
+                "llm.token_count.completion": 5,
+            },
+            parent=agent,
+        ),
+        span(
+            trace,
+            tool,
+            "add",
+            T0 + 11,
+            T0 + 12,
+            {
+                "openinference.span.kind": "TOOL",
+                "tool.name": "add",
+                "input.value": '{"a":2,"b":3}',
+                "output.value": "5",
+            },
+            parent=agent,
+        ),
+        span(
+            trace,
+            llm2,
+            "ChatCompletion",
+            T0 + 13,
+            T0 + 20,
+            {
+                "openinference.span.kind": "LLM",
+                "llm.model_name": "m-1",
+                "llm.input_messages.0.message.role": "user",
+                "llm.input_messages.0.message.content": "2+3?",
+                "llm.input_messages.1.message.role": "assistant",
+                "llm.input_messages.1.message.tool_calls.0.tool_call.id": "t1",
+                "llm.input_messages.1.message.tool_calls.0.tool_call.function.name": "add",
+                "llm.input_messages.1.message.tool_calls.0.tool_call.function.arguments": '{"a": 2, "b": 3}',
+                "llm.input_messages.2.message.role": "tool",
+                "llm.input_messages.2.message.tool_call_id": "t1",
+                "llm.input_messages.2.message.contents.0.message_content.type": "text",
+                "llm.input_messages.2.message.contents.0.message_content.text": "5",
+                "llm.output_messages.0.message.role": "assistant",
+                "llm.output_messages.0.message.content": "The answer is 5.",
+                "llm.token_count.prompt": 30,
+                "llm.token_count.completion": 6,
+            },
+            parent=agent,
+        ),
     ]
     rows = span_rows(parse_trace_request(trace_body("oi", spans), JSON), "acme", T0)
     episode = normalize_trace(rows)
@@ -245,7 +418,10 @@ def test_openinference_agent_tool_and_hidden_messages() -> None:
     assert episode.messages[2].name == "add" and episode.messages[2].tool_call_id == "t1"
     assert episode.final_answer == "The answer is 5."
     assert episode.agent_name == "MathAgent" and episode.conversation_id == "s-1"
-    assert episode.usage.model_dump() == {"input_tokens": 50, "output_tokens": 11}  # the agent's 500 not added
+    assert episode.usage.model_dump() == {
+        "input_tokens": 50,
+        "output_tokens": 11,
+    }  # the agent's 500 not added
     assert [t["function"]["name"] for t in episode.tools] == ["add"]
     assert episode.finish_reasons == ["tool_calls"]
     assert episode.model == "m-1"
@@ -258,16 +434,28 @@ def test_agent_run_in_shuffled_batches_from_two_services_is_one_ordered_episode(
         rows += span_rows(parse_trace_request(body, JSON), "acme", T0 + i)
     episode = normalize_trace(rows)
     reference = normalize_trace(
-        [r for service, spans in agent_spans().items() for r in span_rows(
-            parse_trace_request(trace_body(service, spans), JSON), "acme", T0 + 3)]
+        [
+            r
+            for service, spans in agent_spans().items()
+            for r in span_rows(parse_trace_request(trace_body(service, spans), JSON), "acme", T0 + 3)
+        ]
     )
     assert episode is not None and reference is not None
-    assert episode.model_dump(exclude={"last_received_at"}) == reference.model_dump(exclude={"last_received_at"})
+    assert episode.model_dump(exclude={"last_received_at"}) == reference.model_dump(
+        exclude={"last_received_at"}
+    )
     assert episode.episode_id == AGENT_TRACE and episode.span_count == 6
     assert episode.services == ["agent-api", "llm-proxy"]
     assert episode.tenant == "acme"  # tracewheel.tenant on the span is never trusted
-    assert [m.role for m in episode.messages] == ["system", "user", "assistant", "tool", "assistant", "tool",
-                                                  "assistant"]
+    assert [m.role for m in episode.messages] == [
+        "system",
+        "user",
+        "assistant",
+        "tool",
+        "assistant",
+        "tool",
+        "assistant",
+    ]
     assert [tc.id for m in episode.messages for tc in m.tool_calls or []] == ["call_1", "call_2"]
     assert [m.tool_call_id for m in episode.messages if m.role == "tool"] == ["call_1", "call_2"]
     assert len({message_key(m) for m in episode.messages}) == len(episode.messages)
@@ -303,10 +491,24 @@ def test_feedback_and_failed_model_call() -> None:
     rows = next(iter(rows_by_trace(sample_body("traceloop_default")).values()))
     rows = [{**rows[0], "status_code": 2, "status_message": "rate limited"}]
     feedback = [
-        {"tenant": "acme", "trace_id": rows[0]["trace_id"], "score": None, "thumb": "down", "comment": "wrong",
-         "corrected_answer": "Lyon", "received_at_unix_nano": T0 + 5_000_000_000},
-        {"tenant": "acme", "trace_id": rows[0]["trace_id"], "score": 0.2, "thumb": None, "comment": None,
-         "corrected_answer": None, "received_at_unix_nano": T0 + 1_000_000_000},
+        {
+            "tenant": "acme",
+            "trace_id": rows[0]["trace_id"],
+            "score": None,
+            "thumb": "down",
+            "comment": "wrong",
+            "corrected_answer": "Lyon",
+            "received_at_unix_nano": T0 + 5_000_000_000,
+        },
+        {
+            "tenant": "acme",
+            "trace_id": rows[0]["trace_id"],
+            "score": 0.2,
+            "thumb": None,
+            "comment": None,
+            "corrected_answer": None,
+            "received_at_unix_nano": T0 + 1_000_000_000,
+        },
     ]
     episode = normalize_trace(rows, feedback=feedback)
     assert episode is not None
@@ -322,8 +524,12 @@ def test_nested_double_instrumentation_counts_usage_once() -> None:
     oi = rows_by_trace(sample_body("openinference_default"))
     outer = next(r for rows in otel.values() for r in rows if "tool_call_response" in r["attributes"])
     inner = next(r for rows in oi.values() for r in rows if "llm.input_messages.2" in r["attributes"])
-    inner = {**inner, "trace_id": outer["trace_id"], "parent_span_id": outer["span_id"],
-             "start_time_unix_nano": outer["start_time_unix_nano"] + 1}
+    inner = {
+        **inner,
+        "trace_id": outer["trace_id"],
+        "parent_span_id": outer["span_id"],
+        "start_time_unix_nano": outer["start_time_unix_nano"] + 1,
+    }
     episode = normalize_trace([outer, inner])
     alone = normalize_trace([outer])
     assert episode is not None and alone is not None
@@ -335,16 +541,26 @@ def test_nested_double_instrumentation_counts_usage_once() -> None:
     "mutate",
     [
         lambda r: {**r, "attributes": "{not json"},
-        lambda r: {**r, "attributes": json.dumps({"gen_ai.input.messages": "[{\"role\": \"user\", \"parts\": 7}",
-                                                  "gen_ai.output.messages": [{"parts": [{"type": "tool_call"}]}],
-                                                  "gen_ai.tool.definitions": "{]",
-                                                  "gen_ai.usage.input_tokens": "many",
-                                                  "gen_ai.system_instructions": {"weird": True},
-                                                  "llm.input_messages.x.message.role": "user",
-                                                  "gen_ai.prompt.0.tool_calls": "oops"})},
+        lambda r: {
+            **r,
+            "attributes": json.dumps(
+                {
+                    "gen_ai.input.messages": '[{"role": "user", "parts": 7}',
+                    "gen_ai.output.messages": [{"parts": [{"type": "tool_call"}]}],
+                    "gen_ai.tool.definitions": "{]",
+                    "gen_ai.usage.input_tokens": "many",
+                    "gen_ai.system_instructions": {"weird": True},
+                    "llm.input_messages.x.message.role": "user",
+                    "gen_ai.prompt.0.tool_calls": "oops",
+                }
+            ),
+        },
         lambda r: {**r, "events": "[{", "status_code": None, "end_time_unix_nano": None},
-        lambda r: {**r, "attributes": json.dumps([1, 2]), "events": json.dumps([{"name": "gen_ai.choice",
-                                                                                 "attributes": "x"}])},
+        lambda r: {
+            **r,
+            "attributes": json.dumps([1, 2]),
+            "events": json.dumps([{"name": "gen_ai.choice", "attributes": "x"}]),
+        },
         lambda r: {**r, "attributes": json.dumps({"openinference.span.kind": "RERANKER", "foo.bar": 1})},
     ],
 )
@@ -355,4 +571,39 @@ def test_malformed_input_still_gives_a_best_effort_episode(mutate: Any) -> None:
 
 
 def test_no_spans_no_episode() -> None:
-    assert normalize_trace([], feedback=[{"trace_id": "ab" * 16, "thumb": "up", "received_at_unix_nano": T0}]) is None
+    assert (
+        normalize_trace([], feedback=[{"trace_id": "ab" * 16, "thumb": "up", "received_at_unix_nano": T0}])
+        is None
+    )
+
+
+def test_content_on_agent_and_tool_spans_only() -> None:
+    """Model calls captured without content: the agent span gives the task and answer, tool spans the calls."""
+    batches = []
+    for service, spans in agent_spans().items():
+        for s in spans:
+            s["attributes"] = [
+                a for a in s["attributes"] if s["spanId"] == ROOT or "messages" not in a["key"]
+            ]
+        batches.append(trace_body(service, spans))
+    rows = [r for body in batches for r in span_rows(parse_trace_request(body, JSON), "acme", T0)]
+    episode = normalize_trace(rows)
+    assert episode is not None
+    assert [m.role for m in episode.messages] == [
+        "system",
+        "user",
+        "assistant",
+        "tool",
+        "assistant",
+        "tool",
+        "assistant",
+    ]
+    assert episode.user_task == "Weather and local time in Paris?" and episode.final_answer == AGENT_FINAL
+    restored = episode.messages[2].tool_calls[0]
+    assert (restored.id, restored.function.name, json.loads(restored.function.arguments)) == (
+        "call_1",
+        "get_weather",
+        {"city": "Paris"},
+    )
+    assert json.loads(episode.messages[3].content) == {"temp_c": 21, "sky": "sunny"}
+    assert episode.messages[5].content is None and episode.messages[5].tool_call_id is None

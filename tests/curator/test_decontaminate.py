@@ -5,14 +5,22 @@ import json
 from curator.decontaminate import Decontaminator, decontaminate, eval_suite_paths, load_eval_prompts
 from curator.versions import DatasetRow
 
-EVAL = "Translate the following sentence into French: the quick brown fox jumps over the lazy dog by the river"
+EVAL = (
+    "Translate the following sentence into French: the quick brown fox jumps over the lazy dog by the river"
+)
 
 
 def row(user: str, system: str = "You are helpful.") -> DatasetRow:
     return DatasetRow(
         "sft",
-        {"messages": [{"role": "system", "content": system}, {"role": "user", "content": user},
-                      {"role": "assistant", "content": "ok"}], "tools": []},
+        {
+            "messages": [
+                {"role": "system", "content": system},
+                {"role": "user", "content": user},
+                {"role": "assistant", "content": "ok"},
+            ],
+            "tools": [],
+        },
     )
 
 
@@ -20,12 +28,24 @@ def test_suite_files_and_formats(tmp_path):
     suite = tmp_path / "evals" / "acme"
     suite.mkdir(parents=True)
     (suite / "a.jsonl").write_text(
-        json.dumps({"prompt": EVAL}) + "\n"
-        + json.dumps({"messages": [{"role": "system", "content": "sys"}, {"role": "user", "content": "Name three rivers."}]})
-        + "\n\n{broken\n" + json.dumps({"answer": "no prompt"}) + "\n"
+        json.dumps({"prompt": EVAL})
+        + "\n"
+        + json.dumps(
+            {
+                "messages": [
+                    {"role": "system", "content": "sys"},
+                    {"role": "user", "content": "Name three rivers."},
+                ]
+            }
+        )
+        + "\n\n{broken\n"
+        + json.dumps({"answer": "no prompt"})
+        + "\n"
     )
     extra = tmp_path / "more.jsonl"
-    extra.write_text(json.dumps({"prompt": [{"role": "user", "content": "What is the capital of Peru?"}]}) + "\n")
+    extra.write_text(
+        json.dumps({"prompt": [{"role": "user", "content": "What is the capital of Peru?"}]}) + "\n"
+    )
     paths = eval_suite_paths(tmp_path, "acme", [extra, tmp_path / "missing.jsonl"])
     assert paths == [suite / "a.jsonl", extra]
     loaded = load_eval_prompts(paths)
@@ -48,6 +68,12 @@ def test_ngram_overlap_is_dropped_and_system_text_is_ignored():
 def test_rows_of_every_kind_are_checked_on_user_turns():
     decon = Decontaminator([EVAL], n=8)
     dpo = DatasetRow("dpo", {"prompt": [{"role": "user", "content": EVAL}], "chosen": [], "rejected": []})
-    rewards = DatasetRow("rewards", {"prompt": [{"role": "user", "content": "Compute 2+2"}], "verifier": {"type": "exact", "answer": EVAL}})
+    rewards = DatasetRow(
+        "rewards",
+        {
+            "prompt": [{"role": "user", "content": "Compute 2+2"}],
+            "verifier": {"type": "exact", "answer": EVAL},
+        },
+    )
     assert decon.match(dpo) == EVAL
     assert decon.match(rewards) is None

@@ -15,7 +15,10 @@ FORECAST = (
 def sft(user: str, answer: str) -> DatasetRow:
     return DatasetRow(
         "sft",
-        {"messages": [{"role": "user", "content": user}, {"role": "assistant", "content": answer}], "tools": []},
+        {
+            "messages": [{"role": "user", "content": user}, {"role": "assistant", "content": answer}],
+            "tools": [],
+        },
         {"trace_ids": [user[:8]]},
     )
 
@@ -41,16 +44,38 @@ def test_near_duplicate_is_found_and_a_different_row_is_not():
 def test_existing_rows_are_indexed_first_and_kinds_are_separate():
     old = sft("Weather in Paris?", FORECAST)
     same_again = sft("Weather in Paris?", FORECAST)
-    as_kto = DatasetRow("kto", {"prompt": [{"role": "user", "content": "Weather in Paris?"}], "completion": [
-        {"role": "assistant", "content": FORECAST}], "label": True, "tools": []})
+    as_kto = DatasetRow(
+        "kto",
+        {
+            "prompt": [{"role": "user", "content": "Weather in Paris?"}],
+            "completion": [{"role": "assistant", "content": FORECAST}],
+            "label": True,
+            "tools": [],
+        },
+    )
     kept, dropped = dedup_rows([same_again, as_kto], existing=[old])
     assert kept == [as_kto]
     assert dropped[0].of == old.row_id
 
 
 def test_row_text_covers_tool_calls_but_not_roles():
-    row = DatasetRow("sft", {"messages": [{"role": "assistant", "content": "", "tool_calls": [
-        {"type": "function", "function": {"name": "get_weather", "arguments": {"city": "Paris"}}}]}]})
+    row = DatasetRow(
+        "sft",
+        {
+            "messages": [
+                {
+                    "role": "assistant",
+                    "content": "",
+                    "tool_calls": [
+                        {
+                            "type": "function",
+                            "function": {"name": "get_weather", "arguments": {"city": "Paris"}},
+                        }
+                    ],
+                }
+            ]
+        },
+    )
     text = row_text(row)
     assert "get_weather" in text and "paris" in text and "assistant" not in text
 

@@ -43,7 +43,10 @@ def test_messages_are_in_chat_template_form():
     msgs = chat_messages(weather_good())
     assert [m["role"] for m in msgs] == ["system", "user", "assistant", "tool", "assistant"]
     call = msgs[2]["tool_calls"][0]
-    assert call == {"type": "function", "function": {"name": "get_weather", "arguments": {"city": "Paris", "date": "tomorrow"}}}
+    assert call == {
+        "type": "function",
+        "function": {"name": "get_weather", "arguments": {"city": "Paris", "date": "tomorrow"}},
+    }
     assert msgs[3] == {"role": "tool", "name": "get_weather", "content": msgs[3]["content"]}
     assert json.loads(msgs[3]["content"])["city"] == "Paris"
     assert all(set(m) <= {"role", "content", "tool_calls", "name"} for m in msgs)
@@ -114,7 +117,10 @@ def test_dpo_split_moves_back_to_the_calling_turn_when_only_the_tool_result_diff
 def test_dpo_from_a_correction():
     (row,) = dpo_rows(labelled(corrected_run()))
     assert row.data["chosen"] == [
-        {"role": "assistant", "content": "New employees get 20 vacation days in their first year, prorated by start month."}
+        {
+            "role": "assistant",
+            "content": "New employees get 20 vacation days in their first year, prorated by start month.",
+        }
     ]
     assert row.data["rejected"][0]["content"].startswith("New employees get 15")
     assert row.data["prompt"][-1]["role"] == "user"

@@ -3,7 +3,15 @@
 import json
 from datetime import timedelta
 
-from _episode_fixtures import T0, corrected_run, injected_run, math_run, truncated_run, weather_bad, weather_good
+from _episode_fixtures import (
+    T0,
+    corrected_run,
+    injected_run,
+    math_run,
+    truncated_run,
+    weather_bad,
+    weather_good,
+)
 
 from collector.episode import Feedback
 from curator.label import fallback_verify, label_episode, normalize_answer, verifier_spec
@@ -43,9 +51,15 @@ def test_expected_may_carry_a_whole_spec():
 
 
 def test_tool_call_spec_judges_the_calling_turn():
-    spec = json.dumps({"type": "tool_call", "name": "get_weather", "arguments": {"city": "Paris", "date": "tomorrow"}})
-    good = label_episode(weather_good().model_copy(update={"expected": spec, "feedback": []}), CuratorSettings(), verify)
-    bad = label_episode(weather_bad().model_copy(update={"expected": spec, "feedback": []}), CuratorSettings(), verify)
+    spec = json.dumps(
+        {"type": "tool_call", "name": "get_weather", "arguments": {"city": "Paris", "date": "tomorrow"}}
+    )
+    good = label_episode(
+        weather_good().model_copy(update={"expected": spec, "feedback": []}), CuratorSettings(), verify
+    )
+    bad = label_episode(
+        weather_bad().model_copy(update={"expected": spec, "feedback": []}), CuratorSettings(), verify
+    )
     assert good.verdict == "good", good.reasons
     assert bad.verdict == "bad", bad.reasons
 
@@ -55,7 +69,9 @@ def test_truncation_errors_and_corrections_are_bad_even_with_a_thumb_up():
     assert label_episode(truncated_run(), cfg, verify).reasons == ["finish reason length"]
     corrected = label_episode(corrected_run(), cfg, verify)
     assert corrected.verdict == "bad" and corrected.corrected_answer.startswith("New employees get 20")
-    errored = injected_run().model_copy(update={"status": "error", "errors": ["fetch_url: timeout after 30s"]})
+    errored = injected_run().model_copy(
+        update={"status": "error", "errors": ["fetch_url: timeout after 30s"]}
+    )
     label = label_episode(errored, cfg, verify)
     assert label.verdict == "bad"
     assert "run ended with error status" in label.reasons and any("timeout" in r for r in label.reasons)
@@ -66,7 +82,12 @@ def test_no_signal_is_unknown_and_latest_feedback_wins():
     plain = weather_good().model_copy(update={"feedback": []})
     assert label_episode(plain, cfg, verify).verdict == "unknown"
     flipped = weather_good().model_copy(
-        update={"feedback": [Feedback(thumb="up", received_at=T0), Feedback(thumb="down", received_at=T0 + timedelta(hours=1))]}
+        update={
+            "feedback": [
+                Feedback(thumb="up", received_at=T0),
+                Feedback(thumb="down", received_at=T0 + timedelta(hours=1)),
+            ]
+        }
     )
     assert label_episode(flipped, cfg, verify).verdict == "bad"
 
@@ -80,7 +101,9 @@ def test_require_verifier_keeps_thumbs_alone_from_making_good():
 
 def test_min_score_threshold_per_task():
     cfg = CuratorSettings(tasks={"weather": TaskRule(min_score=0.95)})
-    label = label_episode(weather_good().model_copy(update={"feedback": [Feedback(score=0.9, received_at=T0)]}), cfg, verify)
+    label = label_episode(
+        weather_good().model_copy(update={"feedback": [Feedback(score=0.9, received_at=T0)]}), cfg, verify
+    )
     assert label.verdict == "bad"
 
 

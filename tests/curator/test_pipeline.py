@@ -37,9 +37,12 @@ def settings(tmp_path, monkeypatch):
 
 def all_text(settings, tenant, version):
     root = settings.datasets_dir / tenant / version
-    return " ".join(json.dumps([r.data, r.lineage]) for r in versions.all_rows(settings.datasets_dir, tenant, version)) + (
-        root / "manifest.json"
-    ).read_text()
+    return (
+        " ".join(
+            json.dumps([r.data, r.lineage]) for r in versions.all_rows(settings.datasets_dir, tenant, version)
+        )
+        + (root / "manifest.json").read_text()
+    )
 
 
 def test_first_run_curates_a_realistic_batch(settings, real_engines):
@@ -85,7 +88,10 @@ def test_first_run_curates_a_realistic_batch(settings, real_engines):
     assert sorted(cand["kind"] for cand in q.data["candidates"]) == ["kto", "sft"]
 
     # nothing trains on the injected run until a reviewer releases it
-    assert all(injected not in json.dumps(r) for r in versions.training_rows(d, "acme", v, "sft", reviewed_only=False))
+    assert all(
+        injected not in json.dumps(r)
+        for r in versions.training_rows(d, "acme", v, "sft", reviewed_only=False)
+    )
     versions.record_decision(d, "acme", v, q.row_id, "release")
     released = versions.training_rows(d, "acme", v, "sft")
     assert len(released) == 1 and "TrailLite" in json.dumps(released[0])
@@ -113,11 +119,37 @@ def test_incremental_run_keeps_rows_replaces_updated_runs_and_carries_reviews(se
     late = next(e for e in episodes if e.trace_id == math_run().trace_id)
     late.feedback.append(Feedback(thumb="down", received_at=late.ended_at + timedelta(hours=3)))
     late.last_received_at = late.ended_at + timedelta(hours=3)
-    source.items.append(weather_good("99" * 16, minutes=200).model_copy(update={"messages": weather_good().messages[:2] + [
-        weather_good().messages[2].model_copy(update={"tool_calls": [weather_good().messages[2].tool_calls[0].model_copy(
-            update={"function": weather_good().messages[2].tool_calls[0].function.model_copy(
-                update={"arguments": '{"city": "Paris", "date": "2026-11-21"}'})})]})]
-        + weather_good().messages[3:]}))
+    source.items.append(
+        weather_good("99" * 16, minutes=200).model_copy(
+            update={
+                "messages": weather_good().messages[:2]
+                + [
+                    weather_good()
+                    .messages[2]
+                    .model_copy(
+                        update={
+                            "tool_calls": [
+                                weather_good()
+                                .messages[2]
+                                .tool_calls[0]
+                                .model_copy(
+                                    update={
+                                        "function": weather_good()
+                                        .messages[2]
+                                        .tool_calls[0]
+                                        .function.model_copy(
+                                            update={"arguments": '{"city": "Paris", "date": "2026-11-21"}'}
+                                        )
+                                    }
+                                )
+                            ]
+                        }
+                    )
+                ]
+                + weather_good().messages[3:]
+            }
+        )
+    )
     (v2,) = curate(settings, source, real_engines)
     assert v2.new_version and v2.parent == v1.version
     assert v2.counts["selected"] == 2
@@ -127,8 +159,12 @@ def test_incremental_run_keeps_rows_replaces_updated_runs_and_carries_reviews(se
     assert len(diff["sft"]["added"]) == 1 and len(diff["kto"]["added"]) == 2
     assert diff["quarantine"] == {"added": [], "removed": []}
     # the weather SFT row was accepted in v1 and stays accepted in v2
-    kept = [r for r in versions.read_rows(d, "acme", v2.version, "sft") if r.row_id not in diff["sft"]["added"]]
-    assert len(kept) == 1 and versions.decisions(d, "acme", v2.version)[kept[0].row_id]["decision"] == "accept"
+    kept = [
+        r for r in versions.read_rows(d, "acme", v2.version, "sft") if r.row_id not in diff["sft"]["added"]
+    ]
+    assert (
+        len(kept) == 1 and versions.decisions(d, "acme", v2.version)[kept[0].row_id]["decision"] == "accept"
+    )
     assert v2.counts["review_decisions_carried"] == 1
 
 

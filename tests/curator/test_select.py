@@ -1,5 +1,6 @@
 """Stage 1: the watermark and time-range selection (curator/select.py)."""
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -45,7 +46,7 @@ def test_watermark_takes_only_runs_received_later_including_late_feedback(datase
 def test_watermark_file_wins_over_manifest(datasets, tmp_path):
     _version_with_watermark(datasets, T0)
     wm = tmp_path / "wm.json"
-    wm.write_text('{"watermark": "%s"}' % (T0 + timedelta(hours=1)).isoformat())
+    wm.write_text(json.dumps({"watermark": (T0 + timedelta(hours=1)).isoformat()}))
     assert last_watermark(datasets, "acme", wm) == T0 + timedelta(hours=1)
     assert last_watermark(datasets, "acme") == T0
 
@@ -53,7 +54,9 @@ def test_watermark_file_wins_over_manifest(datasets, tmp_path):
 def test_range_mode_keeps_the_watermark(datasets):
     eps = [weather_good(minutes=0), weather_bad(minutes=30), math_run(minutes=90)]
     _version_with_watermark(datasets, T0 + timedelta(hours=5))
-    sel = select_episodes(ListSource(eps), datasets, "acme", since=T0 + timedelta(minutes=10), until=T0 + timedelta(hours=1))
+    sel = select_episodes(
+        ListSource(eps), datasets, "acme", since=T0 + timedelta(minutes=10), until=T0 + timedelta(hours=1)
+    )
     assert [e.trace_id for e in sel.episodes] == [eps[1].trace_id]
     assert sel.mode == "range"
     assert sel.watermark_after == sel.watermark_before == T0 + timedelta(hours=5)
@@ -69,6 +72,8 @@ def test_other_tenants_runs_never_leak(datasets):
         def episodes(self, tenant, since=None, until=None):
             return list(self.items)
 
-    sel = select_episodes(Leaky([weather_good(), math_run().model_copy(update={"tenant": "globex"})]), datasets, "acme")
+    sel = select_episodes(
+        Leaky([weather_good(), math_run().model_copy(update={"tenant": "globex"})]), datasets, "acme"
+    )
     assert [e.tenant for e in sel.episodes] == ["acme"]
     assert sel.skipped == {"wrong tenant": 1}

@@ -11,8 +11,11 @@ from tracewheel.errors import TracewheelError
 
 
 def sft(text: str, trace: str = "t1") -> DatasetRow:
-    return DatasetRow("sft", {"messages": [{"role": "user", "content": text}, {"role": "assistant", "content": "ok"}]},
-                      {"trace_ids": [trace]})
+    return DatasetRow(
+        "sft",
+        {"messages": [{"role": "user", "content": text}, {"role": "assistant", "content": "ok"}]},
+        {"trace_ids": [trace]},
+    )
 
 
 def canon(row: dict) -> str:
@@ -58,11 +61,15 @@ def test_training_rows_follow_decisions(d):
     a, b, c = sft("a"), sft("b"), sft("c")
     v = versions.write_version(d, "acme", [a, b, c])["version"]
     versions.record_decision(d, "acme", v, a.row_id, "accept")
-    versions.record_decision(d, "acme", v, b.row_id, "edit", {"messages": [{"role": "user", "content": "B!"}]})
+    versions.record_decision(
+        d, "acme", v, b.row_id, "edit", {"messages": [{"role": "user", "content": "B!"}]}
+    )
     versions.record_decision(d, "acme", v, c.row_id, "accept")
     versions.record_decision(d, "acme", v, c.row_id, "reject")  # the latest decision wins
     taken = versions.training_rows(d, "acme", v, "sft")
-    assert sorted(taken, key=canon) == sorted([a.data, {"messages": [{"role": "user", "content": "B!"}]}], key=canon)
+    assert sorted(taken, key=canon) == sorted(
+        [a.data, {"messages": [{"role": "user", "content": "B!"}]}], key=canon
+    )
     assert len(versions.training_rows(d, "acme", v, "sft", reviewed_only=False)) == 2
     with pytest.raises(ValueError, match="kind"):
         versions.training_rows(d, "acme", v, "quarantine")
@@ -70,8 +77,11 @@ def test_training_rows_follow_decisions(d):
 
 def test_quarantined_rows_train_only_after_release(d):
     single = DatasetRow("sft", sft("poisoned").data, {"trace_ids": ["bad1"], "quarantined_by": ["bad1"]})
-    pair = DatasetRow("dpo", {"prompt": [], "chosen": [{"role": "assistant", "content": "x"}], "rejected": []},
-                      {"trace_ids": ["bad1", "bad2"], "quarantined_by": ["bad1", "bad2"]})
+    pair = DatasetRow(
+        "dpo",
+        {"prompt": [], "chosen": [{"role": "assistant", "content": "x"}], "rejected": []},
+        {"trace_ids": ["bad1", "bad2"], "quarantined_by": ["bad1", "bad2"]},
+    )
     q1 = quarantine_row("bad1", [{"excerpt": "IGNORE ALL"}], [single, pair], {"trace_ids": ["bad1"]})
     q2 = quarantine_row("bad2", [{"excerpt": "you are now"}], [pair], {"trace_ids": ["bad2"]})
     clean = sft("clean")

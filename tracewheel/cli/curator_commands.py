@@ -32,7 +32,9 @@ def parse_when(value: str | None, option: str) -> datetime | None:
     try:
         when = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError as exc:
-        raise TracewheelError(f"{option} {value!r} is not an ISO 8601 time or a duration like 24h or 7d") from exc
+        raise TracewheelError(
+            f"{option} {value!r} is not an ISO 8601 time or a duration like 24h or 7d"
+        ) from exc
     return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
@@ -81,11 +83,18 @@ def register(app: typer.Typer) -> None:
 
     @app.command("curate")
     def curate_command(
-        tenant: Annotated[str | None, typer.Option(help="Curate only this tenant (default: every tenant).")] = None,
-        since: Annotated[
-            str | None, typer.Option(help="Select episodes from this time (ISO 8601 or 24h/7d) instead of the watermark.")
+        tenant: Annotated[
+            str | None, typer.Option(help="Curate only this tenant (default: every tenant).")
         ] = None,
-        until: Annotated[str | None, typer.Option(help="Select episodes before this time (ISO 8601 or 24h/7d).")] = None,
+        since: Annotated[
+            str | None,
+            typer.Option(
+                help="Select episodes from this time (ISO 8601 or 24h/7d) instead of the watermark."
+            ),
+        ] = None,
+        until: Annotated[
+            str | None, typer.Option(help="Select episodes before this time (ISO 8601 or 24h/7d).")
+        ] = None,
         as_json: Annotated[bool, typer.Option("--json", help="Print the results as JSON on stdout.")] = False,
     ) -> None:
         """Curate new episodes into a new dataset version: redact, screen, label, derive, dedup, decontaminate."""
@@ -104,7 +113,17 @@ def register(app: typer.Typer) -> None:
         if as_json:
             print_json([r.to_dict() for r in results])
             return
-        table = Table("tenant", "version", "selected", "skipped", "redacted", "quarantined", "new rows", "dedup", "decontam")
+        table = Table(
+            "tenant",
+            "version",
+            "selected",
+            "skipped",
+            "redacted",
+            "quarantined",
+            "new rows",
+            "dedup",
+            "decontam",
+        )
         for r in results:
             c = r.counts
             table.add_row(
@@ -148,13 +167,22 @@ def register(app: typer.Typer) -> None:
         table = Table("tenant", "version", "created", "parent", "rows", "reviewed")
         for v in out:
             rows = ", ".join(f"{k}: {n}" for k, n in v["rows"].items() if n) or "0"
-            table.add_row(v["tenant"], v["version"], v["created_at"][:19], v["parent"] or "-", rows, str(v["review"]["decided"]))
+            table.add_row(
+                v["tenant"],
+                v["version"],
+                v["created_at"][:19],
+                v["parent"] or "-",
+                rows,
+                str(v["review"]["decided"]),
+            )
         console.print(table if out else "no dataset versions yet")
 
     @datasets.command("show")
     def show_command(
         version: Annotated[str, typer.Argument(help="Version id (ds-...).")],
-        tenant: Annotated[str | None, typer.Option(help="Tenant holding the version (found when omitted).")] = None,
+        tenant: Annotated[
+            str | None, typer.Option(help="Tenant holding the version (found when omitted).")
+        ] = None,
         as_json: Annotated[bool, typer.Option("--json", help="Print as JSON on stdout.")] = False,
     ) -> None:
         """Show a version's manifest (selection, counts, config) and review progress."""
@@ -193,12 +221,16 @@ def register(app: typer.Typer) -> None:
         version: Annotated[str, typer.Argument(help="Version id (ds-...).")],
         fmt: Annotated[str, typer.Option("--format", help="jsonl or parquet.")] = "jsonl",
         kind: Annotated[
-            str | None, typer.Option(help="Only this kind, as bare TRL rows (sft, dpo, kto, rewards, quarantine).")
+            str | None,
+            typer.Option(help="Only this kind, as bare TRL rows (sft, dpo, kto, rewards, quarantine)."),
         ] = None,
         reviewed: Annotated[
-            bool, typer.Option("--reviewed", help="With --kind: only what training takes (decisions applied).")
+            bool,
+            typer.Option("--reviewed", help="With --kind: only what training takes (decisions applied)."),
         ] = False,
-        output: Annotated[Path | None, typer.Option("-o", "--output", help="File to write (jsonl default: stdout).")] = None,
+        output: Annotated[
+            Path | None, typer.Option("-o", "--output", help="File to write (jsonl default: stdout).")
+        ] = None,
         tenant: Annotated[str | None, typer.Option(help="Tenant holding the version.")] = None,
     ) -> None:
         """Export a version's rows: with --kind, the TRL rows themselves; without, every row with its lineage."""
@@ -271,7 +303,12 @@ def _write_parquet(records: list[dict[str, Any]], output: Path) -> None:
         table = pa.table(
             {
                 k: pa.array(
-                    [v if isinstance(v := rec.get(k), (str, bool, int, float)) or v is None else json.dumps(v) for rec in records]
+                    [
+                        v
+                        if isinstance(v := rec.get(k), (str, bool, int, float)) or v is None
+                        else json.dumps(v)
+                        for rec in records
+                    ]
                 )
                 for k in keys
             }

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 import typer
+from rich import box
 from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
@@ -67,15 +68,27 @@ def _short(text: str | None, width: int = 60) -> str:
 
 
 def episodes_table(episodes: list[Episode]) -> Table:
-    table = Table(title=f"{len(episodes)} episode(s)", show_lines=False)
-    for column in ("episode", "tenant", "started (UTC)", "model", "status", "turns", "tools", "task", "user task"):
-        table.add_column(column, overflow="fold" if column == "episode" else "ellipsis")
+    # Ids and times never wrap (they are what you copy); free text gives way on narrow terminals.
+    table = Table(title=f"{len(episodes)} episode(s), most recently active first", box=box.SIMPLE_HEAD, padding=(0, 1))
+    table.add_column("episode", no_wrap=True, min_width=32)
+    table.add_column("tenant", no_wrap=True)
+    table.add_column("started (UTC)", no_wrap=True, min_width=16)
+    table.add_column("status", no_wrap=True)
+    table.add_column("turns/calls", justify="right", no_wrap=True)
+    table.add_column("model", overflow="ellipsis", no_wrap=True, max_width=24)
+    table.add_column("task", overflow="ellipsis", no_wrap=True, max_width=12)
+    table.add_column("user task", overflow="ellipsis", no_wrap=True, max_width=40)
     for e in episodes:
         s = summary(e)
         table.add_row(
-            e.episode_id, e.tenant, e.started_at.strftime("%Y-%m-%d %H:%M:%S"), e.model or "-",
-            "[red]error[/red]" if e.status == "error" else "ok", str(s["turns"]), str(s["tool_calls"]),
-            escape(e.task or "-"), escape(_short(e.user_task)),
+            e.episode_id,
+            e.tenant,
+            e.started_at.strftime("%Y-%m-%d %H:%M"),
+            "[red]error[/red]" if e.status == "error" else "ok",
+            f"{s['turns']}/{s['tool_calls']}",
+            escape(e.model or "-"),
+            escape(e.task or "-"),
+            escape(_short(e.user_task, 80)),
         )
     return table
 
@@ -85,16 +98,22 @@ def _message_panel(message: Message) -> Panel:
     if message.content:
         body.append(escape(message.content))
     for call in message.tool_calls or []:
-        body.append(f"[bold]→ {escape(call.function.name)}[/bold]({escape(call.function.arguments)})"
-                    + (f"  [dim]{escape(call.id)}[/dim]" if call.id else ""))
+        body.append(
+            f"[bold]→ {escape(call.function.name)}[/bold]({escape(call.function.arguments)})"
+            + (f"  [dim]{escape(call.id)}[/dim]" if call.id else "")
+        )
     title = message.role
     if message.role == "tool":
         title += f" {message.name or ''} [dim]{message.tool_call_id or ''}[/dim]"
     if message.finish_reason:
         title += f" [dim]({message.finish_reason})[/dim]"
     style = _ROLE_STYLE.get(message.role, "white")
-    return Panel("\n".join(body) or "[dim](no content captured)[/dim]", title=title, title_align="left",
-                 border_style=style)
+    return Panel(
+        "\n".join(body) or "[dim](no content captured)[/dim]",
+        title=title,
+        title_align="left",
+        border_style=style,
+    )
 
 
 def render_episode(episode: Episode) -> None:
@@ -102,12 +121,16 @@ def render_episode(episode: Episode) -> None:
     head.add_column(style="bold")
     head.add_column()
     rows = [
-        ("episode", episode.episode_id), ("tenant", episode.tenant),
+        ("episode", episode.episode_id),
+        ("tenant", episode.tenant),
         ("time", f"{episode.started_at:%Y-%m-%d %H:%M:%S.%f} → {episode.ended_at:%H:%M:%S.%f} UTC"),
-        ("agent", episode.agent_name), ("services", ", ".join(episode.services)),
+        ("agent", episode.agent_name),
+        ("services", ", ".join(episode.services)),
         ("model", f"{episode.model or '-'} ({episode.provider or '?'})"),
         ("usage", f"{episode.usage.input_tokens} in / {episode.usage.output_tokens} out"),
-        ("status", episode.status), ("task", episode.task), ("expected", episode.expected),
+        ("status", episode.status),
+        ("task", episode.task),
+        ("expected", episode.expected),
         ("tools", ", ".join(t["function"]["name"] for t in episode.tools)),
         ("finish", ", ".join(episode.finish_reasons)),
     ]
@@ -117,9 +140,12 @@ def render_episode(episode: Episode) -> None:
     for error in episode.errors:
         head.add_row("[red]error[/red]", escape(error))
     for fb in episode.feedback:
-        parts = [f"score={fb.score}" if fb.score is not None else "", f"thumb={fb.thumb}" if fb.thumb else "",
-                 f"comment={fb.comment!r}" if fb.comment else "",
-                 f"corrected={fb.corrected_answer!r}" if fb.corrected_answer else ""]
+        parts = [
+            f"score={fb.score}" if fb.score is not None else "",
+            f"thumb={fb.thumb}" if fb.thumb else "",
+            f"comment={fb.comment!r}" if fb.comment else "",
+            f"corrected={fb.corrected_answer!r}" if fb.corrected_answer else "",
+        ]
         head.add_row("feedback", escape(" ".join(p for p in parts if p)))
     console.print(Panel(head, title="episode", title_align="left"))
     for message in episode.messages:
@@ -137,13 +163,25 @@ def span_tree(spans: list[dict[str, Any]], trace_id: str) -> Tree:
     def label(s: dict[str, Any]) -> str:
         ms = (s["end_time_unix_nano"] - s["start_time_unix_nano"]) / 1e6
         status = {1: " [green]ok[/green]", 2: f" [red]error {escape(s['status_message'] or '')}[/red]"}.get(
-            s["status_code"], "")
+            s["status_code"], ""
+        )
         attrs = s["attributes"]
-        keys = ("gen_ai.operation.name", "openinference.span.kind", "gen_ai.request.model", "llm.model_name",
-                "gen_ai.tool.name", "tool.name", "gen_ai.usage.input_tokens", "gen_ai.usage.output_tokens")
-        facts = " ".join(f"{k.rsplit('.', 1)[-1]}={attrs[k]}" for k in keys if k in attrs)
-        return (f"[bold]{escape(s['name'])}[/bold] [dim]{s['span_id']} {escape(s['service_name'] or '-')} "
-                f"{ms:.1f} ms[/dim]{status} {escape(facts)}")
+        keys = (
+            "gen_ai.operation.name",
+            "openinference.span.kind",
+            "gen_ai.request.model",
+            "llm.model_name",
+            "gen_ai.tool.name",
+            "tool.name",
+            "gen_ai.usage.input_tokens",
+            "gen_ai.usage.output_tokens",
+        )
+        # "gen_ai.usage.input_tokens" -> "usage.input_tokens": short, still unambiguous.
+        facts = " ".join(f"{k.split('.', 1)[1]}={attrs[k]}" for k in keys if k in attrs)
+        return (
+            f"[bold]{escape(s['name'])}[/bold] [dim]{s['span_id']} {escape(s['service_name'] or '-')} "
+            f"{ms:.1f} ms[/dim]{status} {escape(facts)}"
+        )
 
     def add(node: Tree, parent: str | None) -> None:
         for s in children.get(parent, []):
@@ -164,13 +202,17 @@ def register(app: typer.Typer) -> None:
         since: Annotated[
             str | None, typer.Option(help="Only runs active since: ISO time or a duration ago (30m, 1h, 2d).")
         ] = None,
-        until: Annotated[str | None, typer.Option(help="Only runs last active before this (same forms).")] = None,
+        until: Annotated[
+            str | None, typer.Option(help="Only runs last active before this (same forms).")
+        ] = None,
         limit: Annotated[int, typer.Option(min=1, help="At most this many, newest first.")] = 50,
         as_json: JsonOpt = False,
     ) -> None:
         """List episodes, most recently active first."""
         store = TraceStore(settings())
-        found = store.episodes(tenant, since=_since(since), until=_since(until), limit=limit, newest_first=True)
+        found = store.episodes(
+            tenant, since=_since(since), until=_since(until), limit=limit, newest_first=True
+        )
         if as_json:
             print_json([summary(e) for e in found])
             return

@@ -1,0 +1,39 @@
+"""LoRA KTO on conversational thumbs rows (``{"prompt", "completion", "label"}``), through TRL's KTOTrainer."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from trainer.kto_config import KTOMethodConfig
+from trainer.rows import arrow_safe
+from tracewheel.errors import TracewheelError
+
+KIND = "kto"
+CONFIG_CLASS = KTOMethodConfig
+
+
+def build_trainer(
+    model: Any, tokenizer: Any, rows: list[dict[str, Any]], config: KTOMethodConfig, output_dir: Path
+) -> Any:
+    import torch
+    from datasets import Dataset
+    from trl import KTOConfig, KTOTrainer
+
+    if config.loss_type == "kto" and config.per_device_train_batch_size < 2:
+        raise TracewheelError("kto needs per_device_train_batch_size >= 2 (its KL term pairs rows within a batch)")
+    if any(not isinstance(r["label"], bool) for r in rows):
+        raise TracewheelError("kto rows need a boolean label (true = thumbs up)")
+    dataset = Dataset.from_list([arrow_safe(r) for r in rows])
+    args = KTOConfig(
+        **config.trl_kwargs(output_dir, bf16=model.dtype == torch.bfloat16),
+        beta=config.beta,
+        desirable_weight=config.desirable_weight,
+        undesirable_weight=config.undesirable_weight,
+        loss_type=config.loss_type,
+        max_length=config.max_length,
+        dataset_num_proc=None,
+    )
+    return KTOTrainer(
+        model=model, args=args, train_dataset=dataset, processing_class=tokenizer, peft_config=config.lora_config()
+    )
