@@ -10,8 +10,10 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTrace
 from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
 from opentelemetry.proto.trace.v1.trace_pb2 import Span
 
-_WORDS = ("the weather in paris is sunny and the capital of france is paris so tool call result json "
-          "order refund customer account balance invoice shipping address please help me with").split()
+_WORDS = (
+    "the weather in paris is sunny and the capital of france is paris so tool call result json "
+    "order refund customer account balance invoice shipping address please help me with"
+).split()
 
 
 def _text(rng: random.Random, lo: int, hi: int) -> str:
@@ -33,17 +35,25 @@ def _kv(key: str, value: object) -> KeyValue:
     if isinstance(value, float):
         return KeyValue(key=key, value=AnyValue(double_value=value))
     if isinstance(value, list):
-        return KeyValue(key=key, value=AnyValue(array_value={"values": [AnyValue(string_value=v) for v in value]}))
+        return KeyValue(
+            key=key, value=AnyValue(array_value={"values": [AnyValue(string_value=v) for v in value]})
+        )
     return KeyValue(key=key, value=AnyValue(string_value=str(value)))
 
 
-def genai_batch(n_spans: int = 512, seed: int | None = None, service: str = "bench-agent") -> ExportTraceServiceRequest:
+def genai_batch(
+    n_spans: int = 512, seed: int | None = None, service: str = "bench-agent"
+) -> ExportTraceServiceRequest:
     """One export request of ``n_spans`` chat spans with input/output messages of a few hundred bytes to a few KB."""
     rng = random.Random(seed)
     request = ExportTraceServiceRequest()
     rs = request.resource_spans.add()
     rs.resource.attributes.extend(
-        [_kv("service.name", service), _kv("telemetry.sdk.language", "python"), _kv("telemetry.sdk.name", "opentelemetry")]
+        [
+            _kv("service.name", service),
+            _kv("telemetry.sdk.language", "python"),
+            _kv("telemetry.sdk.name", "opentelemetry"),
+        ]
     )
     ss = rs.scope_spans.add()
     ss.scope.name = "opentelemetry.instrumentation.openai_v2"
@@ -54,7 +64,13 @@ def genai_batch(n_spans: int = 512, seed: int | None = None, service: str = "ben
             {"role": "system", "parts": [{"type": "text", "content": _text(rng, 40, 200)}]},
             {"role": "user", "parts": [{"type": "text", "content": _text(rng, 100, 1500)}]},
         ]
-        out = [{"role": "assistant", "parts": [{"type": "text", "content": _text(rng, 50, 1500)}], "finish_reason": "stop"}]
+        out = [
+            {
+                "role": "assistant",
+                "parts": [{"type": "text", "content": _text(rng, 50, 1500)}],
+                "finish_reason": "stop",
+            }
+        ]
         span = Span(
             trace_id=trace_id,
             span_id=os.urandom(8),

@@ -70,7 +70,9 @@ class _Values:
         return phonenumbers.format_number(number, fmt)
 
     def CREDIT_CARD(self) -> str:
-        number = self.fake["en_US"].credit_card_number(card_type=self.rng.choice(["visa", "mastercard", "amex"]))
+        number = self.fake["en_US"].credit_card_number(
+            card_type=self.rng.choice(["visa", "mastercard", "amex"])
+        )
         if self.rng.random() < 0.4 and len(number) == 16:
             number = " ".join(number[i : i + 4] for i in range(0, 16, 4))
         return number
@@ -98,7 +100,11 @@ class _Values:
     def AWS_SECRET_KEY(self) -> str:
         while True:
             key = self._chars(40, string.ascii_letters + string.digits + "/+")
-            if any(c.isdigit() for c in key) and any(c.isupper() for c in key) and any(c.islower() for c in key):
+            if (
+                any(c.isdigit() for c in key)
+                and any(c.isupper() for c in key)
+                and any(c.islower() for c in key)
+            ):
                 return key
 
     def GITHUB_TOKEN(self) -> str:
@@ -123,7 +129,11 @@ class _Values:
         header = b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
         payload = b64(
             json.dumps(
-                {"sub": str(self.rng.randrange(10**6, 10**7)), "email": self.fake["en_US"].email(), "iat": 1731000000}
+                {
+                    "sub": str(self.rng.randrange(10**6, 10**7)),
+                    "email": self.fake["en_US"].email(),
+                    "iat": 1731000000,
+                }
             ).encode()
         )
         return f"{header}.{payload}.{b64(self.rng.randbytes(32))}"
@@ -134,7 +144,8 @@ class _Values:
     def PRIVATE_KEY(self) -> str:
         label = self.rng.choice(["RSA PRIVATE KEY", "PRIVATE KEY", "EC PRIVATE KEY", "OPENSSH PRIVATE KEY"])
         body = "\n".join(
-            self._chars(64, string.ascii_letters + string.digits + "+/") for _ in range(self.rng.randrange(3, 8))
+            self._chars(64, string.ascii_letters + string.digits + "+/")
+            for _ in range(self.rng.randrange(3, 8))
         )
         return f"-----BEGIN {label}-----\n{body}\n-----END {label}-----"
 
@@ -146,7 +157,11 @@ class _Values:
         user = self.fake["en_US"].user_name()
         password = self.fake["en_US"].password(length=self.rng.randrange(10, 20), special_chars=False)
         host = self.rng.choice(
-            [f"db-{self._chars(4, string.ascii_lowercase)}.internal", self.fake["en_US"].domain_name(), "10.0.3.17"]
+            [
+                f"db-{self._chars(4, string.ascii_lowercase)}.internal",
+                self.fake["en_US"].domain_name(),
+                "10.0.3.17",
+            ]
         )
         netloc = f"{host}:{port}" if port else host
         return f"{scheme}://{user}:{password}@{netloc}/{self.rng.choice(['prod', 'app', 'orders', '0'])}"
@@ -160,13 +175,21 @@ def _distractors(v: _Values) -> dict[str, Callable[[], str]]:
         "UUID": lambda: str(fake.uuid4()),
         "ORDER": lambda: f"ORD-{rng.randrange(10000, 99999)}",
         "ORDERNUM": lambda: str(rng.randrange(10**7, 10**8)),
-        "TS": lambda: f"2026-{rng.randrange(1, 13):02d}-{rng.randrange(1, 29):02d}T{rng.randrange(24):02d}:"
-        f"{rng.randrange(60):02d}:00Z",
+        "TS": lambda: (
+            f"2026-{rng.randrange(1, 13):02d}-{rng.randrange(1, 29):02d}T{rng.randrange(24):02d}:"
+            f"{rng.randrange(60):02d}:00Z"
+        ),
         "VERSION": lambda: f"{rng.randrange(1, 5)}.{rng.randrange(30)}.{rng.randrange(20)}",
         "PRICE": lambda: f"{rng.randrange(5, 3000)}.{rng.randrange(100):02d}",
-        "CITY": lambda: rng.choice(["Paris", "Berlin", "Tokyo", "Lisbon", "Denver", "Toronto", "Madrid", "Oslo"]),
-        "COMPANY": lambda: rng.choice(["Acme Corp", "Globex", "Initech", "Umbrella Health", "Stark Logistics"]),
-        "PRODUCT": lambda: rng.choice(["Pro plan", "Starter plan", "Model X charger", "USB-C hub", "Team seat"]),
+        "CITY": lambda: rng.choice(
+            ["Paris", "Berlin", "Tokyo", "Lisbon", "Denver", "Toronto", "Madrid", "Oslo"]
+        ),
+        "COMPANY": lambda: rng.choice(
+            ["Acme Corp", "Globex", "Initech", "Umbrella Health", "Stark Logistics"]
+        ),
+        "PRODUCT": lambda: rng.choice(
+            ["Pro plan", "Starter plan", "Model X charger", "USB-C hub", "Team seat"]
+        ),
         "COUNT": lambda: str(rng.randrange(1, 5000)),
         "PORT": lambda: str(rng.choice([8080, 5432, 443, 9090, 3000])),
         "TOOL": lambda: rng.choice(["search_orders", "get_customer", "send_email", "run_sql", "http_get"]),
@@ -176,79 +199,234 @@ def _distractors(v: _Values) -> dict[str, Callable[[], str]]:
 # Templates: {TYPE} is a PII slot, {TYPE2} a second value of the same type, [NAME] a distractor. JSON templates
 # are JSON text; values are JSON-escaped into them.
 TEMPLATES: list[tuple[str, str]] = [
-    ("chat", "Hi, I'm {PERSON}. Please update the email on my account to {EMAIL_ADDRESS}; order [ORDER] is still "
-             "pending since [TS]."),
+    (
+        "chat",
+        "Hi, I'm {PERSON}. Please update the email on my account to {EMAIL_ADDRESS}; order [ORDER] is still "
+        "pending since [TS].",
+    ),
     ("chat", "Can you call {PERSON} on {PHONE_NUMBER} about the [PRODUCT] renewal? Quote was $[PRICE]."),
-    ("chat", "My card {CREDIT_CARD} was charged twice for order [ORDERNUM]. Refund to IBAN {IBAN_CODE} please."),
-    ("chat", "Our staging box at {IP_ADDRESS} keeps timing out on port [PORT]; the local proxy on 127.0.0.1 is fine."),
-    ("chat", "Here is the key for the deploy: {AWS_ACCESS_KEY} / {AWS_SECRET_KEY}. Region us-east-1, build [VERSION]."),
+    (
+        "chat",
+        "My card {CREDIT_CARD} was charged twice for order [ORDERNUM]. Refund to IBAN {IBAN_CODE} please.",
+    ),
+    (
+        "chat",
+        "Our staging box at {IP_ADDRESS} keeps timing out on port [PORT]; the local proxy on 127.0.0.1 is fine.",
+    ),
+    (
+        "chat",
+        "Here is the key for the deploy: {AWS_ACCESS_KEY} / {AWS_SECRET_KEY}. Region us-east-1, build [VERSION].",
+    ),
     ("chat", "I pasted my token by mistake: {GITHUB_TOKEN} - can you rotate it? Commit [SHA] broke CI."),
     ("chat", "Use this OpenAI key for the eval run: {OPENAI_API_KEY} (max_tokens: 512, temperature 0.2)."),
-    ("chat", "Send the report to {PERSON} ({EMAIL_ADDRESS}) and cc {PERSON2} at {EMAIL_ADDRESS2}. We meet in [CITY]."),
+    (
+        "chat",
+        "Send the report to {PERSON} ({EMAIL_ADDRESS}) and cc {PERSON2} at {EMAIL_ADDRESS2}. We meet in [CITY].",
+    ),
     ("chat", "The DB is {CONNECTION_STRING}, migrations are at [VERSION]. [COMPANY] owns the account."),
     ("chat", "My SSN is {US_SSN} and my phone is {PHONE_NUMBER}. I live near [CITY] and work at [COMPANY]."),
-    ("tool_args", '{"to": "{EMAIL_ADDRESS}", "subject": "Order [ORDER] shipped", "body": "Dear {PERSON}, your '
-                  '[PRODUCT] ships today."}'),
-    ("tool_args", '{"query": "SELECT * FROM users WHERE phone = \'{PHONE_NUMBER}\'", "database": "{CONNECTION_STRING}",'
-                  ' "limit": [COUNT]}'),
-    ("tool_args", '{"url": "https://api.[CITY].example.com/v1/orders/[ORDERNUM]", "headers": {"Authorization": '
-                  '"Bearer {BEARER_TOKEN}", "X-Request-Id": "[UUID]"}}'),
-    ("tool_args", '{"customer": {"name": "{PERSON}", "email": "{EMAIL_ADDRESS}", "phone": "{PHONE_NUMBER}"}, '
-                  '"plan": "[PRODUCT]"}'),
+    (
+        "tool_args",
+        '{"to": "{EMAIL_ADDRESS}", "subject": "Order [ORDER] shipped", "body": "Dear {PERSON}, your '
+        '[PRODUCT] ships today."}',
+    ),
+    (
+        "tool_args",
+        '{"query": "SELECT * FROM users WHERE phone = \'{PHONE_NUMBER}\'", "database": "{CONNECTION_STRING}",'
+        ' "limit": [COUNT]}',
+    ),
+    (
+        "tool_args",
+        '{"url": "https://api.[CITY].example.com/v1/orders/[ORDERNUM]", "headers": {"Authorization": '
+        '"Bearer {BEARER_TOKEN}", "X-Request-Id": "[UUID]"}}',
+    ),
+    (
+        "tool_args",
+        '{"customer": {"name": "{PERSON}", "email": "{EMAIL_ADDRESS}", "phone": "{PHONE_NUMBER}"}, '
+        '"plan": "[PRODUCT]"}',
+    ),
     ("tool_args", '{"channel": "#ops", "token": "{SLACK_TOKEN}", "text": "Deploy [VERSION] done at [TS]"}'),
-    ("tool_args", '{"cmd": "curl -H \'Authorization: Bearer {JWT}\' https://internal.example.com/api/me", '
-                  '"timeout": 30}'),
-    ("tool_args", '{"iban": "{IBAN_CODE}", "amount": "[PRICE]", "reference": "[ORDER]", "beneficiary": "{PERSON}"}'),
+    (
+        "tool_args",
+        '{"cmd": "curl -H \'Authorization: Bearer {JWT}\' https://internal.example.com/api/me", '
+        '"timeout": 30}',
+    ),
+    (
+        "tool_args",
+        '{"iban": "{IBAN_CODE}", "amount": "[PRICE]", "reference": "[ORDER]", "beneficiary": "{PERSON}"}',
+    ),
     ("tool_args", '{"host": "{IP_ADDRESS}", "port": [PORT], "user": "deploy", "ssh_key": "{PRIVATE_KEY}"}'),
-    ("tool_result", '{"id": "[UUID]", "name": "{PERSON}", "email": "{EMAIL_ADDRESS}", "phone": "{PHONE_NUMBER}", '
-                    '"created_at": "[TS]", "orders": [COUNT]}'),
-    ("tool_result", "HTTP 200 OK\nset-cookie: session=[UUID]\n{\"access_token\": \"{JWT}\", \"expires_in\": 3600}"),
-    ("tool_result", "cat .env\nDATABASE_URL={CONNECTION_STRING}\nOPENAI_API_KEY={OPENAI_API_KEY}\n"
-                    "AWS_ACCESS_KEY_ID={AWS_ACCESS_KEY}\nAWS_SECRET_ACCESS_KEY={AWS_SECRET_KEY}\nDEBUG=false\n"
-                    "WORKERS=[COUNT]"),
+    (
+        "tool_result",
+        '{"id": "[UUID]", "name": "{PERSON}", "email": "{EMAIL_ADDRESS}", "phone": "{PHONE_NUMBER}", '
+        '"created_at": "[TS]", "orders": [COUNT]}',
+    ),
+    ("tool_result", 'HTTP 200 OK\nset-cookie: session=[UUID]\n{"access_token": "{JWT}", "expires_in": 3600}'),
+    (
+        "tool_result",
+        "cat .env\nDATABASE_URL={CONNECTION_STRING}\nOPENAI_API_KEY={OPENAI_API_KEY}\n"
+        "AWS_ACCESS_KEY_ID={AWS_ACCESS_KEY}\nAWS_SECRET_ACCESS_KEY={AWS_SECRET_KEY}\nDEBUG=false\n"
+        "WORKERS=[COUNT]",
+    ),
     ("tool_result", "{PRIVATE_KEY}"),
-    ("tool_result", '[{"ip": "{IP_ADDRESS}", "hits": [COUNT], "last_seen": "[TS]"}, {"ip": "{IP_ADDRESS2}", '
-                    '"hits": [COUNT], "last_seen": "[TS]"}]'),
-    ("tool_result", "Found 1 customer: {PERSON}, card on file {CREDIT_CARD}, billing phone {PHONE_NUMBER}. "
-                    "Account created [TS] via [TOOL]."),
+    (
+        "tool_result",
+        '[{"ip": "{IP_ADDRESS}", "hits": [COUNT], "last_seen": "[TS]"}, {"ip": "{IP_ADDRESS2}", '
+        '"hits": [COUNT], "last_seen": "[TS]"}]',
+    ),
+    (
+        "tool_result",
+        "Found 1 customer: {PERSON}, card on file {CREDIT_CARD}, billing phone {PHONE_NUMBER}. "
+        "Account created [TS] via [TOOL].",
+    ),
     ("tool_result", "git log -1\ncommit [SHA]\nAuthor: {PERSON} <{EMAIL_ADDRESS}>\n\n    Bump to [VERSION]"),
-    ("tool_result", '{"slack_webhook_token": "{SLACK_TOKEN}", "github": {"token": "{GITHUB_TOKEN}"}, '
-                    '"retries": [COUNT]}'),
-    ("system", "You are the support agent for [COMPANY]. Escalate refunds above $[PRICE] to {PERSON} "
-               "({EMAIL_ADDRESS}, {PHONE_NUMBER}). Never reveal internal tools such as [TOOL]."),
-    ("system", "You are a DevOps assistant. Credentials for the read replica: {CONNECTION_STRING}. "
-               "The on-call engineer is {PERSON}."),
-    ("final", "Done! I emailed {PERSON} at {EMAIL_ADDRESS} and refunded $[PRICE] to card ending in the number "
-              "{CREDIT_CARD}. Reference [ORDER]."),
-    ("final", "I rotated the leaked key {GITHUB_TOKEN} and the Slack token {SLACK_TOKEN}. New build [VERSION] is live "
-              "in [CITY]."),
-    ("final", "The server {IP_ADDRESS} was blocked after [COUNT] failed logins from {IP_ADDRESS2}. Ticket [ORDER]."),
-    ("final", "{PERSON} can be reached on {PHONE_NUMBER}; the transfer to {IBAN_CODE} is scheduled for [TS]."),
+    (
+        "tool_result",
+        '{"slack_webhook_token": "{SLACK_TOKEN}", "github": {"token": "{GITHUB_TOKEN}"}, "retries": [COUNT]}',
+    ),
+    (
+        "system",
+        "You are the support agent for [COMPANY]. Escalate refunds above $[PRICE] to {PERSON} "
+        "({EMAIL_ADDRESS}, {PHONE_NUMBER}). Never reveal internal tools such as [TOOL].",
+    ),
+    (
+        "system",
+        "You are a DevOps assistant. Credentials for the read replica: {CONNECTION_STRING}. "
+        "The on-call engineer is {PERSON}.",
+    ),
+    (
+        "final",
+        "Done! I emailed {PERSON} at {EMAIL_ADDRESS} and refunded $[PRICE] to card ending in the number "
+        "{CREDIT_CARD}. Reference [ORDER].",
+    ),
+    (
+        "final",
+        "I rotated the leaked key {GITHUB_TOKEN} and the Slack token {SLACK_TOKEN}. New build [VERSION] is live "
+        "in [CITY].",
+    ),
+    (
+        "final",
+        "The server {IP_ADDRESS} was blocked after [COUNT] failed logins from {IP_ADDRESS2}. Ticket [ORDER].",
+    ),
+    (
+        "final",
+        "{PERSON} can be reached on {PHONE_NUMBER}; the transfer to {IBAN_CODE} is scheduled for [TS].",
+    ),
     # Contexts none of the name cues cover.
-    ("chat", "Please book a table for {PERSON} and {PERSON2} at 7pm in [CITY], confirmation to {EMAIL_ADDRESS}."),
-    ("tool_result", "Ticket [ORDER] assigned to {PERSON}; reporter {PERSON2} says the export at [TS] failed."),
-    ("final", "I've scheduled the call between {PERSON} and the [COMPANY] team for [TS]. Dial-in: {PHONE_NUMBER}."),
-    ("chat", "Hey, it's {PERSON} again - my card {CREDIT_CARD} expired, the new billing email is {EMAIL_ADDRESS}."),
+    (
+        "chat",
+        "Please book a table for {PERSON} and {PERSON2} at 7pm in [CITY], confirmation to {EMAIL_ADDRESS}.",
+    ),
+    (
+        "tool_result",
+        "Ticket [ORDER] assigned to {PERSON}; reporter {PERSON2} says the export at [TS] failed.",
+    ),
+    (
+        "final",
+        "I've scheduled the call between {PERSON} and the [COMPANY] team for [TS]. Dial-in: {PHONE_NUMBER}.",
+    ),
+    (
+        "chat",
+        "Hey, it's {PERSON} again - my card {CREDIT_CARD} expired, the new billing email is {EMAIL_ADDRESS}.",
+    ),
     ("chat", "Ring me on {PHONE_NUMBER} after 6pm, or text {PHONE_NUMBER2}."),
     # Secrets in shell and headers.
     ("tool_args", '{"command": "psql \\"{CONNECTION_STRING}\\" -c \\"select count(*) from orders\\""}'),
     ("chat", "export GITHUB_TOKEN={GITHUB_TOKEN} && gh pr list --limit [COUNT]"),
     ("tool_result", "Slack API error for token {SLACK_TOKEN}: not_in_channel (request [UUID])"),
-    ("tool_args", '{"headers": {"x-api-key": "{OPENAI_API_KEY}"}, "model": "gpt-4o-mini", "max_tokens": [COUNT]}'),
-    ("chat", "aws configure set aws_secret_access_key {AWS_SECRET_KEY} && aws configure set aws_access_key_id "
-             "{AWS_ACCESS_KEY}"),
-    ("tool_args", '{"method": "GET", "url": "https://api.example.com/me", "headers": {"Authorization": '
-                  '"Bearer {JWT}"}}'),
+    (
+        "tool_args",
+        '{"headers": {"x-api-key": "{OPENAI_API_KEY}"}, "model": "gpt-4o-mini", "max_tokens": [COUNT]}',
+    ),
+    (
+        "chat",
+        "aws configure set aws_secret_access_key {AWS_SECRET_KEY} && aws configure set aws_access_key_id "
+        "{AWS_ACCESS_KEY}",
+    ),
+    (
+        "tool_args",
+        '{"method": "GET", "url": "https://api.example.com/me", "headers": {"Authorization": '
+        '"Bearer {JWT}"}}',
+    ),
     # No PII at all, with look-alikes and name cues that lead nowhere: every span found here is a false positive.
     ("chat", "Weather in [CITY] tomorrow? Also remind me to renew the [PRODUCT] before [TS]."),
-    ("tool_result", '{"results": [{"title": "Getting started with the [COMPANY] API", "url": '
-                    '"https://docs.example.com/[TOOL]", "updated": "[TS]"}], "total": [COUNT]}'),
-    ("final", "Dear Customer, ticket [ORDER] is resolved. Hi Team - build [VERSION] passed [COUNT] checks on "
-              "commit [SHA]."),
-    ("tool_result", "Traceback (most recent call last):\n  File \"/app/main.py\", line 42, in handler\n"
-                    "ConnectionRefusedError: [Errno 111] connect to 127.0.0.1:[PORT] failed, retry [COUNT] of 5"),
-    ("system", "You are a helpful assistant for [COMPANY]. Tools: [TOOL], search_docs. Today is [TS]. Use "
-               "max_tokens: 1024 and never print api_key values. Prices are in USD, e.g. $[PRICE]."),
+    (
+        "tool_result",
+        '{"results": [{"title": "Getting started with the [COMPANY] API", "url": '
+        '"https://docs.example.com/[TOOL]", "updated": "[TS]"}], "total": [COUNT]}',
+    ),
+    (
+        "final",
+        "Dear Customer, ticket [ORDER] is resolved. Hi Team - build [VERSION] passed [COUNT] checks on "
+        "commit [SHA].",
+    ),
+    (
+        "tool_result",
+        'Traceback (most recent call last):\n  File "/app/main.py", line 42, in handler\n'
+        "ConnectionRefusedError: [Errno 111] connect to 127.0.0.1:[PORT] failed, retry [COUNT] of 5",
+    ),
+    (
+        "system",
+        "You are a helpful assistant for [COMPANY]. Tools: [TOOL], search_docs. Today is [TS]. Use "
+        "max_tokens: 1024 and never print api_key values. Prices are in USD, e.g. $[PRICE].",
+    ),
+]
+
+# Held out: written once, after the recognizers, and never used to tune them. benchmarks/curate.py reports them
+# apart, as a check that the figures on TEMPLATES do not come from fitting the recognizers to those sentences.
+HELDOUT_TEMPLATES: list[tuple[str, str]] = [
+    ("chat", "Quick question from {PERSON}: why was {CREDIT_CARD} declined at [COMPANY]?"),
+    ("chat", "{PERSON} here. Our VPN gateway {IP_ADDRESS} rejects my login since [TS]."),
+    (
+        "chat",
+        "Forward the invoice to accounting ({EMAIL_ADDRESS}) and notify {PERSON} by SMS at {PHONE_NUMBER}.",
+    ),
+    (
+        "tool_args",
+        '{"recipient_name": "{PERSON}", "recipient_phone": "{PHONE_NUMBER}", "message": "Your [PRODUCT] is ready"}',
+    ),
+    ("tool_args", "{\"sql\": \"UPDATE accounts SET iban = '{IBAN_CODE}' WHERE email = '{EMAIL_ADDRESS}'\"}"),
+    (
+        "tool_args",
+        '{"env": {"GITHUB_TOKEN": "{GITHUB_TOKEN}", "SLACK_BOT_TOKEN": "{SLACK_TOKEN}"}, "script": "deploy.sh"}',
+    ),
+    (
+        "tool_result",
+        "SELECT name, email FROM users LIMIT 2;\n name | email\n {PERSON} | {EMAIL_ADDRESS}\n"
+        " {PERSON2} | {EMAIL_ADDRESS2}",
+    ),
+    ("tool_result", '{"session": {"jwt": "{JWT}", "user_ip": "{IP_ADDRESS}"}, "ok": true}'),
+    (
+        "tool_result",
+        "kubectl get secret db -o yaml\ndata:\n  url: {CONNECTION_STRING}\n  openai: {OPENAI_API_KEY}",
+    ),
+    ("tool_result", "ssh-keygen output saved. Contents of id_rsa:\n{PRIVATE_KEY}"),
+    (
+        "final",
+        "Thanks for waiting, {PERSON}! I have updated your IBAN to {IBAN_CODE} and your phone to {PHONE_NUMBER}.",
+    ),
+    (
+        "final",
+        "Summary: {PERSON} (SSN {US_SSN}) requested account closure; confirmation sent to {EMAIL_ADDRESS}.",
+    ),
+    (
+        "system",
+        "You are Max, the booking assistant. Contact the manager {PERSON} at {PHONE_NUMBER} for overrides. "
+        "AWS: {AWS_ACCESS_KEY}:{AWS_SECRET_KEY}",
+    ),
+    (
+        "chat",
+        "Can you compare the [PRODUCT] with the [PRODUCT] and summarize in a table? Use data from [TS].",
+    ),
+    (
+        "tool_result",
+        '{"forecast": [{"city": "[CITY]", "high": [COUNT], "low": [COUNT]}], "source": "Open-Meteo", '
+        '"generated": "[TS]"}',
+    ),
+    (
+        "final",
+        "The deployment of version [VERSION] to the [CITY] region succeeded (trace [UUID], commit [SHA]).",
+    ),
 ]
 
 _SLOT = re.compile(r"\{([A-Z_]+?)(2?)\}|\[([A-Z]+)\]")
@@ -283,16 +461,24 @@ def _fill(kind: str, template: str, values: _Values, distractors: dict[str, Call
     return {"kind": kind, "text": text, "pii": pii}
 
 
-def build_corpus(size: int = DEFAULT_SIZE, seed: int = SEED) -> list[dict]:
-    """``size`` records, the same ones for the same ``seed`` and Faker version."""
+def build_corpus(
+    size: int = DEFAULT_SIZE, seed: int = SEED, templates: list[tuple[str, str]] | None = None
+) -> list[dict]:
+    """``size`` records, the same ones for the same ``seed``, templates and Faker version."""
+    templates = TEMPLATES if templates is None else templates
     values = _Values(seed)
     distractors = _distractors(values)
     records = []
     for i in range(size):
-        kind, template = TEMPLATES[i % len(TEMPLATES)]
+        kind, template = templates[i % len(templates)]
         record = _fill(kind, template, values, distractors)
         records.append({"id": f"pii-{i:04d}", **record})
     return records
+
+
+def build_heldout(size: int = 160) -> list[dict]:
+    """Records from HELDOUT_TEMPLATES, with values from another seed."""
+    return build_corpus(size, SEED + 1, HELDOUT_TEMPLATES)
 
 
 def load_corpus(path: Path = DATA_FILE) -> list[dict]:
@@ -303,14 +489,18 @@ def load_corpus(path: Path = DATA_FILE) -> list[dict]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--write", action="store_true", help=f"write {DATA_FILE}")
     parser.add_argument("--size", type=int, default=DEFAULT_SIZE)
     args = parser.parse_args(argv)
     corpus = build_corpus(args.size)
     if args.write:
         DATA_FILE.parent.mkdir(parents=True, exist_ok=True)
-        DATA_FILE.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in corpus), encoding="utf-8")
+        DATA_FILE.write_text(
+            "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in corpus), encoding="utf-8"
+        )
         print(f"wrote {len(corpus)} records to {DATA_FILE}")
     else:
         for r in corpus:

@@ -24,7 +24,9 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=os.environ.get("TRACEWHEEL_LOG_LEVEL", "WARNING").upper(), stream=sys.stderr)
 
     def ready(e: Endpoints) -> None:
-        sys.stderr.write(f"collector listening: OTLP/HTTP http://{e.host}:{e.http_port}  OTLP/gRPC {e.host}:{e.grpc_port}\n")
+        sys.stderr.write(
+            f"collector listening: OTLP/HTTP http://{e.host}:{e.http_port}  OTLP/gRPC {e.host}:{e.grpc_port}\n"
+        )
         sys.stderr.flush()
 
     try:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import re
 import threading
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +49,11 @@ def validate_feedback(doc: Any) -> dict[str, Any]:
     if unknown:
         raise FeedbackError(422, f"unknown field(s): {', '.join(unknown)}")
     trace_id = doc.get("trace_id")
-    if not isinstance(trace_id, str) or not _TRACE_ID_RE.fullmatch(trace_id.lower()) or set(trace_id) == {"0"}:
+    if (
+        not isinstance(trace_id, str)
+        or not _TRACE_ID_RE.fullmatch(trace_id.lower())
+        or set(trace_id) == {"0"}
+    ):
         raise FeedbackError(422, "trace_id must be 32 hex characters (the OTLP trace id)")
     if not any(doc.get(f) is not None for f in _FIELDS):
         raise FeedbackError(422, "give at least one of score, thumb, comment, corrected_answer")
@@ -97,7 +102,7 @@ class TraceIndex:
         self._size = 0
         self._lock = threading.Lock()
 
-    def add(self, tenant: str, trace_ids: set[bytes]) -> None:
+    def add(self, tenant: str, trace_ids: Iterable[bytes]) -> None:
         with self._lock:
             recent = self._recent.setdefault(tenant, {})
             before = len(recent)

@@ -32,7 +32,10 @@ def _tenant(ingest: Ingest, context: grpc.ServicerContext) -> str:
             break
     tenant = ingest.resolver.resolve_header(auth)
     if tenant is None:
-        context.abort(grpc.StatusCode.UNAUTHENTICATED, "missing or unknown API key (metadata authorization: Bearer <key>)")
+        context.abort(
+            grpc.StatusCode.UNAUTHENTICATED,
+            "missing or unknown API key (metadata authorization: Bearer <key>)",
+        )
     return tenant  # type: ignore[return-value]
 
 
@@ -71,7 +74,9 @@ def _export(ingest: Ingest, signal: Signal, body: bytes, context: grpc.ServicerC
     return response
 
 
-def _service_handler(ingest: Ingest, service: Any, signal: Signal, response_type: Any) -> grpc.GenericRpcHandler:
+def _service_handler(
+    ingest: Ingest, service: Any, signal: Signal, response_type: Any
+) -> grpc.GenericRpcHandler:
     method = service.methods_by_name["Export"]
 
     def export(body: bytes, context: grpc.ServicerContext) -> Any:

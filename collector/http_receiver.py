@@ -52,6 +52,7 @@ async def read_body(receive: Receive, limit: int, content_length: int | None, en
         raise HttpError(415, f"unsupported content-encoding {encoding!r}; use gzip or none")
     decompressor = zlib.decompressobj(16 + zlib.MAX_WBITS) if encoding == "gzip" else None
     out = bytearray()
+    chunks: list[bytes] = []
     received = 0
     more = True
     while more:
@@ -64,7 +65,7 @@ async def read_body(receive: Receive, limit: int, content_length: int | None, en
         if received > limit:
             raise HttpError(413, f"body is over the {limit}-byte limit")
         if decompressor is None:
-            out += chunk
+            chunks.append(chunk)
             continue
         try:
             data = chunk
@@ -75,7 +76,9 @@ async def read_body(receive: Receive, limit: int, content_length: int | None, en
                 data = decompressor.unconsumed_tail
         except zlib.error as exc:
             raise HttpError(400, f"body is not valid gzip: {exc}") from exc
-    if decompressor is not None and not decompressor.eof:
+    if decompressor is None:
+        return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+    if not decompressor.eof:
         raise HttpError(400, "gzip body is truncated")
     return bytes(out)
 
@@ -105,7 +108,12 @@ class OtlpHttpApp:
             await self._error(send, 500, "internal error", as_protobuf, [])
 
     async def _route(
-        self, scope: dict[str, Any], headers: dict[bytes, bytes], content_type: str, receive: Receive, send: Send
+        self,
+        scope: dict[str, Any],
+        headers: dict[bytes, bytes],
+        content_type: str,
+        receive: Receive,
+        send: Send,
     ) -> None:
         path = scope["path"]
         if path == "/healthz":
@@ -124,7 +132,10 @@ class OtlpHttpApp:
             if kind not in otlp.JSON_TYPES:
                 raise HttpError(415, "feedback takes application/json")
         elif kind not in otlp.PROTOBUF_TYPES and kind not in otlp.JSON_TYPES:
-            raise HttpError(415, f"unsupported content type {content_type!r}; use application/x-protobuf or application/json")
+            raise HttpError(
+                415,
+                f"unsupported content type {content_type!r}; use application/x-protobuf or application/json",
+            )
         try:
             length = int(headers[b"content-length"]) if b"content-length" in headers else None
         except ValueError as exc:
@@ -140,7 +151,9 @@ class OtlpHttpApp:
         try:
             await asyncio.wrap_future(future)
         except WalWriteError as exc:
-            raise HttpError(503, f"could not store the data durably ({exc}); retry later", self._retry()) from exc
+            raise HttpError(
+                503, f"could not store the data durably ({exc}); retry later", self._retry()
+            ) from exc
 
     def _retry(self) -> list[tuple[bytes, bytes]]:
         return [(b"retry-after", self.retry_after)]
@@ -190,9 +203,9 @@ class OtlpHttpApp:
         except FeedbackError as exc:
             raise HttpError(exc.status, str(exc)) from exc
         trace_id = item["trace_id"]
-        known = self.ingest.index.known_recent(tenant, trace_id) or await asyncio.get_running_loop().run_in_executor(
-            None, self.ingest.trace_known, tenant, trace_id
-        )
+        known = self.ingest.index.known_recent(
+            tenant, trace_id
+        ) or await asyncio.get_running_loop().run_in_executor(None, self.ingest.trace_known, tenant, trace_id)
         if not known:
             raise HttpError(404, f"no trace {trace_id} for this tenant")
         try:
@@ -200,7 +213,9 @@ class OtlpHttpApp:
         except (QueueFull, WalWriteError) as exc:
             raise HttpError(503, f"collector is busy ({exc}); retry later", self._retry()) from exc
         await self._commit(future)
-        await _respond(send, 200, orjson.dumps({"status": "stored", "trace_id": trace_id}), b"application/json")
+        await _respond(
+            send, 200, orjson.dumps({"status": "stored", "trace_id": trace_id}), b"application/json"
+        )
 
     async def _error(
         self, send: Send, status: int, message: str, as_protobuf: bool, headers: list[tuple[bytes, bytes]]
@@ -216,13 +231,21 @@ class OtlpHttpApp:
 
 
 async def _respond(
-    send: Send, status: int, body: bytes, content_type: bytes, headers: list[tuple[bytes, bytes]] | None = None
+    send: Send,
+    status: int,
+    body: bytes,
+    content_type: bytes,
+    headers: list[tuple[bytes, bytes]] | None = None,
 ) -> None:
     await send(
         {
             "type": "http.response.start",
             "status": status,
-            "headers": [(b"content-type", content_type), (b"content-length", str(len(body)).encode()), *(headers or [])],
+            "headers": [
+                (b"content-type", content_type),
+                (b"content-length", str(len(body)).encode()),
+                *(headers or []),
+            ],
         }
     )
     await send({"type": "http.response.body", "body": body})

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import concurrent.futures
 import logging
+import subprocess
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,12 +19,13 @@ from typing import Any
 import orjson
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
-from collector import otlp, wal
+from collector import flusher, otlp, wal
 from collector.feedback import TraceIndex, validate_feedback
-from collector.segments import FlushConfig, Flusher
+from collector.segments import FlushConfig
 from collector.settings import CollectorSettings
 from collector.tenants import TenantResolver
 from collector.wal import Signal, WalWriter
+from tracewheel.errors import TracewheelError
 
 logger = logging.getLogger(__name__)
 
@@ -42,20 +45,24 @@ class Ingest:
         self.traces_dir.mkdir(parents=True, exist_ok=True)
         self.resolver = TenantResolver(tenants_file)
         self.index = TraceIndex(self.traces_dir)
-        self.writer = WalWriter(self.traces_dir, settings.wal_segment_bytes, settings.max_queue_bytes)
+        try:
+            self.writer = WalWriter(
+                self.traces_dir,
+                segment_bytes=min(settings.wal_segment_bytes, settings.flush_max_bytes),
+                max_queue_bytes=settings.max_queue_bytes,
+                rotate_after_s=settings.flush_interval_s,
+            )
+        except wal.WalLocked as exc:
+            raise TracewheelError(f"{exc}: is another collector running with this TRACEWHEEL_HOME?") from exc
         self._index_unflushed()
-        self.flusher = Flusher(
-            self.traces_dir,
-            self.writer,
-            FlushConfig(
-                flush_interval_s=settings.flush_interval_s,
-                flush_max_bytes=settings.flush_max_bytes,
-                retention_hours=settings.retention_hours,
-                compaction_min_files=settings.compaction_min_files,
-                compaction_small_file_bytes=settings.compaction_small_file_bytes,
-                compaction_settle_s=settings.compaction_settle_s,
-            ),
+        self.flush_config = FlushConfig(
+            flush_interval_s=settings.flush_interval_s,
+            retention_hours=settings.retention_hours,
+            compaction_min_files=settings.compaction_min_files,
+            compaction_small_file_bytes=settings.compaction_small_file_bytes,
+            compaction_settle_s=settings.compaction_settle_s,
         )
+        self._flusher: subprocess.Popen[bytes] | None = None
 
     def _index_unflushed(self) -> None:
         # Spans acknowledged before a restart but not yet in Parquet: feedback for them must not get a 404.
@@ -64,19 +71,33 @@ class Ingest:
                 if record.signal is Signal.TRACES:
                     request = ExportTraceServiceRequest()
                     request.ParseFromString(record.payload)
-                    ids = {s.trace_id for rs in request.resource_spans for ss in rs.scope_spans for s in ss.spans}
+                    ids = {
+                        s.trace_id for rs in request.resource_spans for ss in rs.scope_spans for s in ss.spans
+                    }
                     self.index.add(record.tenant, ids)
 
     def start(self) -> None:
-        self.flusher.start()
+        self._flusher = flusher.spawn(self.traces_dir, self.flush_config, nice=self.settings.flusher_nice)
+        self._closing = threading.Event()
+        threading.Thread(target=self._watch_flusher, name="flusher-watch", daemon=True).start()
+
+    def _watch_flusher(self) -> None:
+        # A dead flusher would leave acks piling up in the WAL until every request gets a 503: restart it.
+        while not self._closing.wait(1.0):
+            proc = self._flusher
+            if proc is not None and proc.poll() is not None:
+                logger.error("flusher exited with %s; restarting it", proc.returncode)
+                self._flusher = flusher.spawn(
+                    self.traces_dir, self.flush_config, nice=self.settings.flusher_nice
+                )
 
     def close(self) -> None:
-        """Stop taking writes, flush everything to Parquet."""
-        self.flusher.stop(final_flush=False)
-        try:
-            self.flusher.flush_once(seal=True)
-        finally:
-            self.writer.close()
+        """Stop taking writes, seal the WAL, let the flusher put everything into Parquet."""
+        if hasattr(self, "_closing"):
+            self._closing.set()
+        self.writer.close()
+        if self._flusher is not None:
+            flusher.stop(self._flusher)
 
     # --- steps, in the order receivers call them ------------------------------------------------------------
 
@@ -95,13 +116,11 @@ class Ingest:
         """Queue for the WAL; None when there is nothing to store. Raises ``wal.QueueFull``."""
         if prepared.validated.accepted == 0:
             return None
-        future = self.writer.submit(prepared.signal, tenant, time.time_ns(), prepared.validated.payload)
-        self.flusher.maybe_poke()
-        return future
+        return self.writer.submit(prepared.signal, tenant, time.time_ns(), prepared.validated.payload)
 
     def acknowledged(self, tenant: str, prepared: Prepared) -> None:
         if prepared.validated.trace_ids:
-            self.index.add(tenant, set(prepared.validated.trace_ids))
+            self.index.add(tenant, prepared.validated.trace_ids)
 
     # --- feedback -------------------------------------------------------------------------------------------
 

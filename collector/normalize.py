@@ -87,6 +87,11 @@ def read_step(span: Row, logs: Iterable[Row] = ()) -> Step:
     events = decoded(span.get("events"), [])
     for reader in _SPAN_READERS:
         _safely(reader.__module__, span_id, reader, attrs, step)
+    for event in events:
+        # The details event as a span event rather than a log record (emitters differ).
+        if isinstance(event, dict) and event.get("name") == sc.INFERENCE_DETAILS_EVENT:
+            details = event.get("attributes") if isinstance(event.get("attributes"), dict) else {}
+            _safely("details span event", span_id, normalize_otel.read_details_record, details, None, step)
     old_events = [
         (e.get("name"), normalize_otel.span_event_body(e))
         for e in events
@@ -112,6 +117,7 @@ def read_step(span: Row, logs: Iterable[Row] = ()) -> Step:
     step.fill("finish_reasons", [m.finish_reason for m in step.output_messages or [] if m.finish_reason])
     step.fill("task", as_str(attrs.get(sc.TRACEWHEEL_TASK)))
     step.fill("expected", json_text(attrs.get(sc.TRACEWHEEL_EXPECTED)))
+    step.fill("adapter", as_str(attrs.get(sc.TRACEWHEEL_ADAPTER)))
     step.error = _error_of(step, attrs, events)
     if step.kind is None:
         step.kind = "llm" if (step.input_messages or step.output_messages) else "other"
@@ -397,6 +403,7 @@ def _assemble(rows: list[Row], logs: list[Row], feedback: list[Row], tenant: str
         usage=usage,
         task=_first(s.task for s in ordered),
         expected=_first(s.expected for s in ordered),
+        adapter=_first(s.adapter for s in reversed(llm_steps)) or _first(s.adapter for s in ordered),
         status="error" if failed else "ok",
         errors=errors,
         finish_reasons=[r for s in top_llm for r in s.finish_reasons],

@@ -63,6 +63,7 @@ class Step:
     conversation_id: str | None = None
     task: str | None = None
     expected: str | None = None
+    adapter: str | None = None
     error: str | None = None
 
     def fill(self, name: str, value: Any) -> None:

@@ -23,7 +23,6 @@ import json
 import logging
 import os
 import shutil
-import threading
 import time
 import uuid
 from collections import defaultdict
@@ -139,7 +138,9 @@ def flush_segment(traces_dir: Path, seq: int, records: list[WalRecord]) -> list[
     this_wal = wal.wal_id(wal.wal_dir(traces_dir))
     written: list[Path] = []
     for (kind, tenant, hour), table in group_records(records).items():
-        final = partition_dir(traces_dir, kind, tenant, hour) / flushed_file_name(this_wal, seq, kind, tenant, hour)
+        final = partition_dir(traces_dir, kind, tenant, hour) / flushed_file_name(
+            this_wal, seq, kind, tenant, hour
+        )
         write_parquet(table, final, {META_SEGMENT: str(seq).encode()})
         written.append(final)
     for directory in {p.parent for p in written}:
@@ -168,20 +169,31 @@ def _intent_dir(traces_dir: Path) -> Path:
 
 
 def compact(traces_dir: Path, min_files: int, small_file_bytes: int, settle_s: float) -> int:
-    """Merge small files of settled partitions into one; returns how many partitions were compacted."""
-    done = 0
+    """Merge small files of settled partitions into one; returns how many partitions were compacted.
+
+    Files of WAL segments past the checkpoint are left alone: a replay of that segment rewrites them by name,
+    which must not resurrect rows already merged elsewhere.
+    """
+    compacted = 0
     now = time.time()
+    checkpoint = wal.read_checkpoint(wal.wal_dir(traces_dir))
     for kind, directory in list(_partitions(traces_dir)):
         try:
             files = [p for p in directory.iterdir() if p.suffix == ".parquet" and not p.name.startswith(".")]
-            small = [p for p in files if p.stat().st_size < small_file_bytes]
+            small = [p for p in files if p.stat().st_size < small_file_bytes and _segment_of(p) <= checkpoint]
         except FileNotFoundError:
             continue
         if len(small) < min_files or max((p.stat().st_mtime for p in small), default=now) > now - settle_s:
             continue
         compact_files(traces_dir, kind, directory, sorted(small))
-        done += 1
-    return done
+        compacted += 1
+    return compacted
+
+
+def _segment_of(path: Path) -> int:
+    """The WAL segment a flushed file came from (0 for compacted files, which hold checkpointed data only)."""
+    meta = pq.read_schema(path).metadata or {}
+    return int(meta.get(META_SEGMENT, b"0"))
 
 
 def compact_files(traces_dir: Path, kind: str, directory: Path, sources: list[Path]) -> Path:
@@ -217,7 +229,8 @@ def recover_compactions(traces_dir: Path) -> None:
                 Path(source).unlink(missing_ok=True)
         else:
             target.with_name(f".{target.name}.tmp").unlink(missing_ok=True)
-        wal.fsync_dir(target.parent) if target.parent.exists() else None
+        if target.parent.exists():
+            wal.fsync_dir(target.parent)
         intent.unlink(missing_ok=True)
 
 
@@ -251,66 +264,48 @@ def apply_retention(traces_dir: Path, retention_hours: float, now: datetime | No
 @dataclass
 class FlushConfig:
     flush_interval_s: float
-    flush_max_bytes: int
     retention_hours: float
     compaction_min_files: int
     compaction_small_file_bytes: int
     compaction_settle_s: float
     maintenance_interval_s: float = 60.0
+    poll_s: float = 0.05
 
 
 class Flusher:
-    """Background thread: seals the WAL segment every interval (or when it is large), flushes sealed segments
-    into Parquet, moves the checkpoint, deletes flushed segments, and runs compaction and retention."""
+    """Moves sealed WAL segments into Parquet: flush, move the checkpoint, delete the segment; plus compaction and
+    retention. Knows the writer only through the files: every segment below the highest-numbered one is sealed.
 
-    def __init__(
-        self,
-        traces_dir: Path,
-        writer: wal.WalWriter,
-        config: FlushConfig,
-        on_flushed: Callable[[list[WalRecord]], None] | None = None,
-    ) -> None:
+    ``run`` is the loop of the flusher process (``collector/flusher.py``); tests call ``flush_once`` directly.
+    """
+
+    def __init__(self, traces_dir: Path, config: FlushConfig) -> None:
         self.traces_dir = Path(traces_dir)
-        self.writer = writer
+        self.directory = wal.wal_dir(self.traces_dir)
         self.config = config
-        self.on_flushed = on_flushed
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._last_maintenance = 0.0
-        self.recovering = True  # segments from before this start are not flushed yet
+        self._last_maintenance = time.monotonic()
         recover_compactions(self.traces_dir)
         clean_temp_files(self.traces_dir)
-        self._thread = threading.Thread(target=self._run, name="flusher", daemon=True)
 
-    def start(self) -> None:
-        self._thread.start()
-
-    def poke(self) -> None:
-        self._wake.set()
-
-    def maybe_poke(self) -> None:
-        if self.writer.current_size() >= self.config.flush_max_bytes:
-            self._wake.set()
-
-    def stop(self, final_flush: bool = True) -> None:
-        self._stop.set()
-        self._wake.set()
-        self._thread.join()
-        if final_flush:
-            self.flush_once(seal=True)
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self.flush_once(seal=True)
-                self.recovering = False
-                if time.monotonic() - self._last_maintenance > self.config.maintenance_interval_s:
-                    self.maintenance()
-            except Exception:
-                # Data stays in the WAL and is retried; readers still see it through unflushed_tables.
-                logger.exception("flush failed; retrying in %.1fs", self.config.flush_interval_s)
-            self._wake.wait(self.config.flush_interval_s)
-            self._wake.clear()
+    def flush_once(self, include_open: bool = False) -> int:
+        """Flush every sealed, unflushed segment (and the open one with ``include_open``, when no writer runs)."""
+        seqs = wal.list_segments(self.directory)
+        if not seqs:
+            return 0
+        last_sealed = seqs[-1] if include_open else seqs[-1] - 1
+        done = wal.read_checkpoint(self.directory)
+        count = 0
+        for seq in seqs:
+            if seq <= done or seq > last_sealed:
+                continue
+            path = wal.segment_path(self.directory, seq)
+            records, _, _ = wal.read_segment(path)
+            flush_segment(self.traces_dir, seq, records)
+            wal.write_checkpoint(self.directory, seq)
+            path.unlink()
+            wal.fsync_dir(self.directory)
+            count += 1
+        return count
 
     def maintenance(self) -> None:
         self._last_maintenance = time.monotonic()
@@ -318,23 +313,16 @@ class Flusher:
         compact(self.traces_dir, c.compaction_min_files, c.compaction_small_file_bytes, c.compaction_settle_s)
         apply_retention(self.traces_dir, c.retention_hours)
 
-    def flush_once(self, seal: bool = True) -> int:
-        """Flush every sealed, unflushed segment; returns how many segments were flushed."""
-        sealed_through = self.writer.seal() if seal else self.writer.current_seq - 1
-        directory = self.writer.directory
-        done = wal.read_checkpoint(directory)
-        count = 0
-        for seq in wal.list_segments(directory):
-            if seq <= done or seq > sealed_through:
-                continue
-            path = wal.segment_path(directory, seq)
-            records, _, size = wal.read_segment(path)
-            flush_segment(self.traces_dir, seq, records)
-            wal.write_checkpoint(directory, seq)
-            path.unlink()
-            wal.fsync_dir(directory)
-            self.writer.flushed(size)
-            if self.on_flushed is not None:
-                self.on_flushed(records)
-            count += 1
-        return count
+    def run(self, should_stop: Callable[[], bool]) -> None:
+        """Flush until ``should_stop()``; errors are logged and retried (the data stays in the WAL)."""
+        while not should_stop():
+            try:
+                flushed = self.flush_once()
+                if time.monotonic() - self._last_maintenance > self.config.maintenance_interval_s:
+                    self.maintenance()
+            except Exception:
+                logger.exception("flush failed; retrying in %.1fs", self.config.flush_interval_s)
+                flushed = 0
+                time.sleep(self.config.flush_interval_s)
+            if not flushed:
+                time.sleep(self.config.poll_s)

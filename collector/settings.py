@@ -8,13 +8,17 @@ class CollectorSettings(BaseModel):
     http_port: int = Field(default=4318, ge=0, le=65535, description="OTLP/HTTP port.")
     grpc_port: int = Field(default=4317, ge=0, le=65535, description="OTLP/gRPC port.")
     flush_interval_s: float = Field(
-        default=2.0, gt=0, description="The flusher turns the WAL into Parquet segments at least this often."
+        default=2.0,
+        gt=0,
+        description="A WAL segment holding data is sealed and flushed to Parquet after this long.",
     )
     flush_max_bytes: int = Field(
-        default=32 * 1024 * 1024, ge=1024, description="...or as soon as this many WAL bytes are waiting."
+        default=32 * 1024 * 1024, ge=1024, description="...or as soon as it holds this many bytes."
     )
     wal_segment_bytes: int = Field(
-        default=64 * 1024 * 1024, ge=1024, description="A WAL segment file is sealed once it reaches this size."
+        default=64 * 1024 * 1024,
+        ge=1024,
+        description="A WAL segment file is sealed once it reaches this size.",
     )
     max_body_bytes: int = Field(
         default=32 * 1024 * 1024,
@@ -38,6 +42,13 @@ class CollectorSettings(BaseModel):
     )
     compaction_settle_s: float = Field(
         default=60.0, ge=0, description="Only compact partitions whose newest file is at least this old."
+    )
+    flusher_nice: int = Field(
+        default=10,
+        ge=0,
+        le=19,
+        description="CPU niceness of the flusher process: receivers (acks) get the CPU first, Parquet conversion "
+        "uses the rest; lower it if the flusher falls behind on a busy machine.",
     )
     grpc_workers: int = Field(default=8, ge=1, description="Threads serving OTLP/gRPC calls.")
     retry_after_s: int = Field(default=2, ge=1, description="Retry-After sent with 503 / RESOURCE_EXHAUSTED.")

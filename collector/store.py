@@ -185,6 +185,11 @@ class TraceStore:
             return segments.unflushed_tables(self.traces_dir)
         except FileNotFoundError:
             return {}
+        except Exception:  # noqa: BLE001 - the flushed store must stay readable whatever the WAL holds
+            logger.warning(
+                "could not read the WAL's unflushed records; showing flushed data only", exc_info=True
+            )
+            return {}
 
     def _files(self, kind: str, tenant: str | None, min_hour: str | None) -> list[str]:
         root = self.traces_dir / kind

@@ -17,12 +17,14 @@ with one ``write`` and makes it durable with one ``fsync``, then resolves all of
 from __future__ import annotations
 
 import concurrent.futures
+import fcntl
 import json
 import logging
 import os
 import re
 import struct
 import threading
+import time
 import uuid
 import zlib
 from collections.abc import Iterator
@@ -122,6 +124,25 @@ def wal_id(directory: Path) -> str:
     return path.read_text().strip()
 
 
+_IOV_MAX = 512
+
+
+def _write_all(fd: int, parts: list[bytes]) -> None:
+    """``writev`` every part (one system call per IOV_MAX parts), finishing any short write."""
+    pending = [memoryview(p) for p in parts if p]
+    while pending:
+        chunk = pending[:_IOV_MAX]
+        written = os.writev(fd, chunk)
+        # Drop what was written, keeping the unwritten tail of a partly written part.
+        i = 0
+        while i < len(chunk) and written >= len(chunk[i]):
+            written -= len(chunk[i])
+            i += 1
+        pending = pending[i:]
+        if written:
+            pending[0] = pending[0][written:]
+
+
 def fsync_dir(directory: Path) -> None:
     fd = os.open(directory, os.O_RDONLY)
     try:
@@ -131,9 +152,17 @@ def fsync_dir(directory: Path) -> None:
 
 
 def encode_record(signal: Signal, tenant: str, received_at_unix_nano: int, payload: bytes) -> bytes:
+    return b"".join(encode_record_parts(signal, tenant, received_at_unix_nano, payload))
+
+
+def encode_record_parts(
+    signal: Signal, tenant: str, received_at_unix_nano: int, payload: bytes
+) -> list[bytes]:
+    """The record as pieces for ``writev``: the (large) payload is never copied."""
     name = tenant.encode()
-    body = _BODY_HEAD.pack(int(signal), len(name), received_at_unix_nano) + name + payload
-    return _HEADER.pack(len(body), zlib.crc32(body)) + body
+    head = _BODY_HEAD.pack(int(signal), len(name), received_at_unix_nano) + name
+    crc = zlib.crc32(payload, zlib.crc32(head))
+    return [_HEADER.pack(len(head) + len(payload), crc), head, payload]
 
 
 def scan(data: bytes) -> tuple[list[WalRecord], int]:
@@ -221,33 +250,66 @@ def recover(directory: Path) -> int:
 
 @dataclass
 class _Pending:
-    data: bytes
+    parts: list[bytes]
+    size: int
     future: concurrent.futures.Future[None]
 
 
-class WalWriter:
-    """Appends records with group commit on a dedicated thread; see the module docstring."""
+class WalLocked(Exception):
+    """Another live process is already writing this WAL (two collectors on one TRACEWHEEL_HOME)."""
 
-    def __init__(self, traces_dir: Path, segment_bytes: int, max_queue_bytes: int) -> None:
+
+def lock_exclusive(path: Path, what: str) -> int:
+    """Take an exclusive ``flock`` (released by the kernel if the process dies, even by SIGKILL)."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError as exc:
+        os.close(fd)
+        raise WalLocked(f"{what} {path.parent} is in use by another process") from exc
+    return fd
+
+
+class WalWriter:
+    """Appends records with group commit on a dedicated thread; see the module docstring.
+
+    The current segment is sealed (a new one started) when it reaches ``segment_bytes`` or, holding data, is
+    ``rotate_after_s`` old; the highest-numbered segment is always the open one, every lower one is sealed and
+    ready for the flusher (``collector/flusher.py``), which reports progress only through ``checkpoint.json``.
+    """
+
+    def __init__(
+        self,
+        traces_dir: Path,
+        segment_bytes: int,
+        max_queue_bytes: int,
+        rotate_after_s: float | None = None,
+    ) -> None:
         self.directory = wal_dir(traces_dir)
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self._lock_fd = lock_exclusive(self.directory / "writer.lock", "the WAL in")
         self._segment_bytes = segment_bytes
         self._max_queue_bytes = max_queue_bytes
+        self._rotate_after_s = rotate_after_s
         self._seq = recover(self.directory)
         self._fd = -1
         self._size = 0
+        self._opened_at = time.monotonic()
         self._cond = threading.Condition()
+        self._sealed = threading.Condition(self._cond)
         self._queue: list[_Pending] = []
         self._queued_bytes = 0
-        self._unflushed_bytes = sum(
-            segment_path(self.directory, s).stat().st_size
+        done = read_checkpoint(self.directory)
+        # Sizes of sealed segments the flusher has not checkpointed yet (the backlog the queue bound limits).
+        self._backlog: dict[int, int] = {
+            s: segment_path(self.directory, s).stat().st_size
             for s in list_segments(self.directory)
-            if s > read_checkpoint(self.directory)
-        )
+            if s > done
+        }
+        self._checkpoint_read_at = 0.0
         self._rotate_requested = False
-        self._sealed = threading.Condition(self._cond)
         self._closed = False
         self._open_segment()
-        self.on_sealed: list = []  # callbacks(seq) run on the writer thread after a segment is sealed
         self._thread = threading.Thread(target=self._run, name="wal-writer", daemon=True)
         self._thread.start()
 
@@ -260,22 +322,42 @@ class WalWriter:
 
         Raises ``QueueFull`` straight away when the unflushed backlog is over its bound.
         """
-        data = encode_record(signal, tenant, received_at_unix_nano, payload)
+        parts = encode_record_parts(signal, tenant, received_at_unix_nano, payload)
+        size = sum(len(p) for p in parts)
         future: concurrent.futures.Future[None] = concurrent.futures.Future()
         with self._cond:
             if self._closed:
                 raise WalWriteError("collector is shutting down")
-            if self._unflushed_bytes + self._queued_bytes + len(data) > self._max_queue_bytes:
-                raise QueueFull(
-                    f"{self._unflushed_bytes + self._queued_bytes} bytes waiting to be flushed "
-                    f"(max_queue_bytes={self._max_queue_bytes})"
-                )
-            self._queue.append(_Pending(data, future))
-            self._queued_bytes += len(data)
+            if self._over_bound(size):
+                self._refresh_backlog()
+                if self._over_bound(size):
+                    raise QueueFull(
+                        f"{self.unflushed_bytes} bytes waiting to be flushed (max_queue_bytes={self._max_queue_bytes})"
+                    )
+            self._queue.append(_Pending(parts, size, future))
+            self._queued_bytes += size
             self._cond.notify()
         return future
 
-    # --- called by the flusher ------------------------------------------------------------------------------
+    def _over_bound(self, extra: int) -> bool:
+        return self.unflushed_bytes + extra > self._max_queue_bytes
+
+    def _refresh_backlog(self) -> None:
+        # At most every 50 ms: the checkpoint is a small file the flusher replaces atomically.
+        now = time.monotonic()
+        if now - self._checkpoint_read_at < 0.05:
+            return
+        self._checkpoint_read_at = now
+        done = read_checkpoint(self.directory)
+        for seq in [s for s in self._backlog if s <= done]:
+            del self._backlog[seq]
+
+    @property
+    def unflushed_bytes(self) -> int:
+        """Acknowledged or queued bytes not yet in Parquet (as of the last checkpoint read)."""
+        return sum(self._backlog.values()) + self._size + self._queued_bytes
+
+    # --- sealing --------------------------------------------------------------------------------------------
 
     @property
     def current_seq(self) -> int:
@@ -285,9 +367,9 @@ class WalWriter:
         return self._size
 
     def seal(self, timeout: float = 10.0) -> int:
-        """Close the current segment if it holds data; returns the last sealed segment number."""
+        """Seal the current segment now if it holds data; returns the last sealed segment number."""
         with self._cond:
-            if self._size == 0:
+            if self._size == 0 and not self._queue:
                 return self._seq - 1
             self._rotate_requested = True
             self._cond.notify()
@@ -295,23 +377,18 @@ class WalWriter:
             self._sealed.wait_for(lambda: self._seq > target or self._closed, timeout)
             return self._seq - 1
 
-    def flushed(self, nbytes: int) -> None:
-        """The flusher moved ``nbytes`` of WAL into Parquet; they no longer count against the queue bound."""
-        with self._cond:
-            self._unflushed_bytes = max(0, self._unflushed_bytes - nbytes)
-
-    @property
-    def unflushed_bytes(self) -> int:
-        return self._unflushed_bytes
-
     def close(self) -> None:
+        """Write what is queued, seal the last segment, release the lock."""
         with self._cond:
             self._closed = True
             self._cond.notify_all()
         self._thread.join()
         if self._fd >= 0:
+            if self._size:
+                self._rotate()
             os.close(self._fd)
             self._fd = -1
+        os.close(self._lock_fd)
 
     # --- writer thread --------------------------------------------------------------------------------------
 
@@ -319,58 +396,67 @@ class WalWriter:
         path = segment_path(self.directory, self._seq)
         self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
         self._size = os.fstat(self._fd).st_size
+        self._opened_at = time.monotonic()
         fsync_dir(self.directory)
 
     def _rotate(self) -> None:
-        os.fsync(self._fd)
+        # No fsync here: every group was fsynced before it was acknowledged.
         os.close(self._fd)
         self._fd = -1
-        sealed = self._seq
-        self._seq += 1
+        with self._cond:
+            self._backlog[self._seq] = self._size
+            self._seq += 1
         self._open_segment()
-        for callback in self.on_sealed:
-            callback(sealed)
+
+    def _due(self) -> float | None:
+        """Seconds until the open segment must be sealed by age (None: no deadline)."""
+        if self._rotate_after_s is None or self._size == 0:
+            return None
+        return self._opened_at + self._rotate_after_s - time.monotonic()
 
     def _run(self) -> None:
         while True:
             with self._cond:
-                self._cond.wait_for(lambda: self._queue or self._rotate_requested or self._closed)
+                while not (self._queue or self._rotate_requested or self._closed):
+                    due = self._due()
+                    if due is not None and due <= 0:
+                        break
+                    self._cond.wait(due)
                 batch, self._queue = self._queue, []
                 rotate, self._rotate_requested = self._rotate_requested, False
                 closed = self._closed
             if batch:
                 self._write_group(batch)
-            if rotate or self._size >= self._segment_bytes:
+            due = self._due()
+            if self._size and (rotate or self._size >= self._segment_bytes or (due is not None and due <= 0)):
                 try:
                     self._rotate()
                 except OSError:
                     logger.exception("WAL rotation failed; retrying on the next group")
+            if rotate:
                 with self._cond:
                     self._sealed.notify_all()
-            if closed and not batch:
+            if closed:
                 with self._cond:
                     if not self._queue:
                         self._sealed.notify_all()
                         return
 
     def _write_group(self, batch: list[_Pending]) -> None:
-        data = b"".join(p.data for p in batch)
+        parts = [part for p in batch for part in p.parts]
+        total = sum(p.size for p in batch)
         error: BaseException | None = None
         try:
-            written = 0
-            view = memoryview(data)
-            while written < len(data):
-                written += os.write(self._fd, view[written:])
+            _write_all(self._fd, parts)
             os.fsync(self._fd)
         except OSError as exc:
             error = exc
             logger.error("WAL write failed (%s); answering the %d waiting requests with 503", exc, len(batch))
             self._undo_partial_write()
         with self._cond:
-            self._queued_bytes -= len(data)
+            self._queued_bytes -= total
             if error is None:
-                self._size += len(data)
-                self._unflushed_bytes += len(data)
+                self._size += total
         for p in batch:
             if error is None:
                 p.future.set_result(None)
@@ -388,7 +474,9 @@ class WalWriter:
                 os.close(self._fd)
             except OSError:
                 pass
-            self._seq += 1
+            with self._cond:
+                self._backlog[self._seq] = self._size
+                self._seq += 1
             try:
                 self._open_segment()
             except OSError:

@@ -50,7 +50,9 @@ _CONFUSABLES: dict[str, str] = {
 _CONFUSABLE_TABLE = str.maketrans(_CONFUSABLES)
 _WORD_RE = re.compile(r"\w+")
 
-_LEET_TABLE = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s", "|": "l"})
+_LEET_TABLE = str.maketrans(
+    {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s", "|": "l"}
+)
 # A token is leet only if it mixes letters with the digits/symbols above (plain numbers are left alone).
 _LEET_TOKEN_RE = re.compile(r"(?=[\w@$|]*[a-zA-Z])(?=[\w@$|]*[013457@$|])[\w@$|]{3,}")
 
@@ -107,41 +109,54 @@ def strip_invisible(text: str) -> tuple[str, int]:
 def fold_homoglyphs(text: str) -> tuple[str, int]:
     """Map look-alike letters to Latin inside words that are (partly) Latin, or wholly look-alikes on a Latin line.
 
-    The line decides for look-alike-only words: "на" on a Russian line is Russian, "аnd" on an English line is
-    a spoof.
+    The line decides for look-alike-only words: "на" on a Russian line is Russian (the line keeps letters such as
+    "п" or "и" that look like nothing Latin), "аnd" on a line that reads as English once folded is a spoof.
     """
-    folded = 0
+    total = 0
     out_lines = []
     for line in text.split("\n"):
-        latin_context: bool | None = None
+        folded_line, count = _fold_line(line)
+        out_lines.append(folded_line)
+        total += count
+    return "\n".join(out_lines), total
 
-        def _fold_word(match: re.Match[str]) -> str:
-            nonlocal folded, latin_context
-            word = match.group()
-            if word.isascii():
-                return word
-            mapped = word.translate(_CONFUSABLE_TABLE)
-            if mapped == word:
-                return word
-            has_latin = any("a" <= c.lower() <= "z" for c in word)
-            # A real Cyrillic/Greek word has letters outside the look-alike table; a spoof is look-alikes only.
-            all_lookalike = mapped.isascii()
-            if not has_latin and all_lookalike and latin_context is None:
-                latin_context = _mostly_latin_context(line.translate(_CONFUSABLE_TABLE)) and _mostly_latin_context(line)
-            if has_latin or (all_lookalike and latin_context):
-                folded += sum(1 for a, b in zip(word, mapped, strict=True) if a != b)
-                return mapped
+
+def _fold_line(line: str) -> tuple[str, int]:
+    if line.isascii():
+        return line, 0
+    folded = 0
+    latin_line: bool | None = None
+
+    def _fold_word(match: re.Match[str]) -> str:
+        nonlocal folded, latin_line
+        word = match.group()
+        if word.isascii():
             return word
+        mapped = word.translate(_CONFUSABLE_TABLE)
+        if mapped == word:
+            return word
+        has_latin = any("a" <= c.lower() <= "z" for c in word)
+        if not has_latin:
+            # A real Cyrillic/Greek word has letters outside the look-alike table; a spoof is look-alikes only.
+            if not mapped.isascii():
+                return word
+            if latin_line is None:
+                latin_line = _only_lookalikes(line)
+            if not latin_line:
+                return word
+        folded += sum(1 for a, b in zip(word, mapped, strict=True) if a != b)
+        return mapped
 
-        out_lines.append(_WORD_RE.sub(_fold_word, line) if not line.isascii() else line)
-    return "\n".join(out_lines), folded
+    return _WORD_RE.sub(_fold_word, line), folded
 
 
-def _mostly_latin_context(text: str) -> bool:
-    letters = [c for c in text[:4000] if c.isalpha()]
-    if not letters:
+def _only_lookalikes(line: str) -> bool:
+    """True when nearly every non-Latin letter on the line has a Latin twin: spoofing, not another language."""
+    foreign = [c for c in line[:4000] if c.isalpha() and not c.isascii()]
+    if not foreign:
         return False
-    return sum(1 for c in letters if c.isascii()) / len(letters) > 0.5
+    unmatched = sum(1 for c in foreign if c not in _CONFUSABLES)
+    return unmatched <= 0.1 * len(foreign)
 
 
 def unleet(text: str) -> str:
@@ -288,7 +303,11 @@ def deobfuscate(text: str) -> Deobfuscated:
         signals.append("spaced-out letters")
 
     decoded: list[str] = []
-    for name, decoder in (("base64", decode_base64_blobs), ("hex", decode_hex_blobs), ("percent-encoding", decode_percent)):
+    for name, decoder in (
+        ("base64", decode_base64_blobs),
+        ("hex", decode_hex_blobs),
+        ("percent-encoding", decode_percent),
+    ):
         found = decoder(visible)
         if found:
             signals.append(name)

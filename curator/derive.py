@@ -208,23 +208,87 @@ def _split_pair(chosen: list[ChatMessage], rejected: list[ChatMessage]) -> int |
     return first
 
 
-def dpo_rows(items: list[Labelled], max_pairs_per_group: int = 8) -> list[DatasetRow]:
-    rows: list[DatasetRow] = []
-    groups: dict[str, list[Labelled]] = defaultdict(list)
-    for i in items:
-        prompt, _ = split_prompt(i.messages)
-        key = json.dumps([i.episode.task, [m["content"] for m in prompt if m["role"] in ("system", "user")]])
-        groups[key].append(i)
-    for members in groups.values():
-        goods = sorted(
-            (m for m in members if m.label.verdict == "good"), key=lambda m: m.label.rank, reverse=True
+@dataclass
+class Run:
+    """One run as DPO pairing sees it: a run of this batch, or one already in the parent version (``new=False``)."""
+
+    trace_id: str
+    task: str | None
+    tools: list[dict[str, Any]]
+    messages: list[ChatMessage]
+    verdict: str
+    rank: tuple[int, float]
+    reasons: list[str]
+    new: bool = True
+
+    @classmethod
+    def of(cls, item: Labelled) -> Run:
+        e, lab = item.episode, item.label
+        return cls(e.trace_id, e.task, e.tools, item.messages, lab.verdict, lab.rank, lab.reasons)
+
+
+def partner_runs(rows: list[DatasetRow]) -> list[Run]:
+    """Runs already curated, read back from the parent's SFT rows (good runs) and thumbs-down KTO rows (bad
+    runs), so a new run can pair with an earlier run of the same prompt without re-reading old traces."""
+    runs = []
+    for row in rows:
+        traces = row.lineage.get("trace_ids") or []
+        if len(traces) != 1:
+            continue
+        reasons = (row.lineage.get("labels") or {}).get(traces[0], {}).get("reasons", [])
+        if row.kind == "sft":
+            messages, verdict, rank = row.data["messages"], "good", (2, 0.0)
+        elif row.kind == "kto" and row.data.get("label") is False:
+            messages, verdict, rank = row.data["prompt"] + row.data["completion"], "bad", (0, 0.0)
+        else:
+            continue
+        runs.append(
+            Run(
+                traces[0],
+                row.lineage.get("task"),
+                row.data.get("tools", []),
+                messages,
+                verdict,
+                rank,
+                reasons,
+                new=False,
+            )
         )
-        bads = sorted((m for m in members if m.label.verdict == "bad"), key=lambda m: m.label.rank)
+    return runs
+
+
+def _pair_lineage(better: Run, worse: Run) -> dict[str, Any]:
+    return {
+        "trace_ids": [better.trace_id, worse.trace_id],
+        "task": better.task,
+        "selected_because": "same task and prompt: good run chosen over bad run"
+        + ("" if better.new and worse.new else " (one run from an earlier version)"),
+        "labels": {r.trace_id: {"verdict": r.verdict, "reasons": r.reasons} for r in (better, worse)},
+    }
+
+
+def dpo_rows(
+    items: list[Labelled], max_pairs_per_group: int = 8, partners: list[Run] = ()
+) -> list[DatasetRow]:
+    """Pairs of a good and a bad run of one task and prompt (at least one of them from ``items``), and
+    corrections."""
+    rows: list[DatasetRow] = []
+    groups: dict[str, list[Run]] = defaultdict(list)
+    mine = {i.episode.trace_id for i in items}
+    for run in [Run.of(i) for i in items] + [p for p in partners if p.trace_id not in mine]:
+        prompt, _ = split_prompt(run.messages)
+        key = json.dumps([run.task, [m["content"] for m in prompt if m["role"] in ("system", "user")]])
+        groups[key].append(run)
+    for members in groups.values():
+        goods = sorted((m for m in members if m.verdict == "good"), key=lambda m: m.rank, reverse=True)
+        bads = sorted((m for m in members if m.verdict == "bad"), key=lambda m: (not m.new, m.rank))
         pairs = 0
         for n, worse in enumerate(bads):
-            if not goods or pairs >= max_pairs_per_group:
-                break
-            better = goods[n % len(goods)]
+            # Pairs of two earlier runs were the earlier version's business.
+            options = goods if worse.new else [g for g in goods if g.new]
+            if not options or pairs >= max_pairs_per_group:
+                continue
+            better = options[n % len(options)]
             split = _split_pair(better.messages, worse.messages)
             prompt_len = len(split_prompt(better.messages)[0])
             if split is None or split < prompt_len:
@@ -236,9 +300,9 @@ def dpo_rows(items: list[Labelled], max_pairs_per_group: int = 8) -> list[Datase
                         "prompt": better.messages[:split],
                         "chosen": better.messages[split:],
                         "rejected": worse.messages[split:],
-                        "tools": better.episode.tools,
+                        "tools": better.tools,
                     },
-                    _lineage("same task and prompt: good run chosen over bad run", better, worse),
+                    _pair_lineage(better, worse),
                 )
             )
             pairs += 1
@@ -263,6 +327,13 @@ def dpo_rows(items: list[Labelled], max_pairs_per_group: int = 8) -> list[Datase
     return rows
 
 
-def derive_rows(items: list[Labelled], max_pairs_per_group: int = 8) -> list[DatasetRow]:
-    """All rows of all kinds from one batch of labelled episodes."""
-    return sft_rows(items) + dpo_rows(items, max_pairs_per_group) + kto_rows(items) + reward_rows(items)
+def derive_rows(
+    items: list[Labelled], max_pairs_per_group: int = 8, partners: list[Run] = ()
+) -> list[DatasetRow]:
+    """All rows of all kinds from one batch of labelled episodes (``partners``: earlier runs DPO may pair with)."""
+    return (
+        sft_rows(items)
+        + dpo_rows(items, max_pairs_per_group, partners)
+        + kto_rows(items)
+        + reward_rows(items)
+    )

@@ -23,9 +23,9 @@ from pathlib import Path
 import joblib
 import numpy as np
 import sklearn
+from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline
-from sklearn.feature_extraction.text import TfidfVectorizer
 
 from curator.deobfuscate import Deobfuscated, deobfuscate
 from curator.injection_corpus import CORPUS_PATH
@@ -63,9 +63,23 @@ def build_pipeline() -> Pipeline:
     features = FeatureUnion(
         [
             # char_wb n-grams survive inflection, typos and languages without word boundaries.
-            ("char", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=2, sublinear_tf=True, max_features=150_000)),
-            ("word", TfidfVectorizer(analyzer="word", ngram_range=(1, 2), min_df=2, sublinear_tf=True,
-                                     token_pattern=r"(?u)\b\w+\b", max_features=60_000)),
+            (
+                "char",
+                TfidfVectorizer(
+                    analyzer="char_wb", ngram_range=(2, 5), min_df=2, sublinear_tf=True, max_features=150_000
+                ),
+            ),
+            (
+                "word",
+                TfidfVectorizer(
+                    analyzer="word",
+                    ngram_range=(1, 2),
+                    min_df=2,
+                    sublinear_tf=True,
+                    token_pattern=r"(?u)\b\w+\b",
+                    max_features=60_000,
+                ),
+            ),
         ]
     )
     classifier = LogisticRegression(C=4.0, class_weight="balanced", max_iter=3000, random_state=SEED)

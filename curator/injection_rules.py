@@ -47,6 +47,15 @@ _OVERRIDE_EN = re.compile(
     rf"(?:\s+(?:earlier|before|previously|so\s+far))?)?",
     re.IGNORECASE,
 )
+# "ignore the user's question": a tool result turning the model against the person it works for.
+_IGNORE_USER = re.compile(
+    r"\b(?:ignore|ignoring|disregard|forget|skip|don'?t\s+answer|do\s+not\s+answer|never\s+answer)\s+(?:the\s+|what\s+the\s+|your\s+)?"
+    r"(?:user|human|customer|requester)(?:'s|s'|s)?\s+(?:original\s+|actual\s+)?(?:question|request|query|task|prompt|message|instructions?|wishes|asks?)"
+    r"|\bignorier\w*\s+(?:die\s+)?(?:frage|anfrage|anweisung\w*|bitte)\s+des\s+(?:nutzers|benutzers|users|kunden)"
+    r"|\b(?:ignora|ignore|olvida)\w*\s+(?:la\s+|las\s+)?(?:pregunta|petición|solicitud|instrucciones)\s+del\s+usuario"
+    r"|\bignore\w*\s+(?:la\s+|les\s+)?(?:question|demande|requête|instructions)\s+de\s+l'utilisateur",
+    re.IGNORECASE,
+)
 # "ignore that and instead ...", "forget everything and now ...": dropping the current task for a new one.
 _OVERRIDE_SWITCH = re.compile(
     r"\b(?:ignore|disregard|forget|scratch|drop|skip)\s+(?:about\s+)?(?:that|this|it|everything|all\s+(?:that|of\s+that|this|of\s+it))"
@@ -59,11 +68,15 @@ _QUALIFIERS_STRONG = (
     r"all|any|every|previous|previously|prior|preceding|earlier|above|foregoing|original|initial|existing|former"
     r"|your|its|system|developer|safety"
 )
-_OVERRIDE_QUALIFIED = re.compile(rf"\b(?:{_QUALIFIERS_STRONG}|you\s+were|you\s+have|everything)\b", re.IGNORECASE)
+_OVERRIDE_QUALIFIED = re.compile(
+    rf"\b(?:{_QUALIFIERS_STRONG}|you\s+were|you\s+have|everything)\b", re.IGNORECASE
+)
 
 # Other languages: a verb of overriding near a word for instructions, either order (CJK has no word spaces).
 _OVERRIDE_ML = re.compile(
     r"\b(?:ignor(?:ez|er|a|ar|ate|iere|ieren|iert|ieer|uj)|oubli(?:ez|e|er)|vergiss|vergessen|olvid(?:a|e|ar|en)"
+    r"|ne\s+(?:suis|suivez|respecte|respectez)\s+plus|no\s+(?:sigas|siga|sigan|obedezcas)|non\s+(?:seguire|seguite|rispettare)"
+    r"|befolge\s+nicht|befolgen\s+sie\s+nicht|не\s+(?:следуй|выполняй|соблюдай)\w*|não\s+(?:siga|sigas|obedeça)"
     r"|dimentica|esqueça|esquece|negeer|vergeet|zignoruj|zapomnij|игнорир\w*|забудь\w*|не\s+обращай\w*"
     r"|ігноруй\w*|görmezden\s+gel|unutun|unut)"
     r"[\s\S]{0,60}?(?:instructions?|consignes|anweisungen|instruktionen|vorgaben|befehle|instrucciones|indicaciones"
@@ -97,20 +110,39 @@ _TURN_PREFIX = re.compile(
     re.MULTILINE,
 )
 
-_AI = r"(?:AI|A\.I\.|LLMs?|large\s+language\s+models?|language\s+models?|chat\s?bots?|GPT(?:-\d)?|ChatGPT|Claude|Gemini|Copilot|Llama|autonomous\s+agents?|AI\s+(?:agents?|assistants?|models?|systems?|tools?|crawlers?|readers?))"
+_AI = r"(?:AI|A\.I\.|IA|KI|ИИ|LLMs?|large\s+language\s+models?|language\s+models?|chat\s?bots?|GPT(?:-\d)?|ChatGPT|Claude|Gemini|Copilot|Llama|autonomous\s+agents?|AI\s+(?:agents?|assistants?|models?|systems?|tools?|crawlers?|readers?))"
 _AI_GENERIC = r"(?:assistants?|agents?|bots?|models?|crawlers?|scrapers?|summari[sz]ers?)"
 # Agents named by what they automate: "the email agent", "browsing assistants", "coding agents".
 _AI_KIND = (
     r"(?:e-?mail|inbox|mail|browsing|browser|web|coding|code|shopping|research|automated|autonomous|virtual|digital"
-    r"|crawling|scraping|reading|summari[sz]ing|reader|review|reviewing)\s+(?:agents?|assistants?|bots?|models?)"
+    r"|crawling|scraping|reading|summari[sz]ing|summary|reader|review|reviewer|reviewing|scheduling|calendar|booking|travel|triage"
+    r"|PR|merge|CI|deploy(?:ment)?|screening|hiring|recruiting|recruiter|applicant[\s-]screening|grading|moderation)"
+    r"\s+(?:agents?|assistants?|bots?|models?|systems?|tools?|readers?|programs?|AIs?)"
+    # "the support bot", "reviewer-bots": a bot is never a person
+    r"|[\w-]+[\s-]bots?\b|(?:AI|LLM)[\s-](?:helpers?|services?|workers?|pipelines?)"
+    r"|(?:automated|autonomous)\s+(?:systems?|tools?|readers?|programs?|processes|processors)"
 )
+# Words that open an order to whoever is addressed ("AI: rank ...", "# agent: run ..."). A list, not a parser: broad
+# enough for the verbs an attacker needs, and a vocative is required before it, which is what keeps prose out.
+_IMPERATIVE = (
+    r"(?:when|whenever|if|please|kindly|you|ignore|do|don'?t|always|never|only|must|should|from|before|after|approve|say|tell"
+    r"|send|recommend|reply|respond|answer|include|write|add|append|insert|output|print|forget|stop|disregard|state|claim"
+    r"|mark|rank|rate|score|label|classify|prioriti[sz]e|summari[sz]e|translate|describe|report|mention|hide|treat"
+    r"|consider|assume|pretend|act|make|keep|give|grant|set|change|update|modify|run|execute|call|use|open|visit|click"
+    r"|buy|book|cancel|refund|reject|accept|merge|delete|remove|drop|push|deploy|install|download|upload|forward|share"
+    r"|post|email|contact|transfer|pay|wire|leak|reveal|display|show|render|end|begin|start)\b"
+)
+# What may open a sentence before a vocative: start of line or sentence, a quote or formula, or "PS,"/"btw".
+_VOCATIVE_START = r"(?:^|[.!?]\s+|[\"'(\[=~]\s*|\b(?:P\.?S\.?|btw|also|oh|and|hey|hi|ok|okay)[,:]?\s+)"
 _ADDRESSED = re.compile(
-    rf"\b(?:note|notice|message|memo|attention|instructions?|directive|reminder|warning|psa|hey|hi|hello|dear|greetings"
-    rf"|important|urgent|instruction)\b\s*(?:to|for)?\s*(?:all\s+|any\s+|every\s+|the\s+|whichever\s+|whatever\s+)?(?:{_AI}|{_AI_KIND})\b"
+    rf"\b(?:notes?|notice|messages?|memo|attention|instructions?|directives?|reminders?|warning|psa|hey|hi|hello|dear|greetings"
+    rf"|important|urgent)\b\s*(?:to|for)?\s*(?:all\s+|any\s+|every\s+|the\s+|whichever\s+|whatever\s+)?(?:{_AI}|{_AI_KIND})\b"
     rf"|\b(?:system|admin|administrator|developer|operator)\s+(?:notice|message|note|instruction|update|alert|directive)s?\s+(?:for|to)\s+(?:the\s+|all\s+|any\s+)?(?:{_AI}|{_AI_GENERIC}|{_AI_KIND})\b"
     # A line (or comment) that opens by calling an AI, then tells it something.
-    rf"|^[\s#/*<!-]*(?:(?:note|message)\s+(?:to|for)\s+)?(?:the\s+|dear\s+)?(?:{_AI}|{_AI_KIND})\s*[:,]\s*(?:\w+\s+){{0,3}}?"
-    rf"(?:when|please|you|ignore|do|don'?t|always|never|approve|say|tell|send|recommend|reply|respond|include|write|add|output|forget|stop|disregard|state|mark)\b"
+    rf"|^[\s#/*<!`-]*(?:(?:note|message)\s+(?:to|for)\s+)?(?:the\s+|dear\s+)?(?:{_AI}|{_AI_KIND})\s*[:,]\s*(?:\w+\s+){{0,3}}?{_IMPERATIVE}"
+    # In a code comment even a plain "agent:" is talking to a coding agent ("# agent: run this first"); in prose
+    # "Agent: please hold" is a support transcript, so the generic nouns count only after a comment marker.
+    rf"|(?:#|//|/\*|--|<!--)\s*(?:{_AI_GENERIC})\s*[:,]\s*(?:\w+\s+){{0,3}}?{_IMPERATIVE}"
     rf"|\bif\s+you\s+are\s+(?:an?\s+|the\s+)?(?:{_AI}|{_AI_KIND}|AI\s+\w+|automated|a\s+bot|an\s+agent|an\s+assistant|reading\s+this\s+as\s+an?\s+\w+)"
     rf"|\b(?:any|all|every|each|the|dear|attention)\s+(?:{_AI}|{_AI_GENERIC})\s+(?:that\s+(?:is\s+|are\s+)?|who\s+(?:is\s+|are\s+)?)?"
     rf"(?:reading|processing|summari[sz]ing|parsing|crawling|browsing|analy[sz]ing|indexing|ingesting|reviewing|handling|managing|triaging|monitoring|reads|processes|summari[sz]es|parses)\b"
@@ -119,6 +151,17 @@ _ADDRESSED = re.compile(
     rf"|\b(?:{_AI})\s*[,:]\s*(?:please\s+)?(?:you\s+(?:must|should|will|need)|ignore|stop|do|send|include|respond|reply|tell|say|output|forward|add|append|remember)\b"
     rf"|\b(?:as|you\s+are)\s+an?\s+(?:{_AI})\s+(?:reading|processing|summari[sz]ing|assistant\s+reading)\b"
     rf"|(?:^|[.!?:\]]\s+)(?:hey\s+|dear\s+|ok\s+|okay\s+)?(?:assistant|agent|bot|model|{_AI})\s*,?\s+please\s+(?!see\b|note\b|refer\b)\w+"
+    rf"|\bas\s+(?:the|a|an)\s+(?:\w+\s+)?(?:{_AI}|assistant|model)\s+(?:that\s+)?you\s+are\b"
+    rf"|{_VOCATIVE_START}(?:[\w-]+\s+){{0,2}}?(?:{_AI}|{_AI_KIND})\s*[:,]\s*(?:\w+\s+){{0,3}}?{_IMPERATIVE}"
+    # Other languages: "Hinweis an die KI", "note pour l'IA", "nota para la IA", "примечание для ИИ"
+    rf"|\b(?:hinweis|nachricht|notiz|anweisung|achtung)\w*\s+(?:an|für)\s+(?:die\s+|den\s+|das\s+|alle\s+)?(?:KI|AI|LLM|Assistent\w*|Sprachmodell\w*|Chatbot\w*)"
+    rf"|\b(?:note|message|instruction|avis)s?\s+(?:pour|à|aux?)\s+(?:l'|les?\s+|la\s+)?(?:IA|AI|LLM|assistant\w*|modèle\w*|agent\w*)"
+    rf"|\b(?:nota|mensaje|aviso|instrucci\w+|mensagem)\s+(?:para|a|al)\s+(?:la\s+|el\s+|los\s+|las\s+|o\s+)?(?:IA|AI|LLM|asistente\w*|assistente\w*|modelo\w*|agente\w*)"
+    rf"|\b(?:nota|messaggio|istruzion\w+)\s+per\s+(?:l'|il\s+|la\s+|gli\s+)?(?:IA|AI|LLM|assistente\w*|modello\w*|agente\w*)"
+    rf"|(?:примечани\w+|сообщени\w+|внимание|инструкци\w+|заметка)\s*(?:для|к)?\s*(?:ИИ|нейросет\w*|ассистент\w*|модел\w*|бот\w*)"
+    rf"|\b(?:hidden|secret|invisible|private)\s+(?:note|message|instructions?|directive|command|memo)s?\s+(?:for|to)\s+(?:the\s+|any\s+|all\s+)?(?:\w+\s+)?(?:{_AI}|{_AI_GENERIC})"
+    rf"|\b(?:note|message|instructions?|directive|memo|notice|reminder|command)\s+(?:to|for)\s+(?:the|this|any|all|every)\s+(?:models?|LLMs?|AIs?)\s*[:\-—]"
+    rf"|\b(?:assistant|AI|agent|model|LLM|bot)\s+(?:override|command|directive|instruction)s?\s*:"
     rf"|\b(?:TODO|FIXME|NOTE|XXX)\s*\(\s*(?:ai|llm|copilot|assistant|agent|claude|gpt|cursor|codex)\s*\)"
     rf"|\bwhen\s+(?:you|an?\s+(?:{_AI}|{_AI_GENERIC}))\s+(?:summari[sz]e|process|read|parse|analy[sz]e)s?\s+this",
     re.IGNORECASE | re.MULTILINE,
@@ -136,6 +179,12 @@ _ROLE_REASSIGN = re.compile(
     r"|\b(?:new|these|updated|revised|following|this|the\s+present)\s+(?:orders|instructions|rules|directives|guidance|note|message|document|text)\s+"
     r"(?:supersedes?|replaces?|overrides?|take\s+precedence\s+over|takes\s+precedence\s+over|cancels?|invalidates?)\s+(?:your|all|any|the\s+(?:previous|prior|earlier|original|system))"
     r"|\byour\s+(?:instructions|rules|orders|guidelines|directives|task)\s+(?:have|has)\s+(?:been\s+)?(?:changed|updated|revised|replaced|overridden)"
+    # "your previous instructions no longer apply", "whatever you were told before doesn't matter"
+    r"|\b(?:your(?:\s+(?:previous|prior|earlier|original|old|initial|system))?|(?:all|any)\s+(?:previous|prior|earlier|original|initial|system))"
+    r"\s+(?:instructions|rules|guidelines|directives|orders|prompts?)"
+    r"\s+(?:no\s+longer\s+(?:apply|matter|count)|(?:are|is)\s+(?:now\s+)?(?:void|null|obsolete|cancell?ed|outdated|invalid|revoked|suspended|lifted)|(?:do\s+not|don'?t)\s+apply\s+(?:here|anymore|any\s+more|now))"
+    r"|\b(?:whatever|everything|anything|what)\s+you\s+(?:were|have\s+been|'ve\s+been)\s+(?:told|asked|instructed|given)\s+(?:to\s+do\s+)?(?:earlier|before|previously|so\s+far|until\s+now|above)?\s*"
+    r"(?:no\s+longer|doesn'?t|does\s+not|is\s+no\s+longer)\s+(?:matters?|appl(?:y|ies)|counts?|relevant)"
     r"|\bpretend\s+(?:that\s+)?(?:the|your|all|any)\s+(?:previous|prior|earlier|above|original)\s+(?:conversation|instructions|messages|context|rules|prompt)"
     r"|\bact\s+as\s+[\w\s]{0,40}?\bwith\s+(?:full|unrestricted|unlimited|admin|administrator|root)\s+(?:access|privileges|permissions|rights)",
     re.IGNORECASE,
@@ -175,13 +224,20 @@ _EXFIL = re.compile(
     rf"|\b{_SECRETS}[^.\n]{{0,60}}?\b{_SEND}\b[^.\n]{{0,40}}?{_DESTINATION}",
     re.IGNORECASE,
 )
-_PLACEHOLDER = r"(?:\{[^}]{1,60}\}|<[^>]{1,60}>|\[[^\]]{1,60}\]|\$\{?[A-Z_]{2,}|%[A-Z_]{2,}%|\.\.\.|INSERT|DATA|SECRET|CONVERSATION|SUMMARY|HISTORY|PROMPT|BASE64|PASSWORD|TOKEN|EMAIL)"
+# Case matters here: "DATA" or "USER_EMAIL" is a placeholder to fill in, "data=12" or "utm_source" is not.
+_PLACEHOLDER = (
+    r"(?-i:\{[^}]{1,60}\}|<[^>]{1,60}>|\[[^\]]{1,60}\]|\$\{?[A-Z_]{2,}|%[A-Z_]{2,}%|\.\.\.|[A-Z]{2,}(?:_[A-Z0-9]{2,})+"
+    r"|INSERT|REPLACE|PASTE|FILL|DATA|SECRET|CONVERSATION|SUMMARY|HISTORY|PROMPT|BASE64|PASSWORD|TOKEN|EMAIL)"
+)
 _EXFIL_IMAGE = re.compile(
     rf"!\[[^\]]{{0,200}}\]\(\s*<?https?://[^)\s]+\?[^)\s]*=[^)\s]*{_PLACEHOLDER}"
     rf"|<img\b[^>]*\bsrc\s*=\s*[\"']?https?://[^\"'\s>]+\?[^\"'\s>]*=[^\"'\s>]*{_PLACEHOLDER}",
     re.IGNORECASE,
 )
-_ANY_IMAGE_QUERY = re.compile(r"!\[[^\]]{0,200}\]\(\s*<?https?://[^)\s]+\?[^)\s]*=|<img\b[^>]*\bsrc\s*=\s*[\"']?https?://[^\"'\s>]+\?", re.IGNORECASE)
+_ANY_IMAGE_QUERY = re.compile(
+    r"!\[[^\]]{0,200}\]\(\s*<?https?://[^)\s]+\?[^)\s]*=|<img\b[^>]*\bsrc\s*=\s*[\"']?https?://[^\"'\s>]+\?",
+    re.IGNORECASE,
+)
 _RENDER_DIRECTIVE = re.compile(
     r"\b(?:render|display|show|include|output|print|embed|add|append|insert)\b[^.\n]{0,60}\b(?:image|markdown|link|url|pixel)\b"
     r"[^.\n]{0,120}\b(?:replace|substitut|fill|encode|append|with\s+the|containing|where)\b",
@@ -194,6 +250,8 @@ _HIDDEN_ELEMENT = re.compile(
     r"|<(\w+)\b[^>]*\b(?:hidden|aria-hidden\s*=\s*[\"']true[\"'])[^>]*>([\s\S]{0,2000}?)</\3>",
     re.IGNORECASE,
 )
+# A hidden comment or element that opens by calling someone ("<!-- Assistant: ... -->") is talking to a model.
+_HIDDEN_VOCATIVE = re.compile(rf"\s*(?:dear\s+|hey\s+|the\s+)?(?:{_AI}|{_AI_GENERIC}|{_AI_KIND})\s*[:,]\s*\S", re.IGNORECASE)
 # Imperative sentences aimed at whoever reads: the telltale content of a hidden comment or element.
 _IMPERATIVE_TO_READER = re.compile(
     r"\b(?:you\s+(?:must|should|will|need\s+to|are\s+(?:required|instructed|to))|ignore|disregard|instead|do\s+not\s+(?:mention|tell|reveal|summari[sz]e)"
@@ -221,7 +279,9 @@ _CODE_CONTEXT = re.compile(
     r"|^\s*\w+\s*[:=]\s*[\"'{\[]",
     re.IGNORECASE | re.MULTILINE,
 )
-_QUOTED = re.compile(r"\"[^\"\n]{3,400}\"|“[^”\n]{3,400}”|‘[^’\n]{3,400}’|'[^'\n]{8,400}'|`[^`\n]{3,400}`|«[^»\n]{3,400}»|```[\s\S]*?```|„[^“\n]{3,400}“")
+_QUOTED = re.compile(
+    r"\"[^\"\n]{3,400}\"|“[^”\n]{3,400}”|‘[^’\n]{3,400}’|'[^'\n]{8,400}'|`[^`\n]{3,400}`|«[^»\n]{3,400}»|```[\s\S]*?```|„[^“\n]{3,400}“"
+)
 
 # "payloads such as <|im_start|>", "phrases like ignore previous instructions": a mention, not a use.
 _MENTION_CUE = re.compile(
@@ -241,6 +301,9 @@ class RuleHit:
     """Log-odds added to the classifier's score."""
     reason: str
     excerpt: str
+    """Whitespace-collapsed context around the match, for people reading the reasons."""
+    matched: str = ""
+    """The matched text verbatim as it stood in the screened view (empty for decoded payloads and alternates)."""
 
 
 def _excerpt(text: str, start: int, end: int, width: int = 60) -> str:
@@ -284,7 +347,9 @@ class _Context:
             self._quoted = _quoted_spans(self.text)
         return _inside(self._quoted, start, end)
 
-    def weigh(self, weight: float, start: int, end: int, *, code_sensitive: bool = False) -> tuple[float, str]:
+    def weigh(
+        self, weight: float, start: int, end: int, *, code_sensitive: bool = False
+    ) -> tuple[float, str]:
         """The weight after context discounts, and a note saying which applied."""
         notes = []
         mentioned = self.meta and _MENTION_CUE.search(self.text[max(0, start - 40) : start]) is not None
@@ -301,13 +366,23 @@ def _first(pattern: re.Pattern[str], text: str) -> list[re.Match[str]]:
     return list(pattern.finditer(text))[:4]
 
 
-def _best(ctx: _Context, rule: str, matches: list[re.Match[str]], weight: float, reason: str, *, code_sensitive: bool = False) -> RuleHit | None:
+def _best(
+    ctx: _Context,
+    rule: str,
+    matches: list[re.Match[str]],
+    weight: float,
+    reason: str,
+    *,
+    code_sensitive: bool = False,
+) -> RuleHit | None:
     """The strongest of a rule's matches after context discounts (one hit per rule and view)."""
     best: RuleHit | None = None
     for match in matches:
         w, note = ctx.weigh(weight, match.start(), match.end(), code_sensitive=code_sensitive)
         if best is None or w > best.weight:
-            best = RuleHit(rule, w, reason + note, _excerpt(ctx.text, match.start(), match.end()))
+            best = RuleHit(
+                rule, w, reason + note, _excerpt(ctx.text, match.start(), match.end()), match.group()
+            )
     return best
 
 
@@ -319,9 +394,19 @@ def _override_hits(ctx: _Context) -> list[RuleHit]:
     for rule, matches, weight, reason in (
         ("override", strong, STRONG, "tells the reader to ignore its previous instructions"),
         ("override_weak", weak, FAINT, "tells the reader to ignore some instructions"),
-        ("override_switch", _first(_OVERRIDE_SWITCH, ctx.text), MEDIUM, "tells the reader to drop its task for a new one"),
-        ("override_multilingual", _first(_OVERRIDE_ML, ctx.text) + _first(_OVERRIDE_CJK, ctx.text), STRONG,
-         "tells the reader to ignore its instructions (non-English)"),
+        (
+            "override_switch",
+            _first(_OVERRIDE_SWITCH, ctx.text),
+            MEDIUM,
+            "tells the reader to drop its task for a new one",
+        ),
+        ("ignore_user", _first(_IGNORE_USER, ctx.text), STRONG, "tells the model to ignore the user's request"),
+        (
+            "override_multilingual",
+            _first(_OVERRIDE_ML, ctx.text) + _first(_OVERRIDE_CJK, ctx.text),
+            STRONG,
+            "tells the reader to ignore its instructions (non-English)",
+        ),
     ):
         hit = _best(ctx, rule, matches, weight, reason)
         if hit:
@@ -338,21 +423,44 @@ def _hidden_hits(ctx: _Context) -> list[RuleHit]:
     ):
         for match in list(pattern.finditer(ctx.text))[:50]:
             body = next((match.group(g) for g in groups if match.group(g)), "") or ""
-            if _IMPERATIVE_TO_READER.search(body) or _ADDRESSED.search(body) or _OVERRIDE_EN.search(body):
-                hits.append(RuleHit(rule, MEDIUM, reason, _excerpt(ctx.text, match.start(), match.end())))
+            if (
+                _IMPERATIVE_TO_READER.search(body)
+                or _ADDRESSED.search(body)
+                or _OVERRIDE_EN.search(body)
+                or _HIDDEN_VOCATIVE.match(body)
+            ):
+                hits.append(
+                    RuleHit(
+                        rule, MEDIUM, reason, _excerpt(ctx.text, match.start(), match.end()), match.group()
+                    )
+                )
                 break
     return hits
 
 
 def _image_hits(ctx: _Context) -> list[RuleHit]:
     hits = []
-    hit = _best(ctx, "exfil_image", _first(_EXFIL_IMAGE, ctx.text), STRONG, "markdown/HTML image whose URL carries data out")
+    hit = _best(
+        ctx,
+        "exfil_image",
+        _first(_EXFIL_IMAGE, ctx.text),
+        STRONG,
+        "markdown/HTML image whose URL carries data out",
+    )
     if hit:
         hits.append(hit)
     elif _ANY_IMAGE_QUERY.search(ctx.text) and _RENDER_DIRECTIVE.search(ctx.text):
         match = _RENDER_DIRECTIVE.search(ctx.text)
         assert match is not None
-        hits.append(RuleHit("exfil_image", MEDIUM, "asks to render an image URL filled with data", _excerpt(ctx.text, match.start(), match.end())))
+        hits.append(
+            RuleHit(
+                "exfil_image",
+                MEDIUM,
+                "asks to render an image URL filled with data",
+                _excerpt(ctx.text, match.start(), match.end()),
+                match.group(),
+            )
+        )
     return hits
 
 
@@ -381,7 +489,14 @@ def rule_hits_in(text: str) -> list[RuleHit]:
 
 
 # Rules precise enough to trust on an unlikely reading of the text (rot13, leetspeak) without false alarms.
-_PRECISE_RULES = {"override", "override_multilingual", "role_reassign", "prompt_leak", "exfiltration", "secrecy"}
+_PRECISE_RULES = {
+    "override",
+    "override_multilingual",
+    "role_reassign",
+    "prompt_leak",
+    "exfiltration",
+    "secrecy",
+}
 _OBFUSCATION_BONUS = 1.0
 
 
@@ -402,16 +517,32 @@ def find_rule_hits(deob: Deobfuscated) -> list[RuleHit]:
     obfuscated = bool(deob.signals)
     for segment in deob.decoded:
         for hit in rule_hits_in(segment):
-            _keep(RuleHit(hit.rule, hit.weight + _OBFUSCATION_BONUS, hit.reason + " (in an encoded payload)", hit.excerpt))
+            _keep(
+                RuleHit(
+                    hit.rule,
+                    hit.weight + _OBFUSCATION_BONUS,
+                    hit.reason + " (in an encoded payload)",
+                    hit.excerpt,
+                )
+            )
     if not best:
         for name, alternate in deob.alternates().items():
             for hit in rule_hits_in(alternate):
                 if hit.rule in _PRECISE_RULES:
-                    _keep(RuleHit(hit.rule, hit.weight + _OBFUSCATION_BONUS, hit.reason + f" (read as {name})", hit.excerpt))
+                    _keep(
+                        RuleHit(
+                            hit.rule,
+                            hit.weight + _OBFUSCATION_BONUS,
+                            hit.reason + f" (read as {name})",
+                            hit.excerpt,
+                        )
+                    )
     hits = list(best.values())
     if obfuscated and hits:
         # Disguise plus an instruction is worse than either: the disguise is evidence of intent.
-        hits.append(RuleHit("obfuscation", _OBFUSCATION_BONUS, "disguised text: " + ", ".join(deob.signals), ""))
+        hits.append(
+            RuleHit("obfuscation", _OBFUSCATION_BONUS, "disguised text: " + ", ".join(deob.signals), "")
+        )
     return hits
 
 

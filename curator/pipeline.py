@@ -16,6 +16,7 @@ import logging
 import os
 import tempfile
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -25,7 +26,7 @@ from collector.episode import Episode
 from curator import versions
 from curator.decontaminate import Decontaminator, decontaminate, eval_suite_paths, load_eval_prompts
 from curator.dedup import dedup_rows
-from curator.derive import Labelled, UnusableEpisode, chat_messages, check_episode, derive_rows
+from curator.derive import Labelled, UnusableEpisode, chat_messages, check_episode, derive_rows, partner_runs
 from curator.label import VerifyFn, default_verify_fn, label_episode
 from curator.quarantine import partition
 from curator.select import EpisodeSource, Selection, select_episodes
@@ -139,6 +140,32 @@ def _save_watermark(settings: Settings, tenant: str, selection: Selection, versi
     os.replace(tmp, path)
 
 
+_REDACT_CHUNK = 64  # episodes per redactor call: batched NER, bounded memory, a progress bar that moves
+
+
+def _redact(
+    redactor: Redactor, episodes: list[Episode], skip: Callable[[str, str], None], progress: Progress
+) -> list[tuple[Episode, dict[str, int]]]:
+    out: list[tuple[Episode, dict[str, int]]] = []
+    for start in range(0, len(episodes), _REDACT_CHUNK):
+        chunk = episodes[start : start + _REDACT_CHUNK]
+        try:
+            done = list(redactor.redact_episodes(chunk))
+            if len(done) != len(chunk):
+                raise RuntimeError(f"redactor returned {len(done)} episodes for {len(chunk)}")
+            out.extend(done)
+        except Exception as exc:
+            # One bad episode must not sink the chunk: redo it one by one and skip only the ones that fail.
+            logger.warning("batch redaction failed (%s); redacting episodes one by one", exc)
+            for episode in chunk:
+                try:
+                    out.extend(redactor.redact_episodes([episode]))
+                except Exception as one:
+                    skip("redaction failed", f"{episode.episode_id}: redaction failed: {one}")
+        progress.advance(len(chunk))
+    return out
+
+
 def curate_tenant(
     settings: Settings,
     source: EpisodeSource,
@@ -181,22 +208,7 @@ def curate_tenant(
         progress.advance()
 
     progress.stage(f"{tenant}: redacting PII", len(usable))
-    redacted: list[tuple[Episode, dict[str, int]]] = []
-    if usable:
-        try:
-            redacted = list(engines.redactor.redact_episodes(usable))
-            if len(redacted) != len(usable):
-                raise RuntimeError(f"redactor returned {len(redacted)} episodes for {len(usable)}")
-        except Exception as exc:
-            # One bad episode must not sink the batch: redo one by one and skip only the ones that fail.
-            logger.warning("batch redaction failed (%s); redacting episodes one by one", exc)
-            redacted = []
-            for episode in usable:
-                try:
-                    redacted.extend(engines.redactor.redact_episodes([episode]))
-                except Exception as one:
-                    skip("redaction failed", f"{episode.episode_id}: redaction failed: {one}")
-    progress.advance(len(usable))
+    redacted = _redact(engines.redactor, usable, skip, progress)
 
     progress.stage(f"{tenant}: screening tool results", len(redacted))
     screened: list[tuple[Episode, dict[str, int], list[dict[str, Any]]]] = []
@@ -232,13 +244,6 @@ def curate_tenant(
         labelled.append(Labelled(episode, label, messages))
         progress.advance()
 
-    progress.stage(f"{tenant}: deriving rows", 1)
-    derived = derive_rows(labelled, cfg.dpo_max_pairs_per_group)
-    for row in derived:
-        row.lineage["redaction"] = {t: lineage_of[t]["redaction"] for t in row.lineage["trace_ids"]}
-        row.lineage["screening"] = {t: lineage_of[t]["screening"] for t in row.lineage["trace_ids"]}
-    progress.advance()
-
     # The parent's rows stay, except those made from episodes curated again now (their new rows replace them).
     parents = versions.list_versions(datasets_dir, tenant)
     parent = parents[-1]["version"] if parents else None
@@ -251,6 +256,24 @@ def curate_tenant(
                 replaced += 1
             else:
                 kept_parent.append(row)
+    progress.stage(f"{tenant}: deriving rows", 1)
+    # Earlier runs of the same prompt (read back from the parent's rows) can be DPO partners of new runs.
+    earlier = [r for r in kept_parent if r.kind != "quarantine"]
+    derived = derive_rows(labelled, cfg.dpo_max_pairs_per_group, partner_runs(earlier))
+    for row in earlier:
+        for t in row.lineage.get("trace_ids", []):
+            lineage_of.setdefault(
+                t,
+                {
+                    "redaction": (row.lineage.get("redaction") or {}).get(t, {}),
+                    "screening": (row.lineage.get("screening") or {}).get(t, []),
+                },
+            )
+    for row in derived:
+        row.lineage["redaction"] = {t: lineage_of[t]["redaction"] for t in row.lineage["trace_ids"]}
+        row.lineage["screening"] = {t: lineage_of[t]["screening"] for t in row.lineage["trace_ids"]}
+    progress.advance()
+
     known = [r for r in kept_parent if r.kind != "quarantine"] + [
         DatasetRow(c["kind"], c["data"], c["lineage"], c["row_id"])
         for r in kept_parent

@@ -40,6 +40,7 @@ CONNECTION_STRING = "CONNECTION_STRING"
 SECRET = "SECRET"
 PHONE_NUMBER = "PHONE_NUMBER"
 
+
 def _mixed_base64(value: str) -> bool:
     """A 40-char AWS secret has upper, lower and digits; a git SHA-1 (also 40 chars) is lowercase hex."""
     return (
@@ -57,7 +58,11 @@ _NOT_A_SECRET = frozenset(
 
 def _plausible_secret_value(value: str) -> bool:
     low = value.lower()
-    return low not in _NOT_A_SECRET and not set(value) <= set("*x.-_") and not value.startswith(("<", "${", "{{"))
+    return (
+        low not in _NOT_A_SECRET
+        and not set(value) <= set("*x.-_")
+        and not value.startswith(("<", "${", "{{"))
+    )
 
 
 @dataclass(frozen=True)
@@ -77,7 +82,9 @@ class SecretPattern:
 
 def _p(entity: str, regex: str, needles: Sequence[str], score: float, group: int = 0, validate=None, flags=0,
        context: Sequence[str] = ()):  # fmt: skip
-    return SecretPattern(entity, re.compile(regex, flags), tuple(needles), score, group, validate, tuple(context))
+    return SecretPattern(
+        entity, re.compile(regex, flags), tuple(needles), score, group, validate, tuple(context)
+    )
 
 
 _B64 = r"A-Za-z0-9+/"
@@ -109,7 +116,12 @@ SECRET_PATTERNS: tuple[SecretPattern, ...] = (
         1.0,
         flags=re.IGNORECASE,
     ),
-    _p(AWS_ACCESS_KEY, r"\b(?:AKIA|ASIA|ABIA|ACCA|AIDA|AROA)[A-Z0-9]{16}\b", ["AKIA", "ASIA", "ABIA", "ACCA", "AIDA", "AROA"], 0.95),
+    _p(
+        AWS_ACCESS_KEY,
+        r"\b(?:AKIA|ASIA|ABIA|ACCA|AIDA|AROA)[A-Z0-9]{16}\b",
+        ["AKIA", "ASIA", "ABIA", "ACCA", "AIDA", "AROA"],
+        0.95,
+    ),
     _p(
         AWS_SECRET_KEY,
         rf"(?<![{_B64}])[{_B64}]{{40}}(?![{_B64}=])",
@@ -168,7 +180,9 @@ class SecretsRecognizer(LocalRecognizer):
     def __init__(self, patterns: Sequence[SecretPattern] = SECRET_PATTERNS, supported_language: str = "en"):
         self.patterns = tuple(patterns)
         entities = list(dict.fromkeys(p.entity for p in self.patterns))
-        super().__init__(supported_entities=entities, supported_language=supported_language, name="SecretsRecognizer")
+        super().__init__(
+            supported_entities=entities, supported_language=supported_language, name="SecretsRecognizer"
+        )
 
     def load(self) -> None:
         pass
@@ -222,7 +236,9 @@ _PHONE_CONTEXT = re.compile(
     r"(?i)(?:phone|tel|telephone|mobile|cell|call|fax|sms|whatsapp|contact|dial|number)\W{0,3}[\w\s]{0,12}$"
 )
 # A run of digits with phone punctuation; starts at a "+" or "(" or digit that no word character precedes.
-_PHONE_CANDIDATE = re.compile(r"(?<![\w+.\-/])(?:\+|00)?\(?\d[\d\s().\-/]{5,22}\d(?:\s?(?:x|ext\.?)\s?\d{1,5})?(?![\w])")
+_PHONE_CANDIDATE = re.compile(
+    r"(?<![\w+.\-/])(?:\+|00)?\(?\d[\d\s().\-/]{5,22}\d(?:\s?(?:x|ext\.?)\s?\d{1,5})?(?![\w])"
+)
 _DATE_LIKE = re.compile(r"^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|^\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}$|^\d+\.\d+\.\d+")
 
 
@@ -242,7 +258,9 @@ class IntlPhoneRecognizer(LocalRecognizer):
         self.regions = tuple(regions)
         self.leniency = leniency
         super().__init__(
-            supported_entities=[PHONE_NUMBER], supported_language=supported_language, name="IntlPhoneRecognizer"
+            supported_entities=[PHONE_NUMBER],
+            supported_language=supported_language,
+            name="IntlPhoneRecognizer",
         )
 
     def load(self) -> None:
@@ -350,7 +368,18 @@ def plausible_person(value: str) -> bool:
     words = value.split()
     if not words or len(words) > 5 or _CODE_CHARS.search(value):
         return False
-    if value.lower() in {"bearer", "basic", "token", "json", "null", "none", "true", "false", "assistant", "user"}:
+    if value.lower() in {
+        "bearer",
+        "basic",
+        "token",
+        "json",
+        "null",
+        "none",
+        "true",
+        "false",
+        "assistant",
+        "user",
+    }:
         return False
     return any(w[:1].isupper() and w[1:2].islower() for w in words)
 
@@ -393,7 +422,9 @@ class PersonContextRecognizer(LocalRecognizer):
     SCORE = 0.7
 
     def __init__(self, supported_language: str = "en"):
-        super().__init__(supported_entities=["PERSON"], supported_language=supported_language, name="PersonContext")
+        super().__init__(
+            supported_entities=["PERSON"], supported_language=supported_language, name="PersonContext"
+        )
 
     def load(self) -> None:
         pass

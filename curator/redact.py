@@ -115,7 +115,9 @@ class NerOnlySpacyNlpEngine(SpacyNlpEngine):
         return self._doc_to_nlp_artifact(doc, language)
 
     def _doc_to_nlp_artifact(self, doc, language: str) -> NlpArtifacts:
-        entities, scores = self._get_updated_entities(self._get_entities(doc), self._get_scores_for_entities(doc))
+        entities, scores = self._get_updated_entities(
+            self._get_entities(doc), self._get_scores_for_entities(doc)
+        )
         # NlpArtifacts derives its context keywords from the lemmas when built, so they are set here, not after.
         return NlpArtifacts(
             entities=entities,
@@ -335,7 +337,11 @@ class Redactor:
             if len(chunks) == 1:
                 by_text[text] = found[text]
             else:
-                shifted = (Span(s.start + at, s.end + at, s.entity_type, s.score) for at, p in chunks for s in found[p])
+                shifted = (
+                    Span(s.start + at, s.end + at, s.entity_type, s.score)
+                    for at, p in chunks
+                    for s in found[p]
+                )
                 by_text[text] = resolve_overlaps(shifted)
         return [by_text.get(t, []) for t in texts]
 
@@ -388,6 +394,19 @@ class Redactor:
             merge_entities_with_spaces=False,
         )
         return result.text
+
+    def lineage(self) -> dict[str, Any]:
+        """What a dataset row should record about the redaction it went through (no values, no mapping)."""
+        meta = self._nlp.meta
+        return {
+            "redactor": "presidio",
+            "presidio_analyzer": _version("presidio-analyzer"),
+            "presidio_anonymizer": _version("presidio-anonymizer"),
+            "spacy_model": f"{meta.get('lang')}_{meta.get('name')} {meta.get('version')}",
+            "entities": sorted(self._entities),
+            "score_threshold": self.config.score_threshold,
+            "placeholders": "per-episode <TYPE_n>, irreversible",
+        }
 
     def redact_texts(self, texts: list[str]) -> list[RedactedText]:
         """Redact independent texts (placeholders are numbered per text). Offsets refer to the original text."""
@@ -449,7 +468,11 @@ class Redactor:
                 if s.entity_type == "PERSON":
                     # A surname alone later ("Ms. Garcia"), matched case-sensitively so "Will" != "will".
                     for part in value.split():
-                        if len(part) >= _MIN_PROPAGATED and part[:1].isupper() and not self._nlp.vocab[part].is_stop:
+                        if (
+                            len(part) >= _MIN_PROPAGATED
+                            and part[:1].isupper()
+                            and not self._nlp.vocab[part].is_stop
+                        ):
                             values.setdefault(part, "PERSON")
         if not values:
             return found
@@ -462,7 +485,12 @@ class Redactor:
         out = []
         for field, spans in zip(fields, found, strict=True):
             extra = [
-                Span(m.start(), m.end(), values.get(m.group(0), values.get(m.group(0).casefold(), "PERSON")), 0.7)
+                Span(
+                    m.start(),
+                    m.end(),
+                    values.get(m.group(0), values.get(m.group(0).casefold(), "PERSON")),
+                    0.7,
+                )
                 for m in pattern.finditer(field.analysis_text)
             ]
             out.append(resolve_overlaps([*spans, *extra]) if extra else spans)
@@ -477,7 +505,12 @@ class Redactor:
         changed = False
         for leaf in field.leaves:
             local = [
-                Span(max(s.start, leaf.start) - leaf.start, min(s.end, leaf.end) - leaf.start, s.entity_type, s.score)
+                Span(
+                    max(s.start, leaf.start) - leaf.start,
+                    min(s.end, leaf.end) - leaf.start,
+                    s.entity_type,
+                    s.score,
+                )
                 for s in spans
                 if s.start < leaf.end and s.end > leaf.start
             ]
@@ -487,6 +520,15 @@ class Redactor:
                 changed = True
         if changed:
             field.assign(json.dumps(field.parsed, ensure_ascii=False))
+
+
+def _version(package: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(package)
+    except PackageNotFoundError:
+        return "unknown"
 
 
 def count_entities(results: Iterable[RedactedText]) -> Counter[str]:

@@ -64,7 +64,8 @@ class RedactionConfig(BaseModel):
         "with a leading + or 00 are recognized for every region.",
     )
     allow_list: list[str] = Field(
-        default_factory=list, description="Exact strings never redacted (product names that look like people)."
+        default_factory=list,
+        description="Exact strings never redacted (product names that look like people).",
     )
     secret_keys: str = Field(
         default=DEFAULT_SECRET_KEYS,

@@ -161,7 +161,7 @@ def render_row(row: DatasetRow, position: int, total: int) -> Panel:
             body += _message_lines(shown, excerpts, f"held-back {cand['kind']} row {cand['row_id']}")
         if not data.get("candidates"):
             body.append(Text("(no rows were derived from this episode)", style="dim"))
-    title = f"[{position}/{total}] {row.kind} row {row.row_id}"
+    title = Text(f"[{position}/{total}] {row.kind} row {row.row_id}")
     return Panel(Group(*body), title=title, border_style="red" if row.kind == "quarantine" else "blue")
 
 
@@ -198,23 +198,27 @@ def review(
     """Walk the undecided rows of ``version``, recording each decision as it is made."""
     ask = ask or _terminal_ask(console)
     editor = editor or os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
+
+    def say(message: str, style: str = "") -> None:
+        console.print(Text(message, style=style))
+
     rows = pending_rows(datasets_dir, tenant, version, kinds)
     total = len(rows)
     done: Counter[str] = Counter()
     if not rows:
-        console.print(f"nothing to review in {version}: every row has a decision")
+        say(f"nothing to review in {version}: every row has a decision")
         return ReviewSummary(done, 0, 0)
-    console.print(f"{total} row(s) to review in {version} ({tenant})")
+    say(f"{total} row(s) to review in {version} ({tenant})")
     index = 0
     while index < len(rows):
         row = rows[index]
         console.print(render_row(row, index + 1, total))
-        accept_word = "release" if row.kind == "quarantine" else "accept"
+        accept_word = "(a) release" if row.kind == "quarantine" else "(a)ccept"
         draft: str | None = None
         while True:
-            key = ask(f"(a){accept_word[1:]} (r)eject (e)dit (s)kip (q)uit > ").strip().lower()
+            key = ask(f"{accept_word} (r)eject (e)dit (s)kip (q)uit > ").strip().lower()
             if key in ("q", "quit"):
-                console.print(f"stopped; {len(rows) - index} row(s) left undecided")
+                say(f"stopped; {len(rows) - index} row(s) left undecided")
                 return ReviewSummary(done, len(rows) - index, total)
             if key in ("s", "skip"):
                 break
@@ -232,15 +236,15 @@ def review(
                 try:
                     edited = validate_edit(row.kind, draft)
                 except ValueError as exc:
-                    console.print(f"[red]{exc}[/red]; press e to fix it (your text is kept), or s to skip")
+                    say(f"{exc}; press e to fix it (your text is kept), or s to skip", "red")
                     continue
                 decision = "release" if row.kind == "quarantine" else "edit"
                 versions.record_decision(datasets_dir, tenant, version, row.row_id, decision, edited)
                 done[decision] += 1
-                console.print(f"[green]recorded edited row ({decision})[/green]")
+                say(f"recorded edited row ({decision})", "green")
                 break
-            console.print(f"unknown key {key!r}: a, r, e, s or q")
+            say(f"unknown key {key!r}: a, r, e, s or q")
         index += 1
     left = len(pending_rows(datasets_dir, tenant, version, kinds))
-    console.print(f"review done: {dict(done)}; {left} row(s) still undecided")
+    say(f"review done: {dict(done)}; {left} row(s) still undecided")
     return ReviewSummary(done, left, total)

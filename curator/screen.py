@@ -34,9 +34,33 @@ logger = logging.getLogger(__name__)
 # C speed) and one character class: a big alternation in ``re`` costs a second per 5 MB, these cost milliseconds.
 # Windows around them then get the full rules and the classifier.
 _MARKER_WORDS = (
-    "ignor", "disregard", "forget", "instruction", "directive", "system", "prompt", "assistant", " ai ", "llm",
-    "<|", "[inst", "<<sys", "<!--", "![", "<img", "display:none", "you are now", "from now on", "忽略", "無視",
-    "무시", "anweisung", "instrucci", "istruzion", "инструкц", "base64",
+    "ignor",
+    "disregard",
+    "forget",
+    "instruction",
+    "directive",
+    "system",
+    "prompt",
+    "assistant",
+    " ai ",
+    "llm",
+    "<|",
+    "[inst",
+    "<<sys",
+    "<!--",
+    "![",
+    "<img",
+    "display:none",
+    "you are now",
+    "from now on",
+    "忽略",
+    "無視",
+    "무시",
+    "anweisung",
+    "instrucci",
+    "istruzion",
+    "инструкц",
+    "base64",
 )
 _MARKER_CHARS = re.compile("[\u200b-\u200f\u2060\ufeff\uff01-\uff5e]+|[\u0400-\u04ff]+")
 _MAX_MARKERS_PER_KIND = 5_000
@@ -99,6 +123,30 @@ class Screener:
 
     def screen_many(self, items: list[tuple[str, str | None]]) -> list[ScreenResult]:
         """Screen many tool results with one classifier call."""
+        return [result for result, _ in self._screen_all(items)]
+
+    def screen_episode(self, episode: Episode) -> list[ScreenFlag]:
+        """Flags for the episode's tool results (``role == "tool"`` messages) judged to be injections."""
+        indexed = [(i, m) for i, m in enumerate(episode.messages) if m.role == "tool" and m.content]
+        screened = self._screen_all([(m.content or "", m.name) for _, m in indexed])
+        flags = []
+        for (index, message), (result, hits) in zip(indexed, screened, strict=True):
+            if result.injection:
+                flags.append(
+                    ScreenFlag(
+                        span_id=message.span_id,
+                        tool=message.name,
+                        message_index=index,
+                        score=result.score,
+                        reasons=result.reasons,
+                        excerpt=self._excerpt(message.content or "", hits),
+                    )
+                )
+        return flags
+
+    # ------------------------------------------------------------------ internals
+
+    def _screen_all(self, items: list[tuple[str, str | None]]) -> list[tuple[ScreenResult, list[RuleHit]]]:
         prepared: list[tuple[Deobfuscated, list[RuleHit], str | None]] = []
         for text, _tool in items:
             if not isinstance(text, str):
@@ -110,33 +158,17 @@ class Screener:
         if self.model is not None:
             inputs = [classifier_input(deob) for deob, _, _ in prepared]
             probs = list(self.model.predict_proba(inputs, prepared=True))
-        return [self._combine(hits, p, note) for (_, hits, note), p in zip(prepared, probs, strict=True)]
-
-    def screen_episode(self, episode: Episode) -> list[ScreenFlag]:
-        """Flags for the episode's tool results (``role == "tool"`` messages) judged to be injections."""
-        indexed = [(i, m) for i, m in enumerate(episode.messages) if m.role == "tool" and m.content]
-        results = self.screen_many([(m.content or "", m.name) for _, m in indexed])
-        flags = []
-        for (index, message), result in zip(indexed, results, strict=True):
-            if result.injection:
-                flags.append(
-                    ScreenFlag(
-                        span_id=message.span_id,
-                        tool=message.name,
-                        message_index=index,
-                        score=result.score,
-                        reasons=result.reasons,
-                        excerpt=self._excerpt(message.content or ""),
-                    )
-                )
-        return flags
-
-    # ------------------------------------------------------------------ internals
+        return [
+            (self._combine(hits, p, note), hits) for (_, hits, note), p in zip(prepared, probs, strict=True)
+        ]
 
     def _combine(self, hits: list[RuleHit], p: float | None, note: str | None) -> ScreenResult:
         base = _logit(p) if p is not None else _logit(_RULES_ONLY_PRIOR)
         score = _sigmoid(base + sum(h.weight for h in hits))
-        reasons = [f"{h.reason}: {h.excerpt!r}" if h.excerpt else h.reason for h in sorted(hits, key=lambda h: -h.weight)]
+        reasons = [
+            f"{h.reason}: {h.excerpt!r}" if h.excerpt else h.reason
+            for h in sorted(hits, key=lambda h: -h.weight)
+        ]
         if p is not None:
             reasons.append(f"classifier: {p:.3f}")
         if note:
@@ -149,7 +181,9 @@ class Screener:
         binary_note = None
         if _looks_binary(text):
             runs = _PRINTABLE_RUN.findall(text)
-            binary_note = f"binary-looking result ({len(text)} chars): screened its {len(runs)} printable runs"
+            binary_note = (
+                f"binary-looking result ({len(text)} chars): screened its {len(runs)} printable runs"
+            )
             text = "\n".join(runs)
         if len(text) <= cfg.head_chars + cfg.tail_chars:
             return text, binary_note
@@ -164,15 +198,27 @@ class Screener:
         parts = [text[:head_end]]
         for bucket in chosen:
             centre = bucket * cfg.hotspot_chars + half
-            parts.append(text[max(head_end, centre - cfg.hotspot_chars) : min(tail_start, centre + cfg.hotspot_chars)])
+            parts.append(
+                text[max(head_end, centre - cfg.hotspot_chars) : min(tail_start, centre + cfg.hotspot_chars)]
+            )
         parts.append(text[tail_start:])
         note = f"long result ({len(text)} chars): screened head, tail and {len(chosen)} marker windows"
         return _SEPARATOR.join(parts), "; ".join(n for n in (binary_note, note) if n)
 
-    def _excerpt(self, text: str) -> str:
+    def _excerpt(self, text: str, hits: list[RuleHit]) -> str:
+        """A verbatim slice of the tool result for review: its start, or the window around the strongest hit.
+
+        Verbatim (no whitespace folding) so a reviewer's screen can find and highlight it in the message.
+        """
         limit = self.config.excerpt_chars
-        flat = " ".join(text[: limit * 4].split())
-        return flat[:limit]
+        for hit in sorted(hits, key=lambda h: -h.weight):
+            at = text.find(hit.matched) if hit.matched else -1
+            if at >= 0:
+                if at + len(hit.matched) <= limit:
+                    break  # the start of the result already shows it
+                start = max(0, at - limit // 4)
+                return text[start : start + limit].strip()
+        return text[:limit].strip()
 
 
 def _marker_positions(text: str, start: int, end: int) -> list[int]:
@@ -198,5 +244,9 @@ def _looks_binary(text: str) -> bool:
     if not sample:
         return False
     # Invisible format characters (zero-width joiners, bidi marks) are text in disguise, not binary.
-    texty = sum(1 for c in sample if (c.isprintable() and c != "\ufffd") or c.isspace() or unicodedata.category(c) == "Cf")
+    texty = sum(
+        1
+        for c in sample
+        if (c.isprintable() and c != "\ufffd") or c.isspace() or unicodedata.category(c) == "Cf"
+    )
     return texty / len(sample) < _BINARY_MIN_TEXT_RATIO

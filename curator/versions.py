@@ -10,6 +10,10 @@ On disk, under ``$TRACEWHEEL_HOME/datasets/<tenant>/<version>/``:
   version id covers the rows, never the decisions).
 
 A version is written into a temporary directory and renamed into place, so a crash leaves no half version.
+
+Rows derived from an episode the injection screener flagged are not trainable rows: they sit as candidates inside
+that episode's ``quarantine`` row until a reviewer releases it (see ``released_rows``). The curation pipeline keeps
+its watermark beside the versions, in ``<tenant>/.watermark.json``.
 """
 
 from __future__ import annotations

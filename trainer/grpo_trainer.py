@@ -21,11 +21,11 @@ import json
 from pathlib import Path
 from typing import Any
 
+from tracewheel.errors import TracewheelError
 from trainer.grpo_config import GRPOMethodConfig
 from trainer.rows import arrow_safe
 from trainer.verifier_probes import assert_verifiers_sound
 from trainer.verifiers import validate_spec, verifier_reward
-from tracewheel.errors import TracewheelError
 
 KIND = "rewards"
 CONFIG_CLASS = GRPOMethodConfig
@@ -69,7 +69,7 @@ def build_trainer(
 
     dataset_rows = reward_dataset_rows(rows, tokenizer)
     # The integrity gate: a gameable verifier must never reach the optimizer.
-    assert_verifiers_sound([r["verifier"] for r in rows], [r["prompt"] for r in rows])
+    assert_verifiers_sound([json.loads(r["verifier"]) for r in dataset_rows], [r["prompt"] for r in rows])
     args = GRPOConfig(
         **{
             "num_generations": config.num_generations,

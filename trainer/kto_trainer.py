@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from tracewheel.errors import TracewheelError
 from trainer.kto_config import KTOMethodConfig
 from trainer.rows import arrow_safe
-from tracewheel.errors import TracewheelError
 
 KIND = "kto"
 CONFIG_CLASS = KTOMethodConfig

@@ -41,9 +41,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from tracewheel.errors import TracewheelError
 from trainer.chat_template import ensure_tool_chat_template
 from trainer.settings import EMBEDDED_MODEL
-from tracewheel.errors import TracewheelError
 
 if TYPE_CHECKING:
     from transformers import PreTrainedModel, PreTrainedTokenizerBase
@@ -247,10 +247,11 @@ def device_placement() -> Placement:
 
     if torch.cuda.is_available():
         index = torch.cuda.current_device()
+        # Pure fp16 weights would train unstably; a GPU without bf16 (pre-Ampere) keeps float32.
         bf16 = torch.cuda.is_bf16_supported()
         return Placement(
             device=f"cuda:{index}",
-            dtype=torch.bfloat16 if bf16 else torch.float16,
+            dtype=torch.bfloat16 if bf16 else torch.float32,
             device_map={"": index},
             bf16=bf16,
         )

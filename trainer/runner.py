@@ -46,11 +46,11 @@ from typing import Any
 from rich.console import Console
 
 from curator.versions import training_rows
+from tracewheel.config import Settings
+from tracewheel.errors import TracewheelError
 from trainer import registry
 from trainer.base_config import MethodConfig
 from trainer.rows import check_rows
-from tracewheel.config import Settings
-from tracewheel.errors import TracewheelError
 
 logger = logging.getLogger(__name__)
 
@@ -110,9 +110,24 @@ def _run_lock(run_dir: Path) -> Iterator[None]:
 
 
 def _last_checkpoint(run_dir: Path) -> str | None:
-    from transformers.trainer_utils import get_last_checkpoint
+    """The newest complete checkpoint; newer ones cut short by a kill are removed.
 
-    return get_last_checkpoint(str(run_dir)) if run_dir.is_dir() else None
+    transformers writes a checkpoint in place, trainer state last, so a checkpoint without ``trainer_state.json``
+    is one the process died writing.
+    """
+    if not run_dir.is_dir():
+        return None
+    steps = sorted(
+        (int(p.name.rsplit("-", 1)[1]), p)
+        for p in run_dir.glob("checkpoint-*")
+        if p.is_dir() and p.name.rsplit("-", 1)[1].isdigit()
+    )
+    for _, path in reversed(steps):
+        if (path / "trainer_state.json").exists():
+            return str(path)
+        logger.warning("removing incomplete checkpoint %s", path)
+        shutil.rmtree(path, ignore_errors=True)
+    return None
 
 
 def _metrics(trainer: Any, train_metrics: dict[str, Any], rows: int) -> dict[str, Any]:
@@ -196,6 +211,8 @@ def run_training(
                 bar.close()
 
         metrics = _metrics(trainer, result.metrics, len(rows))
+        if checkpoint is not None:
+            metrics["resumed_from_step"] = int(Path(checkpoint).name.rsplit("-", 1)[-1])
         if not all(math.isfinite(v) for v in metrics.values() if isinstance(v, float)):
             raise TracewheelError(f"{method} training produced non-finite metrics {metrics}; nothing registered")
         current = registry.champion(settings.adapters_dir, tenant)

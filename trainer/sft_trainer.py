@@ -11,8 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from trainer.sft_config import SFTMethodConfig
 from tracewheel.errors import TracewheelError
+from trainer.sft_config import SFTMethodConfig
 
 KIND = "sft"
 CONFIG_CLASS = SFTMethodConfig
@@ -35,11 +35,11 @@ def tokenize_rows(rows: list[dict[str, Any]], tokenizer: Any, config: SFTMethodC
         item = {"input_ids": list(encoded["input_ids"])}
         if config.assistant_only_loss:
             item["assistant_masks"] = list(encoded["assistant_masks"])
-            if not any(item["assistant_masks"]):
-                continue  # no assistant turn: nothing to learn from this row
         if config.max_length is not None:
             # Cut here rather than in TRL: its padding-free path without packing does not truncate.
             item = {k: v[: config.max_length] for k, v in item.items()}
+        if config.assistant_only_loss and not any(item["assistant_masks"]):
+            continue  # no assistant token (left): nothing to learn from this row
         out.append(item)
     if not out:
         raise TracewheelError("no sft row has an assistant turn to learn from")

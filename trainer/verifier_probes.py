@@ -35,6 +35,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
+from tracewheel.errors import TracewheelError
 from trainer.verifiers import (
     DEFAULT_MAX_CHARS,
     DEFAULT_TOLERANCE,
@@ -44,7 +45,6 @@ from trainer.verifiers import (
     validate_spec,
     verify,
 )
-from tracewheel.errors import TracewheelError
 
 MASTER_KEYS = (
     ":",
@@ -113,6 +113,10 @@ def _reference(spec: dict[str, Any]) -> Any | None:
         return _format_number(_numeric_answer(spec))
     if kind == "tool_call":
         return _tool_message([(spec["name"], _tool_arguments(spec))])
+    if kind == "regex" and "example" in spec:
+        return spec["example"]
+    if kind == "json_schema" and "example" in spec:
+        return json.dumps(spec["example"])
     return None
 
 
@@ -137,6 +141,15 @@ def _tool_message(calls: list[tuple[str, Any]], as_string: bool = True) -> dict[
 
 def _equivalents(spec: dict[str, Any]) -> Iterator[tuple[str, Any]]:
     kind = spec["type"]
+    if kind == "regex" and "example" in spec:
+        yield "surrounding whitespace", f"  {spec['example']} \n"
+        yield "Answer: line", f"Let me work it out.\nAnswer: {spec['example']}"
+    elif kind == "json_schema" and "example" in spec:
+        example = spec["example"]
+        reordered = dict(reversed(list(example.items()))) if isinstance(example, dict) else example
+        yield "key order", json.dumps(reordered)
+        yield "indented", json.dumps(example, indent=2)
+        yield "fenced block after prose", f"Here is the result:\n```json\n{json.dumps(reordered)}\n```"
     if kind == "exact":
         answer = spec["answer"].strip()
         if "\n" in answer:
@@ -195,6 +208,11 @@ def _many_candidates(spec: dict[str, Any], separators: tuple[str, ...] = _SEPARA
         yield "many candidates (several tool calls)", _tool_message(calls)
         blocks = "\n".join(f'<tool_call>{json.dumps({"name": n, "arguments": a})}</tool_call>' for n, a in calls)
         yield "many candidates (several <tool_call> blocks)", blocks
+        return
+    if spec["type"] == "json_schema" and reference is not None:
+        # Candidates here are JSON values; only the first one a completion gives is ever read.
+        yield "many candidates (JSON values, right one second)", f"{{}}\n{reference}"
+        yield "many candidates (JSON array)", f"[{{}}, {reference}, null]"
         return
     pools = [[str(i) for i in range(101)], ["A", "B", "C", "D"]]
     if isinstance(reference, str):
@@ -280,11 +298,12 @@ def _probes(spec: dict[str, Any], prompt: Any) -> Iterator[_Probe]:
 
 def probe_verifier(spec: dict[str, Any], prompt: Any = None, label: str | None = None) -> list[ProbeFailure]:
     """Run every probe on one spec; an invalid spec is one failure (probe ``valid spec``)."""
-    label = label or spec_label(spec) if isinstance(spec, dict) else "?"
     try:
         spec = validate_spec(spec)
     except (ValueError, TypeError) as exc:
-        return [ProbeFailure(label, "valid spec", json.dumps(spec, default=str), 0.0, "a valid spec", str(exc))]
+        shown = spec if isinstance(spec, str) else json.dumps(spec, default=str)
+        return [ProbeFailure(label or "?", "valid spec", shown, 0.0, "a valid spec", str(exc))]
+    label = label or spec_label(spec)
     failures: list[ProbeFailure] = []
     is_custom = spec["type"] == "custom"
     probes = [p for p in _probes(spec, prompt) if not (is_custom and p.same_as_reference)]
@@ -293,7 +312,7 @@ def probe_verifier(spec: dict[str, Any], prompt: Any = None, label: str | None =
             verdicts = list(pool.map(lambda p: verify(p.completion, p.spec or spec), probes))
     else:
         verdicts = [verify(p.completion, p.spec or spec) for p in probes]
-    for probe, verdict in zip(probes, verdicts):
+    for probe, verdict in zip(probes, verdicts, strict=True):
         shown = probe.completion if isinstance(probe.completion, str) else json.dumps(probe.completion)
         if probe.same_as_reference:
             if verdict.reward != 1.0:
@@ -323,6 +342,11 @@ def probe_verifiers(
         if key in seen:
             continue
         seen.add(key)
+        if isinstance(spec, str):
+            try:
+                spec = json.loads(spec)
+            except ValueError:
+                pass  # reported as an invalid spec below
         if isinstance(spec, dict) and spec.get("type") == "custom":
             command = json.dumps(spec.get("command"), default=str)
             custom_counts[command] = custom_counts.get(command, 0) + 1

@@ -32,6 +32,7 @@ import math
 import re
 import sys
 import unicodedata
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -47,6 +48,8 @@ DEFAULT_TOLERANCE = 1e-6
 DEFAULT_CUSTOM_TIMEOUT_S = 5.0
 MAX_CUSTOM_TIMEOUT_S = 60.0
 DEFAULT_CUSTOM_MEMORY_MB = 512
+CUSTOM_WORKERS = 4
+"""Custom verifiers run this many sandboxed processes at once when a batch is scored."""
 
 
 @dataclass(frozen=True)
@@ -348,7 +351,7 @@ def json_equal(a: Any, b: Any) -> bool:
     if isinstance(a, dict) and isinstance(b, dict):
         return a.keys() == b.keys() and all(json_equal(a[k], b[k]) for k in a)
     if isinstance(a, list) and isinstance(b, list):
-        return len(a) == len(b) and all(json_equal(x, y) for x, y in zip(a, b))
+        return len(a) == len(b) and all(json_equal(x, y) for x, y in zip(a, b, strict=True))
     return type(a) is type(b) and a == b
 
 
@@ -390,13 +393,19 @@ def custom_command(spec: dict[str, Any]) -> list[str]:
 
 
 def verify_custom(completion: Any, spec: dict[str, Any]) -> Verdict:
-    """Run a custom verifier in the sandbox: the completion and the spec (as ``task``) go to its stdin as JSON;
+    """Run a custom verifier in the sandbox: the completion (as given, plus its ``text`` and ``tool_calls``) and the
+    spec (as ``task``) go to its stdin as JSON;
     the last line of its stdout is ``{"reward": float, "reason": str}`` or a bare number in [0, 1]. A crash, a
     timeout or any other output is reward 0 with the reason.
     """
     from trainer.sandbox import run_sandboxed
 
-    payload = json.dumps({"completion": completion, "task": spec}, ensure_ascii=False, default=str)
+    message = completion_message(completion)
+    payload = json.dumps(
+        {"completion": completion, "text": message["content"], "tool_calls": message["tool_calls"], "task": spec},
+        ensure_ascii=False,
+        default=str,
+    )
     result = run_sandboxed(
         custom_command(spec),
         stdin=payload.encode(),
@@ -467,6 +476,8 @@ def validate_spec(spec: Any) -> dict[str, Any]:
             re.compile(pattern)
         except re.error as exc:
             raise ValueError(f"regex verifier `pattern` does not compile: {exc}") from None
+        if "example" in spec and not isinstance(spec["example"], str):
+            raise ValueError("regex verifier `example` must be a string (an answer the pattern accepts)")
     elif kind == "numeric":
         _numeric_answer(spec)
         tolerance = spec.get("tolerance", DEFAULT_TOLERANCE)
@@ -561,7 +572,12 @@ def verifier_reward(completions: list[Any], verifier: list[dict[str, Any] | str]
     """
     if len(completions) != len(verifier):
         raise ValueError(f"`verifier` must give one spec per completion: {len(verifier)} for {len(completions)}")
-    return [verify(c, s).reward for c, s in zip(completions, verifier)]
+    pairs = list(zip(completions, verifier, strict=True))
+    if any('"custom"' in s if isinstance(s, str) else s.get("type") == "custom" for s in verifier):
+        # Custom verifiers wait on a sandboxed process each: run a few at once.
+        with ThreadPoolExecutor(CUSTOM_WORKERS) as pool:
+            return list(pool.map(lambda pair: verify(*pair).reward, pairs))
+    return [verify(c, s).reward for c, s in pairs]
 
 
 def spec_label(spec: dict[str, Any]) -> str:

@@ -9,7 +9,6 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
@@ -38,7 +37,11 @@ class CollectorProcess:
     """``tracewheel collector`` in a subprocess with its own TRACEWHEEL_HOME and ephemeral ports."""
 
     def __init__(
-        self, home: Path, env: dict[str, str] | None = None, preexec_fn=None, entry: tuple[str, ...] = ("tracewheel", "collector")
+        self,
+        home: Path,
+        env: dict[str, str] | None = None,
+        preexec_fn=None,
+        entry: tuple[str, ...] = ("tracewheel", "collector"),
     ) -> None:
         """``entry``: ``("tracewheel", "collector")`` (the CLI) or ``("collector",)`` (``python -m collector``,
         the same server without the CLI's imports: restarts in a third of the time)."""
@@ -120,7 +123,12 @@ class CollectorProcess:
         return self.proc.returncode
 
     def post(
-        self, path: str, body: bytes, key: str | None, content_type: str = "application/x-protobuf", **headers: str
+        self,
+        path: str,
+        body: bytes,
+        key: str | None,
+        content_type: str = "application/x-protobuf",
+        **headers: str,
     ) -> httpx.Response:
         h = {"content-type": content_type, **{k.replace("_", "-"): v for k, v in headers.items()}}
         if key is not None:

@@ -179,6 +179,7 @@ WEATHER_TOOL = {
     "description": "Weather for a city",
     "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
 }
+AGENT_ADAPTER = "acme-sft-0003"
 AGENT_FINAL = "It is sunny and 21 C in Paris; I could not get the local time."
 TIME_TOOL = {"type": "function", "name": "local_time", "parameters": {"type": "object", "properties": {}}}
 
@@ -216,6 +217,7 @@ def agent_spans() -> dict[str, list[dict[str, Any]]]:
         "gen_ai.provider.name": "openai",
         "gen_ai.system_instructions": json.dumps([{"type": "text", "content": "You are a weather bot."}]),
         "gen_ai.tool.definitions": json.dumps([WEATHER_TOOL, TIME_TOOL]),
+        "tracewheel.adapter": AGENT_ADAPTER,
     }
     agent_svc = [
         span(

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from _collector_harness import CollectorProcess
 
+
 @pytest.fixture
 def tw_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     home = tmp_path / "home"

@@ -52,7 +52,9 @@ class Agent:
         self.recorder = AckRecorder(exporter)
         self.provider = TracerProvider()
         self.provider.add_span_processor(
-            BatchSpanProcessor(self.recorder, schedule_delay_millis=20, max_export_batch_size=64, export_timeout_millis=3000)
+            BatchSpanProcessor(
+                self.recorder, schedule_delay_millis=20, max_export_batch_size=64, export_timeout_millis=3000
+            )
         )
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -64,7 +66,10 @@ class Agent:
             with tracer.start_as_current_span("invoke_agent") as span:
                 span.set_attribute("gen_ai.operation.name", "invoke_agent")
                 with tracer.start_as_current_span("chat gpt-4o-mini") as chat:
-                    chat.set_attribute("gen_ai.input.messages", f'[{{"role":"user","parts":[{{"type":"text","content":"q{i}"}}]}}]')
+                    chat.set_attribute(
+                        "gen_ai.input.messages",
+                        f'[{{"role":"user","parts":[{{"type":"text","content":"q{i}"}}]}}]',
+                    )
             i += 1
             time.sleep(0.002)
 

@@ -32,7 +32,13 @@ def test_validation_errors_name_the_field(doc, message):
 
 def test_valid_feedback_is_normalized():
     item = validate_feedback({"trace_id": "AB" * 16, "score": 1, "corrected_answer": "Paris"})
-    assert item == {"trace_id": "ab" * 16, "score": 1.0, "thumb": None, "comment": None, "corrected_answer": "Paris"}
+    assert item == {
+        "trace_id": "ab" * 16,
+        "score": 1.0,
+        "thumb": None,
+        "comment": None,
+        "corrected_answer": "Paris",
+    }
 
 
 def test_feedback_round_trip_and_after_restart(tmp_path):
@@ -46,15 +52,32 @@ def test_feedback_round_trip_and_after_restart(tmp_path):
         trace_id = request.resource_spans[0].scope_spans[0].spans[0].trace_id.hex()
         assert col.post("/v1/traces", request.SerializeToString(), key).status_code == 200
         # Right after the ack (before any flush) the trace is known.
-        r = col.post("/v1/feedback", orjson.dumps({"trace_id": trace_id, "thumb": "down", "comment": "wrong city"}), key, "application/json")
+        r = col.post(
+            "/v1/feedback",
+            orjson.dumps({"trace_id": trace_id, "thumb": "down", "comment": "wrong city"}),
+            key,
+            "application/json",
+        )
         assert r.status_code == 200, r.text
 
-        assert col.post("/v1/feedback", orjson.dumps({"trace_id": "ab" * 16, "thumb": "up"}), key, "application/json").status_code == 404
+        assert (
+            col.post(
+                "/v1/feedback", orjson.dumps({"trace_id": "ab" * 16, "thumb": "up"}), key, "application/json"
+            ).status_code
+            == 404
+        )
         assert col.post("/v1/feedback", b"{nope", key, "application/json").status_code == 400
-        r = col.post("/v1/feedback", orjson.dumps({"trace_id": trace_id, "thumb": "meh"}), key, "application/json")
+        r = col.post(
+            "/v1/feedback", orjson.dumps({"trace_id": trace_id, "thumb": "meh"}), key, "application/json"
+        )
         assert r.status_code == 422 and "thumb" in r.json()["message"]
         assert col.post("/v1/feedback", b"x", key, "application/x-protobuf").status_code == 415
-        assert col.post("/v1/feedback", orjson.dumps({"trace_id": trace_id, "score": 1}), None, "application/json").status_code == 401
+        assert (
+            col.post(
+                "/v1/feedback", orjson.dumps({"trace_id": trace_id, "score": 1}), None, "application/json"
+            ).status_code
+            == 401
+        )
     finally:
         col.stop()  # graceful: everything lands in Parquet
     col = CollectorProcess(home)
@@ -62,7 +85,9 @@ def test_feedback_round_trip_and_after_restart(tmp_path):
     col.start()
     try:
         # A fresh process knows the trace only from its Parquet segments.
-        r = col.post("/v1/feedback", orjson.dumps({"trace_id": trace_id, "score": 0.25}), key, "application/json")
+        r = col.post(
+            "/v1/feedback", orjson.dumps({"trace_id": trace_id, "score": 0.25}), key, "application/json"
+        )
         assert r.status_code == 200, r.text
         rows = sorted(col.table("feedback").to_pylist(), key=lambda r: r["received_at_unix_nano"])
         assert [(r["tenant"], r["trace_id"], r["thumb"], r["comment"], r["score"]) for r in rows] == [

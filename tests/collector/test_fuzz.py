@@ -25,7 +25,7 @@ PROTO_BODIES = [otlp.parse_trace_request(b, "application/json").SerializeToStrin
     make_trace_request(5).SerializeToString()
 ]
 FUZZ = settings(
-    max_examples=1000,
+    max_examples=2000,
     deadline=None,
     database=None,
     suppress_health_check=list(HealthCheck),
@@ -37,7 +37,10 @@ HTTP_OK = {200, 400, 401, 404, 405, 413, 415, 422, 503}
 def col(tmp_path_factory):
     proc = CollectorProcess(
         tmp_path_factory.mktemp("home"),
-        env={"TRACEWHEEL_COLLECTOR__MAX_BODY_BYTES": str(256 * 1024), "TRACEWHEEL_COLLECTOR__FLUSH_INTERVAL_S": "0.5"},
+        env={
+            "TRACEWHEEL_COLLECTOR__MAX_BODY_BYTES": str(256 * 1024),
+            "TRACEWHEEL_COLLECTOR__FLUSH_INTERVAL_S": "0.5",
+        },
     )
     proc.add_tenant("acme")
     proc.start()
@@ -67,7 +70,9 @@ def mutated(draw, bases):
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(max_size=20),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4)
+    ),
     max_leaves=20,
 )
 
@@ -105,14 +110,23 @@ bodies = st.one_of(
     path=st.sampled_from(["/v1/traces", "/v1/logs", "/v1/feedback", "/v1/traces/", "/healthz"]),
     method=st.sampled_from(["POST", "POST", "POST", "GET", "PUT"]),
     content_type=st.sampled_from(
-        ["application/x-protobuf", "application/json", "application/json; charset=utf-8", "text/plain", "", "a/b;;;"]
+        [
+            "application/x-protobuf",
+            "application/json",
+            "application/json; charset=utf-8",
+            "text/plain",
+            "",
+            "a/b;;;",
+        ]
     ),
     encoding=st.sampled_from(["", "gzip", "gzip-lie", "br", "identity"]),
     auth=st.sampled_from(["good", "good", "good", "none", "bad", "garbage"]),
     body=bodies,
     length_lie=st.sampled_from([None, None, None, "-1", "abc", "999999999999"]),
 )
-def test_http_receiver_survives_mutated_requests(col, path, method, content_type, encoding, auth, body, length_lie):
+def test_http_receiver_survives_mutated_requests(
+    col, path, method, content_type, encoding, auth, body, length_lie
+):
     headers = {"content-type": content_type}
     if encoding == "gzip":
         body = gzip.compress(body, compresslevel=1)
@@ -136,7 +150,9 @@ def test_http_receiver_survives_mutated_requests(col, path, method, content_type
     assert status in HTTP_OK, status
 
 
-def raw_http(port: int, method: str, path: str, headers: dict[str, str], body: bytes, timeout: float) -> int | None:
+def raw_http(
+    port: int, method: str, path: str, headers: dict[str, str], body: bytes, timeout: float
+) -> int | None:
     """Send one request byte-for-byte as given (clients refuse to send lying headers); return the status."""
     head = f"{method} {path} HTTP/1.1\r\nhost: 127.0.0.1\r\nconnection: close\r\n"
     head += "".join(f"{k}: {v}\r\n" for k, v in headers.items())

@@ -86,7 +86,21 @@ def test_partial_success_and_invalid_argument(col):
         raw(b"\x0a\xff\xff\xff\xff\x0f", metadata=metadata, timeout=10)
     assert info.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     # Still serving.
-    assert stub.Export(make_trace_request(1), metadata=metadata, timeout=10).partial_success.rejected_spans == 0
+    assert (
+        stub.Export(make_trace_request(1), metadata=metadata, timeout=10).partial_success.rejected_spans == 0
+    )
     logs = logs_service_pb2_grpc.LogsServiceStub(channel)
     assert logs.Export(logs_service_pb2.ExportLogsServiceRequest(), metadata=metadata, timeout=10) is not None
+    channel.close()
+
+
+def test_oversized_and_gzip_bomb_messages_are_refused(col):
+    channel, stub = _stub(col)
+    metadata = (("authorization", f"Bearer {col.keys['acme']}"),)
+    request = make_trace_request(1, extra_attrs={"pad": "\0" * (33 * 1024 * 1024)})  # over max_body_bytes
+    for compression in (None, grpc.Compression.Gzip):  # gzip: ~33 KiB on the wire, 33 MiB inflated
+        with pytest.raises(grpc.RpcError) as info:
+            stub.Export(request, metadata=metadata, timeout=30, compression=compression)
+        assert info.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+    assert stub.Export(make_trace_request(1), metadata=metadata, timeout=10).partial_success.rejected_spans == 0
     channel.close()

@@ -67,18 +67,27 @@ def test_real_sdk_exporter_with_standard_env_vars(col, monkeypatch):
 @pytest.mark.parametrize("path", sample_paths(), ids=lambda p: p.name)
 def test_real_captures_as_otlp_json_plain_and_gzip(col, path):
     body = path.read_bytes()
-    ids = {s["spanId"] for rs in orjson.loads(body)["resourceSpans"] for ss in rs["scopeSpans"] for s in ss["spans"]}
+    ids = {
+        s["spanId"]
+        for rs in orjson.loads(body)["resourceSpans"]
+        for ss in rs["scopeSpans"]
+        for s in ss["spans"]
+    }
     r = col.post("/v1/traces", body, col.keys["acme"], content_type="application/json")
     assert r.status_code == 200 and r.json() == {}
-    r = col.post("/v1/traces", gzip.compress(body), col.keys["acme"], "application/json", content_encoding="gzip")
+    r = col.post(
+        "/v1/traces", gzip.compress(body), col.keys["acme"], "application/json", content_encoding="gzip"
+    )
     assert r.status_code == 200
     assert _stored(col, ids) == ids
 
 
 def test_protobuf_partial_success_keeps_valid_spans(col):
     request = make_trace_request(3)
-    bad = request.resource_spans[0].scope_spans[0].spans.add(
-        trace_id=bytes(16), span_id=b"\x01" * 8, name="x", start_time_unix_nano=1
+    bad = (
+        request.resource_spans[0]
+        .scope_spans[0]
+        .spans.add(trace_id=bytes(16), span_id=b"\x01" * 8, name="x", start_time_unix_nano=1)
     )
     r = col.post("/v1/traces", request.SerializeToString(), col.keys["acme"])
     assert r.status_code == 200 and r.headers["content-type"] == "application/x-protobuf"
@@ -117,9 +126,15 @@ def test_bad_input_is_rejected_and_the_server_keeps_serving(col):
     key = col.keys["acme"]
     assert col.post("/v1/traces", b"\x0a\xff\xff\xff\xff\x0f", key).status_code == 400
     assert col.post("/v1/traces", b"{oops", key, content_type="application/json").status_code == 400
-    assert col.post("/v1/traces", b"junk", key, "application/x-protobuf", content_encoding="gzip").status_code == 400
+    assert (
+        col.post("/v1/traces", b"junk", key, "application/x-protobuf", content_encoding="gzip").status_code
+        == 400
+    )
     assert col.post("/v1/traces", b"{}", key, content_type="text/plain").status_code == 415
-    assert col.post("/v1/traces", b"{}", key, content_type="application/json", content_encoding="br").status_code == 415
+    assert (
+        col.post("/v1/traces", b"{}", key, content_type="application/json", content_encoding="br").status_code
+        == 415
+    )
     truncated = gzip.compress(make_trace_request(1).SerializeToString())[:-12]
     assert col.post("/v1/traces", truncated, key, content_encoding="gzip").status_code == 400
     request = make_trace_request(1)
@@ -226,13 +241,18 @@ def test_queue_over_its_bound_answers_503(tmp_path):
     home.mkdir()
     proc = CollectorProcess(
         home,
-        env={"TRACEWHEEL_COLLECTOR__FLUSH_INTERVAL_S": "3600", "TRACEWHEEL_COLLECTOR__MAX_QUEUE_BYTES": "65536"},
+        env={
+            "TRACEWHEEL_COLLECTOR__FLUSH_INTERVAL_S": "3600",
+            "TRACEWHEEL_COLLECTOR__MAX_QUEUE_BYTES": "65536",
+        },
     )
     key = proc.add_tenant("acme")
     proc.start()
     try:
         statuses = [
-            proc.post("/v1/traces", make_trace_request(10, extra_attrs={"pad": "x" * 500}).SerializeToString(), key)
+            proc.post(
+                "/v1/traces", make_trace_request(10, extra_attrs={"pad": "x" * 500}).SerializeToString(), key
+            )
             for _ in range(30)
         ]
         codes = [r.status_code for r in statuses]
@@ -240,3 +260,47 @@ def test_queue_over_its_bound_answers_503(tmp_path):
         assert all(r.headers.get("retry-after") for r in statuses if r.status_code == 503)
     finally:
         proc.stop()
+
+
+def test_a_second_collector_on_the_same_home_is_refused(col):
+    import subprocess
+    import sys
+
+    second = subprocess.run(
+        [sys.executable, "-m", "tracewheel", "collector", "--http-port", "0", "--grpc-port", "0"],
+        env=col.env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert second.returncode == 1
+    assert "another collector" in second.stderr
+    assert httpx.get(f"{col.http_url}/healthz").status_code == 200
+
+
+def test_a_dead_flusher_is_restarted(col):
+    import os
+    import signal as sig
+
+    import psutil
+
+    (flusher,) = [
+        p for p in psutil.Process(col.proc.pid).children() if "collector.flusher" in " ".join(p.cmdline())
+    ]
+    os.kill(flusher.pid, sig.SIGKILL)
+    request = make_trace_request(2)
+    assert col.post("/v1/traces", request.SerializeToString(), col.keys["acme"]).status_code == 200
+    # The new flusher picks the spans up from the WAL into Parquet.
+    assert wait_for(
+        lambda: (
+            span_ids(request)
+            <= {r["span_id"] for f in col.traces_dir.glob("spans/tenant=acme/*/*.parquet") for r in _read(f)}
+        ),
+        timeout=20,
+    )
+
+
+def _read(path):
+    import pyarrow.parquet as pq
+
+    return pq.ParquetFile(path).read(columns=["span_id"]).to_pylist()

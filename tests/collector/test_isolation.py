@@ -5,8 +5,8 @@ from __future__ import annotations
 import grpc
 import orjson
 import pyarrow.parquet as pq
-from opentelemetry.proto.collector.trace.v1 import trace_service_pb2_grpc
 from _collector_harness import make_trace_request, span_ids
+from opentelemetry.proto.collector.trace.v1 import trace_service_pb2_grpc
 
 
 def test_one_tenants_key_never_touches_another_tenants_data(collector):
@@ -26,7 +26,9 @@ def test_one_tenants_key_never_touches_another_tenants_data(collector):
 
     # Feedback on the other tenant's trace is a 404 and stores nothing; on one's own it works.
     def feedback(trace_id, key):
-        return collector.post("/v1/feedback", orjson.dumps({"trace_id": trace_id, "thumb": "up"}), key, "application/json")
+        return collector.post(
+            "/v1/feedback", orjson.dumps({"trace_id": trace_id, "thumb": "up"}), key, "application/json"
+        )
 
     assert feedback(globex_trace, acme).status_code == 404
     assert feedback(acme_trace, globex).status_code == 404

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from _trace_fixtures import (
+    AGENT_ADAPTER,
     AGENT_FINAL,
     AGENT_TRACE,
     CHAT1,
@@ -135,6 +136,31 @@ def test_content_from_the_details_log_record_joins_its_span() -> None:
         assert joined is not None
         assert joined.messages == with_content[trace_id].messages
         assert joined.last_received_at == with_content[trace_id].last_received_at
+
+
+def test_details_as_a_span_event() -> None:
+    label = "otel-v2_latest_span_and_event"
+    flat = sample_flat(label)
+    record = flat["log_records"][0]
+    trace_id = next(s["trace_id"] for s in flat["spans"] if s["span_id"] == record["span_id"])
+    bare = {k: v for k, v in record["attributes"].items() if "messages" not in k}
+    body = trace_body(
+        "svc",
+        [
+            span(
+                trace_id,
+                record["span_id"],
+                "chat gpt-4o-mini",
+                T0,
+                T0 + 9,
+                bare,
+                events=[{"name": record["event_name"], "attributes": record["attributes"]}],
+            )
+        ],
+    )
+    episode = normalize_trace(span_rows(parse_trace_request(body, JSON), "acme", T0))
+    assert episode is not None
+    assert episode.messages == _episodes(label)[trace_id].messages
 
 
 def test_log_records_of_unknown_spans_are_ignored() -> None:
@@ -477,6 +503,7 @@ def test_agent_run_in_shuffled_batches_from_two_services_is_one_ordered_episode(
     assert episode.finish_reasons == ["tool_calls", "tool_calls", "stop"]
     assert [t["function"]["name"] for t in episode.tools] == ["get_weather", "local_time"]
     assert episode.system_instructions == "You are a weather bot."
+    assert episode.adapter == AGENT_ADAPTER
 
 
 def test_duplicate_rows_and_late_copies_do_not_duplicate() -> None:

@@ -7,11 +7,11 @@ import json
 
 import orjson
 import pytest
+from _collector_harness import SAMPLES, sample_paths
 from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
 from opentelemetry.proto.common.v1.common_pb2 import AnyValue
 
 from collector import otlp
-from _collector_harness import SAMPLES, sample_paths
 
 
 @pytest.mark.parametrize("path", sample_paths(), ids=lambda p: p.name)

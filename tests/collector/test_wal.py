@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import os
 import threading
+import time
 
 import pytest
 
@@ -15,7 +16,11 @@ from collector.wal import QueueFull, Signal, WalWriteError, WalWriter
 def test_records_round_trip_and_a_torn_tail_is_truncated(tmp_path):
     directory = wal.wal_dir(tmp_path)
     directory.mkdir(parents=True)
-    records = [(Signal.TRACES, "acme", 1, b"a" * 100), (Signal.LOGS, "globex", 2, b""), (Signal.FEEDBACK, "acme", 3, b"{}")]
+    records = [
+        (Signal.TRACES, "acme", 1, b"a" * 100),
+        (Signal.LOGS, "globex", 2, b""),
+        (Signal.FEEDBACK, "acme", 3, b"{}"),
+    ]
     data = b"".join(wal.encode_record(*r) for r in records)
     path = wal.segment_path(directory, 1)
     path.write_bytes(data + wal.encode_record(Signal.TRACES, "acme", 4, b"x" * 50)[:-7])
@@ -26,6 +31,16 @@ def test_records_round_trip_and_a_torn_tail_is_truncated(tmp_path):
 
     assert wal.recover(directory) == 2
     assert path.stat().st_size == len(data)
+
+
+def test_short_writes_are_completed(tmp_path, monkeypatch):
+    real_writev = os.writev
+    monkeypatch.setattr(wal.os, "writev", lambda fd, bufs: real_writev(fd, [bytes(bufs[0])[:3]]))
+    path = tmp_path / "f"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT)
+    wal._write_all(fd, [b"hello", b"", b"world" * 100])
+    os.close(fd)
+    assert path.read_bytes() == b"hello" + b"world" * 100
 
 
 def test_a_corrupted_record_ends_the_segment(tmp_path):
@@ -74,24 +89,46 @@ def test_queue_bound_refuses_instead_of_buffering(tmp_path):
     writer.submit(Signal.TRACES, "acme", 1, b"x" * 1500).result(timeout=5)
     with pytest.raises(QueueFull):
         writer.submit(Signal.TRACES, "acme", 2, b"x" * 1500)
-    writer.flushed(10_000)  # the flusher caught up
+    # The flusher catches up: it says so only through the checkpoint file.
+    wal.write_checkpoint(writer.directory, writer.seal())
+    time.sleep(0.06)
     writer.submit(Signal.TRACES, "acme", 3, b"x" * 1500).result(timeout=5)
+    writer.close()
+
+
+def test_one_writer_per_wal(tmp_path):
+    writer = WalWriter(tmp_path, segment_bytes=1 << 30, max_queue_bytes=1 << 30)
+    with pytest.raises(wal.WalLocked):
+        WalWriter(tmp_path, segment_bytes=1 << 30, max_queue_bytes=1 << 30)
+    writer.close()
+    WalWriter(tmp_path, segment_bytes=1 << 30, max_queue_bytes=1 << 30).close()
+
+
+def test_segments_are_sealed_by_size_and_age(tmp_path):
+    writer = WalWriter(tmp_path, segment_bytes=4096, max_queue_bytes=1 << 30, rotate_after_s=0.1)
+    first = writer.current_seq
+    writer.submit(Signal.TRACES, "acme", 1, b"x" * 5000).result(timeout=5)
+    time.sleep(0.05)
+    assert writer.current_seq == first + 1  # over segment_bytes: sealed at once
+    writer.submit(Signal.TRACES, "acme", 2, b"small").result(timeout=5)
+    time.sleep(0.3)
+    assert writer.current_seq == first + 2  # sealed by age
     writer.close()
 
 
 def test_a_failed_write_fails_its_requests_and_leaves_no_garbage(tmp_path, monkeypatch):
     writer = WalWriter(tmp_path, segment_bytes=1 << 30, max_queue_bytes=1 << 30)
     writer.submit(Signal.TRACES, "acme", 1, b"kept").result(timeout=5)
-    real_write = os.write
+    real_writev = os.writev
     state = {"fail": True}
 
-    def disk_full(fd, data):
+    def disk_full(fd, buffers):
         if state["fail"]:
-            real_write(fd, bytes(data)[:5])  # a partial write, as a filling disk does
+            os.write(fd, bytes(buffers[0])[:5])  # a partial write, as a filling disk does
             raise OSError(errno.ENOSPC, "No space left on device")
-        return real_write(fd, data)
+        return real_writev(fd, buffers)
 
-    monkeypatch.setattr(wal.os, "write", disk_full)
+    monkeypatch.setattr(wal.os, "writev", disk_full)
     with pytest.raises(WalWriteError, match="No space"):
         writer.submit(Signal.TRACES, "acme", 2, b"lost").result(timeout=5)
     state["fail"] = False

@@ -24,6 +24,7 @@ from curator.derive import (
     derive_rows,
     dpo_rows,
     kto_rows,
+    partner_runs,
     reward_rows,
     sft_rows,
     split_prompt,
@@ -157,3 +158,15 @@ def test_rows_render_through_the_tool_chat_template():
                 assert c["function"]["name"] in text
                 for key, value in c["function"]["arguments"].items():
                     assert f'"{key}": "{value}"' in text
+
+
+def test_new_runs_pair_with_earlier_runs_but_earlier_runs_not_with_each_other():
+    earlier = sft_rows(labelled(weather_good())) + kto_rows(labelled(weather_bad()))
+    partners = partner_runs(earlier)
+    assert [(p.verdict, p.new) for p in partners] == [("good", False), ("bad", False)]
+    assert dpo_rows([], partners=partners) == []
+    fresh_bad = weather_bad("c0" * 16)
+    fresh_bad.messages[4].content = "Paris, Texas will be sunny."
+    (row,) = dpo_rows(labelled(fresh_bad), partners=partners)
+    assert row.lineage["trace_ids"] == [weather_good().trace_id, fresh_bad.trace_id]
+    assert row.lineage["selected_because"].endswith("(one run from an earlier version)")

@@ -13,7 +13,10 @@ from _episode_fixtures import (
     engines,
     injected_run,
     math_run,
+    thumb,
+    weather_bad,
     weather_good,
+    weather_run,
     write_eval_suite,
 )
 
@@ -120,34 +123,21 @@ def test_incremental_run_keeps_rows_replaces_updated_runs_and_carries_reviews(se
     late.feedback.append(Feedback(thumb="down", received_at=late.ended_at + timedelta(hours=3)))
     late.last_received_at = late.ended_at + timedelta(hours=3)
     source.items.append(
-        weather_good("99" * 16, minutes=200).model_copy(
-            update={
-                "messages": weather_good().messages[:2]
-                + [
-                    weather_good()
-                    .messages[2]
-                    .model_copy(
-                        update={
-                            "tool_calls": [
-                                weather_good()
-                                .messages[2]
-                                .tool_calls[0]
-                                .model_copy(
-                                    update={
-                                        "function": weather_good()
-                                        .messages[2]
-                                        .tool_calls[0]
-                                        .function.model_copy(
-                                            update={"arguments": '{"city": "Paris", "date": "2026-11-21"}'}
-                                        )
-                                    }
-                                )
-                            ]
-                        }
-                    )
-                ]
-                + weather_good().messages[3:]
-            }
+        weather_run(
+            "99" * 16,
+            "Paris, France",
+            json.dumps(
+                {
+                    "city": "Paris, France",
+                    "date": "2026-11-21",
+                    "sky": "showers",
+                    "high_c": 11,
+                    "wind": "gusty",
+                }
+            ),
+            "Showers all day in Paris tomorrow with gusty wind, 11°C at best: take an umbrella and a windproof jacket.",
+            thumb("up", 0.8, minutes=200),
+            minutes=200,
         )
     )
     (v2,) = curate(settings, source, real_engines)
@@ -158,6 +148,13 @@ def test_incremental_run_keeps_rows_replaces_updated_runs_and_carries_reviews(se
     assert len(diff["sft"]["removed"]) == 1  # thumbs down: no longer a good run
     assert len(diff["sft"]["added"]) == 1 and len(diff["kto"]["added"]) == 2
     assert diff["quarantine"] == {"added": [], "removed": []}
+    # the new good weather run pairs with the bad one curated yesterday (read back from v1's rows)
+    (pair_id,) = diff["dpo"]["added"]
+    (pair,) = [r for r in versions.read_rows(d, "acme", v2.version, "dpo") if r.row_id == pair_id]
+    assert pair.lineage["trace_ids"] == ["99" * 16, weather_bad().trace_id]
+    assert "earlier version" in pair.lineage["selected_because"]
+    assert pair.lineage["redaction"][weather_bad().trace_id]["PERSON"] >= 1
+    assert pair.data["chosen"][0]["tool_calls"][0]["function"]["arguments"]["city"] == "Paris, France"
     # the weather SFT row was accepted in v1 and stays accepted in v2
     kept = [
         r for r in versions.read_rows(d, "acme", v2.version, "sft") if r.row_id not in diff["sft"]["added"]

@@ -229,3 +229,10 @@ def test_long_texts_are_analyzed_in_chunks() -> None:
         "AKIAIOSFODNN7EXAMPLE",
     ]
     assert result.text.count("\n") == text.count("\n") and "<AWS_ACCESS_KEY_1>" in result.text
+
+
+def test_lineage_names_the_engines_and_no_values(redactor: Redactor) -> None:
+    lineage = redactor.lineage()
+    assert lineage["spacy_model"].startswith("en_core_web_sm") and lineage["spacy_model"].endswith("3.8.0")
+    assert "PERSON" in lineage["entities"] and lineage["presidio_analyzer"].startswith("2.")
+    json.dumps(lineage)  # plain data, storable beside a dataset row

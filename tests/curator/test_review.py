@@ -1,6 +1,7 @@
 """``tracewheel datasets review`` in a real terminal (pexpect): accept, release, reject, edit through $EDITOR (with an
 invalid edit first), skip, quit, and resume at the first undecided row (curator/review.py)."""
 
+import io
 import json
 import os
 import sys
@@ -8,7 +9,7 @@ from pathlib import Path
 
 import pexpect
 import pytest
-from _episode_fixtures import ListSource, batch, engines
+from _episode_fixtures import ListSource, batch, engines, write_eval_suite
 
 from curator import versions
 from curator.pipeline import curate
@@ -38,6 +39,7 @@ else:
 @pytest.fixture
 def version(tmp_path, monkeypatch):
     monkeypatch.setenv("TRACEWHEEL_HOME", str(tmp_path))
+    write_eval_suite(tmp_path)
     settings = load_settings()
     (result,) = curate(settings, ListSource(batch()), engines())
     return settings, result.version
@@ -77,19 +79,18 @@ def test_review_in_a_terminal_then_resume(version, tmp_path):
     editor_py.write_text(EDITOR)
     original = tmp_path / "row.json"
     original.write_text(json.dumps(sft[1].data))
-    editor = f"{sys.executable} {editor_py} {tmp_path / 'count'} {original} --"
-    # the editor is called as: EDITOR <file>; our script wants the file first, so wrap it
+    # $EDITOR is called with the row file; the script also needs its run counter and the original row
     wrapper = tmp_path / "edit.sh"
     wrapper.write_text(f'#!/bin/sh\nexec {sys.executable} {editor_py} "$1" {tmp_path / "count"} {original}\n')
     wrapper.chmod(0o755)
-    del editor
 
     child = spawn(settings.home, v, str(wrapper))
+    child.logfile_read = screen = io.StringIO()
     child.expect(f"{total} row\\(s\\) to review")
     # 1. the quarantine row comes first, its flag and the injected excerpt highlighted
     child.expect("injection suspected in tool fetch_url")
-    child.expect("\x1b\\[[0-9;]*m[^\x1b]*IGNORE ALL PREVIOUS INSTRUCTIONS")
-    child.expect(r"\(a\)release " + PROMPT)
+    child.expect("\x1b\\[1;37;41mCustomer reviews for the TrailLite")  # the flagged excerpt, white on red
+    child.expect(r"\(a\) release " + PROMPT)
     child.sendline("a")
     # 2. first SFT row: accept; redaction placeholders are highlighted
     child.expect(f"sft row {sft[0].row_id}")
@@ -114,8 +115,8 @@ def test_review_in_a_terminal_then_resume(version, tmp_path):
     child.close()
     assert child.exitstatus == 0
 
-    placeholders = [r for r in sft if "<PERSON_1>" in json.dumps(r.data)]
-    assert placeholders, "the weather run's SFT row carries redaction placeholders"
+    assert any("<PERSON_1>" in json.dumps(r.data) for r in sft), "the weather run's SFT row is redacted"
+    assert "\x1b[1;35m<PERSON_1>" in screen.getvalue()  # placeholders highlighted (bold magenta)
 
     chosen = versions.decisions(d, "acme", v)
     assert chosen[q_row.row_id]["decision"] == "release"

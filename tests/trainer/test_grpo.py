@@ -10,15 +10,14 @@ import pytest
 from safetensors.torch import load_file
 from transformers import TrainerCallback
 
+from curator.versions import DatasetRow, record_decision, write_version
+from tracewheel.config import Settings
+from tracewheel.errors import TracewheelError
 from trainer import registry
 from trainer.grpo_config import GRPOMethodConfig
 from trainer.grpo_trainer import build_trainer, reward_dataset_rows
 from trainer.model import load_tokenizer
 from trainer.runner import run_training
-from tracewheel.config import Settings
-from tracewheel.errors import TracewheelError
-
-from curator.versions import DatasetRow, record_decision, write_version
 
 TENANT = "acme"
 WEATHER_TOOL = {

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 import trainer.verifier_probes as probes_module
-from trainer.verifier_probes import assert_verifiers_sound, probe_verifier, probe_verifiers
 from tracewheel.errors import TracewheelError
+from trainer.verifier_probes import assert_verifiers_sound, probe_verifier, probe_verifiers
 
 SOUND = [
     {"type": "exact", "answer": "Paris"},
@@ -25,6 +25,10 @@ SOUND = [
         "properties": {"city": {"type": "string"}, "temp_c": {"type": "number"}}}},
     {"type": "tool_call", "name": "get_weather", "arguments": {"city": "Paris", "unit": "C"}},
     {"type": "tool_call", "name": "list_files"},
+    {"type": "regex", "pattern": r"[0-9]{3}-[0-9]{4}", "example": "555-1234"},
+    {"type": "json_schema", "example": {"city": "Oslo", "temp_c": 4}, "schema": {
+        "type": "object", "required": ["city", "temp_c"], "additionalProperties": False,
+        "properties": {"city": {"type": "string"}, "temp_c": {"type": "number"}}}},
 ]
 
 
@@ -78,6 +82,13 @@ def test_a_prompt_that_leaks_its_answer_is_caught_by_the_echo_probe() -> None:
     assert probe_verifiers([spec], [[{"role": "user", "content": "What is 6 times 7?"}]]) == []
     failures = probe_verifiers([spec], [leaky])
     assert [f.probe for f in failures] == ["echo prompt"]
+
+
+def test_an_example_that_the_verifier_rejects_is_reported() -> None:
+    wrong_example = {**SOUND[-1], "example": {"city": "Oslo"}}
+    probes = {f.probe for f in probe_verifiers([wrong_example])}
+    assert {"reference answer", "equivalent: key order", "equivalent: indented"} <= probes
+    assert {f.probe for f in probe_verifiers([{**SOUND[-2], "example": "555"}])} >= {"reference answer"}
 
 
 def test_invalid_spec_is_a_failure_not_a_crash() -> None:

@@ -190,3 +190,15 @@ def test_custom_verifier_failures_are_zero_with_a_reason(code: str, reason: str)
     verdict = verify("anything", {"type": "custom", "command": code, "timeout_s": 1.5, "memory_mb": 256})
     assert verdict.reward == 0.0
     assert reason in verdict.reason
+
+
+def test_custom_verifier_gets_text_and_tool_calls_already_extracted() -> None:
+    code = (
+        "import json, sys\n"
+        "d = json.load(sys.stdin)\n"
+        "ok = d['text'] == 'checking' and d['tool_calls'][0]['function']['name'] == 'lookup'\n"
+        "print(1.0 if ok else 0.0)\n"
+    )
+    message = _tool_message("lookup", "{}")
+    message["content"] = "checking"
+    assert verify([message], {"type": "custom", "command": code}).reward == 1.0

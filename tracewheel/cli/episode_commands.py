@@ -69,7 +69,9 @@ def _short(text: str | None, width: int = 60) -> str:
 
 def episodes_table(episodes: list[Episode]) -> Table:
     # Ids and times never wrap (they are what you copy); free text gives way on narrow terminals.
-    table = Table(title=f"{len(episodes)} episode(s), most recently active first", box=box.SIMPLE_HEAD, padding=(0, 1))
+    table = Table(
+        title=f"{len(episodes)} episode(s), most recently active first", box=box.SIMPLE_HEAD, padding=(0, 1)
+    )
     table.add_column("episode", no_wrap=True, min_width=32)
     table.add_column("tenant", no_wrap=True)
     table.add_column("started (UTC)", no_wrap=True, min_width=16)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, TextIO
 
 import typer
+from rich.progress import Progress, SpinnerColumn, TextColumn
 
 from tracewheel.cli.common import console
 from tracewheel.errors import TracewheelError
@@ -25,7 +28,9 @@ def register(app: typer.Typer) -> None:
 def redact(
     path: Annotated[
         Path | None,
-        typer.Argument(help="JSONL file of objects with a 'text' field; '-' or nothing reads stdin.", show_default=False),
+        typer.Argument(
+            help="JSONL file of objects with a 'text' field; '-' or nothing reads stdin.", show_default=False
+        ),
     ] = None,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.", show_default=False)
@@ -33,10 +38,13 @@ def redact(
 ) -> None:
     """Redact PII and secrets in the 'text' field of JSONL objects.
 
-    Each object is written back, one per line, with 'text' redacted (placeholders such as <PERSON_1>, numbered
-    per line) and 'entities': [{type, start, end}], offsets into the ORIGINAL text in Python string indices
-    (Unicode code points, end exclusive). Other fields pass through unchanged. A bad line is reported on stderr
-    with its line number, skipped and counted; the exit code is 1 if any line was bad.
+    Each object is written back, one per line, with 'text' redacted (placeholders such as <PERSON_1>, numbered per
+    line) and 'entities': [{type, start, end}].
+
+    Offsets index the ORIGINAL text, in Python string indices (Unicode code points), end exclusive.
+
+    Other fields pass through unchanged. A bad line is reported on stderr with its line number, skipped and
+    counted; the exit status is 1 if any line was bad.
     """
     from curator.redact import Redactor
     from tracewheel.cli.common import settings
@@ -50,7 +58,11 @@ def redact(
     source = sys.stdin if path is None or str(path) == "-" else path.open(encoding="utf-8")
     sink = sys.stdout if output is None else output.open("w", encoding="utf-8")
     try:
-        summary = _run(redactor, source, sink)
+        with Progress(SpinnerColumn(), TextColumn("redacting: {task.completed} line(s)"), console=console,
+                      transient=True) as progress:  # fmt: skip
+            summary = _run(
+                redactor, source, sink, functools.partial(progress.advance, progress.add_task("redact"))
+            )
     finally:
         if source is not sys.stdin:
             source.close()
@@ -63,10 +75,12 @@ def redact(
     if summary["bad"]:
         # An error rather than typer.Exit(1): the entry point runs click with standalone_mode=False, where an
         # Exit's code is returned, not used as the process status.
-        raise TracewheelError(f"redact: {summary['bad']} bad line(s), reported above; the others were written")
+        raise TracewheelError(
+            f"redact: {summary['bad']} bad line(s), reported above; the others were written"
+        )
 
 
-def _run(redactor, source: TextIO, sink: TextIO) -> dict:
+def _run(redactor, source: TextIO, sink: TextIO, advance: Callable[[int], None]) -> dict:
     counts: Counter[str] = Counter()
     redacted = bad = 0
     batch: list[dict] = []
@@ -81,6 +95,7 @@ def _run(redactor, source: TextIO, sink: TextIO) -> dict:
             counts.update(e["type"] for e in result.entities)
             sink.write(json.dumps(obj, ensure_ascii=False) + "\n")
         redacted += len(batch)
+        advance(len(batch))
         batch.clear()
 
     for number, line in enumerate(source, start=1):

@@ -23,13 +23,19 @@ def register(app: typer.Typer) -> None:
 def screen(
     path: Annotated[
         Path | None,
-        typer.Argument(help="JSONL file with one tool result per line ({\"text\": ..., \"tool\": ...}); stdin if omitted or '-'."),
+        typer.Argument(
+            help='JSONL file with one tool result per line ({"text": ..., "tool": ...}); stdin if omitted or \'-\'.'
+        ),
     ] = None,
     threshold: Annotated[
         float | None,
-        typer.Option(help="Score at which a result counts as an injection (default: the curator.screening.threshold setting)."),
+        typer.Option(
+            help="Score at which a result counts as an injection (default: the curator.screening.threshold setting)."
+        ),
     ] = None,
-    rules_only: Annotated[bool, typer.Option("--rules-only", help="Skip the learned classifier; rules alone decide.")] = False,
+    rules_only: Annotated[
+        bool, typer.Option("--rules-only", help="Skip the learned classifier; rules alone decide.")
+    ] = False,
 ) -> None:
     """Screen tool results for prompt injection: one {"injection", "score", "reasons", "line"} JSON line out per line in.
 
@@ -59,7 +65,8 @@ def screen(
         with path.open(encoding="utf-8", errors="replace") as stream:
             counts = _screen_stream(screener, stream)
     console.print(
-        f"screened {counts['screened']}, flagged {counts['flagged']}, bad lines {counts['bad']}", highlight=False
+        f"screened {counts['screened']}, flagged {counts['flagged']}, bad lines {counts['bad']}",
+        highlight=False,
     )
     if counts["bad"]:
         # Every good line was screened and written; the exit status still tells a pipeline that input was lost.
@@ -89,7 +96,12 @@ def _screen_stream(screener: Any, stream: TextIO) -> dict[str, int]:
     def _flush() -> None:
         results = screener.screen_many([(text, tool) for _, text, tool in batch])
         for (number, _, _), result in zip(batch, results, strict=True):
-            out = {"line": number, "injection": result.injection, "score": result.score, "reasons": result.reasons}
+            out = {
+                "line": number,
+                "injection": result.injection,
+                "score": result.score,
+                "reasons": result.reasons,
+            }
             sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
             counts["screened"] += 1
             counts["flagged"] += int(result.injection)

@@ -27,6 +27,7 @@ def _quiet_libraries() -> None:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     if os.environ.get("TRACEWHEEL_LOG_LEVEL", "WARNING").upper() != "DEBUG":
+        import logging
         import warnings
 
         import datasets
@@ -36,6 +37,7 @@ def _quiet_libraries() -> None:
         datasets.logging.set_verbosity_error()
         transformers.logging.set_verbosity_error()
         transformers.logging.disable_progress_bar()
+        logging.getLogger("trl").setLevel(logging.ERROR)
         warnings.filterwarnings("ignore", category=FutureWarning)
         warnings.filterwarnings("ignore", category=UserWarning)
 

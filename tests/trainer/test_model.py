@@ -1,0 +1,115 @@
+"""trainer/model.py and trainer/chat_template.py: resolving, loading, the tool-aware template, the tiny model."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from _trainer_fixtures import SFT_ROWS, WEATHER_TOOL
+
+from tracewheel.errors import TracewheelError
+from trainer.chat_template import ensure_tool_chat_template, renders_tools, tool_chat_template
+from trainer.model import (
+    EMBEDDED_DIRNAME,
+    build_tiny_model,
+    device_placement,
+    ensure_embedded_model,
+    load_model,
+    load_model_and_tokenizer,
+    load_tokenizer,
+    resolve_model,
+)
+from trainer.settings import EMBEDDED_MODEL
+
+# SmolLM2-135M-Instruct's own template, as read from its GGUF: it has no notion of tools.
+SMOLLM2_TEMPLATE = (
+    "{% for message in messages %}{% if loop.first and messages[0]['role'] != 'system' %}"
+    "{{ '<|im_start|>system\\nYou are a helpful AI assistant named SmolLM, trained by Hugging Face<|im_end|>\\n' }}"
+    "{% endif %}{{'<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n'}}"
+    "{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}"
+)
+
+
+def test_tiny_model_shares_smollm2_tokenizer_and_loads_on_cpu(tiny_model_path: Path) -> None:
+    tokenizer = load_tokenizer(tiny_model_path)
+    model = load_model(tiny_model_path)
+    config = json.loads((tiny_model_path / "config.json").read_text())
+    assert config["num_hidden_layers"] == 2 and config["hidden_size"] == 64
+    assert model.config.vocab_size == len(tokenizer) == 49152
+    assert tokenizer.eos_token == "<|im_end|>" and tokenizer.pad_token is not None
+    assert str(model.dtype) == "torch.float32" and model.device.type == "cpu"
+    # Built once: a second call returns the same directory without rebuilding it.
+    mtime = (tiny_model_path / "model.safetensors").stat().st_mtime
+    assert build_tiny_model(tiny_model_path.parent.parent) == tiny_model_path
+    assert (tiny_model_path / "model.safetensors").stat().st_mtime == mtime
+
+
+def test_smollm2_template_drops_tools_so_the_tool_aware_one_is_installed(tiny_model_path: Path) -> None:
+    tokenizer = load_tokenizer(tiny_model_path)
+    tokenizer.chat_template = SMOLLM2_TEMPLATE
+    assert not renders_tools(tokenizer)
+    ensure_tool_chat_template(tokenizer)
+    assert tokenizer.chat_template == tool_chat_template()
+    assert renders_tools(tokenizer)
+
+
+def test_template_renders_tools_calls_and_results_and_masks_assistant_turns(tiny_model_path: Path) -> None:
+    tokenizer = load_tokenizer(tiny_model_path)
+    row = SFT_ROWS[0]
+    text = tokenizer.apply_chat_template(row["messages"], tools=row["tools"], tokenize=False)
+    assert json.dumps(WEATHER_TOOL) in text
+    assert '<tool_call>\n{"name": "get_weather", "arguments": {"city": "Paris"}}\n</tool_call>' in text
+    assert '<tool_response>\n{"temp_c": 18, "sky": "clear"}\n</tool_response>' in text
+    encoded = tokenizer.apply_chat_template(
+        row["messages"], tools=row["tools"], return_dict=True, return_assistant_tokens_mask=True
+    )
+    learned = tokenizer.decode([t for t, m in zip(encoded["input_ids"], encoded["assistant_masks"], strict=True) if m])
+    assert "get_weather" in learned and "It is 18 degrees and clear in Paris.<|im_end|>" in learned
+    assert "temp_c" not in learned and "What's the weather" not in learned and "weather assistant" not in learned
+
+
+def test_generated_tool_calls_parse_back(tiny_model_path: Path) -> None:
+    tokenizer = load_tokenizer(tiny_model_path)
+    parsed = tokenizer.parse_response(
+        '<tool_call>\n{"name": "get_weather", "arguments": {"city": "Oslo"}}\n</tool_call><|im_end|>',
+        prefix="<|im_start|>assistant\n",
+    )
+    assert parsed["tool_calls"] == [{"type": "function", "function": {"name": "get_weather", "arguments": {"city": "Oslo"}}}]
+
+
+def test_resolve_model_local_dir_missing_dir_and_uncached_hub_id(trainer_home, tiny_model_path: Path, tmp_path) -> None:
+    resolved = resolve_model(trainer_home, str(tiny_model_path))
+    assert resolved.path == str(tiny_model_path.resolve()) and resolved.name == resolved.path
+    with pytest.raises(TracewheelError, match="no such directory"):
+        resolve_model(trainer_home, str(tmp_path / "nope"))
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(TracewheelError, match="no config.json"):
+        resolve_model(trainer_home, str(tmp_path / "empty"))
+    with pytest.raises(TracewheelError, match="does not download models"):
+        resolve_model(trainer_home, "tracewheel-tests/definitely-not-cached-model")
+
+
+def test_cpu_placement_is_float32_without_device_map() -> None:
+    placement = device_placement()
+    assert placement.device == "cpu" and str(placement.dtype) == "torch.float32"
+    assert placement.device_map is None and placement.bf16 is False
+
+
+@pytest.mark.slow
+def test_embedded_model_converted_once_into_home_and_renders_tools(trainer_home) -> None:
+    path = ensure_embedded_model(trainer_home)
+    assert path == trainer_home.models_dir / EMBEDDED_DIRNAME
+    config = json.loads((path / "config.json").read_text())
+    assert "quantization_config" not in config and config["num_hidden_layers"] == 30
+    assert ensure_embedded_model(trainer_home) == path  # idempotent
+    loaded = load_model_and_tokenizer(trainer_home)  # the default model is the embedded one
+    assert loaded.resolved.name == EMBEDDED_MODEL
+    assert renders_tools(loaded.tokenizer)
+    prompt = loaded.tokenizer.apply_chat_template(
+        [{"role": "user", "content": "What is the capital of France?"}], add_generation_prompt=True, return_tensors="pt",
+        return_dict=True,
+    )
+    out = loaded.model.generate(**prompt, max_new_tokens=8, do_sample=False)
+    answer = loaded.tokenizer.decode(out[0, prompt["input_ids"].shape[1] :], skip_special_tokens=True)
+    assert "Paris" in answer  # the dequantized weights are the real model, not noise

@@ -1,0 +1,74 @@
+"""trainer/sft_trainer.py + sft_config.py: assistant-only LoRA SFT on tool-calling conversations."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+from _trainer_fixtures import SFT_ROWS, write_dataset
+from safetensors.torch import load_file
+
+from tracewheel.errors import TracewheelError
+from trainer.model import load_model, load_tokenizer
+from trainer.runner import run_training
+from trainer.sft_config import SFTMethodConfig
+from trainer.sft_trainer import build_trainer, tokenize_rows
+
+
+def test_tokenized_rows_learn_assistant_turns_only(tiny_model_path: Path) -> None:
+    tokenizer = load_tokenizer(tiny_model_path)
+    [item] = tokenize_rows(SFT_ROWS[:1], tokenizer, SFTMethodConfig())
+    learned = tokenizer.decode([t for t, m in zip(item["input_ids"], item["assistant_masks"], strict=True) if m])
+    assert learned.count("<|im_end|>") == 2  # both assistant turns, each with its end-of-turn token
+    assert '"arguments": {"city": "Paris"}' in learned and "It is 18 degrees" in learned
+    assert "temp_c" not in learned and "get the weather" not in learned.lower()
+    cut = tokenize_rows(SFT_ROWS[:1], tokenizer, SFTMethodConfig(max_length=len(item["input_ids"]) - 5))[0]
+    assert len(cut["input_ids"]) == len(cut["assistant_masks"]) == len(item["input_ids"]) - 5
+
+
+def test_rows_without_assistant_turns_are_refused(tiny_model_path: Path) -> None:
+    tokenizer = load_tokenizer(tiny_model_path)
+    with pytest.raises(TracewheelError, match="no sft row has an assistant turn"):
+        tokenize_rows([{"messages": [{"role": "user", "content": "hi"}]}], tokenizer, SFTMethodConfig())
+    # Cut before the first assistant token: nothing left to learn either.
+    with pytest.raises(TracewheelError, match="no sft row has an assistant turn"):
+        tokenize_rows(SFT_ROWS, tokenizer, SFTMethodConfig(max_length=16))
+
+
+def test_trainer_labels_mask_everything_but_assistant_tokens(tiny_model_path: Path, tmp_path: Path) -> None:
+    tokenizer = load_tokenizer(tiny_model_path)
+    trainer = build_trainer(load_model(tiny_model_path), tokenizer, SFT_ROWS, SFTMethodConfig(max_steps=1), tmp_path)
+    example = trainer.train_dataset[0]
+    labelled = [t for t, lab in zip(example["input_ids"], example["labels"], strict=True) if lab != -100]
+    assert tokenizer.decode(labelled).startswith("\n<tool_call>")
+    assert "<tool_response>" not in tokenizer.decode(labelled)
+    # On CPU: one unpadded row per micro-batch, accumulated to the configured batch.
+    assert trainer.args.per_device_train_batch_size == 1 and trainer.args.gradient_accumulation_steps == 4
+    assert trainer.args.bf16 is False and trainer.args.gradient_checkpointing is False
+
+
+def test_sft_run_trains_lora_and_registers_candidate(trainer_home, tiny_model_path: Path) -> None:
+    version = write_dataset(trainer_home, "acme", {"sft": SFT_ROWS})
+    record = run_training(
+        trainer_home, "sft", "acme", version, {"max_steps": 3, "learning_rate": 1e-2}, str(tiny_model_path),
+        progress=False,
+    )  # fmt: skip
+    assert record.method == "sft" and record.status == "candidate" and record.dataset_versions == [version]
+    assert record.metrics["global_step"] == 3 and record.metrics["rows"] == len(SFT_ROWS)
+    assert record.metrics["final_loss"] < record.metrics["first_loss"]  # lr 1e-2 on six rows: it must learn
+    assert record.hyperparameters["lora_r"] == 16 and record.hyperparameters["assistant_only_loss"] is True
+    weights = load_file(Path(record.path) / "adapter_model.safetensors")
+    lora_b = [w for name, w in weights.items() if "lora_B" in name]
+    assert lora_b and any(torch.count_nonzero(w) > 0 for w in lora_b)  # B starts at zero; training moved it
+
+
+@pytest.mark.slow
+def test_sft_on_the_embedded_model(trainer_home) -> None:
+    version = write_dataset(trainer_home, "acme", {"sft": SFT_ROWS[:2]})
+    record = run_training(
+        trainer_home, "sft", "acme", version, {"max_steps": 1, "per_device_train_batch_size": 2, "lora_r": 4},
+        progress=False,
+    )  # fmt: skip
+    assert record.base_model == "embedded:smollm2-135m-instruct"
+    assert 0 < record.metrics["final_loss"] < 8  # a trained model on its own chat format, not a random one
