@@ -242,7 +242,7 @@ def main() -> None:
         if "error" in grpo:
             print(f"  GRPO       failed: {grpo['error']}")
         else:
-            print(f"  GRPO       {grpo['steps_per_s']:.3f} steps/s  ({grpo['steps']} steps of 4 prompts x 4 completions"
+            print(f"  GRPO       {grpo['steps_per_s']:.3f} steps/s  ({grpo['steps']} steps of 1 prompt x 4 completions"
                   f", <=16 tokens, in {grpo['runtime_s']:.1f} s)  peak RSS {grpo['peak_rss_mib']:.0f} MiB")  # fmt: skip
     else:
         print("  GRPO       skipped (trainer/grpo_trainer.py not present)")

@@ -7,6 +7,7 @@ A feedback item names a trace of the caller's own tenant plus any of ``score`` (
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 import threading
@@ -95,7 +96,7 @@ class TraceIndex:
     flush) and bounded: the oldest ids fall back to the Parquet lookup.
     """
 
-    def __init__(self, traces_dir: Path, max_recent: int = 2_000_000) -> None:
+    def __init__(self, traces_dir: Path, max_recent: int = 500_000) -> None:
         self.traces_dir = Path(traces_dir)
         self.max_recent = max_recent
         self._recent: dict[str, dict[bytes, None]] = {}
@@ -112,11 +113,14 @@ class TraceIndex:
                 self._evict()
 
     def _evict(self) -> None:
+        # Down to 3/4 of the bound, oldest first (dicts keep insertion order), so eviction is amortized.
+        share = (self.max_recent * 3 // 4) // max(1, len(self._recent))
         for recent in self._recent.values():
-            drop = max(0, len(recent) - self.max_recent // max(1, len(self._recent)))
-            for key in list(recent)[:drop]:
-                del recent[key]
-            self._size -= drop
+            drop = max(0, len(recent) - share)
+            if drop:
+                for key in list(itertools.islice(recent, drop)):
+                    del recent[key]
+                self._size -= drop
 
     def known_recent(self, tenant: str, trace_id: str) -> bool:
         recent = self._recent.get(tenant)

@@ -32,6 +32,18 @@ class Endpoints:
     grpc_port: int
 
 
+# uvicorn pauses the socket every 64 KiB of request body and resumes it on the next receive(): a 1 MiB OTLP batch
+# then takes ~20 event-loop turns, each one a chance to be descheduled on a busy core. Read up to 1 MiB per turn
+# (still bounded: the receiver caps the total at max_body_bytes).
+_BODY_READ_CHUNK = 1024 * 1024
+
+
+def _tune_uvicorn() -> None:
+    from uvicorn.protocols.http import httptools_impl
+
+    httptools_impl.HIGH_WATER_LIMIT = max(httptools_impl.HIGH_WATER_LIMIT, _BODY_READ_CHUNK)
+
+
 def run_collector(
     settings: Settings,
     host: str | None = None,
@@ -47,6 +59,7 @@ def run_collector(
     # `kill -USR1 <pid>` prints every thread's stack: the first thing to look at when a collector seems stuck.
     faulthandler.register(signal.SIGUSR1, all_threads=True)
     ingest = Ingest(cfg, settings.traces_dir, settings.tenants_file)
+    _tune_uvicorn()
     grpc_server = None
     try:
         ingest.start()

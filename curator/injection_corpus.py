@@ -826,7 +826,38 @@ def _benign(rng: random.Random) -> str:
     return carrier(rng, body, None)
 
 
-def build_corpus(n_per_class: int = 1100, seed: int = SEED) -> list[dict]:
+def _stdlib_chunks(rng: random.Random, n: int) -> list[str]:
+    """Benign windows of real code, docstrings and license text, from Python's own standard library.
+
+    Tool results are often source files and docs; without real ones the classifier reads any unfamiliar code or
+    legalese ("you must retain the above notice") as suspicious. The stdlib is on every Python install and
+    PSF-licensed; the chunks are copied into the shipped corpus so the model does not depend on the local Python.
+    """
+    import sysconfig
+
+    root = Path(sysconfig.get_paths()["stdlib"])
+    files = sorted(
+        p for p in root.rglob("*.py") if "test" not in p.parts and "idlelib" not in p.parts and "site-packages" not in p.parts
+    )
+    files += sorted(root.glob("*.txt"))
+    chunks: list[str] = []
+    while len(chunks) < n and files:
+        path = rng.choice(files)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        if len(text) < 400:
+            continue
+        size = rng.randint(300, 900)
+        start = rng.randrange(0, max(1, len(text) - size))
+        chunk = text[start : start + size].strip()
+        if chunk:
+            chunks.append(chunk)
+    return chunks
+
+
+def build_corpus(n_per_class: int = 1100, seed: int = SEED, n_stdlib: int = 300) -> list[dict]:
     """Balanced rows ``{"text", "label"}`` (1 = injection), shuffled, unique texts."""
     global _filler
     _filler = _Filler(seed)
@@ -835,6 +866,10 @@ def build_corpus(n_per_class: int = 1100, seed: int = SEED) -> list[dict]:
     while sum(rows.values()) < n_per_class:
         rows.setdefault(_injection(rng), 1)
     benign = 0
+    for chunk in _stdlib_chunks(rng, n_stdlib):
+        if chunk not in rows:
+            rows[chunk] = 0
+            benign += 1
     while benign < n_per_class:
         text = _benign(rng)
         if text not in rows:

@@ -40,7 +40,7 @@ _OBJECTS_EN = (
 )
 # "ignore all previous instructions", "disregard what you were told", "forget everything above"
 _OVERRIDE_EN = re.compile(
-    rf"\b(?:{_VERBS_EN})(?:ing)?\b[\s,]+(?:(?:{_QUALIFIERS_EN}|of|the|these|those|that|whatever|what|you|were|have|been|to|my|our|its|their|and|or"
+    rf"\b(?:{_VERBS_EN})(?:ing)?\b[\s,]+(?:(?:{_QUALIFIERS_EN}|of|the|these|those|that|whatever|what|about|you|were|have|been|to|my|our|its|their|and|or"
     rf"|instructions?|told|given|said|before|this|everything|else|just|now)[\s,]+){{0,6}}"
     rf"(?:(?:{_OBJECTS_EN})\b|(?:above|before|so\s+far|until\s+now|you\s+were\s+told|you\s+have\s+been\s+told)\b)"
     rf"(?:\s+(?:that\s+)?you(?:'ve|\s+were|\s+have\s+been|\s+got)\s+(?:given|told|provided|trained|handed|sent|shown)"
@@ -59,15 +59,17 @@ _IGNORE_USER = re.compile(
 # "ignore that and instead ...", "forget everything and now ...": dropping the current task for a new one.
 _OVERRIDE_SWITCH = re.compile(
     r"\b(?:ignore|disregard|forget|scratch|drop|skip)\s+(?:about\s+)?(?:that|this|it|everything|all\s+(?:that|of\s+that|this|of\s+it))"
-    r"[\s,;.!-]+(?:and\s+)?(?:instead|now|rather)\b",
+    r"[\s,;.!-]+(?:and\s+)?(?:instead|now|rather)\b(?![\s#/*]+than)",
     re.IGNORECASE,
 )
 # The verb-object pair needs a qualifier to be strong: "ignore the warning" or "skip the previous step" are not it.
 # Weak qualifiers ("the default instructions", "the given rules") are everyday documentation words.
 _QUALIFIERS_STRONG = (
     r"all|any|every|previous|previously|prior|preceding|earlier|above|foregoing|original|initial|existing|former"
-    r"|your|its|system|developer|safety"
+    r"|your|its|developer|safety"
 )
+_SYSTEM_OBJECT = re.compile(r"\bsystem\s+(?:prompt|message|instructions?)\b", re.IGNORECASE)
+_CONFIGURED = re.compile(r"\b(?:default|custom|optional|configured|per-request)\b", re.IGNORECASE)
 _OVERRIDE_QUALIFIED = re.compile(
     rf"\b(?:{_QUALIFIERS_STRONG}|you\s+were|you\s+have|everything)\b", re.IGNORECASE
 )
@@ -145,7 +147,9 @@ _ADDRESSED = re.compile(
     rf"|(?:#|//|/\*|--|<!--)\s*(?:{_AI_GENERIC})\s*[:,]\s*(?:\w+\s+){{0,3}}?{_IMPERATIVE}"
     rf"|\bif\s+you\s+are\s+(?:an?\s+|the\s+)?(?:{_AI}|{_AI_KIND}|AI\s+\w+|automated|a\s+bot|an\s+agent|an\s+assistant|reading\s+this\s+as\s+an?\s+\w+)"
     rf"|\b(?:any|all|every|each|the|dear|attention)\s+(?:{_AI}|{_AI_GENERIC})\s+(?:that\s+(?:is\s+|are\s+)?|who\s+(?:is\s+|are\s+)?)?"
-    rf"(?:reading|processing|summari[sz]ing|parsing|crawling|browsing|analy[sz]ing|indexing|ingesting|reviewing|handling|managing|triaging|monitoring|reads|processes|summari[sz]es|parses)\b"
+    rf"(?:reading|processing|summari[sz]ing|parsing|crawling|browsing|analy[sz]ing|indexing|ingesting|reviewing|handling|managing|triaging|monitoring|quoting|citing|seeing|reads|processes|summari[sz]es|parses|quotes|sees)\b"
+    rf"|\b(?:whichever|whatever)\s+(?:{_AI}|{_AI_GENERIC}|{_AI_KIND})\b"
+    rf"|\bif\s+(?:an?|the|any)\s+(?:{_AI}|{_AI_KIND}|automated\s+\w+)\s+(?:is\s+)?(?:reads?|process(?:es)?|summari[sz]es?|parses?|sees?|analy[sz]es?|helping|reading|processing|summari[sz]ing)\b"
     rf"|\b{_AI}\s+(?:that\s+(?:is\s+|are\s+)?|who\s+(?:is\s+|are\s+)?)?"
     rf"(?:reading|processing|summari[sz]ing|parsing|crawling|browsing|analy[sz]ing|ingesting|reviewing|handling|managing|triaging|monitoring)\s+(?:this|these|my|the\s+(?:page|text|document|email|message|snippet|result|file|inbox|mailbox|ticket|thread))\b"
     rf"|\b(?:{_AI})\s*[,:]\s*(?:please\s+)?(?:you\s+(?:must|should|will|need)|ignore|stop|do|send|include|respond|reply|tell|say|output|forward|add|append|remember)\b"
@@ -172,13 +176,13 @@ _ROLE_REASSIGN = re.compile(
     r"|\b(?:developer|god|admin|debug|jailbreak|unrestricted|maintenance|sudo|DAN)\s+mode\s+(?:is\s+)?(?:now\s+)?(?:enabled|activated|on|engaged|unlocked)"
     r"|\b(?:enable|activate|enter|switch\s+to|go\s+into)\s+(?:developer|god|admin|debug|jailbreak|unrestricted|maintenance|DAN|sudo|root)\s+mode"
     r"|\bfrom\s+now\s+on,?\s+you\s+(?:are|will|must|shall|should)\s+(?:only\s+)?(?:act|respond|answer|reply|behave|obey|follow|ignore|be\s+an?|output|speak)"
-    r"|\byour\s+(?:new|real|true|updated|actual|primary)\s+(?:instructions?|task|goal|objective|directive|purpose|role|mission|orders)\s+(?:is|are)\b"
+    r"|\byour\s+(?:new|real|true|updated|actual|primary)\s+(?:instructions?|task|goal|objective|directive|purpose|role|mission|orders)\s*(?:is|are|:)"
     r"|\b(?:new|updated|revised|real|actual|hidden|secret|priority|override|overriding)\s+(?:system\s+)?(?:instructions?|directives?|orders)\s+(?:for\s+(?:the\s+)?(?:AI|assistant|model|agent|LLM)|from\s+(?:the\s+)?(?:system|developer|admin|operator))"
     r"|\bsystem\s+(?:override|prompt\s+override|instruction\s+update|update\s*:\s*new\s+instructions)"
     # New orders that displace the old: "these instructions supersede your previous ones", "this note overrides your rules"
     r"|\b(?:new|these|updated|revised|following|this|the\s+present)\s+(?:orders|instructions|rules|directives|guidance|note|message|document|text)\s+"
     r"(?:supersedes?|replaces?|overrides?|take\s+precedence\s+over|takes\s+precedence\s+over|cancels?|invalidates?)\s+(?:your|all|any|the\s+(?:previous|prior|earlier|original|system))"
-    r"|\byour\s+(?:instructions|rules|orders|guidelines|directives|task)\s+(?:have|has)\s+(?:been\s+)?(?:changed|updated|revised|replaced|overridden)"
+    r"|\byour\s+(?:instructions|rules|orders|guidelines|directives|task)\s+(?:have|has|are|were|is)\s+(?:been\s+|now\s+)?(?:changed|updated|revised|replaced|overridden)"
     # "your previous instructions no longer apply", "whatever you were told before doesn't matter"
     r"|\b(?:your(?:\s+(?:previous|prior|earlier|original|old|initial|system))?|(?:all|any)\s+(?:previous|prior|earlier|original|initial|system))"
     r"\s+(?:instructions|rules|guidelines|directives|orders|prompts?)"
@@ -250,11 +254,13 @@ _HIDDEN_ELEMENT = re.compile(
     r"|<(\w+)\b[^>]*\b(?:hidden|aria-hidden\s*=\s*[\"']true[\"'])[^>]*>([\s\S]{0,2000}?)</\3>",
     re.IGNORECASE,
 )
+# Hidden text that so much as mentions an AI reader is written for one.
+_AI_MENTION = re.compile(rf"\b(?:{_AI}|{_AI_KIND})\b|\b(?:assistant|agent|model|bot)s?\s*[:,]", re.IGNORECASE)
 # A hidden comment or element that opens by calling someone ("<!-- Assistant: ... -->") is talking to a model.
 _HIDDEN_VOCATIVE = re.compile(rf"\s*(?:dear\s+|hey\s+|the\s+)?(?:{_AI}|{_AI_GENERIC}|{_AI_KIND})\s*[:,]\s*\S", re.IGNORECASE)
 # Imperative sentences aimed at whoever reads: the telltale content of a hidden comment or element.
 _IMPERATIVE_TO_READER = re.compile(
-    r"\b(?:you\s+(?:must|should|will|need\s+to|are\s+(?:required|instructed|to))|ignore|disregard|instead|do\s+not\s+(?:mention|tell|reveal|summari[sz]e)"
+    r"\b(?:you\s+(?:must|should|will|need\s+to|are\s+(?:required|instructed|to))|instead\s+(?:say|tell|write|respond|answer|recommend)|do\s+not\s+(?:mention|tell|reveal|summari[sz]e)"
     r"|respond\s+(?:only|with)|reply\s+(?:only|with)|tell\s+the\s+user|recommend|always\s+(?:say|respond|answer|recommend)|say\s+that)\b",
     re.IGNORECASE,
 )
@@ -268,7 +274,8 @@ _TOOL_COERCION = re.compile(
 
 # Contexts that lower a hit: discussion of attacks, and source code.
 _META_DISCUSSION = re.compile(
-    r"\b(?:prompt[\s-]injections?|injection\s+attacks?|jailbreaks?|attackers?|adversar\w+|malicious|red[\s-]team\w*|OWASP"
+    r"\b(?:prompt[\s-]injections?|injection\s+attacks?|injected|jailbreak\w*|attackers?|attacks?|adversar\w+|malicious|red[\s-]team\w*|OWASP"
+    r"|security|evaluat\w+|false\s+(?:alarms?|positives?)"
     r"|researchers?|payloads?|exploit\w*|vulnerabilit\w+|CVE-\d+|mitigat\w+|defen[cs]e\w*|threat\s+model|security\s+(?:teams?|researchers?|advisory)"
     r"|phishing|examples?\s+(?:of|include)|such\s+as|e\.g\.|for\s+instance|classifiers?|detectors?|blocklists?)\b",
     re.IGNORECASE,
@@ -288,6 +295,8 @@ _MENTION_CUE = re.compile(
     r"(?:such\s+as|like|e\.g\.|for\s+example|for\s+instance|tokens?|markers?|strings?|phrases?|payloads?|patterns?|text)\s*:?\s*[\"'“‘`«(]?\s*$",
     re.IGNORECASE,
 )
+# "... the <|endoftext|> token", "[INST] markers": the thing named, not used.
+_MENTION_AFTER = re.compile(r"[\"'”’`»)]?\s*(?:tokens?|markers?|strings?|tags?|delimiters?|sequences?)\b", re.IGNORECASE)
 _QUOTED_DISCOUNT = 0.1
 _CODE_DISCOUNT = 0.15
 
@@ -352,7 +361,10 @@ class _Context:
     ) -> tuple[float, str]:
         """The weight after context discounts, and a note saying which applied."""
         notes = []
-        mentioned = self.meta and _MENTION_CUE.search(self.text[max(0, start - 40) : start]) is not None
+        mentioned = (self.meta or self.code) and (
+            _MENTION_CUE.search(self.text[max(0, start - 40) : start]) is not None
+            or _MENTION_AFTER.match(self.text, end) is not None
+        )
         if (self.quoted(start, end) and (self.meta or self.code)) or mentioned:
             weight *= _QUOTED_DISCOUNT
             notes.append("quoted in a discussion")
@@ -386,11 +398,23 @@ def _best(
     return best
 
 
+def _override_is_qualified(matched: str) -> bool:
+    """Strong when the instructions overridden are the reader's own ("all previous", "your", "the system prompt").
+
+    "system" counts only as the system prompt/message itself, and not when it is the default one being
+    configured ("override the default system message" is API documentation).
+    """
+    text = _SYSTEM_OBJECT.sub(" SYSOBJ ", matched)
+    if _OVERRIDE_QUALIFIED.search(text.replace("SYSOBJ", "")):
+        return True
+    return "SYSOBJ" in text and _CONFIGURED.search(text) is None
+
+
 def _override_hits(ctx: _Context) -> list[RuleHit]:
     hits = []
     strong, weak = [], []
     for match in _first(_OVERRIDE_EN, ctx.text):
-        (strong if _OVERRIDE_QUALIFIED.search(match.group()) else weak).append(match)
+        (strong if _override_is_qualified(match.group()) else weak).append(match)
     for rule, matches, weight, reason in (
         ("override", strong, STRONG, "tells the reader to ignore its previous instructions"),
         ("override_weak", weak, FAINT, "tells the reader to ignore some instructions"),
@@ -424,7 +448,8 @@ def _hidden_hits(ctx: _Context) -> list[RuleHit]:
         for match in list(pattern.finditer(ctx.text))[:50]:
             body = next((match.group(g) for g in groups if match.group(g)), "") or ""
             if (
-                _IMPERATIVE_TO_READER.search(body)
+                _AI_MENTION.search(body)
+                or _IMPERATIVE_TO_READER.search(body)
                 or _ADDRESSED.search(body)
                 or _OVERRIDE_EN.search(body)
                 or _HIDDEN_VOCATIVE.match(body)

@@ -73,6 +73,9 @@ _SEPARATOR = "\n[…]\n"
 _P_FLOOR = 1e-3
 # With the classifier off, rules alone decide: this prior keeps a lone weak rule below the default threshold.
 _RULES_ONLY_PRIOR = 0.05
+# Lowest classifier probability counted once a rule has fired; with it a medium rule (weight 3) flags on its own,
+# a weak one (1) does not.
+_VETO_FLOOR = 0.1
 
 
 @dataclass
@@ -164,6 +167,10 @@ class Screener:
 
     def _combine(self, hits: list[RuleHit], p: float | None, note: str | None) -> ScreenResult:
         base = _logit(p) if p is not None else _logit(_RULES_ONLY_PRIOR)
+        if hits:
+            # The classifier may support a rule hit but not veto it: a specific pattern (a role token, a note
+            # to the AI) is better evidence than a bag of n-grams that has never seen this kind of page.
+            base = max(base, _logit(_VETO_FLOOR))
         score = _sigmoid(base + sum(h.weight for h in hits))
         reasons = [
             f"{h.reason}: {h.excerpt!r}" if h.excerpt else h.reason

@@ -123,7 +123,7 @@ def test_twenty_kill_restart_cycles_lose_nothing(tw_home):
     agent = Agent(col, key).start()
     try:
         for _ in range(20):
-            time.sleep(0.4)
+            time.sleep(0.25)
             col.kill()
             col.start()
         time.sleep(0.5)

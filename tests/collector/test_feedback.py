@@ -6,7 +6,7 @@ import orjson
 import pytest
 from _collector_harness import CollectorProcess, make_trace_request
 
-from collector.feedback import FeedbackError, validate_feedback
+from collector.feedback import FeedbackError, TraceIndex, validate_feedback
 
 
 @pytest.mark.parametrize(
@@ -39,6 +39,16 @@ def test_valid_feedback_is_normalized():
         "comment": None,
         "corrected_answer": "Paris",
     }
+
+
+def test_trace_index_is_bounded_and_forgets_the_oldest_first(tmp_path):
+    index = TraceIndex(tmp_path, max_recent=100)
+    ids = [i.to_bytes(16, "big") for i in range(1, 151)]
+    for i in range(0, 150, 10):
+        index.add("acme", ids[i : i + 10])
+    assert sum(index.known_recent("acme", t.hex()) for t in ids) <= 100
+    assert index.known_recent("acme", ids[-1].hex()) and not index.known_recent("acme", ids[0].hex())
+    assert not index.known_recent("globex", ids[-1].hex())
 
 
 def test_feedback_round_trip_and_after_restart(tmp_path):
