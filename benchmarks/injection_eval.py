@@ -94,7 +94,7 @@ def evaluate(
     return report
 
 
-def _speed_on_large() -> dict:
+def _speed_on_large(models_dir: Path) -> dict:
     """Time one 5 MB text result and one 5 MB binary-looking result (the caps must keep these fast)."""
     import os
     import random
@@ -108,18 +108,56 @@ def _speed_on_large() -> dict:
         + text[len(text) // 2 :]
     )
     binary = os.urandom(5_000_000).decode("latin-1")
-    with tempfile.TemporaryDirectory() as tmp:
-        screener = Screener(models_dir=Path(tmp))
-        out = {}
-        for name, blob in (("text_5mb", text), ("binary_5mb", binary)):
-            t0 = time.perf_counter()
-            result = screener.screen(blob)
-            out[name] = {
-                "chars": len(blob),
-                "seconds": round(time.perf_counter() - t0, 3),
-                "injection": result.injection,
-            }
+    screener = Screener(models_dir=models_dir)
+    out = {}
+    for name, blob in (("text_5mb", text), ("binary_5mb", binary)):
+        t0 = time.perf_counter()
+        result = screener.screen(blob)
+        out[name] = {
+            "chars": len(blob),
+            "seconds": round(time.perf_counter() - t0, 3),
+            "injection": result.injection,
+        }
     return out
+
+
+def real_world_false_positives(models_dir: Path, n: int = 1000, seed: int = 1) -> dict:
+    """Flag rate on windows of real third-party docs and source code (the installed packages' .md/.rst/.py files).
+
+    These are the tool results an agent reads all day (files, READMEs, API docs, licenses) and the benchmark set
+    cannot hold many of; none of them is meant as an injection (the few that quote attacks are counted too).
+    """
+    import random
+    import site
+
+    rng = random.Random(seed)
+    roots = [Path(p) for p in site.getsitepackages() if Path(p).is_dir()]
+    files = sorted(f for root in roots for pattern in ("*.md", "*.rst", "*.py") for f in root.rglob(pattern))
+    if not files:
+        return {"chunks": 0}
+    chunks: list[str] = []
+    attempts = 0
+    while len(chunks) < n and attempts < 20 * n:
+        attempts += 1
+        try:
+            text = rng.choice(files).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        if len(text) < 300:
+            continue
+        start = rng.randrange(0, max(1, len(text) - 1500))
+        chunks.append(text[start : start + 1500])
+    screener = Screener(models_dir=models_dir)
+    t0 = time.perf_counter()
+    results = screener.screen_many([(c, None) for c in chunks])
+    seconds = time.perf_counter() - t0
+    flagged = sum(r.injection for r in results)
+    return {
+        "chunks": len(chunks),
+        "flagged": flagged,
+        "rate": flagged / max(1, len(chunks)),
+        "seconds": round(seconds, 2),
+    }
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -127,10 +165,22 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.add_argument("--show-errors", action="store_true", help="list missed injections and false alarms")
     parser.add_argument("--no-large", action="store_true", help="skip the 5 MB timing")
+    parser.add_argument(
+        "--real-world",
+        type=int,
+        default=1000,
+        metavar="N",
+        help="windows of installed docs/code to screen (0: skip)",
+    )
     args = parser.parse_args(argv)
-    report = evaluate(include_errors=args.show_errors)
-    if not args.no_large:
-        report["large_inputs"] = _speed_on_large()
+    with tempfile.TemporaryDirectory() as tmp:
+        # One model for the whole run: trained by evaluate() (timed there), loaded by the others.
+        models_dir = Path(tmp)
+        report = evaluate(models_dir=models_dir, include_errors=args.show_errors)
+        if not args.no_large:
+            report["large_inputs"] = _speed_on_large(models_dir)
+        if args.real_world:
+            report["real_world_benign"] = real_world_false_positives(models_dir, args.real_world)
     if args.json:
         print(json.dumps(report, indent=2, ensure_ascii=False))
         return
@@ -152,6 +202,12 @@ def main(argv: list[str] | None = None) -> None:
         print(f"    {style:28s} {v['detected']:3d}/{v['n']:<3d} {v['rate']:.2f}")
     for name, v in report.get("large_inputs", {}).items():
         print(f"  {name:20s} {v['chars']} chars in {v['seconds']:.2f} s (flagged: {v['injection']})")
+    rw = report.get("real_world_benign")
+    if rw and rw.get("chunks"):
+        print(
+            f"  real-world benign     {rw['flagged']}/{rw['chunks']} windows of installed docs/code flagged "
+            f"(rate {rw['rate']:.4f}, {rw['seconds']:.1f} s)"
+        )
     for err in report.get("errors", []):
         print(
             f"  {err['kind']} {err['id']} [{err['style']}] score={err['score']:.3f} {err['reasons'][:2]}\n      {err['text'][:200]!r}"

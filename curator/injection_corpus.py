@@ -837,7 +837,9 @@ def _stdlib_chunks(rng: random.Random, n: int) -> list[str]:
 
     root = Path(sysconfig.get_paths()["stdlib"])
     files = sorted(
-        p for p in root.rglob("*.py") if "test" not in p.parts and "idlelib" not in p.parts and "site-packages" not in p.parts
+        p
+        for p in root.rglob("*.py")
+        if "test" not in p.parts and "idlelib" not in p.parts and "site-packages" not in p.parts
     )
     files += sorted(root.glob("*.txt"))
     chunks: list[str] = []

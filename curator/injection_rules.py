@@ -257,7 +257,9 @@ _HIDDEN_ELEMENT = re.compile(
 # Hidden text that so much as mentions an AI reader is written for one.
 _AI_MENTION = re.compile(rf"\b(?:{_AI}|{_AI_KIND})\b|\b(?:assistant|agent|model|bot)s?\s*[:,]", re.IGNORECASE)
 # A hidden comment or element that opens by calling someone ("<!-- Assistant: ... -->") is talking to a model.
-_HIDDEN_VOCATIVE = re.compile(rf"\s*(?:dear\s+|hey\s+|the\s+)?(?:{_AI}|{_AI_GENERIC}|{_AI_KIND})\s*[:,]\s*\S", re.IGNORECASE)
+_HIDDEN_VOCATIVE = re.compile(
+    rf"\s*(?:dear\s+|hey\s+|the\s+)?(?:{_AI}|{_AI_GENERIC}|{_AI_KIND})\s*[:,]\s*\S", re.IGNORECASE
+)
 # Imperative sentences aimed at whoever reads: the telltale content of a hidden comment or element.
 _IMPERATIVE_TO_READER = re.compile(
     r"\b(?:you\s+(?:must|should|will|need\s+to|are\s+(?:required|instructed|to))|instead\s+(?:say|tell|write|respond|answer|recommend)|do\s+not\s+(?:mention|tell|reveal|summari[sz]e)"
@@ -296,7 +298,9 @@ _MENTION_CUE = re.compile(
     re.IGNORECASE,
 )
 # "... the <|endoftext|> token", "[INST] markers": the thing named, not used.
-_MENTION_AFTER = re.compile(r"[\"'”’`»)]?\s*(?:tokens?|markers?|strings?|tags?|delimiters?|sequences?)\b", re.IGNORECASE)
+_MENTION_AFTER = re.compile(
+    r"[\"'”’`»)]?\s*(?:tokens?|markers?|strings?|tags?|delimiters?|sequences?)\b", re.IGNORECASE
+)
 _QUOTED_DISCOUNT = 0.1
 _CODE_DISCOUNT = 0.15
 
@@ -424,7 +428,12 @@ def _override_hits(ctx: _Context) -> list[RuleHit]:
             MEDIUM,
             "tells the reader to drop its task for a new one",
         ),
-        ("ignore_user", _first(_IGNORE_USER, ctx.text), STRONG, "tells the model to ignore the user's request"),
+        (
+            "ignore_user",
+            _first(_IGNORE_USER, ctx.text),
+            STRONG,
+            "tells the model to ignore the user's request",
+        ),
         (
             "override_multilingual",
             _first(_OVERRIDE_ML, ctx.text) + _first(_OVERRIDE_CJK, ctx.text),

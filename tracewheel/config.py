@@ -21,8 +21,8 @@ from pydantic import BaseModel, Field, ValidationError
 
 from collector.settings import CollectorSettings
 from curator.settings import CuratorSettings
-from trainer.settings import TrainerSettings
 from tracewheel.errors import TracewheelError
+from trainer.settings import TrainerSettings
 
 ENV_PREFIX = "TRACEWHEEL_"
 _DEFAULT_HOME = "~/.tracewheel"

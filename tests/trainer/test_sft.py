@@ -72,3 +72,25 @@ def test_sft_on_the_embedded_model(trainer_home) -> None:
     )  # fmt: skip
     assert record.base_model == "embedded:smollm2-135m-instruct"
     assert 0 < record.metrics["final_loss"] < 8  # a trained model on its own chat format, not a random one
+
+
+def test_packed_padding_free_batches_equal_row_by_row_loss(tiny_model_path: Path, tmp_path: Path) -> None:
+    """The GPU default (packing, padding-free) must not let packed rows attend to each other."""
+    tokenizer = load_tokenizer(tiny_model_path)
+    config = SFTMethodConfig(packing=True, per_device_train_batch_size=1, lora_dropout=0.0, max_steps=1)
+    trainer = build_trainer(load_model(tiny_model_path), tokenizer, SFT_ROWS[:3], config, tmp_path)
+    batch = next(iter(trainer.get_train_dataloader()))
+    assert batch["input_ids"].shape[0] == 1 and "attention_mask" not in batch
+    assert int((batch["position_ids"][0] == 0).sum()) == 3  # three rows in one unpadded sequence
+    model = trainer.model.eval()
+    with torch.no_grad():
+        packed = model(**{k: v for k, v in batch.items() if k in ("input_ids", "position_ids", "labels")},
+                       use_cache=False).loss  # fmt: skip
+        total, count = 0.0, 0
+        for item in tokenize_rows(SFT_ROWS[:3], tokenizer, config):
+            ids = torch.tensor([item["input_ids"]])
+            labels = torch.where(torch.tensor([item["assistant_masks"]]) == 1, ids, -100)
+            n = int((labels[0, 1:] != -100).sum())
+            total += float(model(input_ids=ids, labels=labels, use_cache=False).loss) * n
+            count += n
+    assert abs(float(packed) - total / count) < 1e-4

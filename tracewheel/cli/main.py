@@ -65,7 +65,7 @@ def run() -> None:
     try:
         app(standalone_mode=False)
     except TracewheelError as exc:
-        console.print(f"[red]error:[/red] {exc}", highlight=False)
+        console.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
         sys.exit(1)
     except typer.Abort:
         console.print("aborted")
