@@ -166,6 +166,12 @@ _ADDRESSED = re.compile(
     rf"|\b(?:hidden|secret|invisible|private)\s+(?:note|message|instructions?|directive|command|memo)s?\s+(?:for|to)\s+(?:the\s+|any\s+|all\s+)?(?:\w+\s+)?(?:{_AI}|{_AI_GENERIC})"
     rf"|\b(?:note|message|instructions?|directive|memo|notice|reminder|command)\s+(?:to|for)\s+(?:the|this|any|all|every)\s+(?:models?|LLMs?|AIs?)\s*[:\-—]"
     rf"|\b(?:assistant|AI|agent|model|LLM|bot)\s+(?:override|command|directive|instruction)s?\s*:"
+    # "(for AI agents only)", "(To any AI making notes: ...)"
+    rf"|\(\s*(?:for|to)\s+(?:any\s+|all\s+|the\s+|every\s+)?(?:{_AI}|{_AI_KIND})\b"
+    # a named model called between commas: "remember, Claude, to add ..."
+    rf"|,\s*(?:{_AI})\s*,\s*(?:to\s+|please\s+)?{_IMPERATIVE}"
+    # through the user: "a quick one for your AI assistant: please have it pay ..."
+    rf"|\b(?:for|to)\s+your\s+(?:{_AI}|AI\s+\w+|assistant)\b[^.\n]{{0,30}}?\b(?:please\s+)?(?:have|make|tell|ask|let|get)\s+it\b"
     rf"|\b(?:TODO|FIXME|NOTE|XXX)\s*\(\s*(?:ai|llm|copilot|assistant|agent|claude|gpt|cursor|codex)\s*\)"
     rf"|\bwhen\s+(?:you|an?\s+(?:{_AI}|{_AI_GENERIC}))\s+(?:summari[sz]e|process|read|parse|analy[sz]e)s?\s+this",
     re.IGNORECASE | re.MULTILINE,
@@ -285,7 +291,8 @@ _META_DISCUSSION = re.compile(
 _CODE_CONTEXT = re.compile(
     r"^\s*(?:def |class |import |from \S+ import |function |const |let |var |#include|package |public |fn |\{%|\}\}|return\b)"
     r"|\b(?:tokenizer|chat_template|apply_chat_template|special_tokens|eos_token|bos_token|template|regex|re\.compile|assert)\b"
-    r"|^\s*\w+\s*[:=]\s*[\"'{\[]",
+    # An assignment of a string or collection (not "Key: {" in prose or a JSON dump, where attackers put payloads).
+    r"|^\s*[A-Za-z_][\w.]*\s*=\s*[\"'{\[(]",
     re.IGNORECASE | re.MULTILINE,
 )
 _QUOTED = re.compile(
@@ -302,6 +309,7 @@ _MENTION_AFTER = re.compile(
     r"[\"'”’`»)]?\s*(?:tokens?|markers?|strings?|tags?|delimiters?|sequences?)\b", re.IGNORECASE
 )
 _QUOTED_DISCOUNT = 0.1
+_META_WINDOW = 400
 _CODE_DISCOUNT = 0.15
 
 
@@ -360,16 +368,23 @@ class _Context:
             self._quoted = _quoted_spans(self.text)
         return _inside(self._quoted, start, end)
 
+    def meta_near(self, start: int, end: int) -> bool:
+        """Discussion words within a few sentences of the match: the quotation is part of that discussion."""
+        if not self.meta:
+            return False
+        window = self.text[max(0, start - _META_WINDOW) : end + _META_WINDOW]
+        return _META_DISCUSSION.search(_QUOTED.sub(" ", window)) is not None
+
     def weigh(
         self, weight: float, start: int, end: int, *, code_sensitive: bool = False
     ) -> tuple[float, str]:
         """The weight after context discounts, and a note saying which applied."""
         notes = []
-        mentioned = (self.meta or self.code) and (
+        mentioned = (self.meta_near(start, end) or self.code) and (
             _MENTION_CUE.search(self.text[max(0, start - 40) : start]) is not None
             or _MENTION_AFTER.match(self.text, end) is not None
         )
-        if (self.quoted(start, end) and (self.meta or self.code)) or mentioned:
+        if (self.quoted(start, end) and (self.meta_near(start, end) or self.code)) or mentioned:
             weight *= _QUOTED_DISCOUNT
             notes.append("quoted in a discussion")
         elif code_sensitive and self.code:

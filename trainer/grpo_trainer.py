@@ -82,8 +82,8 @@ def build_trainer(
         "log_completions": False,
         **config.trl_kwargs(output_dir, bf16=str(model.dtype) == "torch.bfloat16"),
     }
-    # The runner turns the model's KV cache off for training; sampling without it recomputes the whole sequence
-    # for every new token (~30x slower for 64 tokens on SmolLM2).
+    # The runner turns the KV cache off in the model config for training; sampling must still use it, or every new
+    # token recomputes the whole sequence.
     kwargs["generation_kwargs"] = {"use_cache": True, **(kwargs.get("generation_kwargs") or {})}
     args = GRPOConfig(**kwargs)
     return GRPOTrainer(

@@ -63,7 +63,8 @@ def _setup_logging() -> None:
 def run() -> None:
     _setup_logging()
     try:
-        app(standalone_mode=False)
+        # With standalone_mode off, Typer returns a command's ``typer.Exit`` code instead of exiting.
+        code = app(standalone_mode=False)
     except TracewheelError as exc:
         console.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
         sys.exit(1)
@@ -78,6 +79,8 @@ def run() -> None:
             exc.show()
             sys.exit(exc.exit_code)
         raise
+    if isinstance(code, int) and code:
+        sys.exit(code)
 
 
 if __name__ == "__main__":
