@@ -72,6 +72,7 @@ def main() -> None:
     shutil.rmtree(home, ignore_errors=True)
     env = {**os.environ, "TRACEWHEEL_HOME": str(home)}
     steps = int(os.environ.get("TRACEWHEEL_DEMO_STEPS", "8"))
+    grpo_steps = int(os.environ.get("TRACEWHEEL_DEMO_GRPO_STEPS", "2"))
 
     console.rule("[bold]1. collector: a tenant, the OTLP receiver, an instrumented agent")
     tenant = _cli(env, "tenants", "create", "acme", "--json")
@@ -108,10 +109,26 @@ def main() -> None:
         collector.wait(30)
 
     console.rule("[bold]2. curator: redact, screen, label, derive, version")
-    curated = _cli(env, "curate", "--tenant", "acme", "--json")
-    console.print_json(json.dumps(curated))
-    version = curated["version"] if "version" in curated else curated[0]["version"]
+    result = _cli(env, "curate", "--tenant", "acme", "--json")[0]
+    version, counts = result["version"], result["counts"]
+    curated = Table(title=f"dataset version {version}", show_header=False)
+    curated.add_row("episodes selected", str(counts["selected"]))
+    curated.add_row("PII redacted", ", ".join(f"{k} {v}" for k, v in counts["redacted"].items()) or "none")
+    curated.add_row("quarantined (injection)", str(counts["quarantined"]))
+    curated.add_row("outcome labels", ", ".join(f"{k} {v}" for k, v in counts["labels"].items()))
+    curated.add_row("rows", ", ".join(f"{k} {v}" for k, v in counts["rows"].items()))
+    curated.add_row("duplicates removed", str(sum(counts["deduplicated"].values())))
+    console.print(curated)
     settings = load_settings(env)
+    redacted = next((r for r in versions.read_rows(settings.datasets_dir, "acme", version, "sft")
+                     if "<PERSON_" in json.dumps(r.data)), None)
+    if redacted:
+        user = next(m["content"] for m in redacted.data["messages"] if m["role"] == "user")
+        console.print(f"a redacted SFT row's user turn: [cyan]{user}[/cyan]")
+    for row in versions.read_rows(settings.datasets_dir, "acme", version, "quarantine"):
+        flag = row.data["flags"][0]
+        console.print(f"quarantined trace {row.data['trace_id'][:12]}…, tool [bold]{flag['tool']}[/bold]: "
+                      f"{flag['reasons'][0]}")
     # A person reviews with `tracewheel datasets review VERSION`; the demo accepts every trainable row instead.
     accepted = 0
     for kind in versions.TRAINABLE_KINDS:
@@ -120,17 +137,26 @@ def main() -> None:
             accepted += 1
     console.print(f"accepted {accepted} rows of {version} (what `tracewheel datasets review` records)")
 
-    console.rule("[bold]3. trainer: LoRA SFT on the embedded SmolLM2-135M-Instruct")
+    console.rule("[bold]3. trainer: LoRA SFT and GRPO on the embedded SmolLM2-135M-Instruct")
     sft = _cli(env, "train", "sft", "--dataset", version, "--tenant", "acme", "--max-steps", str(steps), "--json")
+    grpo_config = home / "grpo.toml"
+    grpo_config.write_text("num_generations = 4\nmax_completion_length = 24\nper_device_train_batch_size = 4\n")
+    grpo = _cli(env, "train", "grpo", "--dataset", version, "--tenant", "acme", "--max-steps", str(grpo_steps),
+                "--config", str(grpo_config), "--json")
     adapters = _cli(env, "adapters", "list", "--tenant", "acme", "--json")
 
     table = Table(title="tracewheel demo")
     table.add_column("stage")
     table.add_column("result")
     table.add_row("collector", f"{len(runs)} agent runs → {len(episodes)} episodes")
-    table.add_row("curator", f"version {version}")
-    table.add_row("trainer", f"adapter {sft.get('adapter_id', sft.get('id', '?'))} ({len(adapters)} registered)")
-    table.add_row("state", str(home))
+    table.add_row("curator", f"version {version}: " + ", ".join(f"{k} {v}" for k, v in counts["rows"].items()))
+    for record in (sft, grpo):
+        metrics = record.get("metrics", {})
+        shown = {k: round(v, 4) for k, v in metrics.items()
+                 if isinstance(v, int | float) and any(w in k for w in ("loss", "reward", "global_step", "runtime"))}
+        table.add_row(f"trainer ({record['method']})", f"{record['adapter_id']} {shown}")
+    table.add_row("registry", ", ".join(f"{a['adapter_id']} [{a['status']}]" for a in adapters))
+    table.add_row("state", f"{home}  (TRACEWHEEL_HOME={home} tracewheel episodes list)")
     console.print(table)
 
 
