@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Any
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TextIO
 
 from rich.console import Console
 
 from tracewheel.config import Settings, load_settings
+from tracewheel.errors import TracewheelError
 
 # Human output goes to stderr so that ``--json`` output on stdout stays machine-readable.
 console = Console(stderr=True)
@@ -36,3 +40,15 @@ def _plain(obj: Any) -> Any:
     if isinstance(obj, dict):
         return {k: _plain(v) for k, v in obj.items()}
     return obj
+
+
+@contextmanager
+def jsonl_input(path: Path | None, command: str) -> Iterator[TextIO]:
+    """The input stream of a JSONL filter command: the file at ``path``, or stdin for ``None`` / ``-``."""
+    if path is None or str(path) == "-":
+        yield sys.stdin
+        return
+    if not path.is_file():
+        raise TracewheelError(f"{command}: no such file: {path}")
+    with path.open(encoding="utf-8", errors="replace") as stream:
+        yield stream

@@ -13,7 +13,7 @@ from typing import Annotated, TextIO
 import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn
 
-from tracewheel.cli.common import console
+from tracewheel.cli.common import console, jsonl_input
 from tracewheel.errors import TracewheelError
 
 # Lines are redacted in batches so that spaCy's nlp.pipe and the dedup of identical texts pay off on big files.
@@ -49,32 +49,26 @@ def redact(
     from curator.redact import Redactor
     from tracewheel.cli.common import settings
 
-    if path is not None and str(path) != "-" and not path.is_file():
-        raise TracewheelError(f"redact: no such file: {path}")
     try:
         redactor = Redactor(settings().curator.redaction)
     except ValueError as exc:
         raise TracewheelError(f"redact: {exc}") from exc
-    source = sys.stdin if path is None or str(path) == "-" else path.open(encoding="utf-8")
-    sink = sys.stdout if output is None else output.open("w", encoding="utf-8")
-    try:
-        with Progress(SpinnerColumn(), TextColumn("redacting: {task.completed} line(s)"), console=console,
-                      transient=True) as progress:  # fmt: skip
-            summary = _run(
-                redactor, source, sink, functools.partial(progress.advance, progress.add_task("redact"))
-            )
-    finally:
-        if source is not sys.stdin:
-            source.close()
-        if sink is not sys.stdout:
-            sink.close()
+    with jsonl_input(path, "redact") as source:
+        sink = sys.stdout if output is None else output.open("w", encoding="utf-8")
+        try:
+            with Progress(SpinnerColumn(), TextColumn("redacting: {task.completed} line(s)"), console=console,
+                          transient=True) as progress:  # fmt: skip
+                summary = _run(
+                    redactor, source, sink, functools.partial(progress.advance, progress.add_task("redact"))
+                )
+        finally:
+            if sink is not sys.stdout:
+                sink.close()
     found = ", ".join(f"{t}={n}" for t, n in sorted(summary["entities"].items())) or "none"
     console.print(
         f"redacted {summary['redacted']} line(s), {summary['bad']} bad; entities: {found}", highlight=False
     )
     if summary["bad"]:
-        # An error rather than typer.Exit(1): the entry point runs click with standalone_mode=False, where an
-        # Exit's code is returned, not used as the process status.
         raise TracewheelError(
             f"redact: {summary['bad']} bad line(s), reported above; the others were written"
         )

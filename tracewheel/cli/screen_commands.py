@@ -9,7 +9,7 @@ from typing import Annotated, Any, TextIO
 
 import typer
 
-from tracewheel.cli.common import console, settings
+from tracewheel.cli.common import console, jsonl_input, settings
 from tracewheel.errors import TracewheelError
 
 _BATCH = 64
@@ -57,13 +57,8 @@ def screen(
         config = config.model_copy(update=updates)
     screener = Screener(config, models_dir=cfg.models_dir)
 
-    if path is None or str(path) == "-":
-        counts = _screen_stream(screener, sys.stdin)
-    else:
-        if not path.is_file():
-            raise TracewheelError(f"no such file: {path}")
-        with path.open(encoding="utf-8", errors="replace") as stream:
-            counts = _screen_stream(screener, stream)
+    with jsonl_input(path, "screen") as stream:
+        counts = _screen_stream(screener, stream)
     console.print(
         f"screened {counts['screened']}, flagged {counts['flagged']}, bad lines {counts['bad']}",
         highlight=False,

@@ -9,7 +9,7 @@ from typing import Annotated, Any, TextIO
 
 import typer
 
-from tracewheel.cli.common import console, print_json
+from tracewheel.cli.common import console, jsonl_input, print_json
 from tracewheel.errors import TracewheelError
 
 
@@ -42,20 +42,9 @@ def verify(
     reported on stderr with its line number, skipped and counted; the exit code is 1 if any line was bad, or,
     with --probe, if any verifier failed a probe.
     """
-    if path is not None and str(path) != "-" and not path.is_file():
-        raise TracewheelError(f"verify: no such file: {path}")
-    source = sys.stdin if path is None or str(path) == "-" else path.open(encoding="utf-8")
-    try:
-        if probe:
-            failed = _probe(source, as_json)
-        else:
-            failed = _score(source, sys.stdout)
-    finally:
-        if source is not sys.stdin:
-            source.close()
+    with jsonl_input(path, "verify") as source:
+        failed = _probe(source, as_json) if probe else _score(source, sys.stdout)
     if failed:
-        # A TracewheelError rather than typer.Exit: main.run() runs the app with standalone_mode=False, which
-        # returns (and so drops) an Exit's code.
         raise TracewheelError(f"verify: {failed}")
 
 
