@@ -153,9 +153,9 @@ def main() -> None:
     for record in (sft, grpo):
         metrics = record.get("metrics", {})
         shown = {k: round(v, 4) for k, v in metrics.items()
-                 if isinstance(v, int | float) and any(w in k for w in ("loss", "reward", "global_step", "runtime"))}
+                 if isinstance(v, int | float) and k in ("final_loss", "first_loss", "mean_reward", "global_step", "train_runtime")}
         table.add_row(f"trainer ({record['method']})", f"{record['adapter_id']} {shown}")
-    table.add_row("registry", ", ".join(f"{a['adapter_id']} [{a['status']}]" for a in adapters))
+    table.add_row("registry", ", ".join(f"{a['adapter_id']} ({a['status']})" for a in adapters))
     table.add_row("state", f"{home}  (TRACEWHEEL_HOME={home} tracewheel episodes list)")
     console.print(table)
 

@@ -137,6 +137,12 @@ def _metrics(trainer: Any, train_metrics: dict[str, Any], rows: int) -> dict[str
     if losses:
         metrics["final_loss"] = losses[-1]
         metrics["first_loss"] = losses[0]
+    # Methods that log a reward (GRPO) or preference margins (DPO/KTO) keep their last and mean values too.
+    for key in ("reward", "rewards/margins", "rewards/chosen", "rewards/rejected", "kl"):
+        values = [e[key] for e in trainer.state.log_history if isinstance(e.get(key), int | float)]
+        if values:
+            metrics[f"final_{key.replace('/', '_')}"] = values[-1]
+            metrics[f"mean_{key.replace('/', '_')}"] = sum(values) / len(values)
     return metrics
 
 
