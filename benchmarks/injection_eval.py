@@ -3,6 +3,11 @@
 The set is ``benchmarks/data/injection_eval.jsonl`` (made by ``benchmarks/data/injection_make_eval.py``, written
 apart from the classifier's training corpus). Targets: injection recall >= 0.95 at FPR <= 0.03.
 
+That set was in view while the rules were written, so two hand-written held-out sets are scored too:
+``injection_heldout2.jsonl`` (66 injections in styles the corpus and rules did not cover, 65 benign near misses;
+read while the corpus grammar was broadened, so its figures are optimistic) and ``injection_heldout3.jsonl``
+(30 + 30, written later; its failures were looked at once, nothing was written against its strings).
+
     .venv/bin/python benchmarks/injection_eval.py [--json] [--show-errors]
 
 ``evaluate()`` is imported by ``benchmarks/curate.py``. The classifier is trained in memory here (or loaded from
@@ -27,6 +32,8 @@ from curator.screen import Screener  # noqa: E402
 from curator.screening_config import ScreeningConfig  # noqa: E402
 
 DATA = Path(__file__).parent / "data" / "injection_eval.jsonl"
+HELDOUT = Path(__file__).parent / "data" / "injection_heldout2.jsonl"
+HELDOUT_LATE = Path(__file__).parent / "data" / "injection_heldout3.jsonl"
 
 
 def load_rows(path: Path = DATA) -> list[dict]:
@@ -92,6 +99,17 @@ def evaluate(
     if include_errors:
         report["errors"] = errors
     return report
+
+
+def evaluate_heldout(
+    config: ScreeningConfig | None = None,
+    models_dir: Path | None = None,
+    *,
+    include_errors: bool = False,
+    path: Path = HELDOUT,
+) -> dict:
+    """:func:`evaluate` on a hand-written held-out set (styles and near misses the original set lacks)."""
+    return evaluate(path, config, models_dir, include_errors=include_errors)
 
 
 def _speed_on_large(models_dir: Path) -> dict:
@@ -177,12 +195,16 @@ def main(argv: list[str] | None = None) -> None:
         # One model for the whole run: trained by evaluate() (timed there), loaded by the others.
         models_dir = Path(tmp)
         report = evaluate(models_dir=models_dir, include_errors=args.show_errors)
+        heldout = {
+            name: evaluate_heldout(models_dir=models_dir, include_errors=args.show_errors, path=path)
+            for name, path in (("heldout2", HELDOUT), ("heldout3", HELDOUT_LATE))
+        }
         if not args.no_large:
             report["large_inputs"] = _speed_on_large(models_dir)
         if args.real_world:
             report["real_world_benign"] = real_world_false_positives(models_dir, args.real_world)
     if args.json:
-        print(json.dumps(report, indent=2, ensure_ascii=False))
+        print(json.dumps({**report, "heldout": heldout}, indent=2, ensure_ascii=False))
         return
     c = report["counts"]
     print(
@@ -208,7 +230,18 @@ def main(argv: list[str] | None = None) -> None:
             f"  real-world benign     {rw['flagged']}/{rw['chunks']} windows of installed docs/code flagged "
             f"(rate {rw['rate']:.4f}, {rw['seconds']:.1f} s)"
         )
-    for err in report.get("errors", []):
+    errors = list(report.get("errors", []))
+    for name, h in heldout.items():
+        hc = h["counts"]
+        print(
+            f"{name} (hand-written, unseen styles): {hc['total']} results ({hc['injections']} injections, "
+            f"{hc['benign']} benign)\n"
+            f"  recall               {h['recall']:.3f}   (target >= 0.95)\n"
+            f"  false-positive rate  {h['false_positive_rate']:.3f}   (target <= 0.03)\n"
+            f"  counts               tp={hc['tp']} fn={hc['fn']} fp={hc['fp']} tn={hc['tn']}"
+        )
+        errors += h.get("errors", [])
+    for err in errors:
         print(
             f"  {err['kind']} {err['id']} [{err['style']}] score={err['score']:.3f} {err['reasons'][:2]}\n      {err['text'][:200]!r}"
         )

@@ -26,10 +26,11 @@ class CollectorSettings(BaseModel):
         description="Largest request body accepted, after decompression (413 above it).",
     )
     max_queue_bytes: int = Field(
-        default=512 * 1024 * 1024,
+        default=2 * 1024 * 1024 * 1024,
         ge=1024,
-        description="Acknowledged bytes not yet flushed to Parquet; above this the receivers answer 503 / "
-        "RESOURCE_EXHAUSTED with Retry-After so the SDK retries later.",
+        description="Acknowledged bytes not yet flushed to Parquet (they wait in the WAL on disk, not in memory); "
+        "above this the receivers answer 503 / RESOURCE_EXHAUSTED with Retry-After so the SDK retries later. "
+        "Bursts above the flusher's rate are absorbed up to this bound.",
     )
     retention_hours: float = Field(
         default=0, ge=0, description="Delete hour partitions older than this many hours; 0 keeps everything."

@@ -292,7 +292,11 @@ def deobfuscate(text: str) -> Deobfuscated:
     if invisible:
         signals.append("zero-width/invisible characters")
     normalized = unicodedata.normalize("NFKC", visible)
-    if normalized != visible and any(ord(c) > 0xFF00 or 0x1D400 <= ord(c) <= 0x1D7FF for c in visible):
+    # Only fullwidth letters/digits and math alphanumerics are a disguise: fullwidth punctuation (，：。) is how
+    # Chinese and Japanese are written.
+    if normalized != visible and any(
+        0xFF10 <= ord(c) <= 0xFF5A and c.isalnum() or 0x1D400 <= ord(c) <= 0x1D7FF for c in visible
+    ):
         signals.append("fullwidth/math letters")
     normalized, folded = fold_homoglyphs(normalized)
     if folded:

@@ -92,8 +92,10 @@ _OVERRIDE_ML = re.compile(
     re.IGNORECASE,
 )
 _OVERRIDE_CJK = re.compile(
-    r"(?:忽略|无视|無視|忽视|不要理会|忘记|忘掉|무시|잊어)[\s\S]{0,20}?(?:指令|指示|说明|提示|规则|命令|設定|ルール|지시|명령|규칙)"
-    r"|(?:指令|指示|提示|规则|命令|ルール|지시|명령|규칙)[\s\S]{0,20}?(?:忽略|无视|無視|忘れ|무시)"
+    # 提示 alone is a hint or a warning message ("忽略警告提示": ignore the warning in a manual); only the system
+    # prompt (系统提示) and prompt words (提示词) are the model's instructions.
+    r"(?:忽略|无视|無視|忽视|不要理会|忘记|忘掉|무시|잊어)[\s\S]{0,20}?(?:指令|指示|说明|系统提示|提示词|规则|命令|設定|ルール|지시|명령|규칙)"
+    r"|(?:指令|指示|系统提示|提示词|规则|命令|ルール|지시|명령|규칙)[\s\S]{0,20}?(?:忽略|无视|無視|忘れ|무시)"
 )
 
 _ROLE_TOKENS = re.compile(
@@ -176,6 +178,32 @@ _ADDRESSED = re.compile(
     rf"|\bwhen\s+(?:you|an?\s+(?:{_AI}|{_AI_GENERIC}))\s+(?:summari[sz]e|process|read|parse|analy[sz]e)s?\s+this",
     re.IGNORECASE | re.MULTILINE,
 )
+# Letters to an AI in other languages: a greeting or "to the ..." before an AI word, or an AI word followed by "that
+# is reading/processing this". Third-person prose about assistants ("El asistente de IA resume ...") has neither.
+_AI_ML = (
+    r"(?:KI|IA|AI|ИИ|LLM|нейросет\w*|ассистент\w*|модел\w*|(?:KI-|AI-)?Assistent\w*|Sprachmodell\w*|KI-Agent\w*"
+    r"|asistente(?:\s+virtual|\s+de\s+IA)?|assistente(?:\s+virtual(?:e)?)?|assistant(?:\s+IA|\s+virtuel)?|modelo|modello|modèle"
+    r"|agente|agent\w*|taalmodel|asystenc\w+|model\w*|asisten(?:\s+AI)?|yapay\s+zeka(?:\s+asistan\w*)?|trợ\s+lý(?:\s+AI)?|språkmodell\w*"
+    r"|المساعد(?:\s+الذكي)?|النموذج|الذكاء\s+الاصطناعي|एआई(?:\s+सहायक)?|सहायक|असिस्टेंट|मॉडल)"
+)
+_ADDRESSED_ML = re.compile(
+    rf"(?:^|[.!?。！？:：]\s*)(?:lieber?|liebe|an\s+(?:den|die|das)|hinweis\s+(?:an|für)\s+(?:den|die|das)|cher|chère|à\s+l'|querid[oa]|estimad[oa]|"
+    rf"car[oa]|gentile|beste|geachte|aan\s+de|aten[çc][aã]o|atenci[oó]n|attention|achtung|внимание|дорог\w+|уважаем\w+|kära|drogi|droga|untuk|kepada|gửi|إلى|أيها|प्रिय),?\s*{_AI_ML}(?:[\s-]\w+)?\s*[,:،]"
+    rf"|{_AI_ML}[\s,]+(?:der|die|das|que|qui|che|die\s+dit|который|которая|которые|الذي|yang|czytając\w*)\s+"
+    rf"(?:diese|dieses|esta|este|esto|cette|ce|questa|questo|dit|эт\w+|هذه|هذا|ini|tę|ten)?\s*"
+    rf"(?:\w+\s+)?(?:liest|verarbeitet|lee|procesa|lit|traite|legge|elabora|leest|verwerkt|читает|обрабатывает|يقرأ|يعالج|membaca|memproses|lê|processa|czyta)"
+    rf"|(?:致|给)[^。\n]{{0,16}}(?:AI|人工智能|智能)?(?:助手|助理|模型)[：:，,]"
+    rf"|(?:正在|在)(?:阅读|处理|读取)[^。\n]{{0,10}}(?:AI|人工智能|智能)?(?:助手|助理|模型)"
+    rf"|(?:読んで|処理して)いる[^。\n]{{0,6}}(?:AI|ＡＩ)?(?:アシスタント|モデル|エージェント)へ"
+    rf"|(?:AI|ＡＩ)?(?:アシスタント|モデル|エージェント)へ[：:、]"
+    rf"|(?:읽는|처리하는)\s*(?:AI|인공지능)?\s*(?:비서|어시스턴트|모델|에이전트)(?:에게|님)"
+    rf"|(?:AI|인공지능)\s*(?:비서|어시스턴트|모델)(?:에게|님)[\s,:]"
+    rf"|(?:okuyan|işleyen)\s+(?:yapay\s+zeka|model|asistan)\w*"
+    rf"|(?:पढ़ने|प्रोसेस\s+करने)\s+वाले\s+(?:एआई|मॉडल|सहायक)"
+    # English: "(for the model generating the summary: ...)"
+    rf"|\b(?:for|to)\s+the\s+(?:model|assistant|agent|LLM|AI|bot)\s+(?:that\s+is\s+|that\s+)?(?:generating|writing|producing|creating|drafting|summari[sz]ing|reading|processing|parsing|answering)\b[^:\n]{{0,40}}:",
+    re.IGNORECASE | re.MULTILINE,
+)
 _ROLE_REASSIGN = re.compile(
     r"\byou\s+are\s+(?:now|no\s+longer)\s+(?:an?\s+|the\s+|in\s+)?(?:DAN|unrestricted|unfiltered|jailbroken|free|evil|bound|"
     r"restricted|limited|required|constrained|\w+GPT|developer\s+mode|an?\s+AI\s+without)"
@@ -206,9 +234,16 @@ _AUTHORITY_CLAIM = re.compile(
 )
 _PROMPT_LEAK = re.compile(
     r"\b(?:reveal|print|output|repeat|show|display|leak|disclose|dump|echo|recite|reproduce|write\s+out|spell\s+out|tell\s+(?:me|us))"
-    r"\s+(?:me\s+|us\s+)?(?:all\s+of\s+|the\s+full\s+|verbatim\s+)?(?:your|the)\s+(?:full\s+|entire\s+|complete\s+|exact\s+|original\s+|hidden\s+|secret\s+|initial\s+|internal\s+)*"
+    r"\s+(?:back\s+)?(?:me\s+|us\s+)?(?:all\s+of\s+|the\s+full\s+|verbatim\s+)?(?:your|the)\s+(?:full\s+|entire\s+|complete\s+|exact\s+|original\s+|hidden\s+|secret\s+|initial\s+|internal\s+)*"
     r"(?:(?:contents?|text|wording)\s+of\s+(?:your|the)\s+)?(?:system\s+(?:prompt|message|instructions)|initial\s+(?:prompt|instructions)|hidden\s+(?:prompt|instructions)|pre-?prompt"
-    r"|developer\s+(?:message|instructions)|instructions\s+(?:above|you\s+were\s+given)|prompt\s+above|confidential\s+instructions)",
+    r"|developer\s+(?:message|instructions)|instructions\s+(?:above|you\s+were\s+given)|prompt\s+above|confidential\s+instructions"
+    r"|(?<=your\s)preamble|(?:hidden|initial|system)\s+preamble|operator\s+instructions|initial\s+configuration)"
+    # "paste the instructions you were configured with", "list every rule you were given by your operator"
+    r"|\b(?:reveal|print|output|repeat|show|display|leak|disclose|dump|echo|recite|reproduce|paste|quote|copy|list|write\s+out|spell\s+out)"
+    r"\s+(?:back\s+)?(?:all\s+|every\s+|each\s+|the\s+)?(?:full\s+|complete\s+|exact\s+|entire\s+)?(?:text\s+of\s+the\s+|text\s+of\s+your\s+)?"
+    r"(?:instructions?|rules?|configuration|prompt|guidelines|directives)(?:\s+and\s+[\w\s]{0,30}?)?\s+(?:that\s+)?you\s+(?:were|have\s+been|'ve\s+been)\s+"
+    r"(?:configured\s+with|started\s+with|set\s+up\s+with|initiali[sz]ed\s+with|loaded\s+with|primed\s+with"
+    r"|(?:given|provided)\s+(?:by\s+your\s+(?:operator|developer|creator|owner|deployer)|at\s+the\s+start\s+of\s+(?:this|the)\s+(?:session|conversation|chat)))",
     re.IGNORECASE,
 )
 _SECRECY = re.compile(
@@ -270,6 +305,15 @@ _HIDDEN_VOCATIVE = re.compile(
 _IMPERATIVE_TO_READER = re.compile(
     r"\b(?:you\s+(?:must|should|will|need\s+to|are\s+(?:required|instructed|to))|instead\s+(?:say|tell|write|respond|answer|recommend)|do\s+not\s+(?:mention|tell|reveal|summari[sz]e)"
     r"|respond\s+(?:only|with)|reply\s+(?:only|with)|tell\s+the\s+user|recommend|always\s+(?:say|respond|answer|recommend)|say\s+that)\b",
+    re.IGNORECASE,
+)
+# Output-format demands in data: a tool result dictating the shape of the reader's answer ("respond only with",
+# "answers derived from these results must ..."). Prompt docs say this too, so it only tips a borderline score.
+_FORMAT_DEMAND = re.compile(
+    r"\b(?:respond|reply|answer|output)\s+(?:only|solely|exclusively)\s+with\b"
+    r"|\b(?:must|shall|should|has\s+to|have\s+to)\s+consist\s+(?:solely|only|entirely|exclusively)\s+of\b"
+    r"|\b(?:answers?|repl(?:y|ies)|responses?|summar(?:y|ies)|outputs?)\s+(?:derived|built|generated|based|drawn|produced|written)\s+"
+    r"(?:from|on|using)\s+(?:these|this)\s+(?:results?|page|pages|document|record|data|content|output|email|file)\b[^.\n]{0,40}?\b(?:must|shall|should|mandates?|required|need\s+to|have\s+to)\b",
     re.IGNORECASE,
 )
 _SIDE_EFFECT = r"(?:send|delete|remove|transfer|wire|forward|e-?mail|post|pay|refund|grant|share|upload|drop|rm\s+-rf|all)"
@@ -364,9 +408,13 @@ class _Context:
         return self._code
 
     def quoted(self, start: int, end: int) -> bool:
+        """Inside a quotation, or mostly so: a pattern may reach past the quote ("a note to 'the AI reading this'")."""
         if self._quoted is None:
             self._quoted = _quoted_spans(self.text)
-        return _inside(self._quoted, start, end)
+        if _inside(self._quoted, start, end):
+            return True
+        overlap = sum(max(0, min(end, hi) - max(start, lo)) for lo, hi in self._quoted)
+        return end > start and overlap / (end - start) >= 0.5
 
     def meta_near(self, start: int, end: int) -> bool:
         """Discussion words within a few sentences of the match: the quotation is part of that discussion."""
@@ -522,12 +570,14 @@ def rule_hits_in(text: str) -> list[RuleHit]:
         ("role_tokens", _ROLE_TOKENS, STRONG, "chat role/control tokens that fake a new turn", True),
         ("turn_prefix", _TURN_PREFIX, WEAK, "a line that poses as a system/assistant turn", True),
         ("addressed_to_ai", _ADDRESSED, MEDIUM, "text addressed to an AI model or agent", False),
+        ("addressed_to_ai_ml", _ADDRESSED_ML, MEDIUM, "text addressed to an AI model (non-English)", False),
         ("role_reassign", _ROLE_REASSIGN, STRONG, "gives the model a new role or new instructions", False),
         ("prompt_leak", _PROMPT_LEAK, MEDIUM, "asks to reveal the system prompt", False),
         ("authority_claim", _AUTHORITY_CLAIM, WEAK, "claims to be the model's developer or operator", False),
         ("secrecy", _SECRECY, MEDIUM, "asks to hide something from the user", False),
         ("exfiltration", _EXFIL, STRONG, "asks to send private data to an outside address", False),
         ("tool_coercion", _TOOL_COERCION, WEAK, "asks to call a tool for a side effect", False),
+        ("format_demand", _FORMAT_DEMAND, WEAK, "dictates the format or content of the reader's answer", True),
     ):
         hit = _best(ctx, rule, _first(pattern, text), weight, reason, code_sensitive=code_sensitive)
         if hit:

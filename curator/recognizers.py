@@ -8,6 +8,8 @@
 - ``OfflineEmailRecognizer``: Presidio's email recognizer validates the domain through ``tldextract``, whose
   module-level extractor downloads the public-suffix list on first use; this one uses the bundled snapshot only.
 - ``PersonContextRecognizer``: full names the small spaCy model misses, where the context says a person is meant.
+- ``CheckedSpacyRecognizer``: Presidio's spaCy recognizer whose PERSON spans must pass the name gazetteer's checks
+  (``curator.name_gazetteer``): "Max" in "Max tokens", "Starter", "Acme Corp" are dropped.
 - ``plausible_person``: drops PERSON spans that are code, not names (``get_user``, ``{"id"``, ``Bearer``).
 """
 
@@ -23,8 +25,14 @@ import regex
 import tldextract
 from presidio_analyzer import AnalysisExplanation, LocalRecognizer, Pattern, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
-from presidio_analyzer.predefined_recognizers import CreditCardRecognizer, EmailRecognizer, IpRecognizer
+from presidio_analyzer.predefined_recognizers import (
+    CreditCardRecognizer,
+    EmailRecognizer,
+    IpRecognizer,
+    SpacyRecognizer,
+)
 
+from curator.name_gazetteer import NameGazetteer, default_gazetteer, ner_person_plausible
 from curator.redaction_config import DEFAULT_PHONE_REGIONS
 
 # Entity types added by this module (Presidio's own names are kept for the types it already knows).
@@ -449,7 +457,9 @@ class PersonContextRecognizer(LocalRecognizer):
                 spans.append((before.start("name") + offset, before.end("name") + offset))
         results = []
         for start, end in spans:
-            if not plausible_person(text[start:end]):
+            if not plausible_person(text[start:end]) or not ner_person_plausible(
+                text, start, end, default_gazetteer()
+            ):
                 continue
             results.append(
                 RecognizerResult(
@@ -467,3 +477,30 @@ class PersonContextRecognizer(LocalRecognizer):
                 )
             )
         return results
+
+
+class CheckedSpacyRecognizer(SpacyRecognizer):
+    """Presidio's spaCy NER recognizer, minus PERSON spans that are code or that the name gazetteer rejects.
+
+    The check runs here rather than after the analyzer because the analyzer drops a span contained in a
+    higher-scored one of the same type: a rejected "Contact: Ioana Popescu" would take the good "Ioana Popescu"
+    of another recognizer with it.
+    """
+
+    def __init__(self, *args, gazetteer: NameGazetteer | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.name = SpacyRecognizer.__name__  # explanations and lineage keep Presidio's name
+        self._gazetteer = gazetteer
+
+    def analyze(self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None):
+        results = super().analyze(text, entities, nlp_artifacts)
+        gazetteer = self._gazetteer or default_gazetteer()
+        return [
+            r
+            for r in results
+            if r.entity_type != "PERSON"
+            or (
+                plausible_person(text[r.start : r.end])
+                and ner_person_plausible(text, r.start, r.end, gazetteer)
+            )
+        ]

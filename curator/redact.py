@@ -28,7 +28,6 @@ from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
 from presidio_analyzer.nlp_engine import NlpArtifacts, NlpEngineProvider, SpacyNlpEngine
 from presidio_analyzer.predefined_recognizers import (
     IbanRecognizer,
-    SpacyRecognizer,
     UsSsnRecognizer,
 )
 from presidio_anonymizer import AnonymizerEngine
@@ -36,8 +35,10 @@ from presidio_anonymizer.entities import OperatorConfig
 from presidio_anonymizer.entities import RecognizerResult as AnonymizerResult
 
 from collector.episode import Episode
+from curator.name_gazetteer import GazetteerPersonRecognizer
 from curator.pseudonyms import Pseudonymizer
 from curator.recognizers import (
+    CheckedSpacyRecognizer,
     IntlPhoneRecognizer,
     NonLocalIpRecognizer,
     OfflineEmailRecognizer,
@@ -76,6 +77,29 @@ _HAS_WORD = re.compile(r"[A-Za-z0-9]")
 # Values shorter than this are not propagated through the episode: "Li" or "AB" would hit unrelated words.
 _MIN_PROPAGATED = 4
 _SECRET_LEAF = "SECRET"
+_NAME_PART = re.compile(r"[^\W\d_][\w'’-]*")
+
+
+def _with_name_parts(text: str, spans: list[Span]) -> list[Span]:
+    """``spans`` plus every other occurrence in ``text`` of a word of a multi-word PERSON span: "From: Zanele
+    Dlamini ... Best, Zanele". Case-sensitive and whole-word, so "Will Smith" does not take "will" with it."""
+    parts = {
+        part
+        for s in spans
+        if s.entity_type == "PERSON"
+        for part in _NAME_PART.findall(text[s.start : s.end])
+        if len(part) >= 3 and part[:1].isupper() and part != text[s.start : s.end]
+    }
+    if not parts:
+        return spans
+    pattern = re.compile(r"(?<![\w@.])(?:" + "|".join(map(re.escape, sorted(parts, key=len, reverse=True))) + r")(?![\w@])")
+    covered = [(s.start, s.end) for s in spans]
+    extra = [
+        Span(m.start(), m.end(), "PERSON", 0.7)
+        for m in pattern.finditer(text)
+        if not any(a <= m.start() and m.end() <= b for a, b in covered)
+    ]
+    return [*spans, *extra] if extra else spans
 
 
 @dataclass
@@ -151,8 +175,9 @@ def build_recognizers(config: RedactionConfig) -> list:
     wanted = set(config.entities)
     ner = [e for e in NER_ENTITIES if e in wanted]
     candidates = [
-        SpacyRecognizer(supported_entities=ner) if ner else None,
+        CheckedSpacyRecognizer(supported_entities=ner) if ner else None,
         PersonContextRecognizer(),
+        GazetteerPersonRecognizer(),
         OfflineEmailRecognizer(),
         WideCreditCardRecognizer(),
         IbanRecognizer(),
@@ -374,7 +399,7 @@ class Redactor:
             if value in self._allow or (r.entity_type == "PERSON" and not plausible_person(value)):
                 continue
             spans.append(Span(r.start, r.end, r.entity_type, r.score))
-        return resolve_overlaps(spans)
+        return resolve_overlaps(_with_name_parts(text, spans))
 
     # -- replacement ------------------------------------------------------------------------------------------
 
