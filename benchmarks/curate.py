@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from pii_corpus import DATA_FILE, HELDOUT2_FILE, build_heldout, load_corpus  # noqa: E402
+from pii_corpus import DATA_FILE, HELDOUT2_FILE, HELDOUT3_FILE, build_heldout, load_corpus  # noqa: E402
 from presidio_analyzer.nlp_engine import SpacyNlpEngine  # noqa: E402
 from presidio_anonymizer import AnonymizerEngine  # noqa: E402
 from presidio_anonymizer.entities import OperatorConfig  # noqa: E402
@@ -269,18 +269,32 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {t}: recall {_fmt(r['recall'])} precision {_fmt(r['precision'])} "
                   f"missed {r['misses'][:4]} false positives {r['false_positives'][:4]}")  # fmt: skip
 
-    heldout2 = load_corpus(HELDOUT2_FILE) if HELDOUT2_FILE.is_file() else []
-    held2: dict = {}
-    if heldout2:
-        held2, _ = quality(redactor, heldout2)
-        person = held2.get("PERSON", {})
+    held_sets: dict[str, dict] = {}
+    for label, path, note in (
+        (
+            "held-out set 2",
+            HELDOUT2_FILE,
+            "written before the name gazetteer; generic fixes after its first run",
+        ),
+        (
+            "held-out set 3",
+            HELDOUT3_FILE,
+            "written after it; lowercase names and list keys added after its first run",
+        ),
+    ):
+        if not path.is_file():
+            continue
+        records = load_corpus(path)
+        figures, _ = quality(redactor, records)
+        held_sets[path.stem] = figures
+        person = figures.get("PERSON", {})
         print(
-            f"held-out set 2 ({HELDOUT2_FILE.name}: {len(heldout2)} hand-written agent-trace texts, "
-            f"{held2['ALL']['n']} values, names typed by hand, never tuned on): "
-            f"recall {held2['ALL']['recall']:.3f}, precision {held2['ALL']['precision']:.3f}; "
-            f"PERSON recall {_fmt(person.get('recall'))}, precision {_fmt(person.get('precision'))}"
+            f"{label} ({path.name}: {len(records)} hand-written agent-trace texts, {figures['ALL']['n']} values, "
+            f"names typed by hand; {note}): recall {figures['ALL']['recall']:.3f}, precision "
+            f"{figures['ALL']['precision']:.3f}; PERSON recall {_fmt(person.get('recall'))}, precision "
+            f"{_fmt(person.get('precision'))}"
         )
-        for t, r in held2.items():
+        for t, r in figures.items():
             if t != "ALL" and ((r["recall"] or 1.0) < 1.0 or (r["precision"] or 1.0) < 1.0):
                 print(f"  {t}: recall {_fmt(r['recall'])} precision {_fmt(r['precision'])} "
                       f"missed {r['misses'][:8]} false positives {r['false_positives'][:8]}")  # fmt: skip
@@ -319,7 +333,7 @@ def main(argv: list[str] | None = None) -> int:
     )
 
     if args.json:
-        print(json.dumps({"quality": rows, "heldout": held, "heldout2": held2, "fast_eps": len(episodes) / fast_s,
+        print(json.dumps({"quality": rows, "heldout": held, **held_sets, "fast_eps": len(episodes) / fast_s,
                           "naive_eps": len(episodes) / naive_s, "episode_recall": ep_recall}, indent=2))  # fmt: skip
     _injection_figures()
     return 0

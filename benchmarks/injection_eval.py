@@ -6,7 +6,9 @@ apart from the classifier's training corpus). Targets: injection recall >= 0.95 
 That set was in view while the rules were written, so two hand-written held-out sets are scored too:
 ``injection_heldout2.jsonl`` (66 injections in styles the corpus and rules did not cover, 65 benign near misses;
 read while the corpus grammar was broadened, so its figures are optimistic) and ``injection_heldout3.jsonl``
-(30 + 30, written later; its failures were looked at once, nothing was written against its strings).
+(30 + 30, written later; its failures were looked at once, nothing was written against its strings) and
+``injection_heldout4.jsonl`` (20 + 20, written after the main tuning; first scored recall 0.65 / FPR 0.10, then
+one more round of general corpus broadening followed after its failures were seen, so it is no longer clean).
 
     .venv/bin/python benchmarks/injection_eval.py [--json] [--show-errors]
 
@@ -34,6 +36,7 @@ from curator.screening_config import ScreeningConfig  # noqa: E402
 DATA = Path(__file__).parent / "data" / "injection_eval.jsonl"
 HELDOUT = Path(__file__).parent / "data" / "injection_heldout2.jsonl"
 HELDOUT_LATE = Path(__file__).parent / "data" / "injection_heldout3.jsonl"
+HELDOUT_FINAL = Path(__file__).parent / "data" / "injection_heldout4.jsonl"
 
 
 def load_rows(path: Path = DATA) -> list[dict]:
@@ -197,7 +200,7 @@ def main(argv: list[str] | None = None) -> None:
         report = evaluate(models_dir=models_dir, include_errors=args.show_errors)
         heldout = {
             name: evaluate_heldout(models_dir=models_dir, include_errors=args.show_errors, path=path)
-            for name, path in (("heldout2", HELDOUT), ("heldout3", HELDOUT_LATE))
+            for name, path in (("heldout2", HELDOUT), ("heldout3", HELDOUT_LATE), ("heldout4", HELDOUT_FINAL))
         }
         if not args.no_large:
             report["large_inputs"] = _speed_on_large(models_dir)

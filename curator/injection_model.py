@@ -15,6 +15,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -23,6 +24,8 @@ from pathlib import Path
 import joblib
 import numpy as np
 import sklearn
+from scipy import sparse
+from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline
@@ -36,6 +39,8 @@ logger = logging.getLogger(__name__)
 SEED = 0
 WINDOW_CHARS = 700
 WINDOW_STRIDE = 350
+# Bumped when the pipeline's features change, so a cache fitted by older code is not loaded for the same corpus.
+PIPELINE_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -59,6 +64,106 @@ def load_corpus(path: Path = CORPUS_PATH) -> list[TrainingRow]:
     return rows
 
 
+# ---------------------------------------------------------------- sentence-level directive features
+#
+# TF-IDF sees words, not who they are said to. An injection is an order aimed at the model ("assistant", "the AI
+# reading this") about the user or the model's tools; benign text orders people, or talks about assistants in the
+# third person. These flags look at each sentence for that co-occurrence, in several languages.
+
+_SENTENCE_SPLIT = re.compile(r"(?<=[.!?。！？])\s+|\n+|;\s+|(?<=[。！？])")
+_AI_WORDS = re.compile(
+    r"\b(?:AI|A\.I\.|LLMs?|GPT|ChatGPT|Claude|Gemini|Copilot|chat\s?bots?|bots?|assistants?|agents?|models?|summari[sz]ers?"
+    r"|crawlers?|scrapers?|automated|machine\s+readers?|KI|IA|ИИ|asistente|assistente|Assistent\w*|modelo|modello|modèle"
+    r"|ассистент\w*|нейросет\w*|модел\w*|asisten|yapay\s+zeka|trợ\s+lý)\b"
+    r"|助手|助理|模型|人工智能|アシスタント|モデル|エージェント|비서|어시스턴트|모델|المساعد|النموذج|सहायक|एआई|मॉडल",
+    re.IGNORECASE,
+)
+_IMPERATIVE_OPEN = re.compile(
+    r"(?:^|[:,—-]\s*|\bplease\s+|\bthen\s+|\band\s+)(?:send|forward|email|e-mail|tell|inform|say|state|reply|respond|answer|include|add"
+    r"|append|insert|output|print|paste|echo|reveal|list|open|visit|call|invoke|use|run|execute|transfer|wire|pay|refund"
+    r"|delete|remove|approve|merge|grant|accept|decline|cancel|book|recommend|rate|rank|describe|report|mention|omit"
+    r"|ignore|disregard|forget|stop|do\s+not|don'?t|never|always|make\s+sure|ensure|write|share|upload|post|ask|close|escalate)\b",
+    re.IGNORECASE | re.MULTILINE,
+)
+_MODAL_TO_READER = re.compile(
+    r"\b(?:you|the\s+(?:assistant|model|agent|AI|bot|LLM))\s+(?:must|should|will\s+now|need\s+to|have\s+to|are\s+(?:required|instructed|directed|expected)\s+to"
+    r"|is\s+(?:required|instructed|directed|expected)\s+to|shall)\b|\b(?:must|should|shall)\s+(?:now\s+)?(?:send|tell|say|state|reply|respond|include|add|forward|transfer|recommend|describe|call|run)\b",
+    re.IGNORECASE,
+)
+_USER_REF = re.compile(
+    r"\b(?:the\s+(?:user|human|customer|reader|recipient|account\s+holder)(?:'s|s)?|your\s+(?:user|owner|principal|human)"
+    r"|usuario|utilisateur|Nutzer\w*|Benutzer\w*|utente|usuário|gebruiker|пользовател\w*|kullanıcı\w*|pengguna|người\s+dùng|użytkownik\w*)\b"
+    r"|用户|ユーザー|사용자|المستخدم|उपयोगकर्ता",
+    re.IGNORECASE,
+)
+_TARGET = re.compile(
+    r"[\w.+-]+@[\w-]+\.[\w.]+|https?://\S+|\b[\w-]+\.example\b|\bIBAN\b|\b(?:account|acct|card|wallet)\s*(?:number\s*)?[#:]?\s*\d"
+    r"|[$€£]\s?\d|\d\s?(?:EUR|USD|GBP|CHF|JPY|BTC|Euro)\b|\b[a-z]+_[a-z_]+\(",
+    re.IGNORECASE,
+)
+_SECRECY_WORDS = re.compile(
+    r"\b(?:do\s+not|don'?t|never|without)\s+(?:tell|inform|mention|notify|alert|ask(?:ing)?|telling|informing|mentioning)\b"
+    r"|\b(?:silently|quietly|secretly)\b|\bno\s+(?:need\s+to\s+)?confirm",
+    re.IGNORECASE,
+)
+_DISCUSSION = re.compile(
+    r"\b(?:attacks?|attackers?|researchers?|injection|payloads?|phishing|example|red[\s-]team|vulnerab\w+|threat|defen[cs]es?"
+    r"|mitigation|study|paper|survey|according\s+to|reported|changelog|release\s+notes|tip)\b(?!\.)",
+    re.IGNORECASE,
+)
+_QUOTE_CHARS = re.compile(r"[\"“”‘’'`«»]")
+N_DIRECTIVE_FEATURES = 11
+
+
+def directive_features(text: str) -> list[float]:
+    """Flags and densities of orders aimed at the reading model, per sentence of ``text``."""
+    sentences = [s for s in _SENTENCE_SPLIT.split(text[:4000]) if s and s.strip()]
+    n = max(1, len(sentences))
+    addr_imp = addr_user = imp_user = imp_target = secret_user = addr_any = imp_any = 0
+    for sentence in sentences:
+        addr = _AI_WORDS.search(sentence) is not None
+        imp = _IMPERATIVE_OPEN.search(sentence) is not None or _MODAL_TO_READER.search(sentence) is not None
+        user = _USER_REF.search(sentence) is not None
+        target = _TARGET.search(sentence) is not None
+        addr_any += addr
+        imp_any += imp
+        addr_imp += addr and imp
+        addr_user += addr and (user or target)
+        imp_user += imp and user
+        imp_target += imp and target
+        secret_user += _SECRECY_WORDS.search(sentence) is not None and (user or imp)
+    quotes = len(_QUOTE_CHARS.findall(text)) / max(1.0, len(text) / 100)
+    return [
+        min(addr_imp, 3) / 3,
+        min(addr_user, 3) / 3,
+        min(imp_user, 3) / 3,
+        min(imp_target, 3) / 3,
+        min(secret_user, 2) / 2,
+        addr_any / n,
+        imp_any / n,
+        float(_DISCUSSION.search(text) is not None),
+        min(quotes, 5.0) / 5,
+        float(addr_imp > 0 and imp_user + imp_target > 0),
+        float(len(_MODAL_TO_READER.findall(text)) > 0),
+    ]
+
+
+class DirectiveFeatures(BaseEstimator, TransformerMixin):
+    """A scikit-learn transformer of :func:`directive_features` (stateless; ``scale`` sets its weight vs TF-IDF)."""
+
+    def __init__(self, scale: float = 1.0) -> None:
+        self.scale = scale
+
+    def fit(self, texts: Sequence[str], y: object = None) -> DirectiveFeatures:
+        return self
+
+    def transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
+        rows = np.array([directive_features(t) for t in texts], dtype=np.float64).reshape(
+            -1, N_DIRECTIVE_FEATURES
+        )
+        return sparse.csr_matrix(rows * self.scale)
+
+
 def build_pipeline() -> Pipeline:
     features = FeatureUnion(
         [
@@ -73,13 +178,15 @@ def build_pipeline() -> Pipeline:
                 "word",
                 TfidfVectorizer(
                     analyzer="word",
-                    ngram_range=(1, 2),
+                    ngram_range=(1, 3),
                     min_df=2,
                     sublinear_tf=True,
                     token_pattern=r"(?u)\b\w+\b",
                     max_features=60_000,
                 ),
             ),
+            # Half weight: at full weight these flags fire on library docs ("you should call the model ...").
+            ("directive", DirectiveFeatures(scale=0.5)),
         ]
     )
     classifier = LogisticRegression(C=4.0, class_weight="balanced", max_iter=3000, random_state=SEED)
@@ -144,7 +251,11 @@ def corpus_hash(path: Path = CORPUS_PATH) -> str:
 
 
 def cache_path(models_dir: Path, digest: str) -> Path:
-    return models_dir / "injection" / f"tfidf-lr-{digest}-sklearn{sklearn.__version__}.joblib"
+    return (
+        models_dir
+        / "injection"
+        / f"tfidf-lr-v{PIPELINE_VERSION}-{digest}-sklearn{sklearn.__version__}.joblib"
+    )
 
 
 def load_or_train(models_dir: Path | None, corpus: Path = CORPUS_PATH) -> InjectionModel:

@@ -336,11 +336,15 @@ _CODE_CONTEXT = re.compile(
     r"^\s*(?:def |class |import |from \S+ import |function |const |let |var |#include|package |public |fn |\{%|\}\}|return\b)"
     r"|\b(?:tokenizer|chat_template|apply_chat_template|special_tokens|eos_token|bos_token|template|regex|re\.compile|assert)\b"
     # An assignment of a string or collection (not "Key: {" in prose or a JSON dump, where attackers put payloads).
-    r"|^\s*[A-Za-z_][\w.]*\s*=\s*[\"'{\[(]",
+    r"|^\s*[A-Za-z_][\w.]*\s*=\s*[\"'{\[(]"
+    # Prompt configuration files: a YAML block holding a system/user prompt, or chat messages by role.
+    r"|^\s*(?:system|user|assistant|system_prompt|prompt|instructions)\s*:\s*[|>][-+]?\s*$"
+    r"|^\s*-?\s*role\s*:\s*[\"']?(?:system|user|assistant)\b",
     re.IGNORECASE | re.MULTILINE,
 )
 _QUOTED = re.compile(
-    r"\"[^\"\n]{3,400}\"|“[^”\n]{3,400}”|‘[^’\n]{3,400}’|'[^'\n]{8,400}'|`[^`\n]{3,400}`|«[^»\n]{3,400}»|```[\s\S]*?```|„[^“\n]{3,400}“"
+    # A single quote right after a letter is an apostrophe ("attacker's"), not the start of a quotation.
+    r"\"[^\"\n]{3,400}\"|“[^”\n]{3,400}”|‘[^’\n]{3,400}’|(?<![A-Za-z])'[^'\n]{8,400}'(?![A-Za-z])|`[^`\n]{3,400}`|«[^»\n]{3,400}»|```[\s\S]*?```|„[^“\n]{3,400}“"
 )
 
 # "payloads such as <|im_start|>", "phrases like ignore previous instructions": a mention, not a use.
@@ -577,7 +581,13 @@ def rule_hits_in(text: str) -> list[RuleHit]:
         ("secrecy", _SECRECY, MEDIUM, "asks to hide something from the user", False),
         ("exfiltration", _EXFIL, STRONG, "asks to send private data to an outside address", False),
         ("tool_coercion", _TOOL_COERCION, WEAK, "asks to call a tool for a side effect", False),
-        ("format_demand", _FORMAT_DEMAND, WEAK, "dictates the format or content of the reader's answer", True),
+        (
+            "format_demand",
+            _FORMAT_DEMAND,
+            WEAK,
+            "dictates the format or content of the reader's answer",
+            True,
+        ),
     ):
         hit = _best(ctx, rule, _first(pattern, text), weight, reason, code_sensitive=code_sensitive)
         if hit:

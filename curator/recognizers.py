@@ -374,7 +374,8 @@ def plausible_person(value: str) -> bool:
     (True, False, False)
     """
     words = value.split()
-    if not words or len(words) > 5 or _CODE_CHARS.search(value):
+    # Lowercase particles do not count: "José María García de la Fuente" is one name.
+    if not words or sum(not w.islower() for w in words) > 5 or _CODE_CHARS.search(value):
         return False
     if value.lower() in {
         "bearer",

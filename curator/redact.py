@@ -35,7 +35,7 @@ from presidio_anonymizer.entities import OperatorConfig
 from presidio_anonymizer.entities import RecognizerResult as AnonymizerResult
 
 from collector.episode import Episode
-from curator.name_gazetteer import GazetteerPersonRecognizer
+from curator.name_gazetteer import WORD, GazetteerPersonRecognizer, NameGazetteer, default_gazetteer
 from curator.pseudonyms import Pseudonymizer
 from curator.recognizers import (
     CheckedSpacyRecognizer,
@@ -80,7 +80,11 @@ _SECRET_LEAF = "SECRET"
 _NAME_PART = re.compile(r"[^\W\d_][\w'’-]*")
 
 
-def _with_name_parts(text: str, spans: list[Span]) -> list[Span]:
+def _from_gazetteer(result) -> bool:
+    return (result.recognition_metadata or {}).get("recognizer_name") == GazetteerPersonRecognizer.NAME
+
+
+def _with_name_parts(text: str, spans: list[Span], gazetteer: NameGazetteer) -> list[Span]:
     """``spans`` plus every other occurrence in ``text`` of a word of a multi-word PERSON span: "From: Zanele
     Dlamini ... Best, Zanele". Case-sensitive and whole-word, so "Will Smith" does not take "will" with it."""
     parts = {
@@ -88,11 +92,16 @@ def _with_name_parts(text: str, spans: list[Span]) -> list[Span]:
         for s in spans
         if s.entity_type == "PERSON"
         for part in _NAME_PART.findall(text[s.start : s.end])
-        if len(part) >= 3 and part[:1].isupper() and part != text[s.start : s.end]
+        if len(part) >= 3
+        and part[:1].isupper()
+        and part != text[s.start : s.end]
+        and gazetteer.kind(part) != WORD  # "The Lord" must not take every "The" with it
     }
     if not parts:
         return spans
-    pattern = re.compile(r"(?<![\w@.])(?:" + "|".join(map(re.escape, sorted(parts, key=len, reverse=True))) + r")(?![\w@])")
+    pattern = re.compile(
+        r"(?<![\w@.])(?:" + "|".join(map(re.escape, sorted(parts, key=len, reverse=True))) + r")(?![\w@])"
+    )
     covered = [(s.start, s.end) for s in spans]
     extra = [
         Span(m.start(), m.end(), "PERSON", 0.7)
@@ -396,10 +405,13 @@ class Redactor:
         spans = []
         for r in results:
             value = text[r.start : r.end]
-            if value in self._allow or (r.entity_type == "PERSON" and not plausible_person(value)):
+            if value in self._allow:
+                continue
+            # The gazetteer recognizer vouches for its own spans, lowercase names ("ana costa") included.
+            if r.entity_type == "PERSON" and not plausible_person(value) and not _from_gazetteer(r):
                 continue
             spans.append(Span(r.start, r.end, r.entity_type, r.score))
-        return resolve_overlaps(_with_name_parts(text, spans))
+        return resolve_overlaps(_with_name_parts(text, spans, default_gazetteer()))
 
     # -- replacement ------------------------------------------------------------------------------------------
 

@@ -107,3 +107,8 @@ def test_plain_text_is_unchanged():
     deob = deobfuscate(text)
     assert deob.text == text
     assert deob.decoded == [] and deob.signals == []
+
+
+def test_cjk_fullwidth_punctuation_is_not_a_disguise():
+    deob = deobfuscate("会议改到周四下午三点，请准时参加：谢谢！")
+    assert "fullwidth/math letters" not in deob.signals

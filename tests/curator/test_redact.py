@@ -236,3 +236,36 @@ def test_lineage_names_the_engines_and_no_values(redactor: Redactor) -> None:
     assert lineage["spacy_model"].startswith("en_core_web_sm") and lineage["spacy_model"].endswith("3.8.0")
     assert "PERSON" in lineage["entities"] and lineage["presidio_analyzer"].startswith("2.")
     json.dumps(lineage)  # plain data, storable beside a dataset row
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ('{"customer": "Femke de Vries", "priority": "high"}', ["Femke de Vries"]),
+        ("From: Zanele Dlamini <zanele@example.com>\n\nHi team,\nthe invoice is unpaid.\n\nBest,\nZanele",
+         ["Zanele Dlamini", "Zanele"]),
+        ("Contact: Ioana Popescu\nTitle: VP Procurement\nAccount owner: Wei Jie Lim", ["Ioana Popescu", "Wei Jie Lim"]),
+        ("| Name | Team |\n|---|---|\n| Mehmet Öztürk | Sales |\n| May Lindgren | Support |",
+         ["Mehmet Öztürk", "May Lindgren"]),
+    ],
+)  # fmt: skip
+def test_names_of_many_cultures_are_redacted(redactor: Redactor, text: str, names: list[str]) -> None:
+    [result] = redactor.redact_texts([text])
+    persons = [text[e["start"] : e["end"]] for e in result.entities if e["type"] == "PERSON"]
+    assert persons == names
+    for name in names:
+        assert name not in result.text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "You are Max, the booking assistant. Max tokens: 512. Will the Starter plan renew in May?",
+        "Mark as released? The Grace period ends soon; Bill to: Acme Corp, Austin.",
+        "The Rose Gold case ships from Jordan; ask Grafana for the Jenkins logs.",
+    ],
+)
+def test_common_words_that_are_first_names_are_not_redacted_alone(redactor: Redactor, text: str) -> None:
+    [result] = redactor.redact_texts([text])
+    assert [e for e in result.entities if e["type"] == "PERSON"] == []
+    assert result.text == text
