@@ -11,7 +11,8 @@ kept in memory (``default_gazetteer()``); words are compared case- and accent-in
 
 - ``NameGazetteer.kind(token)``: ``first`` / ``last`` (a name and not an ordinary word), ``weak`` (a name that is
   also an ordinary word or place), ``word`` (an ordinary word, never a name on its own), ``unknown``.
-- ``GazetteerPersonRecognizer``: a Presidio recognizer of person names by gazetteer and cue.
+- ``find_names`` / ``find_lowercase_names``: person names by gazetteer and cue (``GazetteerPersonRecognizer`` in
+  ``curator/recognizers.py`` wraps them for Presidio).
 - ``ner_person_plausible``: whether a PERSON span from the NER model survives the same checks.
 """
 
@@ -25,8 +26,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import regex
-from presidio_analyzer import AnalysisExplanation, LocalRecognizer, RecognizerResult
-from presidio_analyzer.nlp_engine import NlpArtifacts
 
 FIRST, LAST, WEAK, WORD, UNKNOWN = "first", "last", "weak", "word", "unknown"
 
@@ -430,45 +429,3 @@ def ner_person_plausible(text: str, start: int, end: int, gazetteer: NameGazette
         cue = _cue(text, start, end)
         return cue == ANY or (cue == KNOWN and words[0] in (LAST, WEAK, UNKNOWN))
     return any(k in (FIRST, LAST, UNKNOWN) for k in words)
-
-
-class GazetteerPersonRecognizer(LocalRecognizer):
-    """Person names confirmed by the name gazetteer, or by a cue that says a person is meant (see module doc)."""
-
-    SCORE = 0.75
-    NAME = "GazetteerPerson"
-
-    def __init__(self, gazetteer: NameGazetteer | None = None, supported_language: str = "en"):
-        self._gazetteer = gazetteer
-        super().__init__(supported_entities=["PERSON"], supported_language=supported_language, name=self.NAME)
-
-    @property
-    def gazetteer(self) -> NameGazetteer:
-        if self._gazetteer is None:
-            self._gazetteer = default_gazetteer()
-        return self._gazetteer
-
-    def load(self) -> None:
-        pass
-
-    def analyze(
-        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
-    ) -> list[RecognizerResult]:
-        if "PERSON" not in entities:
-            return []
-        return [
-            RecognizerResult(
-                entity_type="PERSON",
-                start=start,
-                end=end,
-                score=self.SCORE,
-                analysis_explanation=AnalysisExplanation(
-                    recognizer=self.name, original_score=self.SCORE, textual_explanation="name gazetteer"
-                ),
-                recognition_metadata={
-                    RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
-                    RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
-                },
-            )
-            for start, end in (*find_names(text, self.gazetteer), *find_lowercase_names(text, self.gazetteer))
-        ]

@@ -32,7 +32,13 @@ from presidio_analyzer.predefined_recognizers import (
     SpacyRecognizer,
 )
 
-from curator.name_gazetteer import NameGazetteer, default_gazetteer, ner_person_plausible
+from curator.name_gazetteer import (
+    NameGazetteer,
+    default_gazetteer,
+    find_lowercase_names,
+    find_names,
+    ner_person_plausible,
+)
 from curator.redaction_config import DEFAULT_PHONE_REGIONS
 
 # Entity types added by this module (Presidio's own names are kept for the types it already knows).
@@ -47,6 +53,36 @@ PRIVATE_KEY = "PRIVATE_KEY"
 CONNECTION_STRING = "CONNECTION_STRING"
 SECRET = "SECRET"
 PHONE_NUMBER = "PHONE_NUMBER"
+
+
+def found(
+    recognizer: LocalRecognizer,
+    entity: str,
+    start: int,
+    end: int,
+    score: float,
+    *,
+    why: str = "",
+    original_score: float | None = None,
+    pattern: str | None = None,
+) -> RecognizerResult:
+    """A Presidio result carrying the recognizer's name and id, as Presidio's own recognizers record them."""
+    return RecognizerResult(
+        entity_type=entity,
+        start=start,
+        end=end,
+        score=score,
+        analysis_explanation=AnalysisExplanation(
+            recognizer=recognizer.name,
+            original_score=score if original_score is None else original_score,
+            pattern=pattern,
+            textual_explanation=why or None,
+        ),
+        recognition_metadata={
+            RecognizerResult.RECOGNIZER_NAME_KEY: recognizer.name,
+            RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: recognizer.id,
+        },
+    )
 
 
 def _mixed_base64(value: str) -> bool:
@@ -225,18 +261,14 @@ class SecretsRecognizer(LocalRecognizer):
         return results
 
     def _result(self, pattern: SecretPattern, start: int, end: int, score: float) -> RecognizerResult:
-        return RecognizerResult(
-            entity_type=pattern.entity,
-            start=start,
-            end=end,
-            score=score,
-            analysis_explanation=AnalysisExplanation(
-                recognizer=self.name, original_score=pattern.score, pattern=pattern.regex.pattern
-            ),
-            recognition_metadata={
-                RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
-                RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
-            },
+        return found(
+            self,
+            pattern.entity,
+            start,
+            end,
+            score,
+            original_score=pattern.score,
+            pattern=pattern.regex.pattern,
         )
 
 
@@ -295,21 +327,7 @@ class IntlPhoneRecognizer(LocalRecognizer):
             score = 0.75 if formatted else 0.3
             if context:
                 score = min(1.0, score + 0.35)
-            results.append(
-                RecognizerResult(
-                    entity_type=PHONE_NUMBER,
-                    start=start,
-                    end=end,
-                    score=score,
-                    analysis_explanation=AnalysisExplanation(
-                        recognizer=self.name, original_score=score, textual_explanation="phonenumbers match"
-                    ),
-                    recognition_metadata={
-                        RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
-                        RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
-                    },
-                )
-            )
+            results.append(found(self, PHONE_NUMBER, start, end, score, why="phonenumbers match"))
         return results
 
     def _match(self, raw: str) -> tuple[int, int] | None:
@@ -462,21 +480,7 @@ class PersonContextRecognizer(LocalRecognizer):
                 text, start, end, default_gazetteer()
             ):
                 continue
-            results.append(
-                RecognizerResult(
-                    entity_type="PERSON",
-                    start=start,
-                    end=end,
-                    score=self.SCORE,
-                    analysis_explanation=AnalysisExplanation(
-                        recognizer=self.name, original_score=self.SCORE, textual_explanation="name in context"
-                    ),
-                    recognition_metadata={
-                        RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
-                        RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
-                    },
-                )
-            )
+            results.append(found(self, "PERSON", start, end, self.SCORE, why="name in context"))
         return results
 
 
@@ -504,4 +508,34 @@ class CheckedSpacyRecognizer(SpacyRecognizer):
                 plausible_person(text[r.start : r.end])
                 and ner_person_plausible(text, r.start, r.end, gazetteer)
             )
+        ]
+
+
+class GazetteerPersonRecognizer(LocalRecognizer):
+    """Person names confirmed by the name gazetteer, or by a cue that says a person is meant (see module doc)."""
+
+    SCORE = 0.75
+    NAME = "GazetteerPerson"
+
+    def __init__(self, gazetteer: NameGazetteer | None = None, supported_language: str = "en"):
+        self._gazetteer = gazetteer
+        super().__init__(supported_entities=["PERSON"], supported_language=supported_language, name=self.NAME)
+
+    @property
+    def gazetteer(self) -> NameGazetteer:
+        if self._gazetteer is None:
+            self._gazetteer = default_gazetteer()
+        return self._gazetteer
+
+    def load(self) -> None:
+        pass
+
+    def analyze(
+        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
+    ) -> list[RecognizerResult]:
+        if "PERSON" not in entities:
+            return []
+        return [
+            found(self, "PERSON", start, end, self.SCORE, why="name gazetteer")
+            for start, end in (*find_names(text, self.gazetteer), *find_lowercase_names(text, self.gazetteer))
         ]

@@ -35,10 +35,11 @@ from presidio_anonymizer.entities import OperatorConfig
 from presidio_anonymizer.entities import RecognizerResult as AnonymizerResult
 
 from collector.episode import Episode
-from curator.name_gazetteer import WORD, GazetteerPersonRecognizer, NameGazetteer, default_gazetteer
+from curator.name_gazetteer import WORD, NameGazetteer, default_gazetteer
 from curator.pseudonyms import Pseudonymizer
 from curator.recognizers import (
     CheckedSpacyRecognizer,
+    GazetteerPersonRecognizer,
     IntlPhoneRecognizer,
     NonLocalIpRecognizer,
     OfflineEmailRecognizer,

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from curator.name_gazetteer import GazetteerPersonRecognizer, default_gazetteer, fold
+from curator.name_gazetteer import default_gazetteer, fold
 from curator.recognizers import (
+    GazetteerPersonRecognizer,
     IntlPhoneRecognizer,
     NonLocalIpRecognizer,
     OfflineEmailRecognizer,
