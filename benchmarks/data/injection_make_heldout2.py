@@ -16,8 +16,11 @@ Do not tune rules against these strings: the set exists to measure generalizatio
 
 from __future__ import annotations
 
-import json
+import sys
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _heldout_writer import write_heldout  # noqa: E402
 
 OUT = Path(__file__).parent / "injection_heldout2.jsonl"
 
@@ -450,15 +453,7 @@ BENIGN: list[tuple[str, str, str]] = [
 
 
 def main() -> None:
-    rows = []
-    for i, (style, tool, text) in enumerate(INJECTIONS):
-        rows.append({"text": text, "label": 1, "style": style, "tool": tool, "id": f"inj-ho2-{i:04d}"})
-    for i, (style, tool, text) in enumerate(BENIGN):
-        rows.append({"text": text, "label": 0, "style": style, "tool": tool, "id": f"ben-ho2-{i:04d}"})
-    with OUT.open("w", encoding="utf-8") as f:
-        for row in rows:
-            f.write(json.dumps(row, ensure_ascii=False) + "\n")
-    print(f"wrote {len(rows)} rows ({len(INJECTIONS)} injections, {len(BENIGN)} benign) to {OUT}")
+    write_heldout(OUT, "ho2", INJECTIONS, BENIGN, benign_prefix="")
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from collector.episode import Episode, Feedback, FunctionCall, Message, ToolCall
+from tracewheel.demo_agent import CALCULATOR_TOOL
 
 T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 
@@ -30,18 +31,7 @@ WEATHER_TOOL = {
         },
     },
 }
-CALC_TOOL = {
-    "type": "function",
-    "function": {
-        "name": "calculator",
-        "description": "Evaluate an arithmetic expression.",
-        "parameters": {
-            "type": "object",
-            "properties": {"expression": {"type": "string"}},
-            "required": ["expression"],
-        },
-    },
-}
+CALC_TOOL = CALCULATOR_TOOL  # the same tool the demo agent offers
 FETCH_TOOL = {
     "type": "function",
     "function": {
