@@ -28,7 +28,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from pii_corpus import DATA_FILE, HELDOUT2_FILE, HELDOUT3_FILE, build_heldout, load_corpus  # noqa: E402
+from pii_corpus import (  # noqa: E402
+    DATA_FILE,
+    HELDOUT2_FILE,
+    HELDOUT3_FILE,
+    HELDOUT4_FILE,
+    build_heldout,
+    load_corpus,
+)
 from presidio_analyzer.nlp_engine import SpacyNlpEngine  # noqa: E402
 from presidio_anonymizer import AnonymizerEngine  # noqa: E402
 from presidio_anonymizer.entities import OperatorConfig  # noqa: E402
@@ -280,6 +287,11 @@ def main(argv: list[str] | None = None) -> int:
             "held-out set 3",
             HELDOUT3_FILE,
             "written after it; lowercase names and list keys added after its first run",
+        ),
+        (
+            "held-out set 4",
+            HELDOUT4_FILE,
+            "written blind (by someone who never saw the recognizers), 20 lowercase and 20 all-caps names",
         ),
     ):
         if not path.is_file():

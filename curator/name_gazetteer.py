@@ -11,8 +11,8 @@ kept in memory (``default_gazetteer()``); words are compared case- and accent-in
 
 - ``NameGazetteer.kind(token)``: ``first`` / ``last`` (a name and not an ordinary word), ``weak`` (a name that is
   also an ordinary word or place), ``word`` (an ordinary word, never a name on its own), ``unknown``.
-- ``find_names`` / ``find_lowercase_names``: person names by gazetteer and cue (``GazetteerPersonRecognizer`` in
-  ``curator/recognizers.py`` wraps them for Presidio).
+- ``find_person_spans`` (``find_names`` + ``find_lowercase_names``): person names by gazetteer and cue
+  (``GazetteerPersonRecognizer`` in ``curator/recognizers.py`` wraps it for Presidio).
 - ``ner_person_plausible``: whether a PERSON span from the NER model survives the same checks.
 """
 
@@ -409,6 +409,11 @@ def find_lowercase_names(text: str, gazetteer: NameGazetteer) -> list[tuple[int,
             continue
         kept.append((start, end))
     return kept
+
+
+def find_person_spans(text: str, gazetteer: NameGazetteer) -> list[tuple[int, int]]:
+    """Every person name the gazetteer finds in ``text``: capitalized names by cue, and lowercase ones."""
+    return [*find_names(text, gazetteer), *find_lowercase_names(text, gazetteer)]
 
 
 def ner_person_plausible(text: str, start: int, end: int, gazetteer: NameGazetteer) -> bool:

@@ -35,8 +35,7 @@ from presidio_analyzer.predefined_recognizers import (
 from curator.name_gazetteer import (
     NameGazetteer,
     default_gazetteer,
-    find_lowercase_names,
-    find_names,
+    find_person_spans,
     ner_person_plausible,
 )
 from curator.redaction_config import DEFAULT_PHONE_REGIONS
@@ -537,5 +536,5 @@ class GazetteerPersonRecognizer(LocalRecognizer):
             return []
         return [
             found(self, "PERSON", start, end, self.SCORE, why="name gazetteer")
-            for start, end in (*find_names(text, self.gazetteer), *find_lowercase_names(text, self.gazetteer))
+            for start, end in find_person_spans(text, self.gazetteer)
         ]
