@@ -1,9 +1,12 @@
 """The learned half of injection screening: char + word TF-IDF and logistic regression (scikit-learn).
 
-Trained at first use from the corpus shipped in the package (``curator/data/injection_train.jsonl``, made by
-``curator/injection_corpus.py``) with a fixed seed, so the same corpus always gives the same model. The fitted
-pipeline is cached with joblib under ``<models_dir>/injection/``, keyed by the corpus hash and the scikit-learn
-version, so a new corpus or a scikit-learn upgrade retrains instead of loading a stale or incompatible pickle.
+Trained at first use from the corpus shipped in the package with a fixed seed, so the same corpus always gives the
+same model. The corpus has two parts: ``curator/data/injection_train.jsonl``, generated from templates by
+``curator/injection_corpus.py`` (breadth of carriers and disguises), and ``curator/data/injection_handwritten/*.jsonl``,
+individually written injections and hard negatives per domain (breadth of wording, which templates cannot give; these
+rows weigh more). The fitted pipeline is cached with joblib under ``<models_dir>/injection/``, keyed by the hash of
+all corpus files and the scikit-learn version, so a new corpus or a scikit-learn upgrade retrains instead of loading
+a stale or incompatible pickle.
 
 Long texts are scored in overlapping windows and the most suspicious window wins: TF-IDF vectors are length
 normalized, so one injected sentence in a long page would otherwise be diluted by the page.
@@ -17,7 +20,7 @@ import logging
 import os
 import re
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,28 +43,57 @@ SEED = 0
 WINDOW_CHARS = 700
 WINDOW_STRIDE = 350
 # Bumped when the pipeline's features change, so a cache fitted by older code is not loaded for the same corpus.
-PIPELINE_VERSION = 2
+PIPELINE_VERSION = 3
+HANDWRITTEN_DIR = CORPUS_PATH.parent / "injection_handwritten"
+# A hand-written row counts this many template rows: each carries wording the templates do not have.
+HANDWRITTEN_WEIGHT = 3.0
+
+CorpusSource = Path | Sequence[Path]
 
 
 @dataclass(frozen=True)
 class TrainingRow:
     text: str
     label: int
+    weight: float = 1.0
 
 
-def load_corpus(path: Path = CORPUS_PATH) -> list[TrainingRow]:
-    """Read the training corpus; raise ``ValueError`` naming the line if a row is malformed."""
+def corpus_files() -> list[Path]:
+    """The shipped corpus: the generated file, then the hand-written files in name order."""
+    return [CORPUS_PATH, *sorted(HANDWRITTEN_DIR.glob("*.jsonl"))]
+
+
+def _paths(source: CorpusSource | None) -> list[Path]:
+    if source is None:
+        return corpus_files()
+    return [source] if isinstance(source, Path) else list(source)
+
+
+def load_corpus(source: CorpusSource | None = None) -> list[TrainingRow]:
+    """Read the training corpus (default: the shipped files); raise ``ValueError`` naming the line of a bad row.
+
+    Rows of files under ``HANDWRITTEN_DIR`` get ``HANDWRITTEN_WEIGHT``.
+    """
     rows = []
+    for path in _paths(source):
+        weight = HANDWRITTEN_WEIGHT if path.parent.resolve() == HANDWRITTEN_DIR.resolve() else 1.0
+        rows.extend(_read_rows(path, weight))
+    return rows
+
+
+def _read_rows(path: Path, weight: float) -> Iterable[TrainingRow]:
     with path.open(encoding="utf-8") as f:
         for number, line in enumerate(f, 1):
             if not line.strip():
                 continue
             try:
                 obj = json.loads(line)
-                rows.append(TrainingRow(str(obj["text"]), int(obj["label"])))
+                label = int(obj["label"])
+                if label not in (0, 1):
+                    raise ValueError(f"label must be 0 or 1, got {label}")
+                yield TrainingRow(str(obj["text"]), label, weight)
             except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
                 raise ValueError(f"{path}:{number}: bad training row ({exc})") from exc
-    return rows
 
 
 # ---------------------------------------------------------------- sentence-level directive features
@@ -214,7 +246,9 @@ class InjectionModel:
             raise ValueError("rows: need training rows of both labels")
         texts = [_prepare(r.text) for r in rows]
         pipeline = build_pipeline()
-        pipeline.fit(texts, np.array([r.label for r in rows]))
+        pipeline.fit(
+            texts, np.array([r.label for r in rows]), clf__sample_weight=np.array([r.weight for r in rows])
+        )
         return cls(pipeline, corpus_hash)
 
     def predict_proba(self, texts: Sequence[str], *, prepared: bool = False) -> list[float]:
@@ -246,8 +280,12 @@ def _prepare(text: str) -> str:
     return classifier_input(deobfuscate(text))
 
 
-def corpus_hash(path: Path = CORPUS_PATH) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+def corpus_hash(source: CorpusSource | None = None) -> str:
+    """One digest of every corpus file's name and bytes: editing, adding or removing a file changes it."""
+    digest = hashlib.sha256()
+    for path in _paths(source):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
 
 
 def cache_path(models_dir: Path, digest: str) -> Path:
@@ -258,8 +296,9 @@ def cache_path(models_dir: Path, digest: str) -> Path:
     )
 
 
-def load_or_train(models_dir: Path | None, corpus: Path = CORPUS_PATH) -> InjectionModel:
-    """The cached model for this corpus, training (and caching, if ``models_dir`` is given) when there is none."""
+def load_or_train(models_dir: Path | None, corpus: CorpusSource | None = None) -> InjectionModel:
+    """The cached model for this corpus (default: the shipped one), training (and caching, if ``models_dir`` is
+    given) when there is none."""
     digest = corpus_hash(corpus)
     path = cache_path(models_dir, digest) if models_dir is not None else None
     if path is not None and path.exists():
@@ -268,7 +307,7 @@ def load_or_train(models_dir: Path | None, corpus: Path = CORPUS_PATH) -> Inject
             return InjectionModel(pipeline, digest)
         except Exception as exc:  # a truncated or foreign file: retrain rather than fail screening
             logger.warning("ignoring unreadable injection model cache %s: %s", path, exc)
-    logger.info("training the injection classifier from %s", corpus)
+    logger.info("training the injection classifier from %s", ", ".join(str(p) for p in _paths(corpus)))
     model = InjectionModel.train(load_corpus(corpus), digest)
     if path is not None:
         _save_atomically(model.pipeline, path)
