@@ -3,14 +3,16 @@
 The set is ``benchmarks/data/injection_eval.jsonl`` (made by ``benchmarks/data/injection_make_eval.py``, written
 apart from the classifier's training corpus). Targets: injection recall >= 0.95 at FPR <= 0.03.
 
-That set was in view while the rules were written, so two hand-written held-out sets are scored too:
-``injection_heldout2.jsonl`` (66 injections in styles the corpus and rules did not cover, 65 benign near misses;
-read while the corpus grammar was broadened, so its figures are optimistic) and ``injection_heldout3.jsonl``
-(30 + 30, written later; its failures were looked at once, nothing was written against its strings) and
-``injection_heldout4.jsonl`` (20 + 20, written after the main tuning; first scored recall 0.65 / FPR 0.10, then
-one more round of general corpus broadening followed after its failures were seen, so it is no longer clean).
+That set was in view while the rules were written, so hand-written held-out sets are scored too (see ``HELDOUT_SETS``
+for what each one has been through). ``heldout5`` (80 + 80) and ``heldout6`` (60 + 60) were written blind, by people
+who never read the rules, the corpus or the other sets, and only their totals have been looked at: they are the
+cleanest estimate of how the screener does on text nobody tuned it for.
 
-    .venv/bin/python benchmarks/injection_eval.py [--json] [--show-errors]
+``--cross-domain`` adds the harshest estimate: the hand-written training corpus has one file per domain (web,
+comms, code, docs, agentic, multilingual, short texts, AI-topic negatives, ...); each file in turn is screened by a
+model trained without it, so every figure there is on a domain the classifier has never seen.
+
+    .venv/bin/python benchmarks/injection_eval.py [--json] [--show-errors] [--cross-domain]
 
 ``evaluate()`` is imported by ``benchmarks/curate.py``. The classifier is trained in memory here (or loaded from
 ``models_dir`` when given), so the figures never depend on a stale cache.
@@ -35,8 +37,23 @@ from curator.screening_config import ScreeningConfig  # noqa: E402
 
 DATA = Path(__file__).parent / "data" / "injection_eval.jsonl"
 HELDOUT = Path(__file__).parent / "data" / "injection_heldout2.jsonl"
-HELDOUT_LATE = Path(__file__).parent / "data" / "injection_heldout3.jsonl"
-HELDOUT_FINAL = Path(__file__).parent / "data" / "injection_heldout4.jsonl"
+# name -> (file, what it has been through): sets that were read while tuning give optimistic figures.
+HELDOUT_SETS: dict[str, tuple[Path, str]] = {
+    "heldout2": (HELDOUT, "66 + 65, read while the template grammar was broadened: optimistic"),
+    "heldout3": (HELDOUT.with_name("injection_heldout3.jsonl"), "30 + 30, failures looked at once"),
+    "heldout4": (
+        HELDOUT.with_name("injection_heldout4.jsonl"),
+        "20 + 20, first seen at 0.65 / 0.10, since tuned on",
+    ),
+    "heldout5": (
+        HELDOUT.with_name("injection_heldout5.jsonl"),
+        "80 + 80, written blind; totals only looked at",
+    ),
+    "heldout6": (
+        HELDOUT.with_name("injection_heldout6.jsonl"),
+        "60 + 60, written blind; totals only looked at",
+    ),
+}
 
 
 def load_rows(path: Path = DATA) -> list[dict]:
@@ -181,11 +198,50 @@ def real_world_false_positives(models_dir: Path, n: int = 1000, seed: int = 1) -
     }
 
 
+BLIND = frozenset({"heldout5", "heldout6"})
+
+
+def cross_domain(config: ScreeningConfig | None = None) -> dict:
+    """Leave one domain out: each hand-written corpus file screened by a model trained on all the other files."""
+    from curator.injection_model import InjectionModel, corpus_files, load_corpus
+
+    files = corpus_files()
+    handwritten = [f for f in files if f.parent.name == "injection_handwritten"]
+    outcomes: list[tuple[str, int, bool]] = []
+    for held in handwritten:
+        model = InjectionModel.train(load_corpus([f for f in files if f != held]))
+        # A rules-only screener given this model: rules + classifier combined exactly as the default screener does.
+        screener = Screener((config or ScreeningConfig()).model_copy(update={"use_classifier": False}))
+        screener.model = model
+        rows = load_rows(held)
+        results = screener.screen_many([(r["text"], r.get("tool")) for r in rows])
+        outcomes += [
+            (held.stem, int(r["label"]), res.injection) for r, res in zip(rows, results, strict=True)
+        ]
+
+    def rates(items: list[tuple[str, int, bool]]) -> dict:
+        pos = [flag for _, label, flag in items if label == 1]
+        neg = [flag for _, label, flag in items if label == 0]
+        return {
+            "recall": sum(pos) / max(1, len(pos)),
+            "false_positive_rate": sum(neg) / max(1, len(neg)),
+            "n": len(items),
+        }
+
+    per_domain = {d.stem: rates([o for o in outcomes if o[0] == d.stem]) for d in handwritten}
+    return {**rates(outcomes), "per_domain": per_domain}
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.add_argument("--show-errors", action="store_true", help="list missed injections and false alarms")
     parser.add_argument("--no-large", action="store_true", help="skip the 5 MB timing")
+    parser.add_argument(
+        "--cross-domain",
+        action="store_true",
+        help="also screen each hand-written corpus file with a model trained without it (a few minutes)",
+    )
     parser.add_argument(
         "--real-world",
         type=int,
@@ -200,12 +256,15 @@ def main(argv: list[str] | None = None) -> None:
         report = evaluate(models_dir=models_dir, include_errors=args.show_errors)
         heldout = {
             name: evaluate_heldout(models_dir=models_dir, include_errors=args.show_errors, path=path)
-            for name, path in (("heldout2", HELDOUT), ("heldout3", HELDOUT_LATE), ("heldout4", HELDOUT_FINAL))
+            for name, (path, _) in HELDOUT_SETS.items()
+            if path.is_file()
         }
         if not args.no_large:
             report["large_inputs"] = _speed_on_large(models_dir)
         if args.real_world:
             report["real_world_benign"] = real_world_false_positives(models_dir, args.real_world)
+    if args.cross_domain:
+        report["cross_domain"] = cross_domain()
     if args.json:
         print(json.dumps({**report, "heldout": heldout}, indent=2, ensure_ascii=False))
         return
@@ -234,16 +293,23 @@ def main(argv: list[str] | None = None) -> None:
             f"(rate {rw['rate']:.4f}, {rw['seconds']:.1f} s)"
         )
     errors = list(report.get("errors", []))
+    print("hand-written held-out sets (recall / false-positive rate; targets >= 0.95 / <= 0.03):")
     for name, h in heldout.items():
         hc = h["counts"]
         print(
-            f"{name} (hand-written, unseen styles): {hc['total']} results ({hc['injections']} injections, "
-            f"{hc['benign']} benign)\n"
-            f"  recall               {h['recall']:.3f}   (target >= 0.95)\n"
-            f"  false-positive rate  {h['false_positive_rate']:.3f}   (target <= 0.03)\n"
-            f"  counts               tp={hc['tp']} fn={hc['fn']} fp={hc['fp']} tn={hc['tn']}"
+            f"  {name}  {h['recall']:.3f} / {h['false_positive_rate']:.3f}   "
+            f"tp={hc['tp']} fn={hc['fn']} fp={hc['fp']} tn={hc['tn']}   ({HELDOUT_SETS[name][1]})"
         )
-        errors += h.get("errors", [])
+        if name not in BLIND:  # the blind sets' items stay unread, so their texts are never printed
+            errors += h.get("errors", [])
+    cd = report.get("cross_domain")
+    if cd:
+        print(
+            f"cross-domain (each hand-written corpus file screened by a model trained without it): recall "
+            f"{cd['recall']:.3f} / false-positive rate {cd['false_positive_rate']:.3f} over {cd['n']} texts"
+        )
+        for domain, v in cd["per_domain"].items():
+            print(f"  {domain:16s} {v['recall']:.3f} / {v['false_positive_rate']:.3f}")
     for err in errors:
         print(
             f"  {err['kind']} {err['id']} [{err['style']}] score={err['score']:.3f} {err['reasons'][:2]}\n      {err['text'][:200]!r}"
