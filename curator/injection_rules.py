@@ -6,9 +6,12 @@ image whose URL carries data out) is enough on its own; a weak one (text address
 in an HTML comment) only tips a borderline classifier score. Rules run on every deobfuscated view of the text
 (``curator/deobfuscate.py``), so a payload in base64, zero-width-split or in homoglyphs matches like plain text.
 
-Two contexts lower a hit's weight, because benign tool results quote attacks or carry chat markup legitimately:
-a match inside quotes or backticks in a text that discusses attacks (a security article quoting a payload), and
-role tokens inside source code (a chat template, a tokenizer config).
+Contexts lower a hit's weight, because benign tool results quote attacks or carry chat markup legitimately:
+a match inside a quotation (quote marks of many languages, backticks, blockquotes, indented or fenced blocks) in a
+text that discusses attacks (discussion words in several languages), in source code or a test suite, or in the
+records of a labelled data set; role tokens inside source code (a chat template, a tokenizer config) or named
+rather than used ("<|im_start|> marks ..."); and an order that is described rather than given ("inputs designed
+to cause the assistant to disregard its instructions", "Can users override ...?").
 """
 
 from __future__ import annotations
@@ -76,14 +79,16 @@ _OVERRIDE_QUALIFIED = re.compile(
 
 # Other languages: a verb of overriding near a word for instructions, either order (CJK has no word spaces).
 _OVERRIDE_ML = re.compile(
-    r"\b(?:ignor(?:ez|er|a|ar|ate|iere|ieren|iert|ieer|uj)|oubli(?:ez|e|er)|vergiss|vergessen|olvid(?:a|e|ar|en)"
+    r"\b(?:ignor(?:ez|er|a|ar|ate|iere|ieren|ieer|uj)|oubli(?:ez|e|er)|vergiss|vergessen|olvid(?:a|e|ar|en)"
     r"|ne\s+(?:suis|suivez|respecte|respectez)\s+plus|no\s+(?:sigas|siga|sigan|obedezcas)|non\s+(?:seguire|seguite|rispettare)"
     r"|befolge\s+nicht|befolgen\s+sie\s+nicht|не\s+(?:следуй|выполняй|соблюдай)\w*|não\s+(?:siga|sigas|obedeça)"
     r"|dimentica|esqueça|esquece|negeer|vergeet|zignoruj|zapomnij|игнорир\w*|забудь\w*|не\s+обращай\w*"
-    r"|ігноруй\w*|görmezden\s+gel|unutun|unut)"
-    r"[\s\S]{0,60}?(?:instructions?|consignes|anweisungen|instruktionen|vorgaben|befehle|instrucciones|indicaciones"
-    r"|istruzioni|instruções|instrucoes|instructies|instrukcje|polecenia|инструкци\w*|указани\w*|правил\w*"
-    r"|інструкці\w*|talimat\w*)"
+    r"|ігноруй\w*|görmezden\s+gel|unutun|unut)(?!\w)"
+    # within one sentence: "moderators may ignore complaints. New rules ..." is two statements
+    r"[^.!?。\n]{0,60}?(?:instructions?|consignes|règles|directives|anweisungen|instruktionen|vorgaben|befehle|regeln|richtlinien"
+    r"|instrucciones|indicaciones|órdenes|ordenes|consignas|pautas|reglas|normas|directrices"
+    r"|istruzioni|indicazioni|regole|direttive|instruções|instrucoes|orientações|diretrizes|regras|instructies|regels"
+    r"|instrukcje|polecenia|zasady|инструкци\w*|указани\w*|правил\w*|команд\w*|установк\w*|інструкці\w*|вказівк\w*|talimat\w*)"
     # Portuguese and French share the English verb; their object words tell them apart.
     r"|\bignore\s+(?:as|os|todas\s+as|les|toutes\s+les|vos|tes)\s+[\s\S]{0,30}?(?:instruções|instrucoes|regras|consignes|instructions|règles)"
     # "everything you were told" in other languages
@@ -94,8 +99,9 @@ _OVERRIDE_ML = re.compile(
 _OVERRIDE_CJK = re.compile(
     # 提示 alone is a hint or a warning message ("忽略警告提示": ignore the warning in a manual); only the system
     # prompt (系统提示) and prompt words (提示词) are the model's instructions.
-    r"(?:忽略|无视|無視|忽视|不要理会|忘记|忘掉|무시|잊어)[\s\S]{0,20}?(?:指令|指示|说明|系统提示|提示词|规则|命令|設定|ルール|지시|명령|규칙)"
-    r"|(?:指令|指示|系统提示|提示词|规则|命令|ルール|지시|명령|규칙)[\s\S]{0,20}?(?:忽略|无视|無視|忘れ|무시)"
+    # Within one clause and one quotation: a title's "提示词" must not pair with a verb in the next sentence.
+    r"(?:忽略|无视|無視|忽视|不要理会|忘记|忘掉|무시|잊어)[^\n。！？!?\"“”「」『』]{0,20}?(?:指令|指示|说明|系统提示|提示词|规则|命令|設定|ルール|지시|명령|규칙)"
+    r"|(?:指令|指示|系统提示|提示词|规则|命令|ルール|지시|명령|규칙)[^\n。！？!?\"“”「」『』]{0,20}?(?:忽略|无视|無視|忘れ|무시)"
 )
 
 _ROLE_TOKENS = re.compile(
@@ -137,28 +143,36 @@ _IMPERATIVE = (
     r"|post|email|contact|transfer|pay|wire|leak|reveal|display|show|render|end|begin|start)\b"
 )
 # What may open a sentence before a vocative: start of line or sentence, a quote or formula, or "PS,"/"btw".
-_VOCATIVE_START = r"(?:^|[.!?]\s+|[\"'(\[=~]\s*|\b(?:P\.?S\.?|btw|also|oh|and|hey|hi|ok|okay)[,:]?\s+)"
+_VOCATIVE_START = r"(?:^|[.!?]\s+|[\"'(\[=~][ \t]*|\b(?:P\.?S\.?|btw|also|oh|and|hey|hi|ok|okay)[,:]?\s+)"
 _ADDRESSED = re.compile(
-    rf"\b(?:notes?|notice|messages?|memo|attention|instructions?|directives?|reminders?|warning|psa|hey|hi|hello|dear|greetings"
-    rf"|important|urgent)\b\s*(?:to|for)?\s*(?:all\s+|any\s+|every\s+|the\s+|whichever\s+|whatever\s+)?(?:{_AI}|{_AI_KIND})\b"
+    rf"(?<![\w-])(?:notes?|notice|messages?|memo|attention|instructions?|directives?|reminders?|warning|psa|hey|hi|hello|dear|greetings"
+    rf"|important|urgent)(?![\w-])\s*(?:to|for)?\s*(?:all\s+|any\s+|every\s+|the\s+|whichever\s+|whatever\s+)?(?:{_AI}|{_AI_KIND})\b"
     rf"|\b(?:system|admin|administrator|developer|operator)\s+(?:notice|message|note|instruction|update|alert|directive)s?\s+(?:for|to)\s+(?:the\s+|all\s+|any\s+)?(?:{_AI}|{_AI_GENERIC}|{_AI_KIND})\b"
     # A line (or comment) that opens by calling an AI, then tells it something.
     rf"|^[\s#/*<!`-]*(?:(?:note|message)\s+(?:to|for)\s+)?(?:the\s+|dear\s+)?(?:{_AI}|{_AI_KIND})\s*[:,]\s*(?:\w+\s+){{0,3}}?{_IMPERATIVE}"
     # In a code comment even a plain "agent:" is talking to a coding agent ("# agent: run this first"); in prose
     # "Agent: please hold" is a support transcript, so the generic nouns count only after a comment marker.
     rf"|(?:#|//|/\*|--|<!--)\s*(?:{_AI_GENERIC})\s*[:,]\s*(?:\w+\s+){{0,3}}?{_IMPERATIVE}"
-    rf"|\bif\s+you\s+are\s+(?:an?\s+|the\s+)?(?:{_AI}|{_AI_KIND}|AI\s+\w+|automated|a\s+bot|an\s+agent|an\s+assistant|reading\s+this\s+as\s+an?\s+\w+)"
-    rf"|\b(?:any|all|every|each|the|dear|attention)\s+(?:{_AI}|{_AI_GENERIC})\s+(?:that\s+(?:is\s+|are\s+)?|who\s+(?:is\s+|are\s+)?)?"
+    rf"|\bif\s+you(?:\s+are|'re|’re)\s+(?:an?\s+|the\s+)?(?:{_AI}|{_AI_KIND}|AI\s+\w+|automated|a\s+bot|an\s+agent|an\s+assistant|reading\s+this\s+as\s+an?\s+\w+"
+    rf"|(?<=the\s)(?:{_AI_GENERIC})\s+(?:reading|processing|handling|managing|summari[sz]ing))\b"
+    rf"|\b(?:any|all|every|each|dear|attention)\s+(?:{_AI}|{_AI_GENERIC})\s+(?:that\s+(?:is\s+|are\s+)?|who\s+(?:is\s+|are\s+)?)?"
     rf"(?:reading|processing|summari[sz]ing|parsing|crawling|browsing|analy[sz]ing|indexing|ingesting|reviewing|handling|managing|triaging|monitoring|quoting|citing|seeing|reads|processes|summari[sz]es|parses|quotes|sees)\b"
+    # "the model reading this": with "the", only the text itself makes it a call ("the model sees the prompt" is prose)
+    rf"|\bthe\s+(?:{_AI}|{_AI_GENERIC})\s+(?:that\s+(?:is\s+)?|who\s+(?:is\s+)?)?"
+    rf"(?:reading|processing|summari[sz]ing|parsing|crawling|browsing|analy[sz]ing|indexing|ingesting|reviewing|handling|quoting|citing|seeing|reads|processes|summari[sz]es|parses|quotes|sees)\s+(?:this|these)\b"
+    # "a note meant for the software reading this article", "to the program processing this page"
+    rf"|\b(?:for|to)\s+(?:the|any)\s+(?:software|program|machine|code|automated\s+\w+)\s+(?:that\s+is\s+)?(?:reading|processing|parsing|summari[sz]ing)\s+this\b"
     rf"|\b(?:whichever|whatever)\s+(?:{_AI}|{_AI_GENERIC}|{_AI_KIND})\b"
-    rf"|\bif\s+(?:an?|the|any)\s+(?:{_AI}|{_AI_KIND}|automated\s+\w+)\s+(?:is\s+)?(?:reads?|process(?:es)?|summari[sz]es?|parses?|sees?|analy[sz]es?|helping|reading|processing|summari[sz]ing)\b"
+    rf"|\bif\s+(?:an?|the|any)\s+(?:[\w-]+\s+)?(?:{_AI}|{_AI_KIND}|automated\s+\w+)\s+(?:is\s+)?(?:reads?|process(?:es)?|summari[sz]es?|parses?|sees?|analy[sz]es?|helping|reading|processing|summari[sz]ing|listening|watching|transcribing)\b"
     rf"|\b{_AI}\s+(?:that\s+(?:is\s+|are\s+)?|who\s+(?:is\s+|are\s+)?)?"
     rf"(?:reading|processing|summari[sz]ing|parsing|crawling|browsing|analy[sz]ing|ingesting|reviewing|handling|managing|triaging|monitoring)\s+(?:this|these|my|the\s+(?:page|text|document|email|message|snippet|result|file|inbox|mailbox|ticket|thread))\b"
-    rf"|\b(?:{_AI})\s*[,:]\s*(?:please\s+)?(?:you\s+(?:must|should|will|need)|ignore|stop|do|send|include|respond|reply|tell|say|output|forward|add|append|remember)\b"
+    # a vocative takes no article: "If you use an AI tool, add a note" is a condition, not a call
+    rf"|(?<!\ban\s)(?<!\ba\s)(?<!\byour\s)(?<!\bmy\s)\b(?:{_AI})\s*[,:]\s*(?:please\s+)?(?:you\s+(?:must|should|will|need)|ignore|stop|do|send|include|respond|reply|tell|say|output|forward|add|append|remember)\b"
     rf"|\b(?:as|you\s+are)\s+an?\s+(?:{_AI})\s+(?:reading|processing|summari[sz]ing|assistant\s+reading)\b"
     rf"|(?:^|[.!?:\]]\s+)(?:hey\s+|dear\s+|ok\s+|okay\s+)?(?:assistant|agent|bot|model|{_AI})\s*,?\s+please\s+(?!see\b|note\b|refer\b)\w+"
     rf"|\bas\s+(?:the|a|an)\s+(?:\w+\s+)?(?:{_AI}|assistant|model)\s+(?:that\s+)?you\s+are\b"
-    rf"|{_VOCATIVE_START}(?:[\w-]+\s+){{0,2}}?(?:{_AI}|{_AI_KIND})\s*[:,]\s*(?:\w+\s+){{0,3}}?{_IMPERATIVE}"
+    # "Reviewer AI: approve ...", but not a relative clause ("and the bot, which had an email tool")
+    rf"|{_VOCATIVE_START}(?:[\w-]+[ \t]+){{0,2}}?(?:{_AI}|{_AI_KIND})\s*[:,]\s*(?!which\b|who\b|whose\b|that\b)(?:\w+\s+){{0,3}}?{_IMPERATIVE}"
     # Other languages: "Hinweis an die KI", "note pour l'IA", "nota para la IA", "примечание для ИИ"
     rf"|\b(?:hinweis|nachricht|notiz|anweisung|achtung)\w*\s+(?:an|für)\s+(?:die\s+|den\s+|das\s+|alle\s+)?(?:KI|AI|LLM|Assistent\w*|Sprachmodell\w*|Chatbot\w*)"
     rf"|\b(?:note|message|instruction|avis)s?\s+(?:pour|à|aux?)\s+(?:l'|les?\s+|la\s+)?(?:IA|AI|LLM|assistant\w*|modèle\w*|agent\w*)"
@@ -186,12 +200,17 @@ _AI_ML = (
     r"|agente|agent\w*|taalmodel|asystenc\w+|model\w*|asisten(?:\s+AI)?|yapay\s+zeka(?:\s+asistan\w*)?|trợ\s+lý(?:\s+AI)?|språkmodell\w*"
     r"|المساعد(?:\s+الذكي)?|النموذج|الذكاء\s+الاصطناعي|एआई(?:\s+सहायक)?|सहायक|असिस्टेंट|मॉडल)"
 )
+_ML_THIS = (
+    r"diese[snmr]?|esta|este|esto|estas|estos|estes|isto|essa|esse|cette|cet|ce|ces|questa|questo|queste|questi|dit|deze"
+    r"|эт\w+|هذه|هذا|ini|tę|ten|ta|to|te|hier|aqui|aquí|ici"
+)
+_ML_READS = r"(?:liest|verarbeitet|lee|procesa|lit|traite|legge|elabora|leest|verwerkt|читает|обрабатывает|يقرأ|يعالج|membaca|memproses|lê|processa|czyta)"
 _ADDRESSED_ML = re.compile(
     rf"(?:^|[.!?。！？:：]\s*)(?:lieber?|liebe|an\s+(?:den|die|das)|hinweis\s+(?:an|für)\s+(?:den|die|das)|cher|chère|à\s+l'|querid[oa]|estimad[oa]|"
     rf"car[oa]|gentile|beste|geachte|aan\s+de|aten[çc][aã]o|atenci[oó]n|attention|achtung|внимание|дорог\w+|уважаем\w+|kära|drogi|droga|untuk|kepada|gửi|إلى|أيها|प्रिय),?\s*{_AI_ML}(?:[\s-]\w+)?\s*[,:،]"
+    # "the model that reads this page": the text itself must be named, "a model that reads pages" is prose
     rf"|{_AI_ML}[\s,]+(?:der|die|das|que|qui|che|die\s+dit|который|которая|которые|الذي|yang|czytając\w*)\s+"
-    rf"(?:diese|dieses|esta|este|esto|cette|ce|questa|questo|dit|эт\w+|هذه|هذا|ini|tę|ten)?\s*"
-    rf"(?:\w+\s+)?(?:liest|verarbeitet|lee|procesa|lit|traite|legge|elabora|leest|verwerkt|читает|обрабатывает|يقرأ|يعالج|membaca|memproses|lê|processa|czyta)"
+    rf"(?:(?:{_ML_THIS})\s+(?:\w+\s+)?{_ML_READS}|(?:\w+\s+)?{_ML_READS}\s+(?:\w+\s+)?(?:{_ML_THIS})(?!\w))"
     rf"|(?:致|给)[^。\n]{{0,16}}(?:AI|人工智能|智能)?(?:助手|助理|模型)[：:，,]"
     rf"|(?:正在|在)(?:阅读|处理|读取)[^。\n]{{0,10}}(?:AI|人工智能|智能)?(?:助手|助理|模型)"
     rf"|(?:読んで|処理して)いる[^。\n]{{0,6}}(?:AI|ＡＩ)?(?:アシスタント|モデル|エージェント)へ"
@@ -327,35 +346,111 @@ _TOOL_COERCION = re.compile(
 # Contexts that lower a hit: discussion of attacks, and source code.
 _META_DISCUSSION = re.compile(
     r"\b(?:prompt[\s-]injections?|injection\s+attacks?|injected|jailbreak\w*|attackers?|attacks?|adversar\w+|malicious|red[\s-]team\w*|OWASP"
-    r"|security|evaluat\w+|false\s+(?:alarms?|positives?)"
+    r"|security|evaluat\w+|evals?|false\s+(?:alarms?|positives?)|guardrails?|filter(?:s|ed|ing)?|scanners?|sanitiz\w+|untrusted"
     r"|researchers?|payloads?|exploit\w*|vulnerabilit\w+|CVE-\d+|mitigat\w+|defen[cs]e\w*|threat\s+model|security\s+(?:teams?|researchers?|advisory)"
-    r"|phishing|examples?\s+(?:of|include)|such\s+as|e\.g\.|for\s+instance|classifiers?|detectors?|blocklists?)\b",
+    r"|phishing|examples?\s+(?:of|include)|such\s+as|for\s+instance|classifiers?|detectors?|detection|blocklists?|pwned"
+    r"|hidden\s+(?:text|div|element|comment|instructions?|line|prompt)|white[\s-]on[\s-]white|(?:white|invisible|tiny)\s+(?:text|font)"
+    r"|(?:phrases?|sentences?|strings?|lines?|things|something|text|wording|messages?)\s+(?:\w+\s+)?(?:like|such\s+as|of\s+the\s+form)"
+    r"|(?:acceptance|unit|integration|regression)\s+tests?|test\s+cases?|experiment\w*|CTF|leak(?:ed|ing|age)|proof[\s-]of[\s-]concept|PoC|steps\s+to\s+reproduce"
+    # Other languages: attack, attacker, injection, researcher, security, malicious, example, filter.
+    r"|inyecci\w+|atacantes?|ataques?|maliciosos?|investigador\w*|seguridad|ciberseguridad|ejemplos?|peligros\w*|filtros?"
+    r"|injections?|attaques?|attaquants?|malveillant\w*|chercheurs?|sécurité|cybersécurité|exemples?|filtres?"
+    r"|Angriff\w*|Angreifer\w*|Forsch\w+|Sicherheit\w*|bösartig\w*|Beispiel\w*|Filter\w*|manipulier\w*"
+    r"|inje(?:ção|ções)|ataques?|criminosos|golpes?|segurança|pesquisadores|especialistas|exemplos?"
+    r"|iniezion\w+|attacc\w+|sicurezza|ricercator\w+|esempi\w*|dannos\w+"
+    r"|aanval\w*|beveiliging\w*|onderzoeker\w*|voorbeeld\w*|atak\w*|bezpiecze\w+|przykład\w*|niebezpiecz\w+"
+    r"|инъекци\w+|атак\w*|злоумышленник\w*|мошенник\w*|безопасност\w+|исследовател\w+|пример\w*|например|вредоносн\w+|фильтр\w*"
+    r"|ін'?єкці\w+|зловмисник\w*|шахра\w+|безпек\w+|дослідник\w*|наприклад"
+    r"|saldırı\w*|güvenlik\w*|enjeksiyon\w*)\b"
+    r"|\be\.g\.|\bz\.\s?B\.|\bp\.\s?ex\.|\bнапр\."
+    # Scripts without word spaces: attack, attacker, injection, security, researcher, example, countermeasure.
+    r"|攻击|攻撃|攻擊|注入|インジェクション|网络安全|網路安全|安全研究|安全专家|安全專家|セキュリティ|資安|研究人员|研究人員|研究者|例如|例えば|对策|対策|防范|恶意|悪意|惡意"
+    r"|공격|인젝션|주입|보안|연구자|예를\s*들어|악성",
     re.IGNORECASE,
 )
+# Records of a labelled data set or test suite: red-team prompts with their expected outcome, not instructions.
+_DATASET_CONTEXT = re.compile(
+    r"[\"']?\b(?:label|gold_label|ground_truth|expected(?:_(?:behaviou?r|output|result|label|response|action|verdict))?|verdict"
+    r"|category|class|is_injection|is_attack|attack_type|pass_if|fail_if)\b[\"']?\s*[:=]\s*[\"']?"
+    r"(?:refuse\w*|comply|compl(?:y|ies|ied)|answer|block(?:ed)?|allow(?:ed)?|benign\w*|injection\w*|jailbreak\w*|malicious|safe"
+    r"|unsafe|harmful|attack\w*|role_?play\w*|instruction_\w+|prompt_\w+|override\w*|[01]\b|true\b|false\b)"
+    # a CSV header naming the prompt and its label, or a markdown/CSV table of prompts
+    r"|^[\w ,;|\t]*?\b(?:prompt|text|input|instruction|query)\b[\w ,;|\t]*\b(?:label|category|expected\w*|completion|response|output)\b[\w ,;|\t]*$"
+    r"|^\s*[\w\"' ]+(?:,[\w\"' ]*){1,}\b(?:refuse|comply|answer|block|allow|benign\w*|injection|jailbreak)\w*\s*$"
+    r"|^\s*-?\s*(?:user_task|tool_output|pass_if|fail_if|expected(?:_\w+)?)\s*:"
+    # a test script's expected outcome: "- bot should refuse"
+    r"|\b(?:should|must|expected\s+to)\s+(?:refuse|decline|block|reject)\b",
+    re.IGNORECASE | re.MULTILINE,
+)
 _CODE_CONTEXT = re.compile(
-    r"^\s*(?:def |class |import |from \S+ import |function |const |let |var |#include|package |public |fn |\{%|\}\}|return\b)"
-    r"|\b(?:tokenizer|chat_template|apply_chat_template|special_tokens|eos_token|bos_token|template|regex|re\.compile|assert)\b"
+    r"^\s*(?:def |class |import |from \S+ import |function |const |let |var |#include|package |public |fn |\{%|\}\}|return\b|msgid\s|msgstr\s|@pytest|@\w+\.fixture)"
+    r"|\b(?:tokenizer|chat_template|apply_chat_template|special_tokens|eos_token|bos_token|templates?|regex|re\.compile|assert)\b"
+    # test suites: jest/mocha describe/it/expect, pytest parametrization
+    r"|^\s*(?:describe|it|test|expect)\s*\(\s*[\"'`(]|\bexpect\s*\(.*\)\s*\.\s*(?:to|not)\w*"
+    # A template placeholder standing for the user's or the page's text: "{{ user_message }}", "{page_text}" on its own line.
+    r"|\{\{\s*[A-Za-z_]\w*\s*\}\}|^\s*\{[a-z_]\w*\}\s*$"
     # An assignment of a string or collection (not "Key: {" in prose or a JSON dump, where attackers put payloads).
     r"|^\s*[A-Za-z_][\w.]*\s*=\s*[\"'{\[(]"
     # Prompt configuration files: a YAML block holding a system/user prompt, or chat messages by role.
-    r"|^\s*(?:system|user|assistant|system_prompt|prompt|instructions)\s*:\s*[|>][-+]?\s*$"
+    r"|^\s*(?:system|user|assistant|system_prompt|prompt|instructions|content)\s*:\s*[|>][-+]?\s*$"
     r"|^\s*-?\s*role\s*:\s*[\"']?(?:system|user|assistant)\b",
     re.IGNORECASE | re.MULTILINE,
 )
 _QUOTED = re.compile(
     # A single quote right after a letter is an apostrophe ("attacker's"), not the start of a quotation.
-    r"\"[^\"\n]{3,400}\"|“[^”\n]{3,400}”|‘[^’\n]{3,400}’|(?<![A-Za-z])'[^'\n]{8,400}'(?![A-Za-z])|`[^`\n]{3,400}`|«[^»\n]{3,400}»|```[\s\S]*?```|„[^“\n]{3,400}“"
+    r"\"[^\"\n]{3,400}\"|“[^”\n]{3,400}”|‘[^’\n]{3,400}’|(?<![A-Za-z])'(?:[^'\n]|(?<=[A-Za-z])'(?=[A-Za-z])){8,400}'(?![A-Za-z])|`[^`\n]{3,400}`|«[^»\n]{3,400}»"
+    r"|```[\s\S]*?```|„[^“”\"\n]{3,400}[“”\"]|「[^」\n]{2,400}」|『[^』\n]{2,400}』|＂[^＂\n]{2,400}＂|‹[^›\n]{3,400}›|»[^«\n]{3,400}«"
+    # markdown blockquotes
+    r"|(?:^>[^\n]*\n?)+",
+    re.MULTILINE,
 )
+# An indented block after a blank line or a colon quotes an example in prose (markdown's code block); in source code
+# indentation is just the code.
+_INDENTED = re.compile(r"(?:(?<=\n\n)|(?<=:\n))(?:(?: {4}|\t)[^\n]*(?:\n|$))+")
 
 # "payloads such as <|im_start|>", "phrases like ignore previous instructions": a mention, not a use.
 _MENTION_CUE = re.compile(
-    r"(?:such\s+as|like|e\.g\.|for\s+example|for\s+instance|tokens?|markers?|strings?|phrases?|payloads?|patterns?|text)\s*:?\s*[\"'“‘`«(]?\s*$",
+    r"(?:such\s+as|like|e\.g\.,?|for\s+example|for\s+instance|tokens?|markers?|strings?|phrases?|payloads?|patterns?|text"
+    r"|of\s+the\s+form|type|typed|typing|says?|said|saying|reads|reading|ending|containing|contains|wrote|writes"
+    r"|(?:contains?|containing|with|carr(?:y|ies|ying))\s+(?:an?\s+|the\s+)?(?:[\w-]+\s+){0,2}?(?:div|element|comment|span|tag|line|text|string|payload)s?\s*:)"
+    r"\s*[:,]?\s*[\"'“‘`«„「『(]?\s*$",
     re.IGNORECASE,
 )
-# "... the <|endoftext|> token", "[INST] markers": the thing named, not used.
+# "... the <|endoftext|> token", "[INST] markers", "<|im_start|> marks the beginning": the thing named, not used.
 _MENTION_AFTER = re.compile(
-    r"[\"'”’`»)]?\s*(?:tokens?|markers?|strings?|tags?|delimiters?|sequences?)\b", re.IGNORECASE
+    r"[\"'”’`»)]?\s*(?:tokens?|markers?|strings?|tags?|delimiters?|sequences?|blocks?"
+    r"|(?:marks|denotes|indicates|signals|opens|closes|starts|ends|separates|is\s+used|are\s+used|is\s+stripped|are\s+stripped)\b)\b",
+    re.IGNORECASE,
 )
+# A verb told about, not told: "can users override ...", "the assistant will never tell users", "inputs designed to
+# cause the assistant to disregard its instructions". Orders to the reader say "you" or nothing.
+_DESCRIBED_BEFORE = re.compile(
+    # "users can override", "the model cannot ignore" (an ability or its lack; "will" only when negated, below)
+    r"\b(?!you\b|u\b)(\w+)\s+(?:can|could|may|might|cannot|can'?t|won'?t|does|doesn'?t|did|didn'?t|will\s+not|would\s+not)\s+(?:not\s+|never\s+|also\s+|just\s+)?$"
+    # someone made to do it: "designed to cause the assistant to", "tricking the model into" (an object is required
+    # after verbs that can be imperatives, so "try to ignore ..." and "make sure to ..." stay orders)
+    r"|\b(?:causes|caused|causing|makes|making|made|gets|getting|tricks|tricked|tricking|persuad(?:es|ed|ing)|convinc(?:es|ed|ing)"
+    r"|manipulat(?:es|ed|ing)|forc(?:es|ed|ing)|leads|leading|led|asks|asking|asked|tells|telling|told|instruct(?:s|ed|ing)"
+    r"|designed|meant|intended|attempts?|attempting|tries|trying)"
+    r"\s+(?:(?:the|an?|its|their|his|her|this|that|it|them|models?|assistants?|agents?|bots?|AIs?|LLMs?|chatbots?|systems?|users?|people)\s+){0,3}to\s+$"
+    r"|\b(?!please\b|kindly\b|now\b|just\b|and\b|then\b|so\b|also\b)\w+\s+(?:cause|make|get|trick|persuade|convince|manipulate|force|lead|ask|tell|instruct)"
+    r"\s+(?:(?:the|an?|its|their|his|her|this|that|it|them|models?|assistants?|agents?|bots?|AIs?|LLMs?|chatbots?|systems?|users?|people)\s+){1,3}to\s+$"
+    # a question about who may do it: "Can users override ...?"
+    r"|^\s*(?:Q:\s*)?(?:can|could|will|would|do|does|did|should|may|might)\s+(?!you\b|i\b)\w+\s+$"
+    # a second infinitive of the same description: "instructions to exfiltrate the history or to disregard ..."
+    r"|\b(?:instructions?|attempts?|requests?|commands?|payloads?|text|phrases?)\s+to\s+\w+[^,;]{0,60}\bor\s+to\s+$",
+    re.IGNORECASE,
+)
+_WILL_BEFORE = re.compile(r"\b(?!you\b|u\b)\w+\s+(?:will|would)\s+$", re.IGNORECASE)
+_SAMPLE_FIELD = re.compile(
+    r"^[ \t]*-?[ \t]*[\"']?(?:prompt|text|input|instruction|query|question|completion|response|output|tool_output|payload"
+    r"|sample|example|attack|user_message|content)[\"']?[ \t]*[:=][ \t]*(.+)$",
+    re.IGNORECASE | re.MULTILINE,
+)
+# A heading naming a topic with a gerund ("## Overriding the system prompt") is a title, not an order.
+_HEADING_START = re.compile(r"(?:^|\n)[ \t]*#{1,6}[ \t]*$")
+_DESCRIBED_WINDOW = 60
+_DESCRIBED_DISCOUNT = 0.2
 _QUOTED_DISCOUNT = 0.1
 _META_WINDOW = 400
 _CODE_DISCOUNT = 0.15
@@ -381,12 +476,34 @@ def _excerpt(text: str, start: int, end: int, width: int = 60) -> str:
     return snippet[:160]
 
 
-def _quoted_spans(text: str) -> list[tuple[int, int]]:
-    return [(m.start(), m.end()) for m in _QUOTED.finditer(text)]
+def _quoted_spans(text: str, code: bool) -> list[tuple[int, int]]:
+    spans = [(m.start(), m.end()) for m in _QUOTED.finditer(text)]
+    if not code:
+        spans += [(m.start(), m.end()) for m in _INDENTED.finditer(text)]
+    return spans
 
 
 def _inside(spans: list[tuple[int, int]], start: int, end: int) -> bool:
     return any(lo <= start and end <= hi for lo, hi in spans)
+
+
+def _unquoted(text: str) -> str:
+    """The text with its quotations blanked out, the words a discussion is made of.
+
+    A long quoted span that itself holds quotations is a container (a JSON string field, a quoted article), not a
+    quotation: its own words stay and only the quotations inside it go.
+    """
+    parts, last = [], 0
+    for match in _QUOTED.finditer(text):
+        parts.append(text[last : match.start()])
+        inner = match.group()[1:-1]
+        if len(inner) > 80 and _QUOTED.search(inner):
+            parts.append(" " + _QUOTED.sub(" ", inner) + " ")
+        else:
+            parts.append(" ")
+        last = match.end()
+    parts.append(text[last:])
+    return "".join(parts)
 
 
 class _Context:
@@ -397,12 +514,13 @@ class _Context:
         self._quoted: list[tuple[int, int]] | None = None
         self._meta: bool | None = None
         self._code: bool | None = None
+        self._dataset: bool | None = None
 
     @property
     def meta(self) -> bool:
         if self._meta is None:
             # Discussion words must be outside the quotations: a payload saying "no filters" is not a discussion.
-            self._meta = _META_DISCUSSION.search(_QUOTED.sub(" ", self.text[:20000])) is not None
+            self._meta = _META_DISCUSSION.search(_unquoted(self.text[:20000])) is not None
         return self._meta
 
     @property
@@ -411,12 +529,24 @@ class _Context:
             self._code = _CODE_CONTEXT.search(self.text[:20000]) is not None
         return self._code
 
-    def quoted(self, start: int, end: int) -> bool:
+    @property
+    def dataset(self) -> bool:
+        """Records of a labelled data set or test suite: its quotations are samples, though its markup is not code."""
+        if self._dataset is None:
+            self._dataset = _DATASET_CONTEXT.search(self.text[:20000]) is not None
+        return self._dataset
+
+    def quoted(self, start: int, end: int, *, strict: bool = False) -> bool:
         """Inside a quotation, or mostly so: a pattern may reach past the quote ("a note to 'the AI reading this'")."""
         if self._quoted is None:
-            self._quoted = _quoted_spans(self.text)
+            self._quoted = _quoted_spans(self.text, self.code)
+            if self.dataset:
+                # A JSON record arrives flattened to "prompt: ..." lines: in a data set its sample fields are samples.
+                self._quoted += [(m.start(1), m.end(1)) for m in _SAMPLE_FIELD.finditer(self.text)]
         if _inside(self._quoted, start, end):
             return True
+        if strict:
+            return False
         overlap = sum(max(0, min(end, hi) - max(start, lo)) for lo, hi in self._quoted)
         return end > start and overlap / (end - start) >= 0.5
 
@@ -425,23 +555,52 @@ class _Context:
         if not self.meta:
             return False
         window = self.text[max(0, start - _META_WINDOW) : end + _META_WINDOW]
-        return _META_DISCUSSION.search(_QUOTED.sub(" ", window)) is not None
+        return _META_DISCUSSION.search(_unquoted(window)) is not None
+
+    def described(self, start: int) -> bool:
+        """The verb has a subject other than the reader, or is what someone is made to do: told about, not told."""
+        before = self.text[max(0, start - _DESCRIBED_WINDOW) : start]
+        if _HEADING_START.search(before) and re.match(r"\w+ing\b", self.text[start : start + 30]):
+            return True
+        before = re.split(r"[.!?:;\n]", before)[-1]
+        if _DESCRIBED_BEFORE.search(before):
+            return True
+        # "the assistant will never tell users ...": a promise about it, not an order to it
+        return bool(
+            _WILL_BEFORE.search(before)
+            and re.match(r"(?:never|not)\b", self.text[start : start + 6], re.IGNORECASE)
+        )
 
     def weigh(
-        self, weight: float, start: int, end: int, *, code_sensitive: bool = False
+        self,
+        weight: float,
+        start: int,
+        end: int,
+        *,
+        code_sensitive: bool = False,
+        describable: bool = False,
+        strict: bool = False,
     ) -> tuple[float, str]:
         """The weight after context discounts, and a note saying which applied."""
         notes = []
-        mentioned = (self.meta_near(start, end) or self.code) and (
+        context = self.meta_near(start, end) or self.code or self.dataset
+        mentioned = context and (
             _MENTION_CUE.search(self.text[max(0, start - 40) : start]) is not None
             or _MENTION_AFTER.match(self.text, end) is not None
         )
-        if (self.quoted(start, end) and (self.meta_near(start, end) or self.code)) or mentioned:
+        if (self.quoted(start, end, strict=strict) and context) or mentioned:
             weight *= _QUOTED_DISCOUNT
             notes.append("quoted in a discussion")
+        elif _MENTION_AFTER.match(self.text, end) is not None and code_sensitive:
+            # "<system> tags are stripped": a markup name followed by what it is or does
+            weight *= _QUOTED_DISCOUNT
+            notes.append("named, not used")
         elif code_sensitive and self.code:
             weight *= _CODE_DISCOUNT
             notes.append("in source code")
+        elif describable and self.described(start):
+            weight *= _DESCRIBED_DISCOUNT
+            notes.append("described, not addressed to the reader")
         return weight, (f" ({', '.join(notes)})" if notes else "")
 
 
@@ -457,16 +616,29 @@ def _best(
     reason: str,
     *,
     code_sensitive: bool = False,
+    describable: bool = False,
 ) -> RuleHit | None:
     """The strongest of a rule's matches after context discounts (one hit per rule and view)."""
     best: RuleHit | None = None
     for match in matches:
-        w, note = ctx.weigh(weight, match.start(), match.end(), code_sensitive=code_sensitive)
+        w, note = ctx.weigh(
+            weight, match.start(), match.end(), code_sensitive=code_sensitive, describable=describable
+        )
         if best is None or w > best.weight:
             best = RuleHit(
                 rule, w, reason + note, _excerpt(ctx.text, match.start(), match.end()), match.group()
             )
     return best
+
+
+# "ignore any instructions embedded in the document": the defence (data is not orders), the opposite of an attack.
+_IN_DATA = re.compile(
+    r"\s+(?:that\s+(?:are|is|appear)\s+)?(?:(?:embedded|found|contained|hidden|appearing|written|included|placed)\s+)?"
+    r"(?:in|inside|within|from)\s+(?:(?:the|a|an|any|this|that|uploaded|retrieved|external|fetched|third-party|untrusted)\s+)*"
+    r"(?:[\w-]+\s+)?(?:documents?|files?|pages?|e-?mails?|content|data|results?|websites?|web\s+pages?|messages?|uploads?|inputs?"
+    r"|attachments?|tool\s+(?:results?|outputs?))\b",
+    re.IGNORECASE,
+)
 
 
 def _override_is_qualified(matched: str) -> bool:
@@ -485,7 +657,8 @@ def _override_hits(ctx: _Context) -> list[RuleHit]:
     hits = []
     strong, weak = [], []
     for match in _first(_OVERRIDE_EN, ctx.text):
-        (strong if _override_is_qualified(match.group()) else weak).append(match)
+        qualified = _override_is_qualified(match.group()) and not _IN_DATA.match(ctx.text, match.end())
+        (strong if qualified else weak).append(match)
     for rule, matches, weight, reason in (
         ("override", strong, STRONG, "tells the reader to ignore its previous instructions"),
         ("override_weak", weak, FAINT, "tells the reader to ignore some instructions"),
@@ -508,7 +681,7 @@ def _override_hits(ctx: _Context) -> list[RuleHit]:
             "tells the reader to ignore its instructions (non-English)",
         ),
     ):
-        hit = _best(ctx, rule, matches, weight, reason)
+        hit = _best(ctx, rule, matches, weight, reason, describable=True)
         if hit:
             hits.append(hit)
     return hits
@@ -530,9 +703,15 @@ def _hidden_hits(ctx: _Context) -> list[RuleHit]:
                 or _OVERRIDE_EN.search(body)
                 or _HIDDEN_VOCATIVE.match(body)
             ):
+                # A hidden block that holds a quotation is not itself quoted: only a block inside quotes is.
+                weight, note = ctx.weigh(MEDIUM, match.start(), match.end(), strict=True)
                 hits.append(
                     RuleHit(
-                        rule, MEDIUM, reason, _excerpt(ctx.text, match.start(), match.end()), match.group()
+                        rule,
+                        weight,
+                        reason + note,
+                        _excerpt(ctx.text, match.start(), match.end()),
+                        match.group(),
                     )
                 )
                 break
@@ -589,7 +768,15 @@ def rule_hits_in(text: str) -> list[RuleHit]:
             True,
         ),
     ):
-        hit = _best(ctx, rule, _first(pattern, text), weight, reason, code_sensitive=code_sensitive)
+        hit = _best(
+            ctx,
+            rule,
+            _first(pattern, text),
+            weight,
+            reason,
+            code_sensitive=code_sensitive,
+            describable=rule == "secrecy",
+        )
         if hit:
             hits.append(hit)
     hits += _hidden_hits(ctx)
@@ -661,6 +848,6 @@ def mask_quotations(text: str) -> str:
     A security write-up quoting "ignore previous instructions" is about an attack, not one; the rules still see
     the quotation (at reduced weight), only the classifier's view is masked.
     """
-    if _META_DISCUSSION.search(_QUOTED.sub(" ", text[:20000])) is None:
+    if _META_DISCUSSION.search(_unquoted(text[:20000])) is None:
         return text
     return _QUOTED.sub(' "…" ', text)

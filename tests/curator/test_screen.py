@@ -13,7 +13,14 @@ from _screen_fixtures import MODELS_CACHE, isolated_home, shared_screener
 from collector.episode import Episode, FunctionCall, Message, ToolCall
 from curator.deobfuscate import deobfuscate
 from curator.injection_corpus import CORPUS_PATH
-from curator.injection_model import InjectionModel, cache_path, corpus_hash, load_corpus, load_or_train
+from curator.injection_model import (
+    HANDWRITTEN_WEIGHT,
+    InjectionModel,
+    cache_path,
+    corpus_hash,
+    load_corpus,
+    load_or_train,
+)
 from curator.injection_rules import find_rule_hits
 from curator.screen import Screener, ScreenFlag, ScreenResult
 from curator.screening_config import ScreeningConfig
@@ -153,11 +160,25 @@ def test_bad_training_rows_are_reported_with_their_line(tmp_path):
         load_corpus(corpus)
 
 
-def test_shipped_corpus_is_balanced_small_and_loadable():
+def test_shipped_corpus_has_both_labels_and_hand_written_rows():
     rows = load_corpus()
     labels = [r.label for r in rows]
-    assert labels.count(1) == labels.count(0) > 500
+    # Benign rows outnumber injections (hard negatives and background text), but not overwhelmingly.
+    assert 1000 < labels.count(1) <= labels.count(0) < 2 * labels.count(1)
+    handwritten = [r for r in rows if r.weight == HANDWRITTEN_WEIGHT]
+    assert len(handwritten) > 1000 and {r.label for r in handwritten} == {0, 1}
+    assert len({r.text for r in rows}) > 0.99 * len(rows)  # no file pasted twice
     assert CORPUS_PATH.stat().st_size < 2_000_000
+
+
+def test_corpus_hash_covers_every_corpus_file(tmp_path):
+    first, second = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    first.write_text(json.dumps({"text": "x", "label": 1}) + "\n")
+    second.write_text(json.dumps({"text": "y", "label": 0}) + "\n")
+    both = corpus_hash([first, second])
+    assert both != corpus_hash([first])
+    second.write_text(json.dumps({"text": "z", "label": 0}) + "\n")
+    assert corpus_hash([first, second]) != both
 
 
 def test_default_models_dir_comes_from_settings(_home):
