@@ -12,7 +12,10 @@ kept in memory (``default_gazetteer()``); words are compared case- and accent-in
 - ``NameGazetteer.kind(token)``: ``first`` / ``last`` (a name and not an ordinary word), ``weak`` (a name that is
   also an ordinary word or place), ``word`` (an ordinary word, never a name on its own), ``unknown``.
 - ``find_person_spans`` (``find_names`` + ``find_lowercase_names``): person names by gazetteer and cue
-  (``GazetteerPersonRecognizer`` in ``curator/recognizers.py`` wraps it for Presidio).
+  (``GazetteerPersonRecognizer`` in ``curator/recognizers.py`` wraps it for Presidio). ALL-CAPS names of forms and
+  records ("NAME: MOHAMMED AL-FARSI", "KOWALSKI/MAREK MR") are read on a title-cased view of the text, more strictly;
+  lowercase chat names need a cue ("remind ewa kowalczyk", "my wife ana") unless two known names are in a row; a
+  known first name alone counts in running text ("copied Lars on it"), not in headings, lists or markup.
 - ``ner_person_plausible``: whether a PERSON span from the NER model survives the same checks.
 """
 
@@ -28,6 +31,7 @@ from dataclasses import dataclass
 import regex
 
 FIRST, LAST, WEAK, WORD, UNKNOWN = "first", "last", "weak", "word", "unknown"
+PARTICLE = "particle"  # "van", "de", "bin" inside a lowercase name ("nguyen van minh")
 
 # Names that are also everyday English words, months, places, brands or tools: a name only with company.
 _AMBIGUOUS_NAMES = """
@@ -42,7 +46,7 @@ chelsea dallas houston lincoln madison orlando georgia virginia carolina india k
 york brooklyn dakota montana nevada savannah vienna adelaide alexandria regina marion lagos porto lima santiago
 jenkins sentry julia hugo alexa siri cortana claude gemini mistral llama falcon jasper ada apollo atlas hermes
 athena mercury django flask kafka spark helm chef vault consul nomad jest mocha karma cypress selenium pandas
-ember ghost stripe twilio slack zoom notion linear figma asana trello jupiter oracle tesla ford dell
+ember ghost stripe twilio slack gemma qwen phi grok sonnet haiku opus zoom notion linear figma asana trello jupiter oracle tesla ford dell
 mercedes porsche ferrari wendy lotus jade blaze chance royal august justice liberty patience constance
 """.split()
 
@@ -80,7 +84,7 @@ meeting call calls chat review reviews feature bug bugs incident alert alerts jo
 _PLACES = """
 new york los angeles san francisco hong kong las vegas buenos aires rio de janeiro sao paulo mexico city tel aviv
 kuala lumpur cape town abu dhabi new delhi petersburg santa clara san jose san diego salt lake kansas addis ababa
-dar es salaam ho chi minh london paris berlin madrid rome milan tokyo osaka kyoto seoul beijing shanghai shenzhen
+dar es salaam london paris berlin madrid rome milan tokyo osaka kyoto seoul beijing shanghai shenzhen
 singapore mumbai bangalore bengaluru delhi chennai hyderabad pune dubai doha riyadh cairo lagos nairobi accra
 johannesburg toronto vancouver montreal ottawa chicago boston seattle denver austin dallas houston atlanta miami
 phoenix portland detroit sydney melbourne brisbane perth auckland dublin amsterdam brussels vienna zurich geneva
@@ -92,6 +96,20 @@ montevideo havana florence venice naples turin oxford cambridge manchester liver
 # Words of _ORDINARY_WORDS that are common surnames too ("Emma Hall", "Kanye West"): a name next to a name.
 _SURNAME_WORDS = """
 hall bay lake mount port fort street beach sales west north south east banks bank chase cash king lane house
+""".split()
+
+# Person names that Faker's multi-word country names would make ordinary ("Saint Martin", "Saint Lucia",
+# "Svalbard & Jan Mayen", "Marshall Islands"): they stay names.
+_NAMES_IN_PLACE_NAMES = frozenset(
+    "martin lucia helena vincent pierre marino jan mayen kitts barthelemy tome heard mcdonald cook marshall solomon "
+    "wallis norfolk leone salvador".split()
+)
+
+# Abbreviations of forms and records that sit next to ALL-CAPS names ("TAXPAYER: SAMIRA EL-AMIN SSN ...",
+# "NAME: ... DOB ..."): never a name, so they end a name rather than join it.
+_FORM_ABBREVIATIONS = """
+ssn dob mrn id no nr ext tel fax cvv cvc exp ein tin itin npi dl pnr eta etd dept ref acct amt qty usd eur gbp
+ab oy nv bv spa srl sas pty pte kk
 """.split()
 
 _PARTICLES = frozenset(
@@ -110,6 +128,7 @@ _FOLD = str.maketrans(
 )  # fmt: skip
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def fold(word: str) -> str:
     """Case- and accent-insensitive key: ``fold("Jiří") == fold("JIRI") == "jiri"``."""
     decomposed = unicodedata.normalize("NFKD", word.casefold().translate(_FOLD))
@@ -193,7 +212,8 @@ def _ordinary_words() -> set[str]:
     words |= {fold(w) for w in _AMBIGUOUS_NAMES}
     words |= {fold(w) for w in _PLACES}
     words |= {fold(w) for place in (*EnglishAddress.countries, *UsAddress.states) for w in place.split()}
-    return words
+    words |= {fold(w) for w in _FORM_ABBREVIATIONS}
+    return words - _NAMES_IN_PLACE_NAMES
 
 
 @functools.cache
@@ -208,7 +228,7 @@ def default_gazetteer() -> NameGazetteer:
     from spacy.lang.en.stop_words import STOP_WORDS
 
     keep = {fold(w) for w in (*_AMBIGUOUS_NAMES, *_SURNAME_WORDS)}
-    never = {fold(w) for w in (*STOP_WORDS, *_ORDINARY_WORDS)} - keep
+    never = {fold(w) for w in (*STOP_WORDS, *_ORDINARY_WORDS, *_FORM_ABBREVIATIONS)} - keep
     return NameGazetteer(
         frozenset(first - never), frozenset(last - never - _PARTICLES), frozenset(ordinary | never)
     )
@@ -226,7 +246,7 @@ _SEQUENCE = regex.compile(
     # @-mention ("@Ana") it is a word start.
     # Initials go before a word ("J. Smith", "John F. Kennedy", "Maria G. L. Lopez").
     rf"(?:(?<![\w@/\\.\-'’])|(?<=\\[nrt])|(?<=(?<![\w.])@))(?:{_INITIAL}[ ]){{0,2}}(?:{_WORD})"
-    rf"(?:[ ](?:{_INITIAL}[ ]){{0,2}}(?:(?:{_PARTICLE})[ ]){{0,3}}(?:{_WORD})){{0,5}}(?![\w@]|\.\w|-\w)"
+    rf"(?:[ ](?:{_INITIAL}[ ]){{0,2}}(?:(?:{_PARTICLE})[ ]){{0,3}}(?:{_WORD})){{0,5}}(?![\w@]|\.\w|-\w|['’](?![sS]\b)\w)"
 )
 _TOKEN = regex.compile(_WORD)
 
@@ -238,7 +258,10 @@ _PERSON_BEFORE = regex.compile(
     r"|requested by|owned by|submitted by|signed by|sent by|written by|escalated to|handed over to"
     r"|on behalf of|meeting with|call with|chat with|talk to|speak to|spoke (?:to|with)|reach out to|loop in"
     r"|looping in|ping|cc|bcc|attn|thanks|thank you|cheers|sorry about that|sorry|welcome|congrats"
-    r"|congratulations)\b[.,:]?[ ]+$)"
+    r"|congratulations|name on (?:the )?card)\b[.,:]?[ ]+$)"
+    # verbs of chat requests that take a person ("tell Björn", "remind Ana"), not keys ("Author-email: ...")
+    r"|(?i:(?<![\w-])(?:tell|ask|asked|remind|reminded|paging|page|copied|copying|cc'd|cc’d|email|emailed|e-mail"
+    r"|text|texted|message|messaged|pinged|notify|notified|invite|invited)[ ]+$)"
     r"|@$"
     # person-ish keys, in JSON ("customer": "...", "attendees": ["A", "...) and key: value lines
     r"|(?i:[\"']?\b(?:(?:full|first|last|given|family|middle|display|customer|client|contact|user|account|holder"
@@ -247,24 +270,49 @@ _PERSON_BEFORE = regex.compile(
     r"|employee|manager|requester|reporter|organizer|organiser|attendees?|participants?|members?|host|guest"
     r"|passenger|driver|signed-off-by|reviewed-by|co-authored-by|from|to|cc|bcc|reply-to|buddy|caller"
     r"|approvers?|reviewers?|assignees|owners|user|tenant|landlord|student|teacher|doctor|nurse|candidate|applicant"
+    r"|taxpayer|spouse|insured|policyholder|subscriber|member|travell?er|pax|dependent|guardian|payee|payer"
+    r"|claimant|addressee|witness|signatory|next of kin"
     r"|lead)[\"']?[ ]*[:=][ ]*"
     r"\[?[ ]*[\"']?)$"
     # "Customer (Ravi Rao): ...", "| Name | ..." tables: a name in a cell after a person-ish role in parentheses
     r"|(?i:\b(?:customer|client|user|agent|caller|guest|patient|contact|owner|manager)[ ]*\()$"
 )
+_PERSON_KEY_BEFORE = regex.compile(_PERSON_BEFORE.pattern.split("|@$|")[1])
 # The second and later names of a list after a person-ish key: "Attendees: Kavya Iyer, Haruto Takahashi".
 _LIST_ITEM_BEFORE = regex.compile(
     _PERSON_BEFORE.pattern.split("|@$|")[1].replace(
         r"\[?[ ]*[\"']?)$", r"\[?[ ]*[\"']?(?:[^\"'\n\\\]:]*[\"']?[ ]*,[ ]*[\"']?)+)$"
     )
 )
+# Capitalized request verbs that open a sentence before a name ("Paging Ifeoma", "Ping Lars"): context, not name.
+_REQUEST_VERBS = frozenset(
+    "tell ask remind paging page ping pinged email cc copy copied invite thank thanks message text call meet".split()
+)
+# A name then its team or desk: "Arash from support", "ask Mariama at reception": a person, even an unknown word.
+_TEAM_AFTER = regex.compile(
+    r"^[ ]+(?:from|in|at)[ ]+(?:the[ ]+)?(?:support|legal|sales|finance|marketing|engineering|billing|accounts"
+    r"|accounting|hr|ops|security|compliance|procurement|reception|front desk|help ?desk|customer success|design"
+    r"|product|qa|devops|payroll|operations|admissions|(?:my|our|your) team)\b"
+)
 # After a name: "Ravi here.", "Ngozi from legal", "Ana's laptop".
 _PERSON_AFTER = regex.compile(r"^(?:[ ]+here\b|[ ]+from[ ]+\w|['’]s\b)")
+# Sign-offs of other languages, which traces of multilingual users carry ("Abraço, Rodrigo", "Pozdrawiam,\nMarek").
+_FOREIGN_SIGN_OFFS = (
+    r"abraço|abraços|abrazos?|un abrazo|saludos|un saludo|atentamente|atenciosamente|cumprimentos|grüße|gruß"
+    r"|viele grüße|liebe grüße|beste grüße|mit freundlichen grüßen|lg|mfg|vg|cordialement|bien à vous|amitiés|bisous"
+    r"|bises|pozdrawiam|pozdrowienia|groetjes|groeten|met vriendelijke groet|hälsningar|mvh|hilsen|med venlig hilsen"
+    r"|terveisin|saluti|cordiali saluti|un abbraccio|distinti saluti|s pozdravem|üdvözlettel|selamlar|saygılarımla"
+)
+# The same sign-off and the name on one line, at its end ("Abraço, Rodrigo", "Thanks, Ana").
+_INLINE_SIGN_OFF_BEFORE = regex.compile(
+    rf"(?i:(?:^|{_NL}|[.!?][ \t]+|\b)(?:best|best regards|kind regards|regards|cheers|thanks|many thanks"
+    rf"|{_FOREIGN_SIGN_OFFS})[ \t]*[,!.][ \t]*)$"
+)
 # Greeting or sign-off in its own line, and a chat-log speaker line: here even an unknown single word is a name.
 _SIGN_OFF_BEFORE = regex.compile(
     rf"(?i:(?:^|{_NL}|[.!?][ \t]+)[ \t]*(?:best|best regards|kind regards|warm regards|warmest regards|regards|cheers|thanks|thank you"
     rf"|many thanks|thanks again|sincerely|yours sincerely|yours truly|yours|all the best|take care|talk soon"
-    rf"|br|kr|love|warmly|respectfully|with thanks)[ \t]*[,!.]?[ \t]*{_NL}[ \t]*)$"
+    rf"|br|kr|love|warmly|respectfully|with thanks|{_FOREIGN_SIGN_OFFS})[ \t]*[,!.]?[ \t]*{_NL}[ \t]*)$"
     rf"|(?:^|{_NL})[ \t]*(?:-{{2}}|—)[ \t]*$"
 )
 _GREETING_BEFORE = regex.compile(
@@ -274,12 +322,18 @@ _GREETING_BEFORE = regex.compile(
 _GREETING_AFTER = regex.compile(rf"^(?:[ \t]*[,!:]|[ \t]*(?:{_NL}|$))")
 # End of the line, of a JSON string, or of a CSV/Markdown cell.
 _LINE_END_AFTER = regex.compile(rf"^[ \t]*(?:{_NL}|$|[,\"'|])")
+_SIGN_OFF_END_AFTER = regex.compile(rf"^[ \t]*[.!]?[ \t]*(?:{_NL}|$|[\"'])")
+# A name that opens a sentence to address someone: "Rashid, you'll get a provisional credit".
+_VOCATIVE_AFTER = regex.compile(
+    r"^,[ ]+(?:you|your|you'll|you're|please|can|could|would|will|thanks|thank|we|we'll|we've|i|i'm|i'll|i've"
+    r"|just|quick|any|are|is|do|did|have|let|see|here|sorry)\b"
+)
 _MENTION_BEFORE = regex.compile(r"(?<![\w.])@$")
 _SPEAKER_BEFORE = regex.compile(rf"(?:^|{_NL})[ \t]*\[[^\]\n]{{1,24}}\][ \t]*$")
 _LINE_START_BEFORE = regex.compile(rf"(?:^|{_NL})[ \t]*$")
 _SPEAKER_AFTER = regex.compile(r"^:[ \t]")
 _FIRST_LAST_KEY_BEFORE = regex.compile(
-    r"(?i:[\"']?\b(?:first|last|given|family|middle)[_ ]?name|surname)[\"']?[ ]*[:=][ ]*[\"']?$"
+    r"(?i:[\"']?\b(?:first|last|given|family|middle)[_ ]?names?|surname)[\"']?[ ]*[:=][ ]*[\"']?$"
 )
 _SENTENCE_START = regex.compile(rf"(?:^|[.!?:;]|{_NL})[ \t\"'(]*$")
 
@@ -293,17 +347,34 @@ def _cue(text: str, start: int, end: int) -> int:
     after = text[end : end + 24]
     if _SIGN_OFF_BEFORE.search(before) and _LINE_END_AFTER.match(after):
         return ANY
+    if _INLINE_SIGN_OFF_BEFORE.search(before) and _SIGN_OFF_END_AFTER.match(after):
+        return ANY
+    if _VOCATIVE_AFTER.match(after) and _SENTENCE_START.search(before):
+        return KNOWN
     if _GREETING_BEFORE.search(before) and _GREETING_AFTER.match(after):
         return ANY
     if _FIRST_LAST_KEY_BEFORE.search(before) or _MENTION_BEFORE.search(before):
         return ANY
     if _SPEAKER_BEFORE.search(before) and _SPEAKER_AFTER.match(after):
         return ANY
+    if _TEAM_AFTER.match(text[end : end + 40]):
+        return ANY
     if _PERSON_BEFORE.search(before) or _PERSON_AFTER.match(after):
         return KNOWN
     if _LIST_ITEM_BEFORE.search(before) or _LINE_START_BEFORE.search(before) and _SPEAKER_AFTER.match(after):
         return FIRST_ONLY
     return NONE
+
+
+def _key_cue(text: str, start: int) -> int:
+    """The cue for words in capitals: KNOWN after a person-ish key ("PATIENT: "), FIRST_ONLY after a greeting or
+    an introduction ("THIS IS FUNDAMENTALLY INCOMPATIBLE") or in a list."""
+    before = text[max(0, start - 120) : start]
+    if _FIRST_LAST_KEY_BEFORE.search(before):
+        return ANY
+    if _PERSON_KEY_BEFORE.search(before):
+        return KNOWN
+    return FIRST_ONLY if _PERSON_BEFORE.search(before) or _LIST_ITEM_BEFORE.search(before) else NONE
 
 
 @dataclass(frozen=True)
@@ -313,7 +384,14 @@ class _Word:
     kind: str
 
 
-def _judge(words: list[_Word], cue: int, sentence_start: bool, initials: bool = False) -> bool:
+def _judge(
+    words: list[_Word],
+    cue: int,
+    sentence_start: bool,
+    initials: bool = False,
+    shouted: bool = False,
+    prose: bool = False,
+) -> bool:
     kinds = [w.kind for w in words]
     if WORD in kinds:
         return False
@@ -321,87 +399,315 @@ def _judge(words: list[_Word], cue: int, sentence_start: bool, initials: bool = 
         kind = kinds[0]
         if initials and kind in (FIRST, LAST):  # "J. Smith", "A. Okafor"
             return True
-        # A surname or ambiguous word alone ("Porto", "Jenkins", "Max") is a person after a title, a greeting or a
-        # person-ish key only, which are KNOWN cues.
+        # A first name that is no ordinary word ("copied Lars", "Paging Ifeoma") is a person in agent traces, except
+        # in capitals (headings, acronyms), opening a sentence or outside running text, where it needs a cue. A surname or ambiguous word
+        # alone ("Porto", "Jenkins", "Max") is a person after a title, a greeting or a person-ish key only, which
+        # are KNOWN cues.
         return (
             cue == ANY
             or (cue == KNOWN and kind in (FIRST, LAST, WEAK))
             or (cue == FIRST_ONLY and kind == FIRST)
+            or (kind == FIRST and prose and not shouted and not sentence_start)
         )
-    if cue != NONE:
-        return True
     strong = sum(k in (FIRST, LAST) for k in kinds)
+    if cue != NONE:
+        return not (shouted and cue == FIRST_ONLY and strong == 0)
+    if shouted:
+        # ALL-CAPS runs without a cue are headings and legal text as often as names: all words must be names.
+        return strong >= 2 and all(k in (FIRST, LAST) for k in kinds)
     if strong == 0:
         return False
     # "Will Jenkins pass?" / "May Lindgren": an ambiguous first word opening a sentence is likely the word.
     return not (kinds[0] == WEAK and sentence_start)
 
 
+def _title_view(text: str, gazetteer: NameGazetteer) -> tuple[str, list[tuple[int, int]]]:
+    """``text`` with its ALL-CAPS words title-cased ("NAME: MOHAMMED AL-FARSI" -> "NAME: Mohammed Al-Farsi"), same
+    offsets, so that forms and records are read like prose; and the spans of the words changed. Short words stay
+    capitals unless they are names, so acronyms ("SSN", "API", "USD") do not join a name."""
+    pieces: list[str] = []
+    changed: list[tuple[int, int]] = []
+    at = 0
+    for match in _UPPER_WORD.finditer(text):
+        word = match.group()
+        titled = word.title()
+        if len(titled) != len(word) or (len(word) <= 3 and gazetteer.kind(word) not in (FIRST, LAST)):
+            continue
+        pieces += [text[at : match.start()], titled]
+        changed.append(match.span())
+        at = match.end()
+    pieces.append(text[at:])
+    return "".join(pieces), changed
+
+
+# One ALL-CAPS word: "MOHAMMED", "AL-FARSI", "O'BRIEN", "HERNÁNDEZ".
+_UPPER_WORD = regex.compile(r"(?<![\p{L}\p{M}\d])(?:\p{Lu}['’])?\p{Lu}{2,}(?:-\p{Lu}{2,})*(?![\p{L}\p{M}\d])")
+
+
 def find_names(text: str, gazetteer: NameGazetteer) -> list[tuple[int, int]]:
-    """``(start, end)`` of every person name in ``text`` that the gazetteer and the cues vouch for."""
+    """``(start, end)`` of every person name in ``text`` that the gazetteer and the cues vouch for; ALL-CAPS names
+    are read on a title-cased view."""
+    view, changed = _title_view(text, gazetteer)
+    shouted_at = {start for start, _ in changed}
     candidates: list[tuple[int, int, list[_Word], bool]] = []
-    for match in _SEQUENCE.finditer(text):
+    for match in _SEQUENCE.finditer(view):
         words = [_Word(m.start(), m.end(), gazetteer.kind(m.group())) for m in _TOKEN.finditer(match.group())]
         words = [_Word(w.start + match.start(), w.end + match.start(), w.kind) for w in words]
         # "Thanks Bjørn", "Dear Nikola", "Hi Team": leading and trailing ordinary words are context, not name.
-        while words and words[0].kind == WORD:
+        while words and (
+            words[0].kind == WORD or fold(view[words[0].start : words[0].end]) in _REQUEST_VERBS
+        ):
             words.pop(0)
+        trimmed_after = False
         while words and words[-1].kind == WORD:
             words.pop()
+            trimmed_after = True
         if not words:
             continue
         start, end = words[0].start, words[-1].end
-        initial = _LEADING_INITIALS.search(text, match.start(), start)
+        if any(w.kind == WORD for w in words):  # no cue saves it ("Blue Harbor Logistics"): skip reading them
+            candidates.append((start, end, words, False))
+            continue
+        initial = _LEADING_INITIALS.search(view, match.start(), start)
         if initial and initial.end() == start:
             start = initial.start()  # "J. Smith": the initials are part of the name
-        sentence_start = bool(_SENTENCE_START.search(text[max(0, start - 8) : start]))
-        accepted = _judge(words, _cue(text, start, end), sentence_start, initials="." in text[start:end])
+        sentence_start = bool(_SENTENCE_START.search(view[max(0, start - 8) : start]))
+        # One word in capitals is enough for the stricter test ("PEP 703 – Making the GIL Optional").
+        shouted = any(w.start in shouted_at for w in words)
+        # A lone first name is a person without a cue in running text only, between lowercase words ("copied Lars
+        # on it"), not in a heading, a list, markup or a name of Title Case words ("Mayo Clinic", "4 - Beta",
+        # "[Gemma](...)", "W-2 Wage and Tax Statement").
+        lone_first = len(words) == 1 and words[0].kind == FIRST
+        title_case = (lone_first or words[0].kind == WEAK) and (
+            trimmed_after
+            or _IN_TITLE_CASE_BEFORE.search(view, max(0, start - 40), start)
+            or _IN_TITLE_CASE_AFTER.match(view, end)
+        )
+        prose = lone_first and bool(
+            _PROSE_BEFORE.search(view, max(0, start - 40), start) and _PROSE_AFTER.match(view, end)
+        )
+        # Words in capitals are a name by cue after a person-ish key only ("SURNAME: MUKHERJEE"), not after a
+        # sign-off-like line of a word list ("BEST\nBESTBUY") or before "from" ("Load YAML from").
+        cue = _key_cue(view, start) if shouted else _cue(view, start, end)
+        accepted = _judge(
+            words,
+            cue,
+            sentence_start or bool(title_case),
+            initials="." in view[start:end],
+            shouted=shouted,
+            prose=prose,
+        ) and not _place_context(view, start, end)
         candidates.append((start, end, words, accepted))
     # "Mulugeta Tesfaye and Caoimhe Ní Dhomhnaill": a two-word name of unknown words joined by "and" / "or" / "&"
     # to an accepted name is one too.
+    # So is a lone first name ("Paging Ifeoma and Rahul", "O'Brien, Siobhan").
     for i, (start, end, words, accepted) in enumerate(candidates):
-        if accepted or len(words) < 2 or any(w.kind in (WORD, WEAK) for w in words):
+        if (
+            accepted
+            or any(w.kind in (WORD, WEAK) for w in words)
+            or (len(words) == 1 and words[0].kind != FIRST)
+        ):
             continue
         before = candidates[i - 1] if i > 0 else None
         after = candidates[i + 1] if i + 1 < len(candidates) else None
-        if (before and before[3] and _JOINED.fullmatch(text, before[1], start)) or (
-            after and after[3] and _JOINED.fullmatch(text, end, after[0])
+        if (before and before[3] and _JOINED.fullmatch(view, before[1], start)) or (
+            after and after[3] and _JOINED.fullmatch(view, end, after[0])
         ):
             candidates[i] = (start, end, words, True)
-    return [(start, end) for start, end, _, accepted in candidates if accepted]
+    slashed = _slash_names(view, gazetteer, shouted_at)
+    # "NOWAK" of "NOWAK/KATARZYNA" is found alone too: the record's whole name is the one span.
+    found = [
+        (start, end)
+        for start, end, _, accepted in candidates
+        if accepted and not any(s <= start and end <= e for s, e in slashed)
+    ]
+    return sorted({*found, *slashed})
+
+
+def _slash_names(view: str, gazetteer: NameGazetteer, shouted_at: set[int]) -> list[tuple[int, int]]:
+    """Airline and hotel records' "SURNAME/GIVEN NAMES MR" ("KOWALSKI/MAREK MR", "LEE/JI HOON MS"), in capitals."""
+    spans = []
+    for match in _SLASH_NAME.finditer(view):
+        if match.start() not in shouted_at:
+            continue
+        kinds = [gazetteer.kind(m.group()) for m in _TOKEN.finditer(match.group("name"))]
+        if WORD in kinds:
+            continue
+        strong = all(k in (FIRST, LAST) for k in kinds)
+        if match.group("title") or strong or _cue(view, match.start(), match.end("name")) != NONE:
+            spans.append(match.span("name"))
+    return spans
+
+
+_SLASH_NAME = regex.compile(
+    rf"(?<![\w/])(?P<name>{_WORD}/{_WORD}(?:[ ]{_WORD})?)(?:[ ](?P<title>Mr|Mrs|Ms|Miss|Mstr|Dr)\b|(?![\w/]))"
+)
+# Street and place words before or after a capitalized run ("Hudson River", "ul. Generała Bora-Komorowskiego",
+# "Rua Augusta", "Zhang & Partners"): a place or a firm, not a person, whatever name words it has.
+_PLACE_BEFORE = regex.compile(
+    r"(?i:\b(?:ul|ulica|al|aleja|os|osiedle|pl|plac|str|straße|strasse|calle|avenida|av|avda|rua|rue|via|viale"
+    r"|piazza|corso|ulitsa|prospekt|bulevar|bulevardul|strada|utca|gatan|vägen|gade|vej|straat|laan|weg|platz"
+    r"|boulevard|avenue|route|chemin|carrer|paseo|plaza|praça|largo|rondo|mount|mt|lake|river|cape)\.?[ ]+)$"
+)
+_PLACE_AFTER = regex.compile(
+    r"^[ ]+(?:River|Creek|Street|St\.?|Avenue|Ave\.?|Road|Rd\.?|Boulevard|Blvd\.?|Lane|Ln\.?|Drive"
+    r"|Way|Place|Square|Plaza|Park|Bridge|Valley|Mountains?|Island|Islands|Canyon|Falls|Heights|Harbou?r|Bay"
+    r"|Lake|Beach|Station|Airport|Hospital|University|College|School|Building|Tower|Centre|Center|Hall|Court"
+    r"|Crossing|Highway|Parkway|Terrace|Gardens|Straße|Strasse|Platz|Weg|Gasse|Allee|Ulica|Ulitsa)\b"
+    r"|^[ ]*&[ ]*(?:Co|Sons|Partners|Associates|Brothers)\b|^,?[ ]+(?:LLP|LLC|Inc|Ltd|GmbH|AG|SA|PLC)\b"
+)
+
+
+# A last word that makes the run a place even though it is a name word too ("Hudson River", "Jordan Valley").
+_PLACE_LAST_WORD = regex.compile(
+    r"(?:River|Creek|Street|Avenue|Road|Boulevard|Valley|Mountains?|Islands?|Canyon|Falls|Heights|Plaza|Square"
+    r"|Bridge|Crossing|Highway|Parkway|Terrace|Gardens|Straße|Strasse|Platz|Gasse|Allee|Ulica|Ulitsa)"
+)
+
+
+def _place_context(view: str, start: int, end: int) -> bool:
+    last = view[start:end].rsplit(" ", 1)
+    return bool(
+        _PLACE_BEFORE.search(view[max(0, start - 16) : start])
+        or _PLACE_AFTER.match(view, end)
+        or (len(last) == 2 and _PLACE_LAST_WORD.fullmatch(last[1]))
+    )
 
 
 _LEADING_INITIALS = regex.compile(rf"(?:{_INITIAL}[ ])+")
-_JOINED = regex.compile(r"[ ]+(?:and|or|&)[ ]+")
-
-
-# Lowercase names in chat turns ("hi, this is ana costa"): two or three lowercase words.
-_LOWER_WORD = r"\p{Ll}[\p{Ll}\p{M}]+(?:-\p{Ll}[\p{Ll}\p{M}]+)?"
-_LOWER_SEQUENCE = regex.compile(
-    rf"(?<![\w@/\\.\-'’]){_LOWER_WORD}(?:[ ]{_LOWER_WORD}){{1,2}}(?![\w@]|\.\w|-\w)"
+_PROSE_BEFORE = regex.compile(r"(?<![\w'’])\p{Ll}[\p{Ll}'’]*[ ]+$")
+# After it, punctuation or a word that goes with a person; not a noun ("Julian algorithms", "Ibis project").
+_PROSE_AFTER = regex.compile(
+    rf"(?:[ ]*[,.!?;:)]|['’]s\b|[ \t]*(?:{_NL}|$)|[ ]+(?:is|was|has|had|will|would|can|could|should|said|says|and|or"
+    r"|to|from|on|in|at|for|about|with|if|as|that|who|wants|wanted|needs|needed|asked|mentioned|replied|wrote|sent"
+    r"|confirmed|approved|agreed|joined|left|thinks|knows|owns|here|too|also|please|today|tomorrow|yesterday"
+    r"|already|just|still|directly|again|back|the|a|an|your|my|his|her|our|their|this|we|you|i|me|us|him|them)\b)"
 )
-_INTRO_BEFORE = regex.compile(r"(?i:\b(?:my name is|this is|i'm|i am|im|name's|it's)[ ]+)$")
+_JOINED = regex.compile(r"[ ]+(?:and|or|&)[ ]+|,[ ]+")
+# A capitalized word next to the candidate (across "and", "of", "&"): Title Case, a heading or an organisation.
+_IN_TITLE_CASE_BEFORE = regex.compile(r"\p{Lu}[\p{L}\p{M}]*[ ]+(?:(?:and|of|the|for|&)[ ]+)?$")
+_IN_TITLE_CASE_AFTER = regex.compile(r"[ ]+(?:(?:and|of|the|for|&)[ ]+)?\p{Lu}")
+
+
+# Lowercase names in chat turns ("hi, this is ana costa", "remind tomasz and ewa kowalczyk"): one to three
+# lowercase words, with particles ("nguyen van minh") and apostrophes ("o'connell").
+_LOWER_WORD = r"(?:\p{Ll}['’])?\p{Ll}[\p{Ll}\p{M}]+(?:-\p{Ll}[\p{Ll}\p{M}]+)?"
+_LOWER_SEQUENCE = regex.compile(
+    rf"(?<![\w@/\\.\-'’]){_LOWER_WORD}(?:[ ]{_LOWER_WORD}){{0,3}}(?![\w@]|\.\w|-\w|['’](?!s\b)\w)"
+)
+_RELATIVES = (
+    r"wife|husband|partner|son|daughter|mom|mum|mother|dad|father|brother|sister|boss|manager|colleague|coworker"
+    r"|co-worker|friend|cousin|uncle|aunt|fiancée?|girlfriend|boyfriend|grandma|grandpa|grandmother|grandfather|niece"
+    r"|nephew|assistant|landlord|neighbou?r|roommate|flatmate|teammate|kid|child|doctor|dentist|lawyer|accountant"
+    r"|tutor|teacher|intern|contractor|client|lead"
+)
+# Self-introductions: after these, the name's words may be unknown to the gazetteer ("her name is bernadette
+# o'connell", "hi its aigerim nurlanovna"); after a bare "it's" or "i'm" the first must be a known first name
+# ("it's stuck", "i'm confused", "its contributors").
+_INTRO_BEFORE = regex.compile(
+    r"(?i:\b(?:(?:my|her|his|their) name is|name's|(?:hi|hey|hello)[,!]?[ ]+(?:it's|its|this is|i'm|im|i am))[ ]+)$"
+)
+_SOFT_INTRO_BEFORE = regex.compile(r"(?i:\b(?:this is|i'm|i am|im|it's)[ ]+)$")
+# Requests and relations that take a person: a known first name after these is one ("tell keiko", "cc martín",
+# "my wife ananya", "reply to oluwaseun"), and greetings ("hi aigerim!").
+_LOWER_CUE_BEFORE = regex.compile(
+    rf"(?i:(?<![\w-])(?:tell|ask|asked|remind|email|e-mail|ping|pinged|cc|bcc|loop in|reply to"
+    rf"|replied to|write to|wrote to|talk to|speak to|spoke to|call|meet|meeting with|call with|chat with"
+    rf"|thank|thanks|hi|hey|hello|dear|cheers|(?:my|our|your|his|her|their) (?:{_RELATIVES}))[ ]+)$"
+)
+_LOWER_GREETING_BEFORE = regex.compile(r"(?i:(?:^|\b)(?:hi|hey|hello|dear|thanks|thank you|cheers)[ ]+)$")
+_LOWER_GREETING_AFTER = regex.compile(r"[ ]*[,!]")
+_LOWER_NAME_AFTER = regex.compile(r"(?:[ ]+here\b|['’]s\b)")
+
+
+class _LowerBefore:
+    """What precedes a lowercase run, read once per run whatever its length, and only as far as needed."""
+
+    def __init__(self, text: str, start: int):
+        self._before = text[max(0, start - 40) : start]
+
+    @functools.cached_property
+    def intro(self) -> bool:
+        return bool(_INTRO_BEFORE.search(self._before))
+
+    @functools.cached_property
+    def greeting(self) -> bool:
+        return bool(_LOWER_GREETING_BEFORE.search(self._before))
+
+    @functools.cached_property
+    def speaker(self) -> bool:
+        return bool(_SPEAKER_BEFORE.search(self._before))
+
+    @functools.cached_property
+    def request(self) -> bool:
+        return bool(_LOWER_CUE_BEFORE.search(self._before) or _SOFT_INTRO_BEFORE.search(self._before))
+
+    @functools.cached_property
+    def determiner(self) -> bool:
+        return bool(_DETERMINER_BEFORE.search(self._before))
+
+
+def _lower_cue(before: _LowerBefore, after: str) -> int:
+    """ANY: a self-introduction, a greeting, a chat-log speaker; KNOWN: a request, a relation; FIRST_ONLY: a
+    possessive or "here" after the words ("kenji's", "nguyen van minh here")."""
+    if before.intro:
+        return ANY
+    if before.greeting and _LOWER_GREETING_AFTER.match(after):
+        return ANY
+    if before.speaker and _SPEAKER_AFTER.match(after):
+        return ANY
+    if before.request:
+        return KNOWN
+    if _LOWER_NAME_AFTER.match(after) and not before.determiner:
+        return FIRST_ONLY
+    return NONE
+
+
+# "the sun's mass", "its parts": a word after these is a noun.
+_DETERMINER_BEFORE = regex.compile(
+    r"(?i:\b(?:the|a|an|its|this|that|these|those|our|your|their|his|her|my)[ ]+)$"
+)
+
+
+def _lower_name_length(kinds: list[str], cue: int) -> int:
+    """How many of the leading words are a name, 0 for none. Without a cue: a known first name and known names
+    ("ana costa", "tim smith"; two known names in a row are rare in lowercase prose). After a request or a relation:
+    a known first name, then known or unknown words ("remind ewa kowalczyk"). After an introduction, a greeting or
+    as a speaker: any words that are not ordinary ("its aigerim nurlanovna")."""
+    first_ok = {ANY: (FIRST, LAST, UNKNOWN), FIRST_ONLY: (FIRST, LAST)}.get(cue, (FIRST,))
+    if kinds[0] not in first_ok:
+        return 0
+    rest_ok = (FIRST, LAST, PARTICLE) if cue in (NONE, FIRST_ONLY) else (FIRST, LAST, PARTICLE, UNKNOWN)
+    n = 1
+    while n < len(kinds) and kinds[n] in rest_ok:
+        n += 1
+    while n > 1 and kinds[n - 1] == PARTICLE:
+        n -= 1
+    return n if n >= 2 or cue != NONE else 0
 
 
 def find_lowercase_names(text: str, gazetteer: NameGazetteer) -> list[tuple[int, int]]:
-    """Lowercase first + last names: a known first name then known names only, none an ordinary word ("ana
-    costa", "tim smith"); after a self-introduction ("this is itzel cuauhtli") the words after the first name may
-    be unknown. Two known names in a row are rare in lowercase prose (4 in 1.3 MB of package documentation, 3 of
-    them real names)."""
+    """Lowercase names in chat: see ``_lower_name_length`` for which words count; names joined by "and" to a
+    found one count too ("remind tomasz and ewa kowalczyk", "email anh thu and bongani")."""
     spans = []
     for match in _LOWER_SEQUENCE.finditer(text, overlapped=True):
-        kinds = [gazetteer.kind(w) for w in match.group().split(" ")]
-        if kinds[0] != FIRST:
-            continue
-        intro = bool(_INTRO_BEFORE.search(text[max(0, match.start() - 16) : match.start()]))
-        allowed = (FIRST, LAST, UNKNOWN) if intro else (FIRST, LAST)
-        # The longest prefix of allowed words, at least two.
-        n = 1
-        while n < len(kinds) and kinds[n] in allowed:
-            n += 1
-        if n >= 2:
-            words = match.group().split(" ")[:n]
-            spans.append((match.start(), match.start() + len(" ".join(words))))
+        words = match.group().split(" ")
+        kinds = [PARTICLE if w in _PARTICLES else gazetteer.kind(w) for w in words]
+        if kinds[0] not in (FIRST, LAST, UNKNOWN):
+            continue  # no cue makes an ordinary word a name: skip reading the context
+        before = _LowerBefore(text, match.start())
+        if kinds[0] == UNKNOWN and not (before.intro or before.greeting or before.speaker):
+            continue  # an unknown first word needs an introduction, a greeting or a speaker line
+        n = len(words)
+        # The cue after the name is read after each possible length ("nguyen van minh here").
+        while n >= 1:
+            end = match.start() + len(" ".join(words[:n]))
+            length = _lower_name_length(kinds[:n], _lower_cue(before, text[end : end + 8]))
+            if length == n:
+                spans.append((match.start(), end))
+                break
+            n -= 1
+    spans += _joined_lowercase(text, spans, gazetteer)
     # Overlapped matching yields "ana costa" and "costa silva" from "ana costa silva": keep maximal, disjoint.
     kept: list[tuple[int, int]] = []
     for start, end in sorted(spans, key=lambda s: (s[0], -s[1])):
@@ -409,6 +715,39 @@ def find_lowercase_names(text: str, gazetteer: NameGazetteer) -> list[tuple[int,
             continue
         kept.append((start, end))
     return kept
+
+
+_LOWER_JOINED_AFTER = regex.compile(rf"[ ]+(?:and|&)[ ]+(?P<name>{_LOWER_WORD}(?:[ ]{_LOWER_WORD})?)")
+_LOWER_JOINED_BEFORE = regex.compile(rf"(?P<name>{_LOWER_WORD})[ ]+(?:and|&)[ ]+$")
+# After a lone unknown word joined to a name: the end of the clause or a function word, not a noun of prose.
+_CLAUSE_GOES_ON = regex.compile(
+    r"[ ]*(?:[,.!?;:)]|$)|[ ]+(?:the|a|an|about|at|to|for|on|in|that|if|when|re)\b"
+)
+
+
+def _joined_lowercase(
+    text: str, spans: list[tuple[int, int]], gazetteer: NameGazetteer
+) -> list[tuple[int, int]]:
+    found = []
+    for start, end in spans:
+        after = _LOWER_JOINED_AFTER.match(text, end)
+        if after:
+            words = after.group("name").split(" ")
+            kinds = [gazetteer.kind(w) for w in words]
+            if WORD in kinds or WEAK in kinds:
+                kinds, words = kinds[:1], words[:1]
+            # an unknown plural is a noun ("kim davies and contributors")
+            if kinds[0] in (FIRST, LAST) or (
+                kinds[0] == UNKNOWN
+                and not words[0].endswith("s")
+                and _CLAUSE_GOES_ON.match(text, after.start("name") + len(words[0]))
+            ):
+                if kinds[0] not in (WORD, WEAK):
+                    found.append((after.start("name"), after.start("name") + len(" ".join(words))))
+        before = _LOWER_JOINED_BEFORE.search(text, max(0, start - 40), start)
+        if before and gazetteer.kind(before.group("name")) == FIRST:
+            found.append(before.span("name"))
+    return found
 
 
 def find_person_spans(text: str, gazetteer: NameGazetteer) -> list[tuple[int, int]]:
@@ -426,7 +765,9 @@ def ner_person_plausible(text: str, start: int, end: int, gazetteer: NameGazette
     words = [gazetteer.kind(m.group()) for m in _TOKEN.finditer(text, start, end)]
     if not words:
         return True  # not a capitalized name shape (lowercase, all caps): left to plausible_person
-    if WORD in words:
+    # An ordinary acronym inside the span ("Invalid API Key") makes it a phrase, not a name.
+    acronyms = [gazetteer.kind(m.group()) for m in _UPPER_WORD.finditer(text, start, end)]
+    if WORD in words or WORD in acronyms or _place_context(text, start, end):
         return False
     if len(words) == 1:
         if words[0] == FIRST:

@@ -10,6 +10,7 @@ SECRET_ENTITIES: tuple[str, ...] = (
     "AWS_SECRET_KEY",
     "GITHUB_TOKEN",
     "OPENAI_API_KEY",
+    "API_KEY",  # other vendors' prefixed keys: Stripe, Google, SendGrid, npm, PyPI, Hugging Face, GitLab, ...
     "SLACK_TOKEN",
     "JWT",
     "BEARER_TOKEN",

@@ -73,6 +73,9 @@ PEM_BODY = "MIIEpAIBAAKCAQEA3Tz2mr7SZiAMfQyuvBjM9Oi\nZ1BjP5CE/Wm/Rr500PRK+Lh9x5e
          "Server=sql1;Database=crm;User Id=sa;Password=Xy9!zz;"),
         ('{"password": "Tr0ub4dor&3"}', "SECRET", "Tr0ub4dor&3"),
         ("client_secret=8f1c2e9a77b4", "SECRET", "8f1c2e9a77b4"),
+        ('{"password": "$ecretP4ss"}', "SECRET", "$ecretP4ss"),  # a "$" that starts no variable
+        ("access_token: ya29.a0AfH6SMBx3kQ", "SECRET", "ya29.a0AfH6SMBx3kQ"),  # dotted, yet random
+        ('{"token": "tok_9a8b7c6d5e4f3g2h"}', "SECRET", "tok_9a8b7c6d5e4f3g2h"),
     ],
 )  # fmt: skip
 def test_secret_kinds_are_found(text: str, entity: str, value: str) -> None:
@@ -124,6 +127,122 @@ def test_aws_secret_key_needs_context_for_a_high_score() -> None:
     assert bare[0].score < named[0].score
 
 
+# Vendor tokens are assembled from parts so that secret scanners do not take this file for a leak.
+STRIPE_SECRET = "sk_" + "live_" + "MUOk7S4IhGXxXeLmFdfMMbxY"
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        (f"AuthenticationError: Invalid API Key provided: {STRIPE_SECRET}", STRIPE_SECRET),
+        ("stripe " + "sk_" + "test_4eC39HqLyjWDarjtT1zdp7dc.", "sk_" + "test_4eC39HqLyjWDarjtT1zdp7dc"),
+        ("restricted " + "rk_" + "live_51H8yQ2eZvKYlo2C0aB3dE4fG", "rk_" + "live_51H8yQ2eZvKYlo2C0aB3dE4fG"),
+        ("publishable " + "pk_" + "live_51H8yQ2eZvKYlo2CxyZ12ab", "pk_" + "live_51H8yQ2eZvKYlo2CxyZ12ab"),
+        ("STRIPE_WEBHOOK=" + "whsec_" + "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLSGJ", "whsec_" + "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLSGJ"),
+        ("maps " + "AIza" + "SyD-9tSrke72PouQMnMX-a7eZSW0jkFMBWY", "AIza" + "SyD-9tSrke72PouQMnMX-a7eZSW0jkFMBWY"),
+        ("twilio " + "SK" + "2b4f1c9e8d7a6b5c4d3e2f1a0b9c8d7e", "SK" + "2b4f1c9e8d7a6b5c4d3e2f1a0b9c8d7e"),
+        ("SG." + "ngeVfQFYQlKU0ufo8x5d1A.TwL2iGABf9DHoTf-09kqeF8tAmbihYzrnopKc-1s5cr",
+         "SG." + "ngeVfQFYQlKU0ufo8x5d1A.TwL2iGABf9DHoTf-09kqeF8tAmbihYzrnopKc-1s5cr"),
+        ("//registry.npmjs.org/:_authToken=" + "npm_" + "1a2B3c4D5e6F7g8H9i0JkLmNoPqRsTuVwXyZ",
+         "npm_" + "1a2B3c4D5e6F7g8H9i0JkLmNoPqRsTuVwXyZ"),
+        ("twine " + "pypi-" + "AgEIcHlwaS5vcmcCJGE4YjQ1ZmE2LTU5ZjktNDhhZC04OWI3LTc1OTk3ZmFh",
+         "pypi-" + "AgEIcHlwaS5vcmcCJGE4YjQ1ZmE2LTU5ZjktNDhhZC04OWI3LTc1OTk3ZmFh"),
+        ("login " + "hf_" + "AbCdEfGhIjKlMnOpQrStUvWxYz0123456789", "hf_" + "AbCdEfGhIjKlMnOpQrStUvWxYz0123456789"),
+        ("clone https://gitlab.com with " + "glpat-" + "xY9zK2mN4pQ7rS1tU3vW", "glpat-" + "xY9zK2mN4pQ7rS1tU3vW"),
+    ],
+)  # fmt: skip
+def test_vendor_api_keys_are_found(text: str, value: str) -> None:
+    assert ("API_KEY", value) in found(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "sk_" + "live_xxxxxxxxxxxxxxxxxxxxxxxx and " + "sk_" + "test_YOUR_KEY_HERE and " + "whsec_...",
+        "webhook_secret: " + "whsec_(redacted)",
+        "bot_token=xoxb-... signing_secret=not-set default_channel=#support",
+        '{"api_key": "not-set", "password": "<redacted>", "token": "***", "secret": "${SECRET}"}',
+        "password: (hidden)  api_key=YOUR_API_KEY  client_secret: REDACTED  password=********",
+        '{"api_key": "$OPENAI_KEY", "token": "$(cat token.txt)", "pwd": "%DB_PWD%", "secret": "{{ vault }}"}',
+        "SK_LIVE is a Stripe prefix; AIza alone, hf_short, npm_install, pypi-simple",
+    ],
+)
+def test_placeholders_are_not_secrets(text: str) -> None:
+    assert found(text) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "api_key = self.api_key\nadmin_api_key = os.environ.get('KEY')\ntoken = get_token()",
+        "tokenizer(pad_token=eos_token, mask_token=mask_token, use_mask_token=False)",
+        "if not token:\n    continue",
+        "def login(password: Optional[str] = None, token: Tensor) -> Credentials:",
+        "token = Punctuation; styles = {Token: '#d0d0d0'}; HEADER = \"X-Xet-Access-Token\"",
+    ],
+)
+def test_code_that_handles_credentials_is_not_a_secret(text: str) -> None:
+    assert [e for e, _ in found(text) if e == "SECRET"] == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Server=tcp:sql-hr.database.windows.net,1433;Initial Catalog=hr;User ID=hr_app;Password=Kd93!mzQ#x;Encrypt=True;",
+        "Driver={ODBC Driver 18 for SQL Server};Server=db.example.net;Uid=crm_app;Pwd={p@ss;w0rd};Encrypt=yes;",
+        "Host=pg.internal;Port=5432;Username=app;Password=Zx81!qq;Database=orders",
+        "DefaultEndpointsProtocol=https;AccountName=acme;AccountKey=Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5MA==;EndpointSuffix=core.windows.net",
+        "snowflake://LOADER:Pz7#nK4qWs@xy12345.eu-central-1/RAW/PUBLIC?warehouse=LOAD_WH",
+        "clickhouse://ingest:Hq2!mZ8wRt@ch-events.int:9000/events",
+        "jdbc:postgresql://db.internal:5432/hr?user=hr_app&password=Qw3rty!9&ssl=true",
+        "jdbc:sqlserver://sql1.corp:1433;databaseName=crm;user=sa;password=S3cure#Pass;",
+        "jdbc:oracle:thin:scott/tiger9@//ora.internal:1521/ORCLPDB1",
+        "redis://:p4ssW0rd@cache.internal:6379/0",
+    ],
+)  # fmt: skip
+def test_connection_strings_are_taken_whole(text: str) -> None:
+    """Every part goes: host, database and user name say which system the password opens."""
+    assert ("CONNECTION_STRING", text) in found(f'{{"conn": "{text}"}}')
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "jdbc:mysql://db.internal:3306/shop?useSSL=false and https://github.com/acme/app",
+        "s3://bucket/key, ftp://ftp.example.org/pub, postgres://{username}:{password}@{host}/db",
+        "github://org:repo@sha/catalog.yml and git://[path-to-repo[:]][ref@]path/to/file",
+        "e.g. postgres://user:pass@localhost:5432/db or https://user:password@host/path",
+        "Server=sql1;Database=crm;Trusted_Connection=True;Encrypt=yes;",
+    ],
+)
+def test_connection_strings_without_a_password_are_left_alone(text: str) -> None:
+    assert found(text) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "U.S. SOCIAL SECURITY NUMBER: 271903845",
+        '{"ssn": "271903845"}',
+        "My SSN (no dashes): 271903845",
+    ],
+)
+def test_bare_ssn_with_an_ssn_cue(text: str) -> None:
+    assert found(text) == [("US_SSN", "271903845")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "employee id 271903845, order 271903845",  # nine digits alone are an id, not an SSN
+        "ssn: 000123456 or 666123456 or 123456789",  # never issued / the published sample
+        "SSN last four: 3845 (ref 2719038451)",
+    ],
+)
+def test_bare_nine_digits_need_a_cue_and_a_valid_number(text: str) -> None:
+    assert found(text) == []
+
+
 PHONES = IntlPhoneRecognizer()
 
 
@@ -158,6 +277,43 @@ def test_phone_numbers_of_many_regions(text: str, number: str) -> None:
 )
 def test_phone_near_misses(text: str) -> None:
     assert phones(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [
+        (
+            '{"recipient": "+44 7700 900123"}',
+            "+44 7700 900123",
+        ),  # Ofcom's drama range: possible, not assigned
+        ("Portable : 06 12 34 56 78", "06 12 34 56 78"),  # valid in DE too, but grouped the French way
+        ("Handy 0151/23456789", "0151/23456789"),
+    ],
+)
+def test_phone_numbers_written_as_phone_numbers(text: str, number: str) -> None:
+    assert phones(text) == [number]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Confirmation: 3318 4402 19",  # grouped unlike any phone format, after a reference word
+        "Employer: Acme Tooling LLC, EIN 84-1923377",
+        "array([0.2079104154, 0.4195995367])",  # decimals
+        "g = x**40 - 52968051*x**38",
+        'pd.Timestamp("20130101 09:00"), 2013-11-03 01:59:59.999999-0500',
+        "Physica A 388 (2009) 764-774; IEEE 1800-2009",
+        "dates +1980-02-29 and prefixes +61 89162",
+        "electron g factor -2.002 319 304 3622, muon 12.058 8349",
+        "60 83 72 19 28 33 12 52 18 15 56 95 39 33 37 70 53 23 12",  # a table of integers
+    ],
+)
+def test_numbers_that_are_not_phone_numbers(text: str) -> None:
+    assert phones(text) == []
+
+
+def test_phone_numbers_joined_by_a_dash_are_found_apart() -> None:
+    assert phones("Tel 020 7946 0958 - 07911 123456") == ["020 7946 0958", "07911 123456"]
 
 
 def test_bare_digits_count_with_a_phone_word() -> None:
