@@ -31,6 +31,8 @@ DATA_FILE = Path(__file__).parent / "data" / "pii_corpus.jsonl"
 HELDOUT2_FILE = Path(__file__).parent / "data" / "pii_heldout2.jsonl"
 HELDOUT3_FILE = Path(__file__).parent / "data" / "pii_heldout3.jsonl"
 HELDOUT4_FILE = Path(__file__).parent / "data" / "pii_heldout4.jsonl"
+HELDOUT5_FILE = Path(__file__).parent / "data" / "pii_heldout5.jsonl"
+HELDOUT6_FILE = Path(__file__).parent / "data" / "pii_heldout6.jsonl"
 LOCALES = ["en_US", "en_GB", "de_DE", "fr_FR", "es_ES", "it_IT", "nl_NL"]
 PHONE_REGIONS = ["US", "GB", "DE", "FR", "ES", "IT", "NL", "IN", "AU", "BR", "CA", "JP", "MX", "CH", "IE"]
 

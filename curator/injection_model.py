@@ -3,8 +3,8 @@
 Trained at first use from the corpus shipped in the package with a fixed seed, so the same corpus always gives the
 same model. The corpus has two parts: ``curator/data/injection_train.jsonl``, generated from templates by
 ``curator/injection_corpus.py`` (breadth of carriers and disguises), and ``curator/data/injection_handwritten/*.jsonl``,
-individually written injections and hard negatives per domain (breadth of wording, which templates cannot give; these
-rows weigh more). The fitted pipeline is cached with joblib under ``<models_dir>/injection/``, keyed by the hash of
+individually written injections, hard negatives and background text, one file per domain (breadth of wording, which
+templates cannot give). The fitted pipeline is cached with joblib under ``<models_dir>/injection/``, keyed by the hash of
 all corpus files and the scikit-learn version, so a new corpus or a scikit-learn upgrade retrains instead of loading
 a stale or incompatible pickle.
 
@@ -45,8 +45,6 @@ WINDOW_STRIDE = 350
 # Bumped when the pipeline's features change, so a cache fitted by older code is not loaded for the same corpus.
 PIPELINE_VERSION = 3
 HANDWRITTEN_DIR = CORPUS_PATH.parent / "injection_handwritten"
-# A hand-written row counts this many template rows: each carries wording the templates do not have.
-HANDWRITTEN_WEIGHT = 3.0
 
 CorpusSource = Path | Sequence[Path]
 
@@ -55,7 +53,6 @@ CorpusSource = Path | Sequence[Path]
 class TrainingRow:
     text: str
     label: int
-    weight: float = 1.0
 
 
 def corpus_files() -> list[Path]:
@@ -70,18 +67,11 @@ def _paths(source: CorpusSource | None) -> list[Path]:
 
 
 def load_corpus(source: CorpusSource | None = None) -> list[TrainingRow]:
-    """Read the training corpus (default: the shipped files); raise ``ValueError`` naming the line of a bad row.
-
-    Rows of files under ``HANDWRITTEN_DIR`` get ``HANDWRITTEN_WEIGHT``.
-    """
-    rows = []
-    for path in _paths(source):
-        weight = HANDWRITTEN_WEIGHT if path.parent.resolve() == HANDWRITTEN_DIR.resolve() else 1.0
-        rows.extend(_read_rows(path, weight))
-    return rows
+    """Read the training corpus (default: the shipped files); raise ``ValueError`` naming the line of a bad row."""
+    return [row for path in _paths(source) for row in _read_rows(path)]
 
 
-def _read_rows(path: Path, weight: float) -> Iterable[TrainingRow]:
+def _read_rows(path: Path) -> Iterable[TrainingRow]:
     with path.open(encoding="utf-8") as f:
         for number, line in enumerate(f, 1):
             if not line.strip():
@@ -91,7 +81,7 @@ def _read_rows(path: Path, weight: float) -> Iterable[TrainingRow]:
                 label = int(obj["label"])
                 if label not in (0, 1):
                     raise ValueError(f"label must be 0 or 1, got {label}")
-                yield TrainingRow(str(obj["text"]), label, weight)
+                yield TrainingRow(str(obj["text"]), label)
             except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
                 raise ValueError(f"{path}:{number}: bad training row ({exc})") from exc
 
@@ -246,9 +236,7 @@ class InjectionModel:
             raise ValueError("rows: need training rows of both labels")
         texts = [_prepare(r.text) for r in rows]
         pipeline = build_pipeline()
-        pipeline.fit(
-            texts, np.array([r.label for r in rows]), clf__sample_weight=np.array([r.weight for r in rows])
-        )
+        pipeline.fit(texts, np.array([r.label for r in rows]))
         return cls(pipeline, corpus_hash)
 
     def predict_proba(self, texts: Sequence[str], *, prepared: bool = False) -> list[float]:

@@ -71,8 +71,9 @@ _BINARY_SAMPLE = 8_000
 _BINARY_MIN_TEXT_RATIO = 0.85
 _SEPARATOR = "\n[…]\n"
 _P_FLOOR = 1e-3
-# With the classifier off, rules alone decide: this prior keeps a lone weak rule below the default threshold.
-_RULES_ONLY_PRIOR = 0.05
+# With the classifier off, rules alone decide: at this prior a medium rule (weight 3) reaches the default threshold
+# on its own and a weak one (1) does not, as with the classifier at its floor.
+_RULES_ONLY_PRIOR = 0.1
 # Lowest classifier probability counted once a rule has fired; with it a medium rule (weight 3) flags on its own,
 # a weak one (1) does not.
 _VETO_FLOOR = 0.1

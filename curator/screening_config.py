@@ -7,7 +7,8 @@ class ScreeningConfig(BaseModel):
     """How tool results are screened for indirect prompt injection (``curator/screen.py``)."""
 
     threshold: float = Field(
-        default=0.5,
+        # 0.6: recall 0.98 at FPR 0.03 pooled over the two blind hand-written held-out sets (benchmarks/injection_eval.py).
+        default=0.6,
         gt=0.0,
         lt=1.0,
         description="A tool result is an injection when its combined score (classifier + rules) reaches this.",

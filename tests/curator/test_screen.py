@@ -14,7 +14,7 @@ from collector.episode import Episode, FunctionCall, Message, ToolCall
 from curator.deobfuscate import deobfuscate
 from curator.injection_corpus import CORPUS_PATH
 from curator.injection_model import (
-    HANDWRITTEN_WEIGHT,
+    HANDWRITTEN_DIR,
     InjectionModel,
     cache_path,
     corpus_hash,
@@ -165,7 +165,7 @@ def test_shipped_corpus_has_both_labels_and_hand_written_rows():
     labels = [r.label for r in rows]
     # Benign rows outnumber injections (hard negatives and background text), but not overwhelmingly.
     assert 1000 < labels.count(1) <= labels.count(0) < 2 * labels.count(1)
-    handwritten = [r for r in rows if r.weight == HANDWRITTEN_WEIGHT]
+    handwritten = load_corpus(sorted(HANDWRITTEN_DIR.glob("*.jsonl")))
     assert len(handwritten) > 1000 and {r.label for r in handwritten} == {0, 1}
     assert len({r.text for r in rows}) > 0.99 * len(rows)  # no file pasted twice
     assert CORPUS_PATH.stat().st_size < 2_000_000
