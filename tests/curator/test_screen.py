@@ -100,9 +100,11 @@ def test_classifier_is_trained_and_decides_where_no_rule_fires(screener):
 def test_a_constant_model_cannot_pass_the_same_checks(screener, monkeypatch):
     """Guard for the test above: the verdicts really depend on the model's output."""
 
+    above = min(0.99, screener.config.threshold + 0.05)
+
     class Constant:
         def predict_proba(self, texts, *, prepared=False):
-            return [0.6] * len(texts)
+            return [above] * len(texts)
 
     monkeypatch.setattr(screener, "model", Constant())
     verdicts = {
