@@ -43,7 +43,7 @@ SEED = 0
 WINDOW_CHARS = 700
 WINDOW_STRIDE = 350
 # Bumped when the pipeline's features change, so a cache fitted by older code is not loaded for the same corpus.
-PIPELINE_VERSION = 3
+PIPELINE_VERSION = 4
 HANDWRITTEN_DIR = CORPUS_PATH.parent / "injection_handwritten"
 
 CorpusSource = Path | Sequence[Path]
@@ -193,7 +193,7 @@ def build_pipeline() -> Pipeline:
             (
                 "char",
                 TfidfVectorizer(
-                    analyzer="char_wb", ngram_range=(2, 5), min_df=2, sublinear_tf=True, max_features=150_000
+                    analyzer="char_wb", ngram_range=(3, 5), min_df=2, sublinear_tf=True, max_features=150_000
                 ),
             ),
             (
