@@ -16,6 +16,10 @@ kept in memory (``default_gazetteer()``); words are compared case- and accent-in
   records ("NAME: MOHAMMED AL-FARSI", "KOWALSKI/MAREK MR") are read on a title-cased view of the text, more strictly;
   lowercase chat names need a cue ("remind ewa kowalczyk", "my wife ana") unless two known names are in a row; a
   known first name alone counts in running text ("copied Lars on it"), not in headings, lists or markup.
+  Sentence structure vouches for words the lists lack: a roster ("Present: Thandiwe, Kgosi"), an address ("Mahlet,
+  you may want to ..."), a recipient ("sent the note to Oluwaseun"), a dash sign-off ("— Lars"), a request ("emails
+  from priyanka chaudhary"); so do the words that spell the next e-mail's local part, records' "SURNAME, Given"
+  rows, and the cells of a table column headed "cardholder" or "full_name".
 - ``ner_person_plausible``: whether a PERSON span from the NER model survives the same checks.
 """
 
@@ -48,6 +52,7 @@ jenkins sentry julia hugo alexa siri cortana claude gemini mistral llama falcon 
 athena mercury django flask kafka spark helm chef vault consul nomad jest mocha karma cypress selenium pandas
 ember ghost stripe twilio slack gemma qwen phi grok sonnet haiku opus zoom notion linear figma asana trello jupiter oracle tesla ford dell
 mercedes porsche ferrari wendy lotus jade blaze chance royal august justice liberty patience constance
+said boss ping
 """.split()
 
 # Words that are never a person's name alone in agent traces: roles, teams, product tiers, business suffixes,
@@ -77,6 +82,15 @@ hubspot salesforce grafana slack okta auth0 vercel netlify heroku amazon google 
 copilot chatgpt bard bot chatbot unknown anthropic nvidia intel amd ibm cisco adobe shopify paypal visa mastercard amex iban swift usd eur gbp monthly
 easter christmas annual yearly daily weekly quick question answer reply forward forwarded message messages regarding
 meeting call calls chat review reviews feature bug bugs incident alert alerts job jobs task tasks workflow
+tomorrow tonight oh hmm btw fyi overall plus honestly basically cool awesome perfect seriously anyways
+district province prefecture region municipality township borough alpha beta gamma omega nightly stable
+unique license licence copyright
+cargo freight express overflow exchange bio biotech press shipping courier couriers transport airways aviation
+realty estates properties bistro cafe grill kitchen bakery restaurant hotel resort blvd ave rd hwy ln pkwy jr sr
+hola ciao salut bonjour hallo ola oi namaste merhaba hej moin
+needs wants says asked called wrote paid booked ordered lost forgot forgets likes loves hates works lives moved tried
+tries gets got gave gives told tells knows thinks bought owes owns uses needed wanted signed approved replied emailed
+texted joined pasted shared posted broke
 """.split()
 
 # Places that people are named after or that read like names ("Hong Kong", "Costa Rica", "El Salvador"); Faker's
@@ -238,29 +252,41 @@ def default_gazetteer() -> NameGazetteer:
 # Finding names in text
 
 # One name word: "Maria", "O'Brien", "McDonald", "Jan-Willem", "Ji-hoon", "Nguyễn"; not "USB", "I'm", "iPhone".
-_WORD = r"(?:\p{Lu}['’])?\p{Lu}[\p{Ll}\p{M}]+(?:\p{Lu}[\p{Ll}\p{M}]+)?(?:-\p{L}[\p{Ll}\p{M}]+)*"
+_WORD = (
+    r"(?:\p{Lu}['’])?\p{Lu}[\p{Ll}\p{M}]+(?:\p{Lu}[\p{Ll}\p{M}]+)?(?:-\p{L}[\p{Ll}\p{M}]+)*"
+    # an apostrophe inside, not a contraction: "Fa'asalele", not "Don't" or "We're"
+    r"(?:['’](?!(?:re|ve|ll|s|t|d|m)\b)\p{Ll}{2,})?"
+)
 _PARTICLE = "|".join(sorted(_PARTICLES, key=len, reverse=True))
 _INITIAL = r"\p{Lu}\."
+# Capitalized particles of Irish names, which the title-cased view keeps as they are ("PÁDRAIG Ó BRIAIN").
+_IRISH_PARTICLE = r"Ó|Ní|NÍ|Nic|NIC|Uí|UÍ|Ua|UA|Mac|MAC"
 _SEQUENCE = regex.compile(
     # Not inside a word, path, e-mail or handle; but after a JSON-escaped line break ("\\nBest,\\nAna") or an
     # @-mention ("@Ana") it is a word start.
     # Initials go before a word ("J. Smith", "John F. Kennedy", "Maria G. L. Lopez").
     rf"(?:(?<![\w@/\\.\-'’])|(?<=\\[nrt])|(?<=(?<![\w.])@))(?:{_INITIAL}[ ]){{0,2}}(?:{_WORD})"
-    rf"(?:[ ](?:{_INITIAL}[ ]){{0,2}}(?:(?:{_PARTICLE})[ ]){{0,3}}(?:{_WORD})){{0,5}}(?![\w@]|\.\w|-\w|['’](?![sS]\b)\w)"
+    rf"(?:[ ](?:{_INITIAL}[ ]){{0,2}}(?:(?:{_PARTICLE}|{_IRISH_PARTICLE})[ ]){{0,3}}(?:{_WORD})){{0,5}}"
+    r"(?![\w@]|\.\w|-\w|['’](?![sS]\b)\w)"
 )
 _TOKEN = regex.compile(_WORD)
 
 _NL = r"(?:\r?\n|\\n)"
+# Greetings of other languages before a name ("Hola Tupac,", "Kia ora Aroha").
+_OTHER_GREETINGS = "hola|ciao|salut|bonjour|hallo|olá|oi|namaste|kia ora|merhaba|hej|moin"
 # Cues before a name that say "a person": a single known name (even an ambiguous one) counts after these.
 _PERSON_BEFORE = regex.compile(
     r"(?i:\b(?:dear|hi|hello|hey|hiya|greetings|good (?:morning|afternoon|evening)|mr|mrs|ms|miss|mx|dr|prof|sir"
+    rf"|{_OTHER_GREETINGS}"
     r"|my name is|i'm|i am|this is|it's|name's|assigned to|reported by|created by|approved by|reviewed by"
     r"|requested by|owned by|submitted by|signed by|sent by|written by|escalated to|handed over to"
     r"|on behalf of|meeting with|call with|chat with|talk to|speak to|spoke (?:to|with)|reach out to|loop in"
     r"|looping in|ping|cc|bcc|attn|thanks|thank you|cheers|sorry about that|sorry|welcome|congrats"
-    r"|congratulations|name on (?:the )?card)\b[.,:]?[ ]+$)"
+    r"|congratulations|name on (?:the )?(?:card|booking|reservation|file|account|ticket|order|policy|record|lease)"
+    r"|(?:profile|record|details) on file)\b[.,:]?[ ]+$)"
     # verbs of chat requests that take a person ("tell Björn", "remind Ana"), not keys ("Author-email: ...")
     r"|(?i:(?<![\w-])(?:tell|ask|asked|remind|reminded|paging|page|copied|copying|cc'd|cc’d|email|emailed|e-mail"
+    r"|contact|contacted|1:1 with|one-on-one with|sync with|lunch with|coffee with|dinner with"
     r"|text|texted|message|messaged|pinged|notify|notified|invite|invited)[ ]+$)"
     r"|@$"
     # person-ish keys, in JSON ("customer": "...", "attendees": ["A", "...) and key: value lines
@@ -271,7 +297,9 @@ _PERSON_BEFORE = regex.compile(
     r"|passenger|driver|signed-off-by|reviewed-by|co-authored-by|from|to|cc|bcc|reply-to|buddy|caller"
     r"|approvers?|reviewers?|assignees|owners|user|tenant|landlord|student|teacher|doctor|nurse|candidate|applicant"
     r"|taxpayer|spouse|insured|policyholder|subscriber|member|travell?er|pax|dependent|guardian|payee|payer"
-    r"|claimant|addressee|witness|signatory|next of kin"
+    r"|claimant|addressee|witness|signatory|next of kin|present|absent|apologies|invitees|attendance|panell?ists"
+    r"|speakers|name[_ ]on[_ ](?:the[_ ])?(?:card|booking|reservation|file|account|ticket|order|policy|record|lease)"
+    r"|(?:profile|record|details)[_ ]on[_ ]file"
     r"|lead)[\"']?[ ]*[:=][ ]*"
     r"\[?[ ]*[\"']?)$"
     # "Customer (Ravi Rao): ...", "| Name | ..." tables: a name in a cell after a person-ish role in parentheses
@@ -314,10 +342,12 @@ _SIGN_OFF_BEFORE = regex.compile(
     rf"|many thanks|thanks again|sincerely|yours sincerely|yours truly|yours|all the best|take care|talk soon"
     rf"|br|kr|love|warmly|respectfully|with thanks|{_FOREIGN_SIGN_OFFS})[ \t]*[,!.]?[ \t]*{_NL}[ \t]*)$"
     rf"|(?:^|{_NL})[ \t]*(?:-{{2}}|—)[ \t]*$"
+    # "Drinks on me. — Lars", "thx — dilnoza": a dash sign-off closing the message
+    rf"|(?i:(?:[.!?]|\b(?:thx|thanks|ty|cheers|best))[ \t]+(?:-{{1,2}}|—|–)[ \t]*)$"
 )
 _GREETING_BEFORE = regex.compile(
     r"(?i:(?:^|\b)(?:dear|hi|hello|hey|hiya|good (?:morning|afternoon|evening)|thanks|thank you|cheers"
-    r"|sorry about that|congrats|welcome)[ ]+)$"
+    rf"|{_OTHER_GREETINGS}|sorry about that|congrats|welcome)[ ]+)$"
 )
 _GREETING_AFTER = regex.compile(rf"^(?:[ \t]*[,!:]|[ \t]*(?:{_NL}|$))")
 # End of the line, of a JSON string, or of a CSV/Markdown cell.
@@ -328,6 +358,41 @@ _VOCATIVE_AFTER = regex.compile(
     r"^,[ ]+(?:you|your|you'll|you're|please|can|could|would|will|thanks|thank|we|we'll|we've|i|i'm|i'll|i've"
     r"|just|quick|any|are|is|do|did|have|let|see|here|sorry)\b"
 )
+# "Mahlet, you may want to call the number": a sentence that opens by addressing someone by name.
+_ADDRESSED_AFTER = regex.compile(r"^,[ ]+(?:you|you'll|you're|your|please|can you|could you|would you)\b")
+# The start of a message, a sentence or a paragraph; not a line that a wrapped paragraph goes on in.
+_MESSAGE_OR_SENTENCE_START = regex.compile(rf"(?:^|[.!?][\"')]?[ \t]+|{_NL}[ \t]*{_NL}|:[ ]*[\"'])[ \t]*$")
+# A roster after its key, each item ending at a comma or the line's end: "Present: Thandiwe, Kgosi, Olamide
+# Adeyemi". Here a word unknown to the gazetteer is a person too.
+_ROSTER_BEFORE = regex.compile(
+    r"(?i:[\"']?\b(?:attendees?|participants?|present|absent|apologies|invitees|attendance|panell?ists|speakers"
+    r"|owners|reviewers|approvers|assignees|members|people|cc|bcc)[\"']?[ ]*[:=][ ]*\[?[ ]*[\"']?"
+    r"(?:[^\"'\n\\\]:]*[\"']?[ ]*,[ ]*[\"']?)*)$"
+)
+_ROSTER_AFTER = regex.compile(rf"^[ \t]*(?:[,;\"'\]]|(?:and|&)[ ]|{_NL}|$)")
+# Verbs that take a person as subject, after a name that opens a sentence or an action item: "Thandiwe owes a
+# revised SLA", "- Kgosi to send the deck", "Aroha can retry now".
+_SUBJECT_VERB_AFTER = regex.compile(
+    r"^[ ]+(?:owes|flagged|said|says|asked|wants|needs|agreed|approved|confirmed|mentioned|replied|wrote|called"
+    r"|emailed|promised|volunteered|offered|suggested|reported|noticed|decided|prefers|joined|left|thinks|knows"
+    r"|will|can|should|could|would|may|might|must|doesn['’]t|didn['’]t|can['’]t|won['’]t|isn['’]t|wasn['’]t"
+    r"|to (?:send|follow|share|review|check|update|draft|confirm|book|schedule|call|email|chase"
+    r"|prepare|look|own|write|fix|test|sign|circulate|reach|contact|set|draft|finalize|finalise))\b"
+)
+# Who a message was sent or handed to, the end of the clause after: "sent the thank-you note to Oluwaseun and".
+# Only things people send to people: logs go to tools ("sent the logs to Datadog").
+_SENT_TO_BEFORE = regex.compile(
+    r"(?i:\b(?:sent|send|sending|forwarded|handed|passed|gave|give|addressed|mailed|wrote)(?:[ ]+(?:the|a|an|my"
+    r"|your|our|his|her|their|this|that|final|new|updated|revised|signed|short|quick|formal|personal|same))*"
+    r"[ ]+(?:note|message|email|e-mail|invite|invitation|reminder|details|link|contract|quote|draft|update|summary"
+    r"|card|letter|gift|offer|proposal|agenda|minutes|recap|follow-up|reply|response|deck|slides|invoice|receipt"
+    r"|thank-you(?: note)?|thanks|condolences|congratulations|apology|feedback|review|flowers|it|them|this|that)"
+    r"[ ]+to[ ]+)$"
+)
+_OBJECT_END_AFTER = regex.compile(
+    r"^(?:[ ]*[,.;!?)]|[ ]+(?:and|so|with|about|on|re|regarding|this|today|yesterday|earlier|directly)\b|[ ]*$)"
+)
+_BULLET_BEFORE = regex.compile(rf"(?:^|{_NL})[ \t]*(?:[-*•]|\d+[.)]|\[[ xX]?\])[ \t]+$")
 _MENTION_BEFORE = regex.compile(r"(?<![\w.])@$")
 _SPEAKER_BEFORE = regex.compile(rf"(?:^|{_NL})[ \t]*\[[^\]\n]{{1,24}}\][ \t]*$")
 _LINE_START_BEFORE = regex.compile(rf"(?:^|{_NL})[ \t]*$")
@@ -345,6 +410,14 @@ NONE, FIRST_ONLY, KNOWN, ANY = 0, 1, 2, 3
 def _cue(text: str, start: int, end: int) -> int:
     before = text[max(0, start - 120) : start]
     after = text[end : end + 24]
+    if _ROSTER_BEFORE.search(before) and _ROSTER_AFTER.match(after):
+        return ANY
+    if (
+        _ADDRESSED_AFTER.match(after)
+        and _MESSAGE_OR_SENTENCE_START.search(before)
+        and not text[start:end].endswith(("ly", "LY"))  # "Alternatively, you can"
+    ):
+        return ANY
     if _SIGN_OFF_BEFORE.search(before) and _LINE_END_AFTER.match(after):
         return ANY
     if _INLINE_SIGN_OFF_BEFORE.search(before) and _SIGN_OFF_END_AFTER.match(after):
@@ -359,9 +432,17 @@ def _cue(text: str, start: int, end: int) -> int:
         return ANY
     if _TEAM_AFTER.match(text[end : end + 40]):
         return ANY
+    if _SENT_TO_BEFORE.search(before) and _OBJECT_END_AFTER.match(after):
+        return ANY
     if _PERSON_BEFORE.search(before) or _PERSON_AFTER.match(after):
         return KNOWN
     if _LIST_ITEM_BEFORE.search(before) or _LINE_START_BEFORE.search(before) and _SPEAKER_AFTER.match(after):
+        return FIRST_ONLY
+    if (
+        " " not in text[start:end]
+        and (_SENTENCE_START.search(before) or _BULLET_BEFORE.search(before))
+        and _SUBJECT_VERB_AFTER.match(after)
+    ):
         return FIRST_ONLY
     return NONE
 
@@ -459,13 +540,16 @@ def find_names(text: str, gazetteer: NameGazetteer) -> list[tuple[int, int]]:
         ):
             words.pop(0)
         trimmed_after = False
+        firm = False
         while words and words[-1].kind == WORD:
+            firm = firm or fold(view[words[-1].start : words[-1].end]) in _FIRM_WORDS
             words.pop()
             trimmed_after = True
         if not words:
             continue
         start, end = words[0].start, words[-1].end
-        if any(w.kind == WORD for w in words):  # no cue saves it ("Blue Harbor Logistics"): skip reading them
+        # no cue saves it ("Blue Harbor Logistics", "Helix Bio", "Stack Exchange"): skip reading them
+        if firm or any(w.kind == WORD for w in words):
             candidates.append((start, end, words, False))
             continue
         initial = _LEADING_INITIALS.search(view, match.start(), start)
@@ -514,7 +598,7 @@ def find_names(text: str, gazetteer: NameGazetteer) -> list[tuple[int, int]]:
             after and after[3] and _JOINED.fullmatch(view, end, after[0])
         ):
             candidates[i] = (start, end, words, True)
-    slashed = _slash_names(view, gazetteer, shouted_at)
+    slashed = _slash_names(view, gazetteer, shouted_at) + _comma_names(view, gazetteer, shouted_at)
     # "NOWAK" of "NOWAK/KATARZYNA" is found alone too: the record's whole name is the one span.
     found = [
         (start, end)
@@ -539,6 +623,44 @@ def _slash_names(view: str, gazetteer: NameGazetteer, shouted_at: set[int]) -> l
     return spans
 
 
+def _comma_names(view: str, gazetteer: NameGazetteer, shouted_at: set[int]) -> list[tuple[int, int]]:
+    """Records' "SURNAME, Given" alone in a row, a cell or after a label ("WHITFIELD, DWAYNE   287-54-1190",
+    "HARGREAVES, THOMAS | SSN", "Opened by: ROSSI, Giulia (giulia@...)"): the surname in capitals and a name word
+    in either part, or a person-ish label before; in Title Case every word must be a known name ("Okafor, Chidi")."""
+    spans = []
+    for match in _COMMA_NAME.finditer(view):
+        words = [
+            (m.start() + match.start(), gazetteer.kind(m.group())) for m in _TOKEN.finditer(match.group())
+        ]
+        kinds = [k for _, k in words]
+        given = [k for at, k in words if at >= match.start("given")]
+        # "ARLINGTON, MA": a state or country code; "UNIQUE, PERSISTENT IDENTIFIER": two given words, neither a name
+        if (
+            WORD in kinds
+            or len(match.group("given")) <= 2
+            or (len(given) > 1 and not {FIRST, LAST} & {*given})
+        ):
+            continue
+        strong = sum(k in (FIRST, LAST) for k in kinds)
+        surname_shouted = all(at in shouted_at for at, _ in words if at < match.end("last"))
+        if surname_shouted:
+            accepted = strong >= 1 or _key_cue(view, match.start()) >= KNOWN
+        else:
+            accepted = strong == len(kinds) and _key_cue(view, match.start()) != NONE
+        if accepted:
+            spans += [match.span("last"), match.span("given")]
+    return spans
+
+
+# The surname then the given names at the start of a row, a cell or a value; the row or cell ends after them.
+_COMMA_NAME = regex.compile(
+    rf"(?<=(?:^|{_NL}|[|\t\"'(:]|[ ]{{2}})[ \t]*)"
+    rf"(?P<last>(?:(?i:van|von|de|del|da|di|le|la|al|el|dos|das|ter)[ ])?{_WORD}),[ ]?"
+    rf"(?P<given>{_WORD}(?:[ ](?:{_WORD}|{_INITIAL}))?)"
+    # the row or cell ends: not a call or an index ("LIST, LEN(10)", "[NAN, INFINITY]")
+    # nor the next item of a list ("LANGUAGES: CATALAN, ESPERANTO, KAZAKH")
+    rf"(?=[ \t]*(?:{_NL}|$|[|\t\"']|[ ]{{2}}|[ ]+[(<\[]|[ ]+\d|[ ]+[-—–][ ]))"
+)
 _SLASH_NAME = regex.compile(
     rf"(?<![\w/])(?P<name>{_WORD}/{_WORD}(?:[ ]{_WORD})?)(?:[ ](?P<title>Mr|Mrs|Ms|Miss|Mstr|Dr)\b|(?![\w/]))"
 )
@@ -550,7 +672,7 @@ _PLACE_BEFORE = regex.compile(
     r"|boulevard|avenue|route|chemin|carrer|paseo|plaza|praça|largo|rondo|mount|mt|lake|river|cape)\.?[ ]+)$"
 )
 _PLACE_AFTER = regex.compile(
-    r"^[ ]+(?:River|Creek|Street|St\.?|Avenue|Ave\.?|Road|Rd\.?|Boulevard|Blvd\.?|Lane|Ln\.?|Drive"
+    r"^(?:[ ]+(?:Jr|Sr)\.?)?[ ]+(?:River|Creek|Street|St\.?|Avenue|Ave\.?|Road|Rd\.?|Boulevard|Blvd\.?|Lane|Ln\.?|Drive"
     r"|Way|Place|Square|Plaza|Park|Bridge|Valley|Mountains?|Island|Islands|Canyon|Falls|Heights|Harbou?r|Bay"
     r"|Lake|Beach|Station|Airport|Hospital|University|College|School|Building|Tower|Centre|Center|Hall|Court"
     r"|Crossing|Highway|Parkway|Terrace|Gardens|Straße|Strasse|Platz|Weg|Gasse|Allee|Ulica|Ulitsa)\b"
@@ -561,6 +683,7 @@ _PLACE_AFTER = regex.compile(
 # A last word that makes the run a place even though it is a name word too ("Hudson River", "Jordan Valley").
 _PLACE_LAST_WORD = regex.compile(
     r"(?:River|Creek|Street|Avenue|Road|Boulevard|Valley|Mountains?|Islands?|Canyon|Falls|Heights|Plaza|Square"
+    r"|District|Province|Prefecture|Region|Municipality|Township|Borough"
     r"|Bridge|Crossing|Highway|Parkway|Terrace|Gardens|Straße|Strasse|Platz|Gasse|Allee|Ulica|Ulitsa)"
 )
 
@@ -569,11 +692,30 @@ def _place_context(view: str, start: int, end: int) -> bool:
     last = view[start:end].rsplit(" ", 1)
     return bool(
         _PLACE_BEFORE.search(view[max(0, start - 16) : start])
-        or _PLACE_AFTER.match(view, end)
+        or _PLACE_AFTER.match(view[end : end + 40])  # sliced: its anchors are at the run's end
         or (len(last) == 2 and _PLACE_LAST_WORD.fullmatch(last[1]))
     )
 
 
+# Words that end the name of a firm, a venue or an institution named after someone ("Horn Cargo", "Helix Bio").
+_FIRM_WORDS = frozenset(
+    """
+    bio biotech labs lab logistics exchange cargo freight express shipping couriers transport airways airlines
+    holdings group systems solutions technologies partners capital ventures media foods motors pharma bank
+    insurance consulting studio studios press hotel resort restaurant cafe bistro kitchen grill bakery clinic
+    hospital university college school institute foundation association council inc llc ltd corp corporation
+    company co gmbh ag plc realty estates properties industries trading traders software
+    """.split()
+)
+_FIRM_AFTER = regex.compile(r"[ ]+(\p{Lu}[\p{L}]*)")
+
+
+def _firm_after(text: str, end: int) -> bool:
+    after = _FIRM_AFTER.match(text, end)
+    return bool(after) and fold(after.group(1)) in _FIRM_WORDS
+
+
+_VENUE_BEFORE = regex.compile(r"\b(?:at|in|near)[ ]+$")
 _LEADING_INITIALS = regex.compile(rf"(?:{_INITIAL}[ ])+")
 _PROSE_BEFORE = regex.compile(r"(?<![\w'’])\p{Ll}[\p{Ll}'’]*[ ]+$")
 # After it, punctuation or a word that goes with a person; not a noun ("Julian algorithms", "Ibis project").
@@ -591,7 +733,7 @@ _IN_TITLE_CASE_AFTER = regex.compile(r"[ ]+(?:(?:and|of|the|for|&)[ ]+)?\p{Lu}")
 
 # Lowercase names in chat turns ("hi, this is ana costa", "remind tomasz and ewa kowalczyk"): one to three
 # lowercase words, with particles ("nguyen van minh") and apostrophes ("o'connell").
-_LOWER_WORD = r"(?:\p{Ll}['’])?\p{Ll}[\p{Ll}\p{M}]+(?:-\p{Ll}[\p{Ll}\p{M}]+)?"
+_LOWER_WORD = r"(?:\p{Ll}['’])?\p{Ll}[\p{Ll}\p{M}]+(?:-\p{Ll}[\p{Ll}\p{M}]+)?(?:['’](?!(?:re|ve|ll|s|t|d|m)\b)\p{Ll}{2,})?"
 _LOWER_SEQUENCE = regex.compile(
     rf"(?<![\w@/\\.\-'’]){_LOWER_WORD}(?:[ ]{_LOWER_WORD}){{0,3}}(?![\w@]|\.\w|-\w|['’](?!s\b)\w)"
 )
@@ -613,9 +755,15 @@ _SOFT_INTRO_BEFORE = regex.compile(r"(?i:\b(?:this is|i'm|i am|im|it's)[ ]+)$")
 _LOWER_CUE_BEFORE = regex.compile(
     rf"(?i:(?<![\w-])(?:tell|ask|asked|remind|email|e-mail|ping|pinged|cc|bcc|loop in|reply to"
     rf"|replied to|write to|wrote to|talk to|speak to|spoke to|call|meet|meeting with|call with|chat with"
-    rf"|thank|thanks|hi|hey|hello|dear|cheers|(?:my|our|your|his|her|their) (?:{_RELATIVES}))[ ]+)$"
+    rf"|thank|thanks|hi|hey|hello|dear|cheers|{_OTHER_GREETINGS}|contact|invite to|1:1 with|one-on-one with|sync with"
+    rf"|lunch with|coffee with|dinner with|emails? from|messages? from|(?:sent|send|forward|forwarded) (?:it|this|that|them)? ?to"
+    rf"|(?:send|sent|sending|forward|forwarded|write|wrote|draft|drafted)[ ]+(?:an?[ ]+|the[ ]+|my[ ]+|our[ ]+)?"
+    rf"(?:invite|email|message|note|reminder|dm|text)[ ]+to|it was|was it"
+    rf"|(?:my|our|your|his|her|their) (?:{_RELATIVES}))[ ]+)$"
 )
-_LOWER_GREETING_BEFORE = regex.compile(r"(?i:(?:^|\b)(?:hi|hey|hello|dear|thanks|thank you|cheers)[ ]+)$")
+_LOWER_GREETING_BEFORE = regex.compile(
+    rf"(?i:(?:^|\b)(?:hi|hey|hello|dear|thanks|thank you|cheers|{_OTHER_GREETINGS})[ ]+)$"
+)
 _LOWER_GREETING_AFTER = regex.compile(r"[ ]*[,!]")
 _LOWER_NAME_AFTER = regex.compile(r"(?:[ ]+here\b|['’]s\b)")
 
@@ -646,6 +794,22 @@ class _LowerBefore:
     def determiner(self) -> bool:
         return bool(_DETERMINER_BEFORE.search(self._before))
 
+    @functools.cached_property
+    def sign_off(self) -> bool:
+        return bool(_LOWER_SIGN_OFF_BEFORE.search(self._before))
+
+    @functools.cached_property
+    def asked(self) -> bool:
+        return bool(_LOWER_CUE_BEFORE.search(self._before))
+
+    @functools.cached_property
+    def message_start(self) -> bool:
+        return bool(_MESSAGE_START_BEFORE.search(self._before))
+
+    @functools.cached_property
+    def personal(self) -> bool:
+        return bool(_PERSONAL_BEFORE.search(self._before))
+
 
 def _lower_cue(before: _LowerBefore, after: str) -> int:
     """ANY: a self-introduction, a greeting, a chat-log speaker; KNOWN: a request, a relation; FIRST_ONLY: a
@@ -656,13 +820,43 @@ def _lower_cue(before: _LowerBefore, after: str) -> int:
         return ANY
     if before.speaker and _SPEAKER_AFTER.match(after):
         return ANY
-    if before.request:
+    if before.sign_off and _LOWER_SIGN_OFF_END_AFTER.match(after):
+        return ANY
+    if before.request or (before.message_start and _ADDRESSED_LOWER_AFTER.match(after)):
         return KNOWN
     if _LOWER_NAME_AFTER.match(after) and not before.determiner:
         return FIRST_ONLY
+    if _LOWER_SUBJECT_AFTER.match(after) and not before.determiner:
+        return KNOWN  # a known first name only: "the hook needs to be used" is no person
     return NONE
 
 
+# A chat message that opens by addressing someone: "sione can you cover the 6am standup", "ana, pls check".
+_MESSAGE_START_BEFORE = regex.compile(rf"(?:^|{_NL}|:[ ]*[\"'])[ \t]*$")
+_ADDRESSED_LOWER_AFTER = regex.compile(
+    r"^(?:,?[ ]+(?:can|could|would|will) (?:you|u)\b|,?[ ]+(?:pls|plz|please)\b)"
+)
+# Requests and relations that take one person: after these even a word unknown to the gazetteer is a name when a
+# clause goes on after it ("tell keiko her report is late", "my wife ananya and i").
+_PERSONAL_BEFORE = regex.compile(
+    rf"(?i:(?<![\w-])(?:tell|ask|remind|reply to|(?:my|our|his|her|their) (?:{_RELATIVES}))[ ]+)$"
+)
+_UNKNOWN_ONE_AFTER = regex.compile(
+    r"(?i:^(?:[ ]+(?:her|his|their|that|about|if|whether|and (?:i|me)\b)|,[ ]))"
+)
+_UNKNOWN_TWO_AFTER = regex.compile(r"^(?:[ ]*[?.!,;:)]|[ ]*$|[ ]+(?:and|about|that|if|whether|to)\b)")
+# Sign-offs before a lowercase name: with their comma ("thanks,\nana"), or a dash closing the message ("thx — ana").
+_LOWER_SIGN_OFF_BEFORE = regex.compile(
+    rf"(?i:(?:^|{_NL}|[.!?][ \t]+)[ \t]*(?:best|best regards|kind regards|regards|cheers|thanks|thank you|many thanks"
+    rf"|{_FOREIGN_SIGN_OFFS})[ \t]*,[ \t]*{_NL}[ \t]*)$"
+    rf"|(?i:(?:[.!?]|\b(?:thx|thanks|ty|cheers|best))[ \t]+(?:-{{1,2}}|—|–)[ \t]*)$"
+)
+_LOWER_SIGN_OFF_END_AFTER = regex.compile(rf"^[ \t]*[.!]?[ \t]*(?:{_NL}|$|\")")
+# "ok so aroha said the staging box ...": a known name as the subject of a verb of saying or asking.
+_LOWER_SUBJECT_AFTER = regex.compile(
+    r"^[ ]+(?:said|says|told|asked|wants|wanted|needs|needed|thinks|mentioned|replied|texted|emailed|called|owes"
+    r"|pasted|shared|posted|approved|promised|is out|was out)\b"
+)
 # "the sun's mass", "its parts": a word after these is a noun.
 _DETERMINER_BEFORE = regex.compile(
     r"(?i:\b(?:the|a|an|its|this|that|these|those|our|your|their|his|her|my)[ ]+)$"
@@ -686,6 +880,40 @@ def _lower_name_length(kinds: list[str], cue: int) -> int:
     return n if n >= 2 or cue != NONE else 0
 
 
+# The last word of the sign-offs and requests above: most unknown lowercase words have none before them, and this
+# set says so without running the longer patterns.
+_LOWER_CUE_TAILS = frozenset(
+    f"tell ask remind email e-mail ping cc bcc in to with call meet thank thanks hi hey hello dear cheers contact "
+    f"from was it - -- — – , {' '.join(_RELATIVES.replace('?', '').replace('e(', '').split('|'))} fiance fiancee "
+    f"neighbor neighbour best regards thx ty {' '.join(a.split()[-1] for a in _FOREIGN_SIGN_OFFS.split('|'))}".split()
+)
+
+
+def _word_before(text: str, start: int) -> str:
+    before = text[max(0, start - 24) : start].split()
+    if not before:
+        return ""
+    word = before[-1].casefold()
+    return word if word in (",", "-", "--", "—", "–") else word.strip(",.!:;\"'(")
+
+
+def _unknown_requested(words: list[str], kinds: list[str], after: str, before: _LowerBefore) -> bool:
+    """After a request, a name whose first word the gazetteer does not know: with a known name after it ("emails
+    from priyanka chaudhary", "ask tupac quispe mamani"); two unknown words that end the clause ("reply to
+    oluwaseun adebayo?"); one, after a request or relation that takes a person, with a clause going on ("tell keiko
+    her report ..."). Plurals, adverbs and participles are words ("ask questions about", "tell everyone honestly")."""
+    if any(w.endswith(("ly", "ing")) for w in words) or words[-1].endswith("s"):
+        return False
+    if len(words) >= 2:
+        rest = kinds[1:]
+        if not all(k in (FIRST, LAST, PARTICLE, UNKNOWN) for k in rest):
+            return False
+        return any(k in (FIRST, LAST) for k in rest) or (
+            len(words) == 2 and bool(_UNKNOWN_TWO_AFTER.match(after))
+        )
+    return before.personal and not words[0].endswith("ed") and bool(_UNKNOWN_ONE_AFTER.match(after))
+
+
 def find_lowercase_names(text: str, gazetteer: NameGazetteer) -> list[tuple[int, int]]:
     """Lowercase names in chat: see ``_lower_name_length`` for which words count; names joined by "and" to a
     found one count too ("remind tomasz and ewa kowalczyk", "email anh thu and bongani")."""
@@ -693,16 +921,25 @@ def find_lowercase_names(text: str, gazetteer: NameGazetteer) -> list[tuple[int,
     for match in _LOWER_SEQUENCE.finditer(text, overlapped=True):
         words = match.group().split(" ")
         kinds = [PARTICLE if w in _PARTICLES else gazetteer.kind(w) for w in words]
-        if kinds[0] not in (FIRST, LAST, UNKNOWN):
+        if kinds[0] not in (FIRST, LAST, UNKNOWN) or words[0] in _REQUEST_VERBS:
             continue  # no cue makes an ordinary word a name: skip reading the context
         before = _LowerBefore(text, match.start())
-        if kinds[0] == UNKNOWN and not (before.intro or before.greeting or before.speaker):
-            continue  # an unknown first word needs an introduction, a greeting or a speaker line
+        if kinds[0] == UNKNOWN and not (
+            before.intro
+            or before.greeting
+            or before.speaker
+            or (_word_before(text, match.start()) in _LOWER_CUE_TAILS and (before.sign_off or before.asked))
+        ):
+            continue  # an unknown first word needs an introduction, a greeting, a speaker line or a request
         n = len(words)
         # The cue after the name is read after each possible length ("nguyen van minh here").
         while n >= 1:
             end = match.start() + len(" ".join(words[:n]))
-            length = _lower_name_length(kinds[:n], _lower_cue(before, text[end : end + 8]))
+            after = text[end : end + 16]
+            cue = _lower_cue(before, after)
+            length = _lower_name_length(kinds[:n], cue)
+            if length != n and cue == KNOWN and kinds[0] == UNKNOWN and before.asked:
+                length = n if _unknown_requested(words[:n], kinds[:n], after, before) else 0
             if length == n:
                 spans.append((match.start(), end))
                 break
@@ -721,7 +958,7 @@ _LOWER_JOINED_AFTER = regex.compile(rf"[ ]+(?:and|&)[ ]+(?P<name>{_LOWER_WORD}(?
 _LOWER_JOINED_BEFORE = regex.compile(rf"(?P<name>{_LOWER_WORD})[ ]+(?:and|&)[ ]+$")
 # After a lone unknown word joined to a name: the end of the clause or a function word, not a noun of prose.
 _CLAUSE_GOES_ON = regex.compile(
-    r"[ ]*(?:[,.!?;:)]|$)|[ ]+(?:the|a|an|about|at|to|for|on|in|that|if|when|re)\b"
+    r"[ ]*(?:[,.!?;:)]|$)|[ ]+(?:the|a|an|about|at|to|for|on|in|that|if|when|re|and)\b"
 )
 
 
@@ -751,8 +988,110 @@ def _joined_lowercase(
 
 
 def find_person_spans(text: str, gazetteer: NameGazetteer) -> list[tuple[int, int]]:
-    """Every person name the gazetteer finds in ``text``: capitalized names by cue, and lowercase ones."""
-    return [*find_names(text, gazetteer), *find_lowercase_names(text, gazetteer)]
+    """Every person name the gazetteer finds in ``text``: capitalized names by cue, lowercase ones, and the words
+    before an e-mail address that spell its local part."""
+    found = {
+        *find_names(text, gazetteer),
+        *find_lowercase_names(text, gazetteer),
+        *_named_by_email(text, gazetteer),
+        *_table_column_names(text, gazetteer),
+    }
+    return sorted(found)
+
+
+# A table's header cell that names people ("cardholder", "Full name", "employee_name"), in CSV, TSV or Markdown.
+_PERSON_COLUMN = regex.compile(
+    r"(?i:(?:(?:full|first|last|given|family|display|customer|client|contact|employee|patient|guest|passenger"
+    r"|holder|card|account|user|member)[_ ]?)?(?:name|names|surname)|cardholder|card[_ ]holder|account[_ ]holder"
+    r"|customer|client|contact|employee|patient|guest|passenger|traveller|traveler|attendee|participant|owner"
+    r"|assignee|reporter|requester|beneficiary|payee|recipient|sender|member|student|candidate|applicant)"
+)
+_CELL_NAME = regex.compile(r"[\p{L}\p{M}][\p{L}\p{M}'’.-]*(?:[ ,]{1,2}[\p{L}\p{M}][\p{L}\p{M}'’.-]*){0,4}")
+_TABLE_ROW = regex.compile(r"[^\n]*[,\t|][^\n]*")
+
+
+def _table_column_names(text: str, gazetteer: NameGazetteer) -> list[tuple[int, int]]:
+    """The cells under a header that names people ("case_id,cardholder,pan" then "CB-1102,VIKRAM SETHI,..."), in
+    CSV, TSV and Markdown tables: any words there, unless one is an ordinary word."""
+    if "\n" not in text:
+        return []
+    spans: list[tuple[int, int]] = []
+    column: int | None = None
+    width = 0
+    sep = ","
+    bare = False  # a header "name" only: packages, files and hosts have names too
+    for line in regex.finditer(r"[^\n]+", text):
+        row = line.group()
+        seps = [c for c in ("\t", "|", ",") if c in row]
+        if not seps:
+            column = None
+            continue
+        cells = _cells(row, seps[0])
+        if sum(bool(cell.strip()) for _, _, cell in cells) < 2:  # "client," in code: one value, not a row
+            column = None
+            continue
+        if column is None or seps[0] != sep or len(cells) != width:
+            column = None
+            for i, (_, _, cell) in enumerate(cells):
+                header = cell.strip().strip("\"'*_")
+                if _PERSON_COLUMN.fullmatch(header):
+                    column, width, sep = i, len(cells), seps[0]
+                    bare = header.casefold() in ("name", "names")
+                    break
+            continue
+        start, end, cell = cells[column]
+        value = cell.strip()
+        if not _CELL_NAME.fullmatch(value) or regex.fullmatch(r"[-:| ]+", value):
+            continue
+        kinds = [gazetteer.kind(w) for w in regex.findall(r"[\p{L}\p{M}'’-]+", value) if len(w) > 1]
+        if bare and (value.islower() or (len(kinds) < 2 and kinds != [FIRST])):
+            continue
+        if kinds and WORD not in kinds:
+            offset = line.start() + start + (len(cell) - len(cell.lstrip()))
+            spans.append((offset, offset + len(value)))
+    return spans
+
+
+def _cells(row: str, sep: str) -> list[tuple[int, int, str]]:
+    cells, at = [], 0
+    for part in row.split(sep):
+        cells.append((at, at + len(part), part))
+        at += len(part) + 1
+    if sep == "|":  # "| Name | Email |": the outer pipes open and close the row
+        cells = [c for c in cells if c[2].strip() or 0 < c[0] < len(row) - 1]
+    return cells
+
+
+_EMAIL = regex.compile(r"(?<![\w.+-])(?P<local>[\w.+'-]+)@[\w-]+(?:\.[\w-]+)+")
+# Up to four words, then what joins a name to its address: "kgosi molefe (kgosi.molefe@...)", "Ana Lima <ana@...>".
+_BEFORE_EMAIL = regex.compile(
+    r"(?P<name>(?:[\p{L}\p{M}'’-]+[ ]){0,3}[\p{L}\p{M}'’-]+)[ ]*(?:[(<\[]|[-—–:,][ ]*)?[ ]*$"
+)
+
+
+def _named_by_email(text: str, gazetteer: NameGazetteer) -> list[tuple[int, int]]:
+    """The name right before an e-mail address whose local part spells it, in any case ("add kgosi molefe
+    (kgosi.molefe@mokoenaholdings.co.za)"): two such words, or one known name ("John <john@x.org>")."""
+    spans = []
+    for email in _EMAIL.finditer(text):
+        local = fold(email.group("local"))
+        before = _BEFORE_EMAIL.search(text, max(0, email.start() - 60), email.start())
+        if not before:
+            continue
+        tokens = list(regex.finditer(r"[^ ]+", before.group("name")))
+        taken: list[regex.Match] = []
+        for token in reversed(tokens):  # the words next to the address first
+            key = fold(token.group())
+            if len(key) < 2 or key not in local or gazetteer.kind(token.group()) == WORD:
+                break
+            taken.insert(0, token)
+        if not taken or len(taken) > 3:
+            continue
+        if len(taken) == 1 and gazetteer.kind(taken[0].group()) not in (FIRST, LAST):
+            continue
+        offset = before.start("name")
+        spans.append((offset + taken[0].start(), offset + taken[-1].end()))
+    return spans
 
 
 def ner_person_plausible(text: str, start: int, end: int, gazetteer: NameGazetteer) -> bool:
@@ -767,11 +1106,13 @@ def ner_person_plausible(text: str, start: int, end: int, gazetteer: NameGazette
         return True  # not a capitalized name shape (lowercase, all caps): left to plausible_person
     # An ordinary acronym inside the span ("Invalid API Key") makes it a phrase, not a name.
     acronyms = [gazetteer.kind(m.group()) for m in _UPPER_WORD.finditer(text, start, end)]
-    if WORD in words or WORD in acronyms or _place_context(text, start, end):
+    if WORD in words or WORD in acronyms or _place_context(text, start, end) or _firm_after(text, end):
         return False
     if len(words) == 1:
         if words[0] == FIRST:
             return True
         cue = _cue(text, start, end)
         return cue == ANY or (cue == KNOWN and words[0] in (LAST, WEAK, UNKNOWN))
+    if all(k == UNKNOWN for k in words) and _VENUE_BEFORE.search(text, max(0, start - 12), start):
+        return False  # "a table at Nobu Malibu": no word the gazetteer knows, and a place by its preposition
     return any(k in (FIRST, LAST, UNKNOWN) for k in words)

@@ -155,3 +155,105 @@ def test_person_names_inside_country_names_stay_names() -> None:
 def test_ner_spans_with_acronyms(text: str, value: str, plausible: bool) -> None:
     start = text.index(value)
     assert ner_person_plausible(text, start, start + len(value), GAZETTEER) is plausible
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # "SURNAME, Given" rows of records and tables, without a label
+        (
+            "PAYROLL\nEMPLOYEE        SSN\nOKONKWO, CHIDI   423-11-0987\nFITZGERALD, NORA | SSN 123-45-6789 | OK",
+            ["OKONKWO", "CHIDI", "FITZGERALD", "NORA"],
+        ),
+        ("Raised by: BIANCHI, Marco (status: open)", ["BIANCHI", "Marco"]),
+        ("Name on reservation: TAMIHANA, WIREMU\nParty of 2", ["TAMIHANA", "WIREMU"]),
+        ("BIBTEX\n  author = VON PLATEN, PATRICK  AND", ["VON PLATEN", "PATRICK"]),
+        ('{"card": "4111", "name_on_card": "SEÁN Ó FLAHERTY", "amount": 12}', ["SEÁN Ó FLAHERTY"]),
+        # a column whose header names people, in CSV, TSV and Markdown
+        ("case,cardholder,amount\nCB-1,ADEOLA BABATUNDE,10.00", ["ADEOLA BABATUNDE"]),
+        ("id\tfull_name\tcity\n1\tWiremu Tamihana\tAuckland", ["Wiremu Tamihana"]),
+        ("| Guest | Room |\n|---|---|\n| Tupou Lavaka | 12 |", ["Tupou Lavaka"]),
+    ],
+)
+def test_names_in_records_and_tables(text: str, expected: list[str]) -> None:
+    assert names(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Location: PARIS, FRANCE\nWARNING, ERROR | code 5\nALPHA, BETA  2.0",
+        "ANNOTATED[LIST, MAXLEN(10)]\n[NAN, INFINITY, -INFINITY]",
+        "  ARLINGTON, MA\nREMOVED SUPPORT FOR THESE LANGUAGES: CATALAN, ESPERANTO, KAZAKH",
+        "name,version\nnumpy,1.26\nRequests,2.31",
+    ],
+)
+def test_records_that_are_not_names(text: str) -> None:
+    assert names(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # rosters and action items: unknown words are names there too
+        (
+            "Attendees: Nomsa, Tawanda, Ife Okoro\n- Ingrid to circulate the minutes",
+            ["Nomsa", "Tawanda", "Ife Okoro", "Ingrid"],
+        ),
+        # a known first name as the subject of a person's verb, opening a sentence
+        ("Recap: Siddharth owes the draft by Monday; Ngozi flagged two risks.", ["Siddharth", "Ngozi"]),
+        ("The patch is deployed. Ingrid can retry the import now.", ["Ingrid"]),
+        # addressed, sent to, signed with a dash, greeted in another language: any capitalized word
+        ("The payment bounced. Tadesse, you may want to call your bank.", ["Tadesse"]),
+        ("I've sent the invitation to Wairimu and copied Jonas.", ["Wairimu", "Jonas"]),
+        ('{"reply": "Thanks for covering. — Mahlet"}', ["Mahlet"]),
+        ("Hola Mateo, tu pedido sale mañana.", ["Mateo"]),
+        ("Escalated to the vendor — contact Yohannes Gebremedhin for the invoice", ["Yohannes Gebremedhin"]),
+    ],
+)
+def test_names_by_sentence_structure(text: str, expected: list[str]) -> None:
+    assert names(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("can you move my 1:1 with agnieszka nowak to friday", ["agnieszka nowak"]),
+        ("any emails from rajesh kumar about the renewal?", ["rajesh kumar"]),
+        ("tell wanjiru her visa letter is ready", ["wanjiru"]),
+        ("my wife ananya and I want a joint account", ["ananya"]),
+        ("can u ping bilal and fatoumata and ask if they can join", ["bilal", "fatoumata"]),
+        ('{"message": "mateo can you check the deploy"}', ["mateo"]),
+        ("i think it was greta who merged it", ["greta"]),
+        ("ok so liam said the build is green", ["liam"]),
+        ("sorry for the typo lol. thx — ayesha khan", ["ayesha khan"]),
+        ("my mom lupe fa'asalele needs to be added", ["lupe fa'asalele"]),
+        # the words before an e-mail address that spell its local part
+        ("add tanvir ahmed (tanvir.ahmed@example.com) to the thread", ["tanvir ahmed"]),
+    ],
+)
+def test_lowercase_names_by_cue(text: str, expected: list[str]) -> None:
+    assert names(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I sent the logs to Datadog for analysis. Alternatively, you can pin the version.",
+        "can you add dark mode to the app? my boss said no and my wife needs to sign",
+        "SELECT * FROM t WHERE ts > now() - interval '1 day'",
+        "Take Martin Luther King Jr Blvd to the warehouse; the one at Horn Cargo is closed.",
+        "Ask questions about the API. Redis can retry the write. Press: press@example.com",
+        "conveying under this\nLicense, you may add to a covered work",
+        "contact support (support@acme.com) or Acme <acme@acme.com>",
+        "Our office is in Jing'an District, Shanghai",
+    ],
+)
+def test_structure_cues_without_a_person(text: str) -> None:
+    assert names(text) == []
+
+
+def test_venue_with_unknown_words_is_not_a_person() -> None:
+    text = "Book a table for four at Nobu Malibu on Friday"
+    start = text.index("Nobu")
+    assert not ner_person_plausible(text, start, start + len("Nobu Malibu"), GAZETTEER)
