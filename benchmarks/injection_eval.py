@@ -223,7 +223,7 @@ def cross_domain(config: ScreeningConfig | None = None) -> dict:
         pos = [flag for _, label, flag in items if label == 1]
         neg = [flag for _, label, flag in items if label == 0]
         return {
-            "recall": sum(pos) / max(1, len(pos)),
+            "recall": sum(pos) / len(pos) if pos else None,  # background files hold no injections
             "false_positive_rate": sum(neg) / max(1, len(neg)),
             "n": len(items),
         }
@@ -309,7 +309,8 @@ def main(argv: list[str] | None = None) -> None:
             f"{cd['recall']:.3f} / false-positive rate {cd['false_positive_rate']:.3f} over {cd['n']} texts"
         )
         for domain, v in cd["per_domain"].items():
-            print(f"  {domain:16s} {v['recall']:.3f} / {v['false_positive_rate']:.3f}")
+            recall = "  -  " if v["recall"] is None else f"{v['recall']:.3f}"
+            print(f"  {domain:16s} {recall} / {v['false_positive_rate']:.3f}")
     for err in errors:
         print(
             f"  {err['kind']} {err['id']} [{err['style']}] score={err['score']:.3f} {err['reasons'][:2]}\n      {err['text'][:200]!r}"

@@ -384,8 +384,9 @@ SECRET_PATTERNS: tuple[SecretPattern, ...] = (
         US_SSN,
         # Nine bare digits after an SSN cue; Presidio's UsSsnRecognizer scores them 0.05 and its context boost
         # leaves them under the threshold ("U.S. SOCIAL SECURITY NUMBER: 271903845", "SSN (no dashes): 271903845").
-        r"(?:\bssn|social[ \-]security)s?\b[^\d\n]{0,24}?(?<![\w\-])(\d{9})(?![\d\-])",
-        ["ssn", "social"],
+        # A person's TIN/ITIN on a W-9 or 1099 is their SSN (or the same-format ITIN).
+        r"(?:\bssn|social[ \-]security|\bi?tin\b|taxpayer[ \-]id\w*)s?\b[^\d\n]{0,24}?(?<![\w\-])(\d{9})(?![\d\-])",
+        ["ssn", "social", "tin", "itin", "taxpayer"],
         0.85,
         group=1,
         validate=_valid_ssn,

@@ -225,6 +225,7 @@ def test_connection_strings_without_a_password_are_left_alone(text: str) -> None
         "U.S. SOCIAL SECURITY NUMBER: 271903845",
         '{"ssn": "271903845"}',
         "My SSN (no dashes): 271903845",
+        "For your records the TIN submitted was 271903845.",
     ],
 )
 def test_bare_ssn_with_an_ssn_cue(text: str) -> None:
