@@ -263,9 +263,9 @@ _INITIAL = r"\p{Lu}\."
 _IRISH_PARTICLE = r"Ó|Ní|NÍ|Nic|NIC|Uí|UÍ|Ua|UA|Mac|MAC"
 _SEQUENCE = regex.compile(
     # Not inside a word, path, e-mail or handle; but after a JSON-escaped line break ("\\nBest,\\nAna") or an
-    # @-mention ("@Ana") it is a word start.
+    # @-mention ("@Ana") or a slash opening a line ("/Keiko" signs a mail) it is a word start.
     # Initials go before a word ("J. Smith", "John F. Kennedy", "Maria G. L. Lopez").
-    rf"(?:(?<![\w@/\\.\-'’])|(?<=\\[nrt])|(?<=(?<![\w.])@))(?:{_INITIAL}[ ]){{0,2}}(?:{_WORD})"
+    rf"(?:(?<![\w@/\\.\-'’])|(?<=\\[nrt])|(?<=(?<![\w.])@)|(?<=(?:^|\n|\\n)[ \t]*/))(?:{_INITIAL}[ ]){{0,2}}(?:{_WORD})"
     rf"(?:[ ](?:{_INITIAL}[ ]){{0,2}}(?:(?:{_PARTICLE}|{_IRISH_PARTICLE})[ ]){{0,3}}(?:{_WORD})){{0,5}}"
     r"(?![\w@]|\.\w|-\w|['’](?![sS]\b)\w)"
 )
@@ -292,7 +292,7 @@ _PERSON_BEFORE = regex.compile(
     # person-ish keys, in JSON ("customer": "...", "attendees": ["A", "...) and key: value lines
     r"|(?i:[\"']?\b(?:(?:full|first|last|given|family|middle|display|customer|client|contact|user|account|holder"
     r"|patient|employee|guest|passenger|recipient|sender)[_ ]?name|name|surname|customer|client|contact|author"
-    r"|assignee|owner|account[_ ]?owner|recipient|sender|beneficiary|account[_ ]?holder|cardholder|patient"
+    r"|assignee|owner|account[_ ]?owner|recipient|sender|beneficiary|account[_ ]?holder|cardholder|holder|patient"
     r"|employee|manager|requester|reporter|organizer|organiser|attendees?|participants?|members?|host|guest"
     r"|passenger|driver|signed-off-by|reviewed-by|co-authored-by|from|to|cc|bcc|reply-to|buddy|caller"
     r"|approvers?|reviewers?|assignees|owners|user|tenant|landlord|student|teacher|doctor|nurse|candidate|applicant"
@@ -341,7 +341,7 @@ _SIGN_OFF_BEFORE = regex.compile(
     rf"(?i:(?:^|{_NL}|[.!?][ \t]+)[ \t]*(?:best|best regards|kind regards|warm regards|warmest regards|regards|cheers|thanks|thank you"
     rf"|many thanks|thanks again|sincerely|yours sincerely|yours truly|yours|all the best|take care|talk soon"
     rf"|br|kr|love|warmly|respectfully|with thanks|{_FOREIGN_SIGN_OFFS})[ \t]*[,!.]?[ \t]*{_NL}[ \t]*)$"
-    rf"|(?:^|{_NL})[ \t]*(?:-{{2}}|—)[ \t]*$"
+    rf"|(?:^|{_NL})[ \t]*(?:-{{2}}|—|/)[ \t]*$"
     # "Drinks on me. — Lars", "thx — dilnoza": a dash sign-off closing the message
     rf"|(?i:(?:[.!?]|\b(?:thx|thanks|ty|cheers|best))[ \t]+(?:-{{1,2}}|—|–)[ \t]*)$"
 )
@@ -747,7 +747,9 @@ _RELATIVES = (
 # o'connell", "hi its aigerim nurlanovna"); after a bare "it's" or "i'm" the first must be a known first name
 # ("it's stuck", "i'm confused", "its contributors").
 _INTRO_BEFORE = regex.compile(
-    r"(?i:\b(?:(?:my|her|his|their) name is|name's|(?:hi|hey|hello)[,!]?[ ]+(?:it's|its|this is|i'm|im|i am))[ ]+)$"
+    r"(?i:\b(?:(?:my|her|his|their) name is|name's|(?:hi|hey|hello)[,!]?[ ]+(?:it's|its|this is|i'm|im|i am)"
+    r"|name on the (?:booking|reservation|card|account|ticket|order|policy) is|(?:booked|booking|reservation) under"
+    r"|under the name(?: of)?)[ ]+)$"
 )
 _SOFT_INTRO_BEFORE = regex.compile(r"(?i:\b(?:this is|i'm|i am|im|it's)[ ]+)$")
 # Requests and relations that take a person: a known first name after these is one ("tell keiko", "cc martín",
@@ -759,6 +761,7 @@ _LOWER_CUE_BEFORE = regex.compile(
     rf"|lunch with|coffee with|dinner with|emails? from|messages? from|(?:sent|send|forward|forwarded) (?:it|this|that|them)? ?to"
     rf"|(?:send|sent|sending|forward|forwarded|write|wrote|draft|drafted)[ ]+(?:an?[ ]+|the[ ]+|my[ ]+|our[ ]+)?"
     rf"(?:invite|email|message|note|reminder|dm|text)[ ]+to|it was|was it"
+    rf"|(?:status|invoices?|orders?|tickets?|account|booking|reservation|records?|details|profile|file) (?:for|of)"
     rf"|(?:my|our|your|his|her|their) (?:{_RELATIVES}))[ ]+)$"
 )
 _LOWER_GREETING_BEFORE = regex.compile(
@@ -766,6 +769,8 @@ _LOWER_GREETING_BEFORE = regex.compile(
 )
 _LOWER_GREETING_AFTER = regex.compile(r"[ ]*[,!]")
 _LOWER_NAME_AFTER = regex.compile(r"(?:[ ]+here\b|['’]s\b)")
+_HERE_AFTER = regex.compile(r"[ ]+here\b")
+_HELLO_BEFORE = regex.compile(rf"(?i:(?:^|{_NL}|\b)(?:hi|hiya|hey|hello|ok|okay|so)[ ]*[,!.]?[ ]+)$")
 
 
 class _LowerBefore:
@@ -789,6 +794,10 @@ class _LowerBefore:
     @functools.cached_property
     def request(self) -> bool:
         return bool(_LOWER_CUE_BEFORE.search(self._before) or _SOFT_INTRO_BEFORE.search(self._before))
+
+    @functools.cached_property
+    def hello(self) -> bool:
+        return bool(_HELLO_BEFORE.search(self._before))
 
     @functools.cached_property
     def determiner(self) -> bool:
@@ -824,6 +833,8 @@ def _lower_cue(before: _LowerBefore, after: str) -> int:
         return ANY
     if before.request or (before.message_start and _ADDRESSED_LOWER_AFTER.match(after)):
         return KNOWN
+    if _HERE_AFTER.match(after) and (before.message_start or before.hello):
+        return ANY  # "hiya, sarah mcallister here", "hey, nguyen van minh here": a self-introduction
     if _LOWER_NAME_AFTER.match(after) and not before.determiner:
         return FIRST_ONLY
     if _LOWER_SUBJECT_AFTER.match(after) and not before.determiner:
@@ -884,7 +895,7 @@ def _lower_name_length(kinds: list[str], cue: int) -> int:
 # set says so without running the longer patterns.
 _LOWER_CUE_TAILS = frozenset(
     f"tell ask remind email e-mail ping cc bcc in to with call meet thank thanks hi hey hello dear cheers contact "
-    f"from was it - -- — – , {' '.join(_RELATIVES.replace('?', '').replace('e(', '').split('|'))} fiance fiancee "
+    f"from for of was it - -- — – , {' '.join(_RELATIVES.replace('?', '').replace('e(', '').split('|'))} fiance fiancee "
     f"neighbor neighbour best regards thx ty {' '.join(a.split()[-1] for a in _FOREIGN_SIGN_OFFS.split('|'))}".split()
 )
 

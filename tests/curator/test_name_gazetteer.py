@@ -69,6 +69,9 @@ def test_capitals_that_are_not_names(text: str) -> None:
         ("hey its dinara sultanbekova, my bag is lost", ["dinara sultanbekova"]),
         ("[14:10] mamadou diallo: can someone check the logs?", ["mamadou diallo"]),
         ("hey, pham van hung here. i lost my badge", ["pham van hung"]),
+        ("hiya, joanna pietrzykowska here. my card got blocked", ["joanna pietrzykowska"]),
+        ("can you check the order status for chidinma okonkwo?", ["chidinma okonkwo"]),
+        ("the name on the booking is rafael quintero, two nights", ["rafael quintero"]),
     ],
 )
 def test_lowercase_names_in_chat(text: str, expected: list[str]) -> None:
@@ -85,6 +88,8 @@ def test_lowercase_names_in_chat(text: str, expected: list[str]) -> None:
         "about three quarters of the sun's mass is hydrogen",
         "copyright (c) 2020 acme labs and contributors.",
         "a text delta does not invent an outcome",
+        "check the order status for the last three weeks",
+        "hi, everything here works now",
     ],
 )
 def test_lowercase_prose_is_not_names(text: str) -> None:
@@ -102,6 +107,7 @@ def test_lowercase_prose_is_not_names(text: str) -> None:
         ("Tomasz, you'll get the refund in 5 days.", ["Tomasz"]),
         ("I've assigned it to Ana Lima; Dawit from support will call you", ["Ana Lima", "Dawit"]),
         ("please ask Nomvula at reception for the badge", ["Nomvula"]),
+        ("The part ships on Monday.\n\n/Sigrid", ["Sigrid"]),
     ],
 )
 def test_single_first_names_with_weak_cues(text: str, expected: list[str]) -> None:
