@@ -72,10 +72,11 @@ _BINARY_MIN_TEXT_RATIO = 0.85
 _SEPARATOR = "\n[…]\n"
 _P_FLOOR = 1e-3
 # With the classifier off, rules alone decide: at this prior a medium rule (weight 3) reaches the default threshold
-# on its own and a weak one (1) does not, as with the classifier at its floor.
-_RULES_ONLY_PRIOR = 0.1
-# Lowest classifier probability counted once a rule has fired; with it a medium rule (weight 3) flags on its own,
-# a weak one (1) does not.
+# on its own and a weak one (1) does not.
+_RULES_ONLY_PRIOR = 0.15
+# Lowest classifier probability counted once a rule has fired: a strong rule (weight 5) flags whatever the classifier
+# says; a medium one (3) flags unless the classifier is sure the text is benign (quoted attacks in articles, which
+# the hand-written corpus taught it to recognize); a weak one (1) only tips a borderline score.
 _VETO_FLOOR = 0.1
 
 

@@ -7,9 +7,9 @@ class ScreeningConfig(BaseModel):
     """How tool results are screened for indirect prompt injection (``curator/screen.py``)."""
 
     threshold: float = Field(
-        # 0.65: recall 0.97 at FPR 0.02 pooled over the two blind hand-written held-out sets
-        # (benchmarks/injection_eval.py); 0.6 catches 0.98 at FPR 0.03, 0.7 0.96 at 0.01.
-        default=0.65,
+        # 0.7: recall 0.96 at FPR 0.03 pooled over the two blind hand-written held-out sets
+        # (benchmarks/injection_eval.py); 0.6 catches 0.97 at FPR 0.04.
+        default=0.7,
         gt=0.0,
         lt=1.0,
         description="A tool result is an injection when its combined score (classifier + rules) reaches this.",
