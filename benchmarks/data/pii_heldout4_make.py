@@ -12,7 +12,11 @@ import base64
 import json
 import random
 import re
+import sys
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _pii_checks import iban_ok, luhn_ok, ssn_ok  # noqa: E402
 
 OUT = Path(__file__).with_name("pii_heldout4.jsonl")
 
@@ -29,18 +33,6 @@ CODES = {
 }
 
 
-def luhn_ok(digits: str) -> bool:
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        d = int(ch)
-        if i % 2 == 1:
-            d *= 2
-            if d > 9:
-                d -= 9
-        total += d
-    return total % 10 == 0
-
-
 def card(body: str, groups: str, sep: str = " ") -> str:
     """Completes ``body`` with its Luhn check digit and prints it in ``groups`` (e.g. "4444")."""
     for check in "0123456789":
@@ -55,12 +47,6 @@ def card(body: str, groups: str, sep: str = " ") -> str:
     return sep.join(parts)
 
 
-def iban_ok(iban: str) -> bool:
-    s = iban.replace(" ", "")
-    s = s[4:] + s[:4]
-    return int("".join(str(int(c, 36)) for c in s)) % 97 == 1
-
-
 IBAN_LEN = {"DE": 22, "GB": 22, "FR": 27, "NL": 18, "ES": 24, "IT": 27, "BE": 16, "CH": 21, "PL": 28,
             "SE": 24, "AT": 20, "IE": 22, "PT": 25, "NO": 15, "DK": 18, "FI": 18}
 
@@ -73,14 +59,6 @@ def iban(country: str, bban: str, grouped: bool = False) -> str:
     if grouped:
         value = " ".join(value[i : i + 4] for i in range(0, len(value), 4))
     return value
-
-
-def ssn_ok(ssn: str) -> bool:
-    m = re.fullmatch(r"(\d{3})[- ]?(\d{2})[- ]?(\d{4})", ssn)
-    if not m:
-        return False
-    area, group, serial = (int(x) for x in m.groups())
-    return 0 < area < 900 and area != 666 and group != 0 and serial != 0
 
 
 _rng = random.Random(20261123)

@@ -13,8 +13,12 @@ from __future__ import annotations
 import json
 import logging
 import re
+import sys
 from collections import Counter
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _pii_checks import iban_mod97, iban_ok, luhn_ok, ssn_ok  # noqa: E402
 
 OUT = Path(__file__).with_name("pii_heldout5.jsonl")
 
@@ -39,18 +43,6 @@ IBAN_LENGTHS = {
 MARK = re.compile(r"⟦([A-Z]+)\|(.*?)⟧", re.S)
 
 
-def luhn_ok(digits: str) -> bool:
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        d = int(ch)
-        if i % 2 == 1:
-            d *= 2
-            if d > 9:
-                d -= 9
-        total += d
-    return total % 10 == 0
-
-
 def fill_luhn(card: str) -> str:
     assert card.endswith("?"), card
     for d in "0123456789":
@@ -60,33 +52,11 @@ def fill_luhn(card: str) -> str:
     raise AssertionError(card)
 
 
-def iban_mod97(compact: str) -> int:
-    moved = compact[4:] + compact[:4]
-    return int("".join(str(int(c, 36)) for c in moved)) % 97
-
-
 def fill_iban(iban: str) -> str:
     compact = iban.replace(" ", "")
     assert compact[2:4] == "??", iban
     check = 98 - iban_mod97(compact[:2] + "00" + compact[4:])
     return iban.replace("??", f"{check:02d}", 1)
-
-
-def iban_ok(iban: str) -> bool:
-    compact = iban.replace(" ", "")
-    return IBAN_LENGTHS.get(compact[:2]) == len(compact) and iban_mod97(compact) == 1
-
-
-def ssn_ok(ssn: str) -> bool:
-    digits = re.sub(r"\D", "", ssn)
-    area, group, serial = digits[:3], digits[3:5], digits[5:]
-    return (
-        len(digits) == 9
-        and area not in ("000", "666")
-        and not area.startswith("9")
-        and group != "00"
-        and serial != "0000"
-    )
 
 
 def build(kind: str, raw: str, idx: int) -> dict:
@@ -118,7 +88,7 @@ def build(kind: str, raw: str, idx: int) -> dict:
         if s["type"] == "CREDIT_CARD":
             assert luhn_ok(re.sub(r"\D", "", v)) and 14 <= len(re.sub(r"\D", "", v)) <= 19, v
         elif s["type"] == "IBAN_CODE":
-            assert iban_ok(v), v
+            assert iban_ok(v, IBAN_LENGTHS), v
         elif s["type"] == "US_SSN":
             assert ssn_ok(v), v
     if kind == "tool_args":

@@ -14,8 +14,12 @@ import json
 import random
 import re
 import string
+import sys
 from collections import Counter
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _pii_checks import iban_ok, luhn_ok, ssn_ok  # noqa: E402
 
 OUT = Path(__file__).with_name("pii_heldout6.jsonl")
 
@@ -47,18 +51,6 @@ def b64url(raw: bytes) -> str:
 # --- check-digit helpers -------------------------------------------------------------------
 
 
-def luhn_ok(num: str) -> bool:
-    digits = [int(c) for c in num if c.isdigit()]
-    total = 0
-    for i, d in enumerate(reversed(digits)):
-        if i % 2 == 1:
-            d *= 2
-            if d > 9:
-                d -= 9
-        total += d
-    return total % 10 == 0
-
-
 def luhn_complete(partial: str) -> str:
     for check in "0123456789":
         if luhn_ok(partial + check):
@@ -79,19 +71,8 @@ def iban(cc: str, bban: str) -> str:
     return f"{cc}{98 - int(num) % 97:02d}{bban}"
 
 
-def iban_ok(value: str) -> bool:
-    v = value.replace(" ", "")
-    return int("".join(str(int(c, 36)) for c in v[4:] + v[:4])) % 97 == 1
-
-
 def spaced4(s: str) -> str:
     return " ".join(s[i : i + 4] for i in range(0, len(s), 4))
-
-
-def ssn_ok(value: str) -> bool:
-    d = re.sub(r"\D", "", value)
-    area, grp, serial = d[:3], d[3:5], d[5:]
-    return len(d) == 9 and area not in ("000", "666") and area[0] != "9" and grp != "00" and serial != "0000"
 
 
 # --- computed values -----------------------------------------------------------------------
