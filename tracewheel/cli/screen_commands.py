@@ -42,7 +42,6 @@ def screen(
     A line that is not a JSON object with a string "text" is reported on stderr with its line number and
     counted; the others are still screened. Exits 1 if any line was bad.
     """
-    from curator.screen import Screener
 
     cfg = settings()
     config = cfg.curator.screening
@@ -55,7 +54,7 @@ def screen(
         updates["use_classifier"] = False
     if updates:
         config = config.model_copy(update=updates)
-    screener = Screener(config, models_dir=cfg.models_dir)
+    screener = _build_screener(config, cfg.models_dir)
 
     with jsonl_input(path, "screen") as stream:
         counts = _screen_stream(screener, stream)
@@ -118,3 +117,14 @@ def _screen_stream(screener: Any, stream: TextIO) -> dict[str, int]:
     if batch:
         _flush()
     return counts
+
+
+def _build_screener(config: Any, models_dir: Path) -> Any:
+    """The screener; on the first use in a home its classifier is trained (tens of seconds), so say so."""
+    from curator.injection_model import cache_path, corpus_hash
+    from curator.screen import Screener
+
+    if not config.use_classifier or cache_path(models_dir, corpus_hash()).exists():
+        return Screener(config, models_dir=models_dir)
+    with console.status("training the injection classifier from the shipped corpus (first use only)…"):
+        return Screener(config, models_dir=models_dir)
