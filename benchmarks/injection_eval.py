@@ -203,16 +203,14 @@ BLIND = frozenset({"heldout5", "heldout6"})
 
 def cross_domain(config: ScreeningConfig | None = None) -> dict:
     """Leave one domain out: each hand-written corpus file screened by a model trained on all the other files."""
-    from curator.injection_model import InjectionModel, corpus_files, load_corpus
+    from curator.injection_model import HANDWRITTEN_DIR, InjectionModel, corpus_files, load_corpus
 
     files = corpus_files()
-    handwritten = [f for f in files if f.parent.name == "injection_handwritten"]
+    handwritten = [f for f in files if f.parent == HANDWRITTEN_DIR]
     outcomes: list[tuple[str, int, bool]] = []
     for held in handwritten:
         model = InjectionModel.train(load_corpus([f for f in files if f != held]))
-        # A rules-only screener given this model: rules + classifier combined exactly as the default screener does.
-        screener = Screener((config or ScreeningConfig()).model_copy(update={"use_classifier": False}))
-        screener.model = model
+        screener = Screener(config, model=model)
         rows = load_rows(held)
         results = screener.screen_many([(r["text"], r.get("tool")) for r in rows])
         outcomes += [

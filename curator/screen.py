@@ -111,10 +111,17 @@ def _sigmoid(x: float) -> float:
 class Screener:
     """Scores tool results; the classifier is loaded (or trained and cached) once, at construction."""
 
-    def __init__(self, config: ScreeningConfig | None = None, models_dir: Path | None = None) -> None:
+    def __init__(
+        self,
+        config: ScreeningConfig | None = None,
+        models_dir: Path | None = None,
+        *,
+        model: InjectionModel | None = None,
+    ) -> None:
+        """``model``: a classifier already fitted (an experiment's); default: the shipped corpus's, cached."""
         self.config = config or ScreeningConfig()
-        self.model: InjectionModel | None = None
-        if self.config.use_classifier:
+        self.model: InjectionModel | None = model
+        if self.model is None and self.config.use_classifier:
             if models_dir is None:
                 from tracewheel.config import load_settings
 
