@@ -30,8 +30,13 @@ bench: setup
 	$(BIN)/python benchmarks/curate.py
 	$(BIN)/python benchmarks/train.py
 
+# Import contracts are checked on the installed layout (tracewheel.collector, ...), built into build/lint-site.
 lint: setup
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	rm -rf build/lint-site
+	$(BIN)/pip install -q --no-deps --no-build-isolation --no-compile --target build/lint-site . 2>/dev/null
+	cd build/lint-site && ../../$(BIN)/lint-imports --config ../../pyproject.toml
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -41,10 +41,9 @@ from pii_corpus import (  # noqa: E402
 from presidio_analyzer.nlp_engine import SpacyNlpEngine  # noqa: E402
 from presidio_anonymizer import AnonymizerEngine  # noqa: E402
 from presidio_anonymizer.entities import OperatorConfig  # noqa: E402
-
-from collector.episode import Episode, FunctionCall, Message, ToolCall  # noqa: E402
-from curator.redact import Redactor, build_analyzer, build_nlp_engine  # noqa: E402
-from curator.redaction_config import RedactionConfig  # noqa: E402
+from tracewheel.collector.episode import Episode, FunctionCall, Message, ToolCall  # noqa: E402
+from tracewheel.curator.redact import Redactor, build_analyzer, build_nlp_engine  # noqa: E402
+from tracewheel.curator.redaction_config import RedactionConfig  # noqa: E402
 
 _TOKEN = re.compile(r"[A-Za-z0-9]+")
 _PLACEHOLDER = re.compile(r"<[A-Z_]+_\d+>")

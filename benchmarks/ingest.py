@@ -151,7 +151,7 @@ def _percentile(values: list[float], q: float) -> float:
 
 
 def _wal_backlog(traces_dir: Path) -> int:
-    from collector import wal
+    from tracewheel.collector import wal
 
     directory = wal.wal_dir(traces_dir)
     done = wal.read_checkpoint(directory)
@@ -250,8 +250,8 @@ def fsync_probe(directory: Path, n: int = 40) -> tuple[float, float]:
 
 def flush_cost_us() -> float:
     """CPU microseconds per span to turn WAL records into Parquet (parse, rows, JSON, zstd), in this process."""
-    from collector import segments
-    from collector.wal import Signal, WalRecord
+    from tracewheel.collector import segments
+    from tracewheel.collector.wal import Signal, WalRecord
 
     records = [WalRecord(Signal.TRACES, "bench", time.time_ns(), b) for b in _bodies(99, 8)]
     with tempfile.TemporaryDirectory() as tmp:
@@ -276,7 +276,7 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the temp TRACEWHEEL_HOME")
     args = parser.parse_args()
 
-    from collector.tenants import create_tenant
+    from tracewheel.collector.tenants import create_tenant
 
     home = Path(tempfile.mkdtemp(prefix="tracewheel-bench-"))
     key = create_tenant(home / "tenants.json", "bench").api_key

@@ -32,8 +32,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from curator.screen import Screener  # noqa: E402
-from curator.screening_config import ScreeningConfig  # noqa: E402
+from tracewheel.curator.screen import Screener  # noqa: E402
+from tracewheel.curator.screening_config import ScreeningConfig  # noqa: E402
 
 DATA = Path(__file__).parent / "data" / "injection_eval.jsonl"
 HELDOUT = Path(__file__).parent / "data" / "injection_heldout2.jsonl"
@@ -203,7 +203,7 @@ BLIND = frozenset({"heldout5", "heldout6"})
 
 def cross_domain(config: ScreeningConfig | None = None) -> dict:
     """Leave one domain out: each hand-written corpus file screened by a model trained on all the other files."""
-    from curator.injection_model import HANDWRITTEN_DIR, InjectionModel, corpus_files, load_corpus
+    from tracewheel.curator.injection_model import HANDWRITTEN_DIR, InjectionModel, corpus_files, load_corpus
 
     files = corpus_files()
     handwritten = [f for f in files if f.parent == HANDWRITTEN_DIR]

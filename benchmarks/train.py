@@ -96,21 +96,21 @@ def _settings(home: Path) -> Any:
 
 
 def run_tracewheel(args: argparse.Namespace, home: Path) -> dict[str, Any]:
-    from curator.versions import DatasetRow, write_version
-    from trainer.model import load_tokenizer, resolve_model
-    from trainer.runner import run_training
+    from tracewheel.curator.versions import DatasetRow, write_version
+    from tracewheel.trainer.model import load_tokenizer, resolve_model
+    from tracewheel.trainer.runner import run_training
 
     settings = _settings(home)
     data = rows(args.rows)
-    manifest = write_version(settings.datasets_dir, "bench", [DatasetRow(kind="sft", data=r) for r in data])
+    manifest = write_version(settings.paths.datasets_dir, "bench", [DatasetRow(kind="sft", data=r) for r in data])
     config = {
         "max_steps": args.rows // args.batch, "per_device_train_batch_size": args.batch, "lora_r": args.lora_r,
         "lora_alpha": 2 * args.lora_r, "save_steps": 10_000, "max_length": 2048,
     }  # fmt: skip
     record = run_training(
-        settings, "sft", "bench", manifest["version"], config, args.model, progress=False, reviewed_only=False
+        settings.trainer, settings.paths, "sft", "bench", manifest["version"], config, args.model, progress=False, reviewed_only=False
     )
-    tokens = _count_tokens(load_tokenizer(resolve_model(settings, args.model).path), data)
+    tokens = _count_tokens(load_tokenizer(resolve_model(settings.trainer, settings.paths, args.model).path), data)
     runtime = record.metrics["train_runtime"]
     return {"tokens": tokens, "runtime_s": runtime, "tokens_per_s": tokens / runtime, "peak_rss_mib": _peak_rss_mib()}
 
@@ -120,12 +120,11 @@ def run_plain_trl(args: argparse.Namespace, home: Path) -> dict[str, Any]:
     import torch
     from datasets import Dataset
     from peft import LoraConfig
+    from tracewheel.trainer.model import resolve_model
     from transformers import AutoModelForCausalLM, AutoTokenizer
     from trl import SFTConfig, SFTTrainer
 
-    from trainer.model import resolve_model
-
-    path = resolve_model(_settings(home), args.model).path
+    path = resolve_model(_settings(home).trainer, _settings(home).paths, args.model).path
     tokenizer = AutoTokenizer.from_pretrained(path)
     model = AutoModelForCausalLM.from_pretrained(path)
     data = rows(args.rows)
@@ -163,8 +162,8 @@ def run_plain_trl(args: argparse.Namespace, home: Path) -> dict[str, Any]:
 
 
 def run_grpo(args: argparse.Namespace, home: Path) -> dict[str, Any]:
-    from curator.versions import DatasetRow, write_version
-    from trainer.runner import run_training
+    from tracewheel.curator.versions import DatasetRow, write_version
+    from tracewheel.trainer.runner import run_training
 
     settings = _settings(home)
     data = [
@@ -172,12 +171,12 @@ def run_grpo(args: argparse.Namespace, home: Path) -> dict[str, Any]:
          "verifier": {"type": "numeric", "answer": a + b}}
         for a, b in [(3, 4), (2, 5), (10, 6), (8, 7)]
     ]  # fmt: skip
-    manifest = write_version(settings.datasets_dir, "bench", [DatasetRow(kind="rewards", data=r) for r in data])
+    manifest = write_version(settings.paths.datasets_dir, "bench", [DatasetRow(kind="rewards", data=r) for r in data])
     steps = 2
     config = {"max_steps": steps, "per_device_train_batch_size": 4, "num_generations": 4,
               "max_completion_length": 16, "save_steps": 10_000, "lora_r": args.lora_r}  # fmt: skip
     record = run_training(
-        settings, "grpo", "bench", manifest["version"], config, args.model, progress=False, reviewed_only=False
+        settings.trainer, settings.paths, "grpo", "bench", manifest["version"], config, args.model, progress=False, reviewed_only=False
     )
     runtime = record.metrics["train_runtime"]
     return {"steps": steps, "runtime_s": runtime, "steps_per_s": steps / runtime, "peak_rss_mib": _peak_rss_mib()}

@@ -1,4 +1,4 @@
-"""``python -m collector``: the collector alone, without loading the rest of the CLI (faster restarts).
+"""``python -m tracewheel.collector``: the collector alone, without loading the rest of the CLI (faster restarts).
 
 Same server as ``tracewheel collector``; used where start-up time matters (crash/restart loops, benchmarks).
 """
@@ -10,13 +10,14 @@ import logging
 import os
 import sys
 
-from collector.server import Endpoints, run_collector
+from tracewheel.collector.server import Endpoints, run_collector
+
 from tracewheel.config import load_settings
-from tracewheel.errors import TracewheelError
+from tracewheel.core.errors import TracewheelError
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m collector", description="Run the OTLP collector.")
+    parser = argparse.ArgumentParser(prog="python -m tracewheel.collector", description="Run the OTLP collector.")
     parser.add_argument("--host")
     parser.add_argument("--http-port", type=int)
     parser.add_argument("--grpc-port", type=int)
@@ -30,7 +31,8 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.flush()
 
     try:
-        run_collector(load_settings(), args.host, args.http_port, args.grpc_port, on_ready=ready)
+        cfg = load_settings()
+        run_collector(cfg.collector, cfg.paths, args.host, args.http_port, args.grpc_port, on_ready=ready)
     except TracewheelError as exc:
         sys.stderr.write(f"error: {exc}\n")
         return 1

@@ -9,7 +9,7 @@ It talks to the writer only through files (sealed segments, ``checkpoint.json``)
 flusher orphaned by a SIGKILLed collector and the next collector's flusher never run at once. It exits when its
 parent dies, and on SIGTERM after a final pass.
 
-    python -m collector.flusher TRACES_DIR CONFIG_JSON PARENT_PID NICE
+    python -m tracewheel.collector.flusher TRACES_DIR CONFIG_JSON PARENT_PID NICE
 """
 
 from __future__ import annotations
@@ -25,8 +25,8 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
-from collector import wal
-from collector.segments import FlushConfig, Flusher
+from tracewheel.collector import wal
+from tracewheel.collector.segments import FlushConfig, Flusher
 
 logger = logging.getLogger(__name__)
 DEFAULT_NICE = 10
@@ -37,7 +37,7 @@ def spawn(traces_dir: Path, config: FlushConfig, nice: int = DEFAULT_NICE) -> su
     cmd = [
         sys.executable,
         "-m",
-        "collector.flusher",
+        "tracewheel.collector.flusher",
         str(traces_dir),
         json.dumps(asdict(config)),
         str(os.getpid()),

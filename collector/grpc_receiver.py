@@ -14,10 +14,9 @@ from typing import Any
 import grpc
 from opentelemetry.proto.collector.logs.v1 import logs_service_pb2
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2
-
-from collector import otlp
-from collector.ingest import Ingest
-from collector.wal import QueueFull, Signal, WalWriteError
+from tracewheel.collector import otlp
+from tracewheel.collector.ingest import Ingest
+from tracewheel.collector.wal import QueueFull, Signal, WalWriteError
 
 logger = logging.getLogger(__name__)
 

@@ -22,11 +22,10 @@ import orjson
 from google.rpc import status_pb2
 from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceResponse
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceResponse
-
-from collector import otlp
-from collector.feedback import FeedbackError
-from collector.ingest import Ingest
-from collector.wal import QueueFull, Signal, WalWriteError
+from tracewheel.collector import otlp
+from tracewheel.collector.feedback import FeedbackError
+from tracewheel.collector.ingest import Ingest
+from tracewheel.collector.wal import QueueFull, Signal, WalWriteError
 
 logger = logging.getLogger(__name__)
 

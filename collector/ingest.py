@@ -18,14 +18,14 @@ from typing import Any
 
 import orjson
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+from tracewheel.collector import flusher, otlp, wal
+from tracewheel.collector.feedback import TraceIndex, validate_feedback
+from tracewheel.collector.segments import FlushConfig
+from tracewheel.collector.settings import CollectorSettings
+from tracewheel.collector.tenants import TenantResolver
+from tracewheel.collector.wal import Signal, WalWriter
 
-from collector import flusher, otlp, wal
-from collector.feedback import TraceIndex, validate_feedback
-from collector.segments import FlushConfig
-from collector.settings import CollectorSettings
-from collector.tenants import TenantResolver
-from collector.wal import Signal, WalWriter
-from tracewheel.errors import TracewheelError
+from tracewheel.core.errors import TracewheelError
 
 logger = logging.getLogger(__name__)
 

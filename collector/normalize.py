@@ -21,10 +21,10 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from collector import normalize_openinference, normalize_openllmetry, normalize_otel
-from collector import semconv as sc
-from collector.episode import Episode, Feedback, FunctionCall, Message, ToolCall, Usage
-from collector.normalize_common import Step, as_int, as_str, json_text, load_json
+from tracewheel.collector import normalize_openinference, normalize_openllmetry, normalize_otel
+from tracewheel.collector import semconv as sc
+from tracewheel.collector.episode import Episode, Feedback, FunctionCall, Message, ToolCall, Usage
+from tracewheel.collector.normalize_common import Step, as_int, as_str, json_text, load_json
 
 logger = logging.getLogger(__name__)
 

@@ -13,9 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from pydantic import ValidationError
-
-from collector import semconv as sc
-from collector.episode import FunctionCall, Message, ToolCall
+from tracewheel.collector import semconv as sc
+from tracewheel.collector.episode import FunctionCall, Message, ToolCall
 
 logger = logging.getLogger(__name__)
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from collector import semconv as sc
-from collector.episode import Message
-from collector.normalize_common import (
+from tracewheel.collector import semconv as sc
+from tracewheel.collector.episode import Message
+from tracewheel.collector.normalize_common import (
     Step,
     as_int,
     as_str,

@@ -1,6 +1,6 @@
 """Parquet segments: WAL segments flushed into immutable, hive-partitioned Parquet files.
 
-Layout under ``settings.traces_dir``::
+Layout under ``paths.traces_dir``::
 
     spans/tenant=<t>/hour=<YYYY-MM-DDTHH>/<uuid>.parquet     (SPAN_SCHEMA, zstd)
     logs/...                                                  (LOG_SCHEMA)
@@ -37,11 +37,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
-
-from collector import wal
-from collector.feedback import FEEDBACK_SCHEMA, feedback_row
-from collector.otlp import LOG_SCHEMA, SPAN_SCHEMA, log_rows, span_rows
-from collector.wal import Signal, WalRecord
+from tracewheel.collector import wal
+from tracewheel.collector.feedback import FEEDBACK_SCHEMA, feedback_row
+from tracewheel.collector.otlp import LOG_SCHEMA, SPAN_SCHEMA, log_rows, span_rows
+from tracewheel.collector.wal import Signal, WalRecord
 
 logger = logging.getLogger(__name__)
 

@@ -16,11 +16,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import uvicorn
+from tracewheel.collector.grpc_receiver import create_grpc_server
+from tracewheel.collector.http_receiver import OtlpHttpApp
+from tracewheel.collector.ingest import Ingest
+from tracewheel.collector.settings import CollectorSettings
 
-from collector.grpc_receiver import create_grpc_server
-from collector.http_receiver import OtlpHttpApp
-from collector.ingest import Ingest
-from tracewheel.config import Settings
+from tracewheel.core.paths import Paths
 
 logger = logging.getLogger(__name__)
 
@@ -45,20 +46,20 @@ def _tune_uvicorn() -> None:
 
 
 def run_collector(
-    settings: Settings,
+    cfg: CollectorSettings,
+    paths: Paths,
     host: str | None = None,
     http_port: int | None = None,
     grpc_port: int | None = None,
     on_ready: Callable[[Endpoints], None] | None = None,
 ) -> None:
-    """Serve until SIGTERM/SIGINT. Ports and host default to ``settings.collector``."""
-    cfg = settings.collector
+    """Serve until SIGTERM/SIGINT. Ports and host default to ``cfg``'s."""
     host = host or cfg.host
     http_port = cfg.http_port if http_port is None else http_port
     grpc_port = cfg.grpc_port if grpc_port is None else grpc_port
     # `kill -USR1 <pid>` prints every thread's stack: the first thing to look at when a collector seems stuck.
     faulthandler.register(signal.SIGUSR1, all_threads=True)
-    ingest = Ingest(cfg, settings.traces_dir, settings.tenants_file)
+    ingest = Ingest(cfg, paths.traces_dir, paths.tenants_file)
     _tune_uvicorn()
     grpc_server = None
     try:

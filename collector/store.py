@@ -31,12 +31,10 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
-
-from collector import segments
-from collector.episode import Episode
-from collector.normalize import decoded, normalize_trace
-from collector.otlp import LOG_SCHEMA, SPAN_SCHEMA
-from tracewheel.config import Settings
+from tracewheel.collector import segments
+from tracewheel.collector.episode import Episode
+from tracewheel.collector.normalize import decoded, normalize_trace
+from tracewheel.collector.otlp import LOG_SCHEMA, SPAN_SCHEMA
 
 logger = logging.getLogger(__name__)
 
@@ -63,13 +61,13 @@ def _ns(when: datetime) -> int:
 
 
 class TraceStore:
-    """Query spans and episodes of ``settings.traces_dir``; safe beside a running collector.
+    """Query spans and episodes under ``traces_dir``; safe beside a running collector.
 
     ``tenant=None`` (where accepted) means every tenant: the operator's view on their own machine.
     """
 
-    def __init__(self, settings: Settings) -> None:
-        self.traces_dir = Path(settings.traces_dir)
+    def __init__(self, traces_dir: Path) -> None:
+        self.traces_dir = Path(traces_dir)
         # Corrupt segments seen, keyed by (path, size, mtime): a file replaced in place is looked at again.
         self._bad: dict[tuple[str, int, float], str] = {}
 

@@ -1,6 +1,6 @@
 """Tenants and their API keys.
 
-Keys are shown once, at creation, and stored only as SHA-256 hashes in ``settings.tenants_file`` (JSON, replaced
+Keys are shown once, at creation, and stored only as SHA-256 hashes in ``paths.tenants_file`` (JSON, replaced
 atomically). The running collector re-reads the file when its mtime changes, so tenants created by the CLI while
 it runs are accepted without a restart.
 """
@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from tracewheel.errors import TracewheelError
+from tracewheel.core.errors import TracewheelError
 
 NAME_RE = re.compile(r"[a-z0-9][a-z0-9_-]{0,62}")
 KEY_PREFIX = "tw_"

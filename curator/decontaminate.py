@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from curator.versions import DatasetRow
+from tracewheel.curator.versions import DatasetRow
 
 logger = logging.getLogger(__name__)
 

@@ -14,8 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from datasketch import MinHash, MinHashLSH
-
-from curator.versions import DatasetRow
+from tracewheel.curator.versions import DatasetRow
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 _SHINGLE = 3

@@ -19,9 +19,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from collector.episode import Episode, Message
-from curator.label import Label
-from curator.versions import DatasetRow
+from tracewheel.collector.episode import Episode, Message
+from tracewheel.curator.label import Label
+from tracewheel.curator.versions import DatasetRow
 
 ChatMessage = dict[str, Any]
 

@@ -9,7 +9,7 @@ act, docs that say "ignore", admin runbooks, code holding system-prompt strings)
 It shares no template with ``benchmarks/data/injection_make_eval.py`` (the benchmark's own generator, with its own
 wording and seeds), so the benchmark measures generalization rather than recall of training strings.
 
-Regenerate with ``python -m curator.injection_corpus`` (writes the shipped file; the model's cache key is the
+Regenerate with ``python -m tracewheel.curator.injection_corpus`` (writes the shipped file; the model's cache key is the
 file's hash, so a new corpus retrains on next use).
 """
 

@@ -32,10 +32,9 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline
-
-from curator.deobfuscate import Deobfuscated, deobfuscate
-from curator.injection_corpus import CORPUS_PATH
-from curator.injection_rules import mask_quotations
+from tracewheel.curator.deobfuscate import Deobfuscated, deobfuscate
+from tracewheel.curator.injection_corpus import CORPUS_PATH
+from tracewheel.curator.injection_rules import mask_quotations
 
 logger = logging.getLogger(__name__)
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from curator.deobfuscate import Deobfuscated
+from tracewheel.curator.deobfuscate import Deobfuscated
 
 STRONG = 5.0
 MEDIUM = 3.0

@@ -15,13 +15,13 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-from collector.episode import Episode
-from curator.settings import CuratorSettings, TaskRule
+from tracewheel.collector.episode import Episode
+from tracewheel.curator.settings import CuratorSettings, TaskRule
 
 logger = logging.getLogger(__name__)
 
 Verdict = Literal["good", "bad", "unknown"]
-# trainer.verifiers.verify(completion, spec): completion is text or an assistant message; it returns a Verdict
+# tracewheel.core.verifiers.verify(completion, spec): completion is text or an assistant message; it returns a Verdict
 # (reward, reason) -- read through _reward() so a plain (reward, reason) tuple works too.
 VerifyFn = Callable[[Any, dict[str, Any]], Any]
 # Types that compare against a reference answer, and so need tracewheel.expected to be checkable.
@@ -61,7 +61,7 @@ def normalize_answer(text: str) -> str:
 
 
 def fallback_verify(completion: Any, spec: dict[str, Any]) -> tuple[float, str]:
-    """Exact and normalized matching, used when ``trainer.verifiers`` is not installed."""
+    """Exact and normalized matching, used when ``tracewheel.core.verifiers`` is not installed."""
     if isinstance(completion, dict):
         completion = completion.get("content") or ""
     expected = str(spec.get("answer", ""))
@@ -71,16 +71,16 @@ def fallback_verify(completion: Any, spec: dict[str, Any]) -> tuple[float, str]:
     elif kind == "normalized":
         ok = normalize_answer(completion) == normalize_answer(expected)
     else:
-        raise ValueError(f"verifier type {kind!r} needs trainer.verifiers, which is not installed")
+        raise ValueError(f"verifier type {kind!r} needs tracewheel.core.verifiers, which is not installed")
     return (1.0, "match") if ok else (0.0, "no match")
 
 
 def default_verify_fn() -> VerifyFn:
     """The trainer's verifier when it is importable, else the exact/normalized fallback."""
     try:
-        from trainer.verifiers import verify  # type: ignore[import-not-found]
+        from tracewheel.core.verifiers import verify  # type: ignore[import-not-found]
     except ImportError:
-        logger.info("trainer.verifiers not importable; using exact/normalized matching only")
+        logger.info("tracewheel.core.verifiers not importable; using exact/normalized matching only")
         return fallback_verify
     return verify
 

@@ -10,7 +10,6 @@ and no moved watermark.
 from __future__ import annotations
 
 import dataclasses
-import inspect
 import json
 import logging
 import os
@@ -22,17 +21,34 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from collector.episode import Episode
-from curator import versions
-from curator.decontaminate import Decontaminator, decontaminate, eval_suite_paths, load_eval_prompts
-from curator.dedup import dedup_rows
-from curator.derive import Labelled, UnusableEpisode, chat_messages, check_episode, derive_rows, partner_runs
-from curator.label import VerifyFn, default_verify_fn, label_episode
-from curator.quarantine import partition
-from curator.select import EpisodeSource, Selection, select_episodes
-from curator.versions import DatasetRow
-from tracewheel.config import Settings
-from tracewheel.errors import TracewheelError
+from tracewheel.collector.episode import Episode
+from tracewheel.curator import versions
+from tracewheel.curator.decontaminate import (
+    Decontaminator,
+    decontaminate,
+    eval_suite_paths,
+    load_eval_prompts,
+)
+from tracewheel.curator.dedup import dedup_rows
+from tracewheel.curator.derive import (
+    Labelled,
+    UnusableEpisode,
+    chat_messages,
+    check_episode,
+    derive_rows,
+    partner_runs,
+)
+from tracewheel.curator.label import VerifyFn, default_verify_fn, label_episode
+from tracewheel.curator.quarantine import partition
+from tracewheel.curator.redact import Redactor as PresidioRedactor
+from tracewheel.curator.redaction_config import RedactionConfig
+from tracewheel.curator.screen import Screener as InjectionScreener
+from tracewheel.curator.screening_config import ScreeningConfig
+from tracewheel.curator.select import EpisodeSource, Selection, select_episodes
+from tracewheel.curator.settings import CuratorSettings
+from tracewheel.curator.versions import DatasetRow
+
+from tracewheel.core.paths import Paths
 
 logger = logging.getLogger(__name__)
 
@@ -61,31 +77,13 @@ class _NoProgress:
         pass
 
 
-def _construct(cls: type, config: Any) -> Any:
-    # Engines take their config section when their constructor has a parameter for it.
-    params = [p for p in inspect.signature(cls).parameters.values() if p.kind is not p.VAR_KEYWORD]
-    return cls(config) if params else cls()
+def default_redactor(config: RedactionConfig) -> Redactor:
+    return PresidioRedactor(config)
 
 
-def default_redactor(settings: Settings) -> Redactor:
-    try:
-        from curator.redact import Redactor as PresidioRedactor
-    except ImportError as exc:
-        raise TracewheelError(f"the PII redaction engine (curator.redact) cannot be loaded: {exc}") from exc
-    return _construct(PresidioRedactor, settings.curator.redaction)
-
-
-def default_screener(settings: Settings) -> Screener:
-    try:
-        from curator.screen import Screener as InjectionScreener
-    except ImportError as exc:
-        raise TracewheelError(
-            f"the injection screening engine (curator.screen) cannot be loaded: {exc}"
-        ) from exc
-    if "models_dir" in inspect.signature(InjectionScreener).parameters:
-        # The classifier is cached under this home's models dir, not wherever the process env points.
-        return InjectionScreener(settings.curator.screening, models_dir=settings.models_dir)
-    return _construct(InjectionScreener, settings.curator.screening)
+def default_screener(config: ScreeningConfig, models_dir: Path) -> Screener:
+    # The classifier is cached under this home's models dir, not wherever the process env points.
+    return InjectionScreener(config, models_dir=models_dir)
 
 
 def _plain(obj: Any) -> dict[str, Any]:
@@ -118,19 +116,23 @@ class Engines:
     verify: VerifyFn
 
     @classmethod
-    def default(cls, settings: Settings) -> Engines:
-        return cls(default_redactor(settings), default_screener(settings), default_verify_fn())
+    def default(cls, config: CuratorSettings, paths: Paths) -> Engines:
+        return cls(
+            default_redactor(config.redaction),
+            default_screener(config.screening, paths.models_dir),
+            default_verify_fn(),
+        )
 
 
-def _watermark_file(settings: Settings, tenant: str) -> Path:
-    return versions.tenant_dir(settings.datasets_dir, tenant) / ".watermark.json"
+def _watermark_file(datasets_dir: Path, tenant: str) -> Path:
+    return versions.tenant_dir(datasets_dir, tenant) / ".watermark.json"
 
 
-def _save_watermark(settings: Settings, tenant: str, selection: Selection, version: str | None) -> None:
+def _save_watermark(datasets_dir: Path, tenant: str, selection: Selection, version: str | None) -> None:
     """Record the watermark even when the rows did not change (a version id is its rows, not its watermark)."""
     if selection.mode != "watermark" or selection.watermark_after is None:
         return
-    path = _watermark_file(settings, tenant)
+    path = _watermark_file(datasets_dir, tenant)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".wm-", dir=path.parent)
     with os.fdopen(fd, "w") as fh:
@@ -167,7 +169,8 @@ def _redact(
 
 
 def curate_tenant(
-    settings: Settings,
+    cfg: CuratorSettings,
+    paths: Paths,
     source: EpisodeSource,
     tenant: str,
     engines: Engines,
@@ -177,8 +180,7 @@ def curate_tenant(
 ) -> CurateResult:
     """Run every stage for one tenant and write a new dataset version when anything changed."""
     progress = progress or _NoProgress()
-    cfg = settings.curator
-    datasets_dir = settings.datasets_dir
+    datasets_dir = paths.datasets_dir
     skipped: Counter[str] = Counter()
     details: list[str] = []
 
@@ -188,7 +190,7 @@ def curate_tenant(
         logger.warning("skipped episode: %s", detail)
 
     selection = select_episodes(
-        source, datasets_dir, tenant, since, until, watermark_file=_watermark_file(settings, tenant)
+        source, datasets_dir, tenant, since, until, watermark_file=_watermark_file(datasets_dir, tenant)
     )
     skipped.update(selection.skipped)
     # The store skips segments it cannot read (and logs them); say so in the counts, the rest still curates.
@@ -286,7 +288,7 @@ def curate_tenant(
     progress.advance()
 
     progress.stage(f"{tenant}: decontaminating", 1)
-    suites = load_eval_prompts(eval_suite_paths(settings.home, tenant, cfg.eval_paths))
+    suites = load_eval_prompts(eval_suite_paths(paths.home, tenant, cfg.eval_paths))
     decon = Decontaminator(suites.prompts, cfg.decontamination_ngram)
     fresh, contaminated = decontaminate(fresh, decon)
     # Suites grow: parent rows that now overlap one leave too.
@@ -320,7 +322,7 @@ def curate_tenant(
     }
 
     if not rows and parent is None:
-        _save_watermark(settings, tenant, selection, None)
+        _save_watermark(datasets_dir, tenant, selection, None)
         return CurateResult(tenant, None, None, False, counts, details)
     manifest = versions.write_version(
         datasets_dir,
@@ -338,12 +340,13 @@ def curate_tenant(
     if parent and is_new:
         counts["review_decisions_carried"] = versions.carry_decisions(datasets_dir, tenant, parent, version)
     counts["rows"] = manifest["rows"]
-    _save_watermark(settings, tenant, selection, version)
+    _save_watermark(datasets_dir, tenant, selection, version)
     return CurateResult(tenant, version, parent, is_new, counts, details)
 
 
 def curate(
-    settings: Settings,
+    cfg: CuratorSettings,
+    paths: Paths,
     source: EpisodeSource,
     engines: Engines,
     tenant: str | None = None,
@@ -353,4 +356,4 @@ def curate(
 ) -> list[CurateResult]:
     """Curate one tenant, or every tenant the store knows."""
     tenants = [tenant] if tenant else sorted(source.tenants())
-    return [curate_tenant(settings, source, t, engines, since, until, progress) for t in tenants]
+    return [curate_tenant(cfg, paths, source, t, engines, since, until, progress) for t in tenants]

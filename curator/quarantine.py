@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from curator.versions import DatasetRow, quarantine_row
+from tracewheel.curator.versions import DatasetRow, quarantine_row
 
 
 def partition(

@@ -35,14 +35,13 @@ from presidio_analyzer.predefined_recognizers import (
     IpRecognizer,
     SpacyRecognizer,
 )
-
-from curator.name_gazetteer import (
+from tracewheel.curator.name_gazetteer import (
     NameGazetteer,
     default_gazetteer,
     find_person_spans,
     ner_person_plausible,
 )
-from curator.redaction_config import DEFAULT_PHONE_REGIONS
+from tracewheel.curator.redaction_config import DEFAULT_PHONE_REGIONS
 
 # Entity types added by this module (Presidio's own names are kept for the types it already knows).
 AWS_ACCESS_KEY = "AWS_ACCESS_KEY"

@@ -33,11 +33,10 @@ from presidio_analyzer.predefined_recognizers import (
 from presidio_anonymizer import AnonymizerEngine
 from presidio_anonymizer.entities import OperatorConfig
 from presidio_anonymizer.entities import RecognizerResult as AnonymizerResult
-
-from collector.episode import Episode
-from curator.name_gazetteer import WORD, NameGazetteer, default_gazetteer
-from curator.pseudonyms import Pseudonymizer
-from curator.recognizers import (
+from tracewheel.collector.episode import Episode
+from tracewheel.curator.name_gazetteer import WORD, NameGazetteer, default_gazetteer
+from tracewheel.curator.pseudonyms import Pseudonymizer
+from tracewheel.curator.recognizers import (
     CheckedSpacyRecognizer,
     GazetteerPersonRecognizer,
     IntlPhoneRecognizer,
@@ -48,7 +47,7 @@ from curator.recognizers import (
     WideCreditCardRecognizer,
     plausible_person,
 )
-from curator.redaction_config import RedactionConfig
+from tracewheel.curator.redaction_config import RedactionConfig
 
 logger = logging.getLogger(__name__)
 

@@ -24,9 +24,8 @@ from typing import Any
 from rich.console import Console, Group
 from rich.panel import Panel
 from rich.text import Text
-
-from curator import versions
-from curator.versions import DatasetRow, Kind
+from tracewheel.curator import versions
+from tracewheel.curator.versions import DatasetRow, Kind
 
 PLACEHOLDER = re.compile(r"<[A-Z][A-Z0-9_]*_\d+>")
 _REQUIRED: dict[str, tuple[str, ...]] = {

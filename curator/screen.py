@@ -22,11 +22,11 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from collector.episode import Episode
-from curator.deobfuscate import Deobfuscated, deobfuscate
-from curator.injection_model import InjectionModel, classifier_input, load_or_train
-from curator.injection_rules import RuleHit, find_rule_hits
-from curator.screening_config import ScreeningConfig
+from tracewheel.collector.episode import Episode
+from tracewheel.curator.deobfuscate import Deobfuscated, deobfuscate
+from tracewheel.curator.injection_model import InjectionModel, classifier_input, load_or_train
+from tracewheel.curator.injection_rules import RuleHit, find_rule_hits
+from tracewheel.curator.screening_config import ScreeningConfig
 
 logger = logging.getLogger(__name__)
 
@@ -123,9 +123,7 @@ class Screener:
         self.model: InjectionModel | None = model
         if self.model is None and self.config.use_classifier:
             if models_dir is None:
-                from tracewheel.config import load_settings
-
-                models_dir = load_settings().models_dir
+                raise ValueError("models_dir is required to load or train the injection classifier")
             self.model = load_or_train(models_dir)
 
     # ------------------------------------------------------------------ public API

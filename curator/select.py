@@ -14,8 +14,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal, Protocol
 
-from collector.episode import Episode
-from curator import versions
+from tracewheel.collector.episode import Episode
+from tracewheel.curator import versions
 
 logger = logging.getLogger(__name__)
 

@@ -8,9 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, Field
-
-from curator.redaction_config import RedactionConfig
-from curator.screening_config import ScreeningConfig
+from tracewheel.curator.redaction_config import RedactionConfig
+from tracewheel.curator.screening_config import ScreeningConfig
 
 
 class TaskRule(BaseModel):

@@ -31,7 +31,7 @@ from typing import Any, Literal
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from tracewheel.errors import TracewheelError
+from tracewheel.core.errors import TracewheelError
 
 Kind = Literal["sft", "dpo", "kto", "rewards", "quarantine"]
 KINDS: tuple[Kind, ...] = ("sft", "dpo", "kto", "rewards", "quarantine")

@@ -19,10 +19,11 @@ from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError
 
-from collector.settings import CollectorSettings
-from curator.settings import CuratorSettings
-from tracewheel.errors import TracewheelError
-from trainer.settings import TrainerSettings
+from tracewheel.collector.settings import CollectorSettings
+from tracewheel.core.errors import TracewheelError
+from tracewheel.core.paths import Paths
+from tracewheel.curator.settings import CuratorSettings
+from tracewheel.trainer.settings import TrainerSettings
 
 ENV_PREFIX = "TRACEWHEEL_"
 _DEFAULT_HOME = "~/.tracewheel"
@@ -36,26 +37,10 @@ class Settings(BaseModel):
     curator: CuratorSettings = Field(default_factory=CuratorSettings)
     trainer: TrainerSettings = Field(default_factory=TrainerSettings)
 
-    # Paths derived from ``home``; every stage asks here rather than joining strings itself.
     @property
-    def tenants_file(self) -> Path:
-        return self.home / "tenants.json"
-
-    @property
-    def traces_dir(self) -> Path:
-        return self.home / "traces"
-
-    @property
-    def datasets_dir(self) -> Path:
-        return self.home / "datasets"
-
-    @property
-    def adapters_dir(self) -> Path:
-        return self.home / "adapters"
-
-    @property
-    def models_dir(self) -> Path:
-        return self.home / "models"
+    def paths(self) -> Paths:
+        """Every state directory under ``home``; what stage code receives instead of the whole tree."""
+        return Paths(self.home)
 
 
 def _env_overrides(environ: dict[str, str]) -> dict[str, Any]:

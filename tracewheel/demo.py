@@ -64,8 +64,8 @@ def _post_feedback(endpoint: str, key: str, body: dict) -> int:
 
 
 def main() -> None:
-    from curator import versions
     from tracewheel.config import load_settings
+    from tracewheel.curator import versions
     from tracewheel.demo_agent import ScriptedAgent, demo_runs
 
     home = Path(os.environ.get("TRACEWHEEL_DEMO_HOME", ".tracewheel-demo")).resolve()
@@ -120,20 +120,20 @@ def main() -> None:
     curated.add_row("duplicates removed", str(sum(counts["deduplicated"].values())))
     console.print(curated)
     settings = load_settings(env)
-    redacted = next((r for r in versions.read_rows(settings.datasets_dir, "acme", version, "sft")
+    redacted = next((r for r in versions.read_rows(settings.paths.datasets_dir, "acme", version, "sft")
                      if "<PERSON_" in json.dumps(r.data)), None)
     if redacted:
         user = next(m["content"] for m in redacted.data["messages"] if m["role"] == "user")
         console.print(f"a redacted SFT row's user turn: [cyan]{user}[/cyan]")
-    for row in versions.read_rows(settings.datasets_dir, "acme", version, "quarantine"):
+    for row in versions.read_rows(settings.paths.datasets_dir, "acme", version, "quarantine"):
         flag = row.data["flags"][0]
         console.print(f"quarantined trace {row.data['trace_id'][:12]}…, tool [bold]{flag['tool']}[/bold]: "
                       f"{flag['reasons'][0]}")
     # A person reviews with `tracewheel datasets review VERSION`; the demo accepts every trainable row instead.
     accepted = 0
     for kind in versions.TRAINABLE_KINDS:
-        for row in versions.read_rows(settings.datasets_dir, "acme", version, kind):
-            versions.record_decision(settings.datasets_dir, "acme", version, row.row_id, "accept")
+        for row in versions.read_rows(settings.paths.datasets_dir, "acme", version, kind):
+            versions.record_decision(settings.paths.datasets_dir, "acme", version, row.row_id, "accept")
             accepted += 1
     console.print(f"accepted {accepted} rows of {version} (what `tracewheel datasets review` records)")
 

@@ -27,7 +27,7 @@ from typing import Any, ClassVar, Self
 
 from pydantic import ConfigDict, TypeAdapter, ValidationError
 
-from tracewheel.errors import TracewheelError
+from tracewheel.core.errors import TracewheelError
 
 
 @dataclass

@@ -57,7 +57,7 @@ RESPONSE_TEMPLATE: dict[str, Any] = {
 @cache
 def tool_chat_template() -> str:
     """The packaged template text (``trainer/chat_template.jinja``)."""
-    return resources.files("trainer").joinpath("chat_template.jinja").read_text(encoding="utf-8")
+    return resources.files("tracewheel.trainer").joinpath("chat_template.jinja").read_text(encoding="utf-8")
 
 
 def renders_tools(tokenizer: Any) -> bool:

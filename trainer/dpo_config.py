@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from trainer.base_config import MethodConfig
+from tracewheel.trainer.base_config import MethodConfig
 
 
 @dataclass

@@ -9,8 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from trainer.dpo_config import DPOMethodConfig
-from trainer.rows import arrow_safe
+from tracewheel.trainer.dpo_config import DPOMethodConfig
+from tracewheel.trainer.rows import arrow_safe
 
 KIND = "dpo"
 CONFIG_CLASS = DPOMethodConfig

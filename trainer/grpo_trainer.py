@@ -1,7 +1,7 @@
 """LoRA GRPO on verifiable rewards, through TRL's ``GRPOTrainer``.
 
 Rows are curator ``rewards`` rows: ``{"prompt": [messages], "verifier": {...}, "tools"?: [...]}``. The reward is
-``trainer.verifiers.verifier_reward``, a plain function that TRL feeds the dataset's ``verifier`` column (TRL
+``tracewheel.core.verifiers.verifier_reward``, a plain function that TRL feeds the dataset's ``verifier`` column (TRL
 passes every extra column to reward functions as a keyword argument). Specs travel through the dataset as JSON
 text: Arrow would otherwise merge the different spec shapes into one struct and pad each spec with the others'
 keys as nulls.
@@ -21,11 +21,12 @@ import json
 from pathlib import Path
 from typing import Any
 
-from tracewheel.errors import TracewheelError
-from trainer.grpo_config import GRPOMethodConfig
-from trainer.rows import arrow_safe
-from trainer.verifier_probes import assert_verifiers_sound
-from trainer.verifiers import validate_spec, verifier_reward
+from tracewheel.trainer.grpo_config import GRPOMethodConfig
+from tracewheel.trainer.rows import arrow_safe
+from tracewheel.trainer.verifier_probes import assert_verifiers_sound
+
+from tracewheel.core.errors import TracewheelError
+from tracewheel.core.verifiers import validate_spec, verifier_reward
 
 KIND = "rewards"
 CONFIG_CLASS = GRPOMethodConfig

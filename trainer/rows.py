@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tracewheel.errors import TracewheelError
+from tracewheel.core.errors import TracewheelError
 
 REQUIRED_KEYS: dict[str, tuple[str, ...]] = {
     "sft": ("messages",),

@@ -23,7 +23,7 @@ adds the progress bar and the divergence guard (a NaN/inf loss or gradient norm 
 from the run directory's last checkpoint with ``resume``), then saves ``trainer.model`` (a PEFT model) and the
 tokenizer into the registry as a candidate. Any failure (exception, divergence, kill) happens before registration,
 so it registers nothing and the champion stays as it was. The run directory (checkpoints) lives outside the
-registry, under ``settings.trainer.resolved_runs_dir(home)``, keyed by the run's inputs; it is removed after a
+registry, under ``settings.resolved_runs_dir(paths.home)``, keyed by the run's inputs; it is removed after a
 successful registration unless ``trainer.keep_checkpoints`` is set.
 """
 
@@ -44,21 +44,22 @@ from types import ModuleType
 from typing import Any
 
 from rich.console import Console
+from tracewheel.curator.versions import training_rows
+from tracewheel.trainer import registry
+from tracewheel.trainer.base_config import MethodConfig
+from tracewheel.trainer.rows import check_rows
+from tracewheel.trainer.settings import TrainerSettings
 
-from curator.versions import training_rows
-from tracewheel.config import Settings
-from tracewheel.errors import TracewheelError
-from trainer import registry
-from trainer.base_config import MethodConfig
-from trainer.rows import check_rows
+from tracewheel.core.errors import TracewheelError
+from tracewheel.core.paths import Paths
 
 logger = logging.getLogger(__name__)
 
 METHODS: dict[str, str] = {
-    "sft": "trainer.sft_trainer",
-    "dpo": "trainer.dpo_trainer",
-    "kto": "trainer.kto_trainer",
-    "grpo": "trainer.grpo_trainer",
+    "sft": "tracewheel.trainer.sft_trainer",
+    "dpo": "tracewheel.trainer.dpo_trainer",
+    "kto": "tracewheel.trainer.kto_trainer",
+    "grpo": "tracewheel.trainer.grpo_trainer",
 }
 
 
@@ -147,7 +148,8 @@ def _metrics(trainer: Any, train_metrics: dict[str, Any], rows: int) -> dict[str
 
 
 def run_training(
-    settings: Settings,
+    settings: TrainerSettings,
+    paths: Paths,
     method: str,
     tenant: str,
     dataset_version: str,
@@ -162,21 +164,21 @@ def run_training(
     callbacks: list[Any] | None = None,
 ) -> registry.AdapterRecord:
     """Train ``method`` on a dataset version and register the adapter as a candidate; see the module docstring."""
-    from trainer.model import load_model_and_tokenizer, resolve_model
-    from trainer.progress import DivergenceGuard, LossNotFinite, RichProgressCallback
+    from tracewheel.trainer.model import load_model_and_tokenizer, resolve_model
+    from tracewheel.trainer.progress import DivergenceGuard, LossNotFinite, RichProgressCallback
 
     registry.check_tenant(tenant)
     module = method_module(method)
     cfg = method_config(method, config, max_steps=max_steps)
-    rows = training_rows(settings.datasets_dir, tenant, dataset_version, module.KIND, reviewed_only=reviewed_only)
+    rows = training_rows(paths.datasets_dir, tenant, dataset_version, module.KIND, reviewed_only=reviewed_only)
     check_rows(rows, module.KIND)
-    resolved = resolve_model(settings, model)
+    resolved = resolve_model(settings, paths, model)
 
     key = _run_key(
         tenant=tenant, method=method, dataset=dataset_version, model=resolved.name,
         config=cfg.to_dict(), reviewed_only=reviewed_only,
     )  # fmt: skip
-    run_dir = settings.trainer.resolved_runs_dir(settings.home) / tenant / f"{method}-{dataset_version}-{key}"
+    run_dir = settings.resolved_runs_dir(paths.home) / tenant / f"{method}-{dataset_version}-{key}"
     with _run_lock(run_dir):
         checkpoint = _last_checkpoint(run_dir) if resume else None
         if resume and checkpoint is None:
@@ -188,12 +190,12 @@ def run_training(
         import transformers
         from transformers.trainer_callback import PrinterCallback
 
-        if settings.trainer.num_threads:
+        if settings.num_threads:
             import torch
 
-            torch.set_num_threads(settings.trainer.num_threads)
+            torch.set_num_threads(settings.num_threads)
         transformers.set_seed(cfg.seed)  # LoRA init happens while building the trainer, before Trainer seeds
-        loaded = load_model_and_tokenizer(settings, model)
+        loaded = load_model_and_tokenizer(settings, paths, model)
         loaded.model.config.use_cache = False  # no KV cache in training; it also keeps packed-sequence masks on
         trainer = module.build_trainer(loaded.model, loaded.tokenizer, rows, cfg, run_dir)
         trainer.remove_callback(PrinterCallback)  # logs go to the Rich bar and the record, not raw dicts
@@ -221,7 +223,7 @@ def run_training(
             metrics["resumed_from_step"] = int(Path(checkpoint).name.rsplit("-", 1)[-1])
         if not all(math.isfinite(v) for v in metrics.values() if isinstance(v, float)):
             raise TracewheelError(f"{method} training produced non-finite metrics {metrics}; nothing registered")
-        current = registry.champion(settings.adapters_dir, tenant)
+        current = registry.champion(paths.adapters_dir, tenant)
         record = registry.AdapterRecord(
             adapter_id=registry.new_adapter_id(method),
             tenant=tenant,
@@ -238,7 +240,7 @@ def run_training(
             trainer.model.save_pretrained(directory)
             loaded.tokenizer.save_pretrained(directory)
 
-        registered = registry.register(settings.adapters_dir, record, write_files)
-        if not settings.trainer.keep_checkpoints:
+        registered = registry.register(paths.adapters_dir, record, write_files)
+        if not settings.keep_checkpoints:
             shutil.rmtree(run_dir, ignore_errors=True)
         return registered

@@ -11,8 +11,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from tracewheel.errors import TracewheelError
-from trainer.sft_config import SFTMethodConfig
+from tracewheel.trainer.sft_config import SFTMethodConfig
+
+from tracewheel.core.errors import TracewheelError
 
 KIND = "sft"
 CONFIG_CLASS = SFTMethodConfig

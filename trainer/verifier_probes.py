@@ -35,8 +35,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from tracewheel.errors import TracewheelError
-from trainer.verifiers import (
+from tracewheel.core.errors import TracewheelError
+from tracewheel.core.verifiers import (
     DEFAULT_MAX_CHARS,
     DEFAULT_TOLERANCE,
     _numeric_answer,

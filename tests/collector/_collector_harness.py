@@ -14,9 +14,8 @@ from pathlib import Path
 import duckdb
 import httpx
 import pyarrow as pa
-
-from collector.segments import unflushed_tables
-from collector.tenants import create_tenant
+from tracewheel.collector.segments import unflushed_tables
+from tracewheel.collector.tenants import create_tenant
 
 SAMPLES = Path("/work/shared/otel-samples")
 # Keep the test collector's flush interval short so Parquet appears quickly.
@@ -43,7 +42,7 @@ class CollectorProcess:
         preexec_fn=None,
         entry: tuple[str, ...] = ("tracewheel", "collector"),
     ) -> None:
-        """``entry``: ``("tracewheel", "collector")`` (the CLI) or ``("collector",)`` (``python -m collector``,
+        """``entry``: ``("tracewheel", "collector")`` (the CLI) or ``("tracewheel.collector",)`` (``python -m tracewheel.collector``,
         the same server without the CLI's imports: restarts in a third of the time)."""
         self.entry = entry
         self.home = Path(home)

@@ -10,9 +10,9 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from collector import segments, wal
-from collector.otlp import log_rows, parse_logs_request, parse_trace_request, span_rows
-from collector.wal import Signal, WalRecord
+from tracewheel.collector import segments, wal
+from tracewheel.collector.otlp import log_rows, parse_logs_request, parse_trace_request, span_rows
+from tracewheel.collector.wal import Signal, WalRecord
 
 SAMPLES = Path("/work/shared/otel-samples")
 JSON = "application/json"

@@ -109,15 +109,15 @@ def test_acknowledged_spans_survive_sigkill_mid_stream(tw_home):
     # After a graceful stop everything is in Parquet and the WAL is empty.
     col.stop()
     assert acked <= _stored_ids(col)
-    from collector.segments import unflushed_tables
+    from tracewheel.collector.segments import unflushed_tables
 
     assert unflushed_tables(col.traces_dir)["spans"].num_rows == 0
 
 
 @pytest.mark.slow
 def test_twenty_kill_restart_cycles_lose_nothing(tw_home):
-    # ``python -m collector`` is the same server as ``tracewheel collector`` without the CLI's imports.
-    col = CollectorProcess(tw_home, entry=("collector",))
+    # ``python -m tracewheel.collector`` is the same server as ``tracewheel collector`` without the CLI's imports.
+    col = CollectorProcess(tw_home, entry=("tracewheel.collector",))
     key = col.add_tenant("acme")
     col.start()
     agent = Agent(col, key).start()

@@ -28,11 +28,11 @@ from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExport
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from tracewheel.collector import semconv as sc
 from typer.testing import CliRunner
 
-from collector import semconv as sc
 from tracewheel.cli.main import app
-from tracewheel.errors import TracewheelError
+from tracewheel.core.errors import TracewheelError
 
 
 @pytest.fixture

@@ -5,8 +5,7 @@ from __future__ import annotations
 import orjson
 import pytest
 from _collector_harness import CollectorProcess, make_trace_request
-
-from collector.feedback import FeedbackError, TraceIndex, validate_feedback
+from tracewheel.collector.feedback import FeedbackError, TraceIndex, validate_feedback
 
 
 @pytest.mark.parametrize(

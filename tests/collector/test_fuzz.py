@@ -17,8 +17,7 @@ from _collector_harness import CollectorProcess, make_trace_request, sample_path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2_grpc
-
-from collector import otlp
+from tracewheel.collector import otlp
 
 JSON_BODIES = [p.read_bytes() for p in sample_paths()]
 PROTO_BODIES = [otlp.parse_trace_request(b, "application/json").SerializeToString() for b in JSON_BODIES] + [

@@ -24,8 +24,7 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTrace
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
-
-from collector.tenants import create_tenant
+from tracewheel.collector.tenants import create_tenant
 
 LIMIT = 1024 * 1024
 
@@ -285,7 +284,7 @@ def test_a_dead_flusher_is_restarted(col):
     import psutil
 
     (flusher,) = [
-        p for p in psutil.Process(col.proc.pid).children() if "collector.flusher" in " ".join(p.cmdline())
+        p for p in psutil.Process(col.proc.pid).children() if "tracewheel.collector.flusher" in " ".join(p.cmdline())
     ]
     os.kill(flusher.pid, sig.SIGKILL)
     request = make_trace_request(2)

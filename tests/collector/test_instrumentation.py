@@ -28,11 +28,10 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
-
-from collector import semconv as sc
-from collector.episode import Episode
-from collector.normalize import normalize_trace
-from collector.otlp import log_rows, span_rows
+from tracewheel.collector import semconv as sc
+from tracewheel.collector.episode import Episode
+from tracewheel.collector.normalize import normalize_trace
+from tracewheel.collector.otlp import log_rows, span_rows
 
 WEATHER_TOOL = {
     "type": "function",

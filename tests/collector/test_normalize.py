@@ -29,10 +29,9 @@ from _trace_fixtures import (
     span,
     trace_body,
 )
-
-from collector.episode import Episode
-from collector.normalize import message_key, normalize_trace
-from collector.otlp import parse_trace_request, span_rows
+from tracewheel.collector.episode import Episode
+from tracewheel.collector.normalize import message_key, normalize_trace
+from tracewheel.collector.otlp import parse_trace_request, span_rows
 
 FAMILY_SAMPLES = [
     "otel-v2_latest_span_and_event",

@@ -7,11 +7,10 @@ import json
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from collector import semconv as sc
-from collector.episode import Message
-from collector.normalize import merge_messages, normalize_trace
-from collector.normalize_common import (
+from tracewheel.collector import semconv as sc
+from tracewheel.collector.episode import Message
+from tracewheel.collector.normalize import merge_messages, normalize_trace
+from tracewheel.collector.normalize_common import (
     load_json,
     openai_messages,
     otel_messages,

@@ -10,8 +10,7 @@ import pytest
 from _collector_harness import SAMPLES, sample_paths
 from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
 from opentelemetry.proto.common.v1.common_pb2 import AnyValue
-
-from collector import otlp
+from tracewheel.collector import otlp
 
 
 @pytest.mark.parametrize("path", sample_paths(), ids=lambda p: p.name)

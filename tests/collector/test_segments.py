@@ -9,10 +9,9 @@ from datetime import UTC, datetime
 import duckdb
 import pyarrow.parquet as pq
 from _collector_harness import SAMPLES
-
-from collector import otlp, segments, wal
-from collector.segments import FlushConfig, Flusher
-from collector.wal import Signal, WalRecord, WalWriter
+from tracewheel.collector import otlp, segments, wal
+from tracewheel.collector.segments import FlushConfig, Flusher
+from tracewheel.collector.wal import Signal, WalRecord, WalWriter
 
 NOW_NS = int(datetime(2026, 11, 23, 5, 30, tzinfo=UTC).timestamp() * 1e9)
 
@@ -125,7 +124,7 @@ def test_flusher_moves_sealed_segments_and_unflushed_tables_sees_the_rest(tmp_pa
 
 
 def test_flusher_process_follows_the_writer_and_finishes_on_sigterm(tmp_path):
-    from collector import flusher as flusher_process
+    from tracewheel.collector import flusher as flusher_process
 
     writer = WalWriter(tmp_path, segment_bytes=1 << 30, max_queue_bytes=1 << 30, rotate_after_s=0.05)
     proc = flusher_process.spawn(tmp_path, CONFIG)

@@ -7,11 +7,11 @@ import os
 import time
 
 import pytest
+from tracewheel.collector.tenants import TenantResolver, create_tenant, hash_key, list_tenants
 from typer.testing import CliRunner
 
-from collector.tenants import TenantResolver, create_tenant, hash_key, list_tenants
 from tracewheel.cli.main import app
-from tracewheel.errors import TracewheelError
+from tracewheel.core.errors import TracewheelError
 
 runner = CliRunner()
 

@@ -8,9 +8,8 @@ import threading
 import time
 
 import pytest
-
-from collector import wal
-from collector.wal import QueueFull, Signal, WalWriteError, WalWriter
+from tracewheel.collector import wal
+from tracewheel.collector.wal import QueueFull, Signal, WalWriteError, WalWriter
 
 
 def test_records_round_trip_and_a_torn_tail_is_truncated(tmp_path):

@@ -14,7 +14,8 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from collector.episode import Episode, Feedback, FunctionCall, Message, ToolCall
+from tracewheel.collector.episode import Episode, Feedback, FunctionCall, Message, ToolCall
+
 from tracewheel.demo_agent import CALCULATOR_TOOL
 
 T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
@@ -380,9 +381,10 @@ MODELS_CACHE = Path(tempfile.gettempdir()) / "tracewheel-test-models"
 @functools.cache
 def engines():
     """The real redactor, screener and verifier, built once per test process."""
-    from curator.pipeline import Engines
-    from curator.redact import Redactor
-    from curator.screen import Screener
-    from trainer.verifiers import verify
+    from tracewheel.curator.pipeline import Engines
+    from tracewheel.curator.redact import Redactor
+    from tracewheel.curator.screen import Screener
+
+    from tracewheel.core.verifiers import verify
 
     return Engines(Redactor(), Screener(models_dir=MODELS_CACHE), verify)

@@ -13,8 +13,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-
-from curator.screen import Screener
+from tracewheel.curator.screen import Screener
 
 MODELS_CACHE = Path(tempfile.gettempdir()) / "tracewheel-test-models"
 

@@ -11,14 +11,14 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 from _episode_fixtures import MODELS_CACHE, engines
+from tracewheel.collector import segments
+from tracewheel.collector.otlp import parse_trace_request
+from tracewheel.collector.store import TraceStore
+from tracewheel.collector.wal import Signal, WalRecord
+from tracewheel.curator import versions
+from tracewheel.curator.pipeline import curate
 from typer.testing import CliRunner
 
-from collector import segments
-from collector.otlp import parse_trace_request
-from collector.store import TraceStore
-from collector.wal import Signal, WalRecord
-from curator import versions
-from curator.pipeline import curate
 from tracewheel.cli.main import app
 from tracewheel.config import load_settings
 
@@ -183,9 +183,9 @@ def test_datasets_diff_after_late_feedback(home, curated, monkeypatch):
     old = curated[0][0]["version"]
     late = datetime.now(UTC) + timedelta(minutes=1)
     segments.flush_segment(
-        settings.traces_dir, 2, [_feedback("acme", int(late.timestamp() * 1e9), WEATHER_CUT, thumb="up")]
+        settings.paths.traces_dir, 2, [_feedback("acme", int(late.timestamp() * 1e9), WEATHER_CUT, thumb="up")]
     )
-    (result,) = curate(settings, TraceStore(settings), engines(), tenant="acme")
+    (result,) = curate(settings.curator, settings.paths, TraceStore(settings.paths.traces_dir), engines(), tenant="acme")
     assert result.counts["selected"] == 1 and result.parent == old
     diff = json.loads(cli(home, "datasets", "diff", old, result.version, "--json"))
     assert diff["summary"]["kto"] == {"added": 1, "removed": 1}  # the thumb flipped

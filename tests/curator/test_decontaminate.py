@@ -2,8 +2,13 @@
 
 import json
 
-from curator.decontaminate import Decontaminator, decontaminate, eval_suite_paths, load_eval_prompts
-from curator.versions import DatasetRow
+from tracewheel.curator.decontaminate import (
+    Decontaminator,
+    decontaminate,
+    eval_suite_paths,
+    load_eval_prompts,
+)
+from tracewheel.curator.versions import DatasetRow
 
 EVAL = (
     "Translate the following sentence into French: the quick brown fox jumps over the lazy dog by the river"

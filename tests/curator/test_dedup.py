@@ -1,9 +1,8 @@
 """Stage 5b: exact and near-duplicate removal with MinHash LSH (curator/dedup.py)."""
 
 import pytest
-
-from curator.dedup import Deduplicator, dedup_rows, row_text
-from curator.versions import DatasetRow
+from tracewheel.curator.dedup import Deduplicator, dedup_rows, row_text
+from tracewheel.curator.versions import DatasetRow
 
 FORECAST = (
     "Tomorrow in Paris expect light rain in the afternoon with a high of twelve degrees and a low of six, winds from "

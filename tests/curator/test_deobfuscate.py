@@ -7,8 +7,7 @@ import json
 import random
 
 import pytest
-
-from curator.deobfuscate import (
+from tracewheel.curator.deobfuscate import (
     decode_base64_blobs,
     deobfuscate,
     flatten_json,

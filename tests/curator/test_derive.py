@@ -14,9 +14,7 @@ from _episode_fixtures import (
     weather_bad,
     weather_good,
 )
-from transformers.utils.chat_template_utils import render_jinja_template
-
-from curator.derive import (
+from tracewheel.curator.derive import (
     Labelled,
     UnusableEpisode,
     chat_messages,
@@ -29,10 +27,12 @@ from curator.derive import (
     sft_rows,
     split_prompt,
 )
-from curator.label import label_episode
-from curator.settings import CuratorSettings
-from trainer.chat_template import tool_chat_template
-from trainer.verifiers import verify
+from tracewheel.curator.label import label_episode
+from tracewheel.curator.settings import CuratorSettings
+from tracewheel.trainer.chat_template import tool_chat_template
+from transformers.utils.chat_template_utils import render_jinja_template
+
+from tracewheel.core.verifiers import verify
 
 
 def labelled(*episodes):

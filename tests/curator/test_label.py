@@ -12,11 +12,11 @@ from _episode_fixtures import (
     weather_bad,
     weather_good,
 )
+from tracewheel.collector.episode import Feedback
+from tracewheel.curator.label import fallback_verify, label_episode, normalize_answer, verifier_spec
+from tracewheel.curator.settings import CuratorSettings, TaskRule
 
-from collector.episode import Feedback
-from curator.label import fallback_verify, label_episode, normalize_answer, verifier_spec
-from curator.settings import CuratorSettings, TaskRule
-from trainer.verifiers import verify
+from tracewheel.core.verifiers import verify
 
 
 def test_thumb_and_score_up_is_good_down_is_bad():

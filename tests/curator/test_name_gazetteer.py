@@ -6,8 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from curator.name_gazetteer import default_gazetteer, find_person_spans, ner_person_plausible
+from tracewheel.curator.name_gazetteer import default_gazetteer, find_person_spans, ner_person_plausible
 
 GAZETTEER = default_gazetteer()
 

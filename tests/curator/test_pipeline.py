@@ -19,10 +19,10 @@ from _episode_fixtures import (
     weather_run,
     write_eval_suite,
 )
+from tracewheel.collector.episode import Feedback
+from tracewheel.curator import versions
+from tracewheel.curator.pipeline import Engines, curate, curate_tenant
 
-from collector.episode import Feedback
-from curator import versions
-from curator.pipeline import Engines, curate, curate_tenant
 from tracewheel.config import load_settings
 
 
@@ -39,17 +39,17 @@ def settings(tmp_path, monkeypatch):
 
 
 def all_text(settings, tenant, version):
-    root = settings.datasets_dir / tenant / version
+    root = settings.paths.datasets_dir / tenant / version
     return (
         " ".join(
-            json.dumps([r.data, r.lineage]) for r in versions.all_rows(settings.datasets_dir, tenant, version)
+            json.dumps([r.data, r.lineage]) for r in versions.all_rows(settings.paths.datasets_dir, tenant, version)
         )
         + (root / "manifest.json").read_text()
     )
 
 
 def test_first_run_curates_a_realistic_batch(settings, real_engines):
-    (result,) = curate(settings, ListSource(batch()), real_engines)
+    (result,) = curate(settings.curator, settings.paths, ListSource(batch()), real_engines)
     c = result.counts
     assert result.new_version and result.parent is None
     assert c["selected"] == 12 and c["curated"] == 8
@@ -67,7 +67,7 @@ def test_first_run_curates_a_realistic_batch(settings, real_engines):
     assert c["labels"] == {"good": 5, "bad": 3}
     assert c["new_rows"] == {"sft": 2, "dpo": 2, "kto": 2, "rewards": 1, "quarantine": 1}
 
-    v, d = result.version, settings.datasets_dir
+    v, d = result.version, settings.paths.datasets_dir
     text = all_text(settings, "acme", v)
     assert "John Smith" not in text and "john.smith@example.com" not in text
     assert "<PERSON_1>" in text and "<EMAIL_ADDRESS_1>" in text
@@ -101,20 +101,20 @@ def test_first_run_curates_a_realistic_batch(settings, real_engines):
 
 
 def test_rerun_without_new_data_changes_nothing(settings, real_engines):
-    (first,) = curate(settings, ListSource(batch()), real_engines)
-    wm = (settings.datasets_dir / "acme" / ".watermark.json").read_text()
-    (second,) = curate(settings, ListSource(batch()), real_engines)
+    (first,) = curate(settings.curator, settings.paths, ListSource(batch()), real_engines)
+    wm = (settings.paths.datasets_dir / "acme" / ".watermark.json").read_text()
+    (second,) = curate(settings.curator, settings.paths, ListSource(batch()), real_engines)
     assert second.counts["selected"] == 0
     assert second.version == first.version and not second.new_version
-    assert (settings.datasets_dir / "acme" / ".watermark.json").read_text() == wm
-    assert len(versions.list_versions(settings.datasets_dir, "acme")) == 1
+    assert (settings.paths.datasets_dir / "acme" / ".watermark.json").read_text() == wm
+    assert len(versions.list_versions(settings.paths.datasets_dir, "acme")) == 1
 
 
 def test_incremental_run_keeps_rows_replaces_updated_runs_and_carries_reviews(settings, real_engines):
     episodes = batch()
     source = ListSource(episodes)
-    (v1,) = curate(settings, source, real_engines)
-    d = settings.datasets_dir
+    (v1,) = curate(settings.curator, settings.paths, source, real_engines)
+    d = settings.paths.datasets_dir
     for row in versions.read_rows(d, "acme", v1.version, "sft"):
         versions.record_decision(d, "acme", v1.version, row.row_id, "accept")
 
@@ -140,7 +140,7 @@ def test_incremental_run_keeps_rows_replaces_updated_runs_and_carries_reviews(se
             minutes=200,
         )
     )
-    (v2,) = curate(settings, source, real_engines)
+    (v2,) = curate(settings.curator, settings.paths, source, real_engines)
     assert v2.new_version and v2.parent == v1.version
     assert v2.counts["selected"] == 2
     assert v2.counts["replaced_from_parent"] == 2  # the arithmetic run's SFT and rewards rows
@@ -175,10 +175,10 @@ def test_a_crash_mid_run_leaves_no_version_and_no_moved_watermark(settings, real
             pass
 
     with pytest.raises(KeyboardInterrupt):
-        curate(settings, ListSource(batch()), real_engines, progress=Crash())
-    assert versions.list_versions(settings.datasets_dir, "acme") == []
-    assert not (settings.datasets_dir / "acme" / ".watermark.json").exists()
-    (result,) = curate(settings, ListSource(batch()), real_engines)
+        curate(settings.curator, settings.paths, ListSource(batch()), real_engines, progress=Crash())
+    assert versions.list_versions(settings.paths.datasets_dir, "acme") == []
+    assert not (settings.paths.datasets_dir / "acme" / ".watermark.json").exists()
+    (result,) = curate(settings.curator, settings.paths, ListSource(batch()), real_engines)
     assert result.counts["selected"] == 12
 
 
@@ -196,7 +196,7 @@ def test_engine_failures_skip_only_the_failing_episode(settings, real_engines):
             return real_engines.screener.screen_episode(episode)
 
     eng = Engines(PickyRedactor(), PickyScreener(), real_engines.verify)
-    result = curate_tenant(settings, ListSource([weather_good(), corrected_run(), math_run()]), "acme", eng)
+    result = curate_tenant(settings.curator, settings.paths, ListSource([weather_good(), corrected_run(), math_run()]), "acme", eng)
     assert result.counts["skipped"] == {"redaction failed": 1, "screening failed": 1}
     assert result.counts["curated"] == 1
     assert any("analyzer blew up" in d for d in result.skipped_details)
@@ -204,8 +204,8 @@ def test_engine_failures_skip_only_the_failing_episode(settings, real_engines):
 
 def test_tenants_are_curated_separately(settings, real_engines):
     other = weather_good("77" * 16).model_copy(update={"tenant": "globex"})
-    results = curate(settings, ListSource([weather_good(), other]), real_engines)
+    results = curate(settings.curator, settings.paths, ListSource([weather_good(), other]), real_engines)
     assert [r.tenant for r in results] == ["acme", "globex"]
-    assert versions.list_tenants(settings.datasets_dir) == ["acme", "globex"]
-    (only,) = curate(settings, ListSource([weather_good(), other, math_run()]), real_engines, tenant="globex")
+    assert versions.list_tenants(settings.paths.datasets_dir) == ["acme", "globex"]
+    (only,) = curate(settings.curator, settings.paths, ListSource([weather_good(), other, math_run()]), real_engines, tenant="globex")
     assert only.tenant == "globex" and only.counts["selected"] == 0

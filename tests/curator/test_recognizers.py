@@ -6,9 +6,8 @@ import socket
 from pathlib import Path
 
 import pytest
-
-from curator.name_gazetteer import default_gazetteer, fold
-from curator.recognizers import (
+from tracewheel.curator.name_gazetteer import default_gazetteer, fold
+from tracewheel.curator.recognizers import (
     GazetteerPersonRecognizer,
     IntlPhoneRecognizer,
     NonLocalIpRecognizer,

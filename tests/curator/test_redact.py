@@ -9,10 +9,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-
-from collector.episode import Episode, Feedback, FunctionCall, Message, ToolCall
-from curator.redact import Redactor, Span, resolve_overlaps
-from curator.redaction_config import RedactionConfig
+from tracewheel.collector.episode import Episode, Feedback, FunctionCall, Message, ToolCall
+from tracewheel.curator.redact import Redactor, Span, resolve_overlaps
+from tracewheel.curator.redaction_config import RedactionConfig
 
 NOW = datetime(2026, 11, 23, tzinfo=UTC)
 PLACEHOLDER = re.compile(r"<[A-Z_]+_\d+>")

@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from tracewheel.cli.main import app
-from tracewheel.errors import TracewheelError
+from tracewheel.core.errors import TracewheelError
 
 TEXT = "Hi, I'm Maria Garcia (maria.garcia@example.com), key AKIAIOSFODNN7EXAMPLE."
 

@@ -10,10 +10,10 @@ from pathlib import Path
 import pexpect
 import pytest
 from _episode_fixtures import ListSource, batch, engines, write_eval_suite
+from tracewheel.curator import versions
+from tracewheel.curator.pipeline import curate
+from tracewheel.curator.review import validate_edit
 
-from curator import versions
-from curator.pipeline import curate
-from curator.review import validate_edit
 from tracewheel.config import load_settings
 
 TRACEWHEEL = str(Path(__file__).resolve().parents[2] / ".venv" / "bin" / "tracewheel")
@@ -41,7 +41,7 @@ def version(tmp_path, monkeypatch):
     monkeypatch.setenv("TRACEWHEEL_HOME", str(tmp_path))
     write_eval_suite(tmp_path)
     settings = load_settings()
-    (result,) = curate(settings, ListSource(batch()), engines())
+    (result,) = curate(settings.curator, settings.paths, ListSource(batch()), engines())
     return settings, result.version
 
 
@@ -69,7 +69,7 @@ PROMPT = r"\(r\)eject \(e\)dit \(s\)kip \(q\)uit >"
 
 def test_review_in_a_terminal_then_resume(version, tmp_path):
     settings, v = version
-    d = settings.datasets_dir
+    d = settings.paths.datasets_dir
     q_row = versions.read_rows(d, "acme", v, "quarantine")[0]
     sft = versions.read_rows(d, "acme", v, "sft")
     dpo = versions.read_rows(d, "acme", v, "dpo")

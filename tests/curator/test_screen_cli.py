@@ -13,7 +13,7 @@ from _screen_fixtures import isolated_home
 from typer.testing import CliRunner
 
 from tracewheel.cli.main import app
-from tracewheel.errors import TracewheelError
+from tracewheel.core.errors import TracewheelError
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -5,10 +5,9 @@ from datetime import timedelta
 
 import pytest
 from _episode_fixtures import T0, ListSource, math_run, weather_bad, weather_good
-
-from curator import versions
-from curator.select import last_watermark, received_at, select_episodes
-from curator.versions import DatasetRow
+from tracewheel.curator import versions
+from tracewheel.curator.select import last_watermark, received_at, select_episodes
+from tracewheel.curator.versions import DatasetRow
 
 
 @pytest.fixture

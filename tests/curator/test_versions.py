@@ -4,10 +4,10 @@ import json
 
 import pyarrow.parquet as pq
 import pytest
+from tracewheel.curator import versions
+from tracewheel.curator.versions import DatasetRow, quarantine_row
 
-from curator import versions
-from curator.versions import DatasetRow, quarantine_row
-from tracewheel.errors import TracewheelError
+from tracewheel.core.errors import TracewheelError
 
 
 def sft(text: str, trace: str = "t1") -> DatasetRow:

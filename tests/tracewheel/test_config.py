@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from tracewheel.config import load_settings
-from tracewheel.errors import TracewheelError
+from tracewheel.core.errors import TracewheelError
 
 
 def test_defaults_put_everything_under_home(tmp_path: Path) -> None:
@@ -13,7 +13,7 @@ def test_defaults_put_everything_under_home(tmp_path: Path) -> None:
     assert settings.home == tmp_path
     assert settings.collector.http_port == 4318
     assert settings.collector.grpc_port == 4317
-    for derived in (settings.traces_dir, settings.datasets_dir, settings.adapters_dir, settings.models_dir):
+    for derived in (settings.paths.traces_dir, settings.paths.datasets_dir, settings.paths.adapters_dir, settings.paths.models_dir):
         assert derived.parent == tmp_path
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from curator.versions import DatasetRow, record_decision, write_version
+from tracewheel.curator.versions import DatasetRow, record_decision, write_version
+
 from tracewheel.config import Settings
 
 WEATHER_TOOL = {
@@ -64,8 +65,8 @@ def write_dataset(
         for kind, kind_rows in rows.items()
         for i, data in enumerate(kind_rows)
     ]
-    manifest = write_version(settings.datasets_dir, tenant, dataset_rows)
+    manifest = write_version(settings.paths.datasets_dir, tenant, dataset_rows)
     if accept:
         for row in dataset_rows:
-            record_decision(settings.datasets_dir, tenant, manifest["version"], row.row_id, "accept")
+            record_decision(settings.paths.datasets_dir, tenant, manifest["version"], row.row_id, "accept")
     return manifest["version"]

@@ -18,9 +18,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tracewheel.trainer.model import build_tiny_model
 
 from tracewheel.config import Settings, load_settings
-from trainer.model import build_tiny_model
 
 
 @pytest.fixture(scope="session")

@@ -8,16 +8,16 @@ from typing import Any
 
 import pytest
 from safetensors.torch import load_file
+from tracewheel.curator.versions import DatasetRow, record_decision, write_version
+from tracewheel.trainer import registry
+from tracewheel.trainer.grpo_config import GRPOMethodConfig
+from tracewheel.trainer.grpo_trainer import build_trainer, reward_dataset_rows
+from tracewheel.trainer.model import load_tokenizer
+from tracewheel.trainer.runner import run_training
 from transformers import TrainerCallback
 
-from curator.versions import DatasetRow, record_decision, write_version
 from tracewheel.config import Settings
-from tracewheel.errors import TracewheelError
-from trainer import registry
-from trainer.grpo_config import GRPOMethodConfig
-from trainer.grpo_trainer import build_trainer, reward_dataset_rows
-from trainer.model import load_tokenizer
-from trainer.runner import run_training
+from tracewheel.core.errors import TracewheelError
 
 TENANT = "acme"
 WEATHER_TOOL = {
@@ -34,9 +34,9 @@ def write_dataset(settings: Settings, tenant: str, rows: dict[str, list[dict[str
     """A curator dataset version with every row accepted."""
     dataset_rows = [DatasetRow(kind=kind, data=data, lineage={"trace_ids": [f"t{i}"]})  # type: ignore[arg-type]
                     for kind, kind_rows in rows.items() for i, data in enumerate(kind_rows)]
-    manifest = write_version(settings.datasets_dir, tenant, dataset_rows)
+    manifest = write_version(settings.paths.datasets_dir, tenant, dataset_rows)
     for row in dataset_rows:
-        record_decision(settings.datasets_dir, tenant, manifest["version"], row.row_id, "accept")
+        record_decision(settings.paths.datasets_dir, tenant, manifest["version"], row.row_id, "accept")
     return manifest["version"]
 
 
@@ -95,8 +95,7 @@ def test_grpo_trains_on_verifier_rewards_and_registers_an_adapter(
         "trl_args": {"generation_kwargs": {"suppress_tokens": _steer_to_digits(tokenizer)}},
     }
     logs = _Logs()
-    record = run_training(
-        trainer_home, "grpo", TENANT, version, config, model=str(tiny_model_path), progress=False, callbacks=[logs]
+    record = run_training(trainer_home.trainer, trainer_home.paths, "grpo", TENANT, version, config, model=str(tiny_model_path), progress=False, callbacks=[logs]
     )
     assert record.method == "grpo" and record.status == registry.AdapterStatus.CANDIDATE
     assert record.metrics["global_step"] == 2
@@ -116,11 +115,11 @@ def test_gameable_verifier_stops_the_run_before_training(trainer_home: Settings,
     ]
     version = write_dataset(trainer_home, TENANT, {"rewards": rows})
     with pytest.raises(TracewheelError) as info:
-        run_training(trainer_home, "grpo", TENANT, version, {"max_steps": 1}, model=str(tiny_model_path), progress=False)
+        run_training(trainer_home.trainer, trainer_home.paths, "grpo", TENANT, version, {"max_steps": 1}, model=str(tiny_model_path), progress=False)
     message = str(info.value)
     assert "gameable" in message and "regex(pattern=[A-D])" in message and "many candidates" in message
     assert "got reward 1" in message
-    assert registry.list_adapters(trainer_home.adapters_dir, TENANT) == []
+    assert registry.list_adapters(trainer_home.paths.adapters_dir, TENANT) == []
 
 
 def test_reward_rows_are_checked_and_specs_travel_as_json(tiny_model_path: Path) -> None:
@@ -154,8 +153,9 @@ def test_config_refuses_groups_that_do_not_divide_the_batch() -> None:
 
 
 def test_build_trainer_wires_the_verifier_reward(tiny_model_path: Path, tmp_path: Path) -> None:
-    from trainer.model import load_model
-    from trainer.verifiers import verifier_reward
+    from tracewheel.trainer.model import load_model
+
+    from tracewheel.core.verifiers import verifier_reward
 
     trainer = build_trainer(
         load_model(tiny_model_path), load_tokenizer(tiny_model_path), _sum_rows(), GRPOMethodConfig(), tmp_path

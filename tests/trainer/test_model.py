@@ -7,10 +7,8 @@ from pathlib import Path
 
 import pytest
 from _trainer_fixtures import SFT_ROWS, WEATHER_TOOL
-
-from tracewheel.errors import TracewheelError
-from trainer.chat_template import ensure_tool_chat_template, renders_tools, tool_chat_template
-from trainer.model import (
+from tracewheel.trainer.chat_template import ensure_tool_chat_template, renders_tools, tool_chat_template
+from tracewheel.trainer.model import (
     EMBEDDED_DIRNAME,
     build_tiny_model,
     device_placement,
@@ -20,7 +18,9 @@ from trainer.model import (
     load_tokenizer,
     resolve_model,
 )
-from trainer.settings import EMBEDDED_MODEL
+from tracewheel.trainer.settings import EMBEDDED_MODEL
+
+from tracewheel.core.errors import TracewheelError
 
 # SmolLM2-135M-Instruct's own template, as read from its GGUF: it has no notion of tools.
 SMOLLM2_TEMPLATE = (
@@ -79,15 +79,15 @@ def test_generated_tool_calls_parse_back(tiny_model_path: Path) -> None:
 
 
 def test_resolve_model_local_dir_missing_dir_and_uncached_hub_id(trainer_home, tiny_model_path: Path, tmp_path) -> None:
-    resolved = resolve_model(trainer_home, str(tiny_model_path))
+    resolved = resolve_model(trainer_home.trainer, trainer_home.paths, str(tiny_model_path))
     assert resolved.path == str(tiny_model_path.resolve()) and resolved.name == resolved.path
     with pytest.raises(TracewheelError, match="no such directory"):
-        resolve_model(trainer_home, str(tmp_path / "nope"))
+        resolve_model(trainer_home.trainer, trainer_home.paths, str(tmp_path / "nope"))
     (tmp_path / "empty").mkdir()
     with pytest.raises(TracewheelError, match="no config.json"):
-        resolve_model(trainer_home, str(tmp_path / "empty"))
+        resolve_model(trainer_home.trainer, trainer_home.paths, str(tmp_path / "empty"))
     with pytest.raises(TracewheelError, match="does not download models"):
-        resolve_model(trainer_home, "tracewheel-tests/definitely-not-cached-model")
+        resolve_model(trainer_home.trainer, trainer_home.paths, "tracewheel-tests/definitely-not-cached-model")
 
 
 def test_cpu_placement_is_float32_without_device_map() -> None:
@@ -98,12 +98,12 @@ def test_cpu_placement_is_float32_without_device_map() -> None:
 
 @pytest.mark.slow
 def test_embedded_model_converted_once_into_home_and_renders_tools(trainer_home) -> None:
-    path = ensure_embedded_model(trainer_home)
-    assert path == trainer_home.models_dir / EMBEDDED_DIRNAME
+    path = ensure_embedded_model(trainer_home.trainer, trainer_home.paths.models_dir)
+    assert path == trainer_home.paths.models_dir / EMBEDDED_DIRNAME
     config = json.loads((path / "config.json").read_text())
     assert "quantization_config" not in config and config["num_hidden_layers"] == 30
-    assert ensure_embedded_model(trainer_home) == path  # idempotent
-    loaded = load_model_and_tokenizer(trainer_home)  # the default model is the embedded one
+    assert ensure_embedded_model(trainer_home.trainer, trainer_home.paths.models_dir) == path  # idempotent
+    loaded = load_model_and_tokenizer(trainer_home.trainer, trainer_home.paths)  # the default model is the embedded one
     assert loaded.resolved.name == EMBEDDED_MODEL
     assert renders_tools(loaded.tokenizer)
     prompt = loaded.tokenizer.apply_chat_template(

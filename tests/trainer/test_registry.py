@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from tracewheel.trainer import registry
+from tracewheel.trainer.registry import ALLOWED_TRANSITIONS, AdapterRecord, AdapterStatus
 
-from tracewheel.errors import TracewheelError
-from trainer import registry
-from trainer.registry import ALLOWED_TRANSITIONS, AdapterRecord, AdapterStatus
+from tracewheel.core.errors import TracewheelError
 
 
 def _record(tenant: str = "acme", method: str = "sft") -> AdapterRecord:

@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pytest
 from _trainer_fixtures import SFT_ROWS, write_dataset
+from tracewheel.curator.versions import read_rows, record_decision
+from tracewheel.trainer import registry, runner
+from tracewheel.trainer.registry import AdapterRecord, AdapterStatus
+from tracewheel.trainer.runner import method_config, run_training
+from tracewheel.trainer.sft_config import SFTMethodConfig
 from transformers import TrainerCallback
 
-from curator.versions import read_rows, record_decision
-from tracewheel.errors import TracewheelError
-from trainer import registry, runner
-from trainer.registry import AdapterRecord, AdapterStatus
-from trainer.runner import method_config, run_training
-from trainer.sft_config import SFTMethodConfig
+from tracewheel.core.errors import TracewheelError
 
 
 def _champion(settings) -> AdapterRecord:
@@ -22,14 +22,14 @@ def _champion(settings) -> AdapterRecord:
         adapter_id=registry.new_adapter_id("sft"), tenant="acme", base_model="x", method="sft",
         dataset_versions=["ds-old"], hyperparameters={}, created_at=datetime.now(UTC),
     )  # fmt: skip
-    registry.register(settings.adapters_dir, record, lambda d: (d / "adapter_model.safetensors").write_bytes(b"w"))
-    return registry.transition(settings.adapters_dir, "acme", record.adapter_id, AdapterStatus.CHAMPION)
+    registry.register(settings.paths.adapters_dir, record, lambda d: (d / "adapter_model.safetensors").write_bytes(b"w"))
+    return registry.transition(settings.paths.adapters_dir, "acme", record.adapter_id, AdapterStatus.CHAMPION)
 
 
 def _only_the_champion_remains(settings, champ: AdapterRecord) -> None:
-    records = registry.list_adapters(settings.adapters_dir, "acme")
+    records = registry.list_adapters(settings.paths.adapters_dir, "acme")
     assert [(r.adapter_id, r.status) for r in records] == [(champ.adapter_id, AdapterStatus.CHAMPION)]
-    assert [p.name for p in (settings.adapters_dir / "acme").iterdir() if not p.name.startswith(".")] == [
+    assert [p.name for p in (settings.paths.adapters_dir / "acme").iterdir() if not p.name.startswith(".")] == [
         champ.adapter_id
     ]
 
@@ -38,8 +38,7 @@ def test_nan_loss_registers_nothing_and_keeps_the_champion(trainer_home, tiny_mo
     champ = _champion(trainer_home)
     version = write_dataset(trainer_home, "acme", {"sft": SFT_ROWS})
     with pytest.raises(TracewheelError, match=r"diverged \((loss|grad_norm) is (nan|inf)") as info:
-        run_training(
-            trainer_home, "sft", "acme", version, {"max_steps": 4, "learning_rate": 1e38}, str(tiny_model_path),
+        run_training(trainer_home.trainer, trainer_home.paths, "sft", "acme", version, {"max_steps": 4, "learning_rate": 1e38}, str(tiny_model_path),
             progress=False,
         )  # fmt: skip
     assert "\n" not in str(info.value)
@@ -55,8 +54,7 @@ def test_exception_mid_run_registers_nothing(trainer_home, tiny_model_path: Path
     champ = _champion(trainer_home)
     version = write_dataset(trainer_home, "acme", {"sft": SFT_ROWS})
     with pytest.raises(TracewheelError, match="sft training failed: simulated device failure; nothing registered"):
-        run_training(
-            trainer_home, "sft", "acme", version, {"max_steps": 2}, str(tiny_model_path), progress=False,
+        run_training(trainer_home.trainer, trainer_home.paths, "sft", "acme", version, {"max_steps": 2}, str(tiny_model_path), progress=False,
             callbacks=[_Boom()],
         )  # fmt: skip
     _only_the_champion_remains(trainer_home, champ)
@@ -65,20 +63,19 @@ def test_exception_mid_run_registers_nothing(trainer_home, tiny_model_path: Path
 def test_new_adapter_records_the_champion_as_parent(trainer_home, tiny_model_path: Path) -> None:
     champ = _champion(trainer_home)
     version = write_dataset(trainer_home, "acme", {"sft": SFT_ROWS})
-    record = run_training(trainer_home, "sft", "acme", version, {"max_steps": 1}, str(tiny_model_path), progress=False)
+    record = run_training(trainer_home.trainer, trainer_home.paths, "sft", "acme", version, {"max_steps": 1}, str(tiny_model_path), progress=False)
     assert record.parent == champ.adapter_id and record.status == AdapterStatus.CANDIDATE
-    assert registry.champion(trainer_home.adapters_dir, "acme").adapter_id == champ.adapter_id
+    assert registry.champion(trainer_home.paths.adapters_dir, "acme").adapter_id == champ.adapter_id
     assert not list((trainer_home.home / "runs" / "acme").glob("sft-*/checkpoint-*"))  # cleaned after success
 
 
 def test_only_reviewed_rows_unless_all_rows(trainer_home, tiny_model_path: Path) -> None:
     version = write_dataset(trainer_home, "acme", {"sft": SFT_ROWS}, accept=False)
     with pytest.raises(TracewheelError, match="no sft rows.*--all-rows"):
-        run_training(trainer_home, "sft", "acme", version, {"max_steps": 1}, str(tiny_model_path), progress=False)
-    rows = read_rows(trainer_home.datasets_dir, "acme", version, "sft")
-    record_decision(trainer_home.datasets_dir, "acme", version, rows[0].row_id, "reject")
-    record = run_training(
-        trainer_home, "sft", "acme", version, {"max_steps": 1}, str(tiny_model_path), progress=False,
+        run_training(trainer_home.trainer, trainer_home.paths, "sft", "acme", version, {"max_steps": 1}, str(tiny_model_path), progress=False)
+    rows = read_rows(trainer_home.paths.datasets_dir, "acme", version, "sft")
+    record_decision(trainer_home.paths.datasets_dir, "acme", version, rows[0].row_id, "reject")
+    record = run_training(trainer_home.trainer, trainer_home.paths, "sft", "acme", version, {"max_steps": 1}, str(tiny_model_path), progress=False,
         reviewed_only=False,
     )  # fmt: skip
     assert record.metrics["rows"] == len(SFT_ROWS) - 1  # rejected rows are never trained on
@@ -86,13 +83,13 @@ def test_only_reviewed_rows_unless_all_rows(trainer_home, tiny_model_path: Path)
 
 
 def test_missing_method_module_is_a_clear_error(trainer_home, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(runner.METHODS, "grpo", "trainer.no_such_grpo_trainer")
+    monkeypatch.setitem(runner.METHODS, "grpo", "tracewheel.trainer.no_such_grpo_trainer")
     with pytest.raises(TracewheelError, match="grpo training is not available"):
-        run_training(trainer_home, "grpo", "acme", "ds-x")
+        run_training(trainer_home.trainer, trainer_home.paths, "grpo", "acme", "ds-x")
     with pytest.raises(TracewheelError, match="unknown training method 'ppo'"):
-        run_training(trainer_home, "ppo", "acme", "ds-x")
+        run_training(trainer_home.trainer, trainer_home.paths, "ppo", "acme", "ds-x")
     with pytest.raises(TracewheelError, match="dataset version 'ds-x' not found"):
-        run_training(trainer_home, "sft", "acme", "ds-x")
+        run_training(trainer_home.trainer, trainer_home.paths, "sft", "acme", "ds-x")
 
 
 def test_config_from_toml_file_with_overrides_and_unknown_keys(tmp_path: Path) -> None:

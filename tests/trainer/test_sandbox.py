@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from trainer.sandbox import isolation_available, run_sandboxed
+from tracewheel.core.sandbox import isolation_available, run_sandboxed
 
 
 @pytest.fixture(autouse=True)

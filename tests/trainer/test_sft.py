@@ -8,12 +8,12 @@ import pytest
 import torch
 from _trainer_fixtures import SFT_ROWS, write_dataset
 from safetensors.torch import load_file
+from tracewheel.trainer.model import load_model, load_tokenizer
+from tracewheel.trainer.runner import run_training
+from tracewheel.trainer.sft_config import SFTMethodConfig
+from tracewheel.trainer.sft_trainer import build_trainer, tokenize_rows
 
-from tracewheel.errors import TracewheelError
-from trainer.model import load_model, load_tokenizer
-from trainer.runner import run_training
-from trainer.sft_config import SFTMethodConfig
-from trainer.sft_trainer import build_trainer, tokenize_rows
+from tracewheel.core.errors import TracewheelError
 
 
 def test_tokenized_rows_learn_assistant_turns_only(tiny_model_path: Path) -> None:
@@ -50,8 +50,7 @@ def test_trainer_labels_mask_everything_but_assistant_tokens(tiny_model_path: Pa
 
 def test_sft_run_trains_lora_and_registers_candidate(trainer_home, tiny_model_path: Path) -> None:
     version = write_dataset(trainer_home, "acme", {"sft": SFT_ROWS})
-    record = run_training(
-        trainer_home, "sft", "acme", version, {"max_steps": 3, "learning_rate": 1e-2}, str(tiny_model_path),
+    record = run_training(trainer_home.trainer, trainer_home.paths, "sft", "acme", version, {"max_steps": 3, "learning_rate": 1e-2}, str(tiny_model_path),
         progress=False,
     )  # fmt: skip
     assert record.method == "sft" and record.status == "candidate" and record.dataset_versions == [version]
@@ -66,8 +65,7 @@ def test_sft_run_trains_lora_and_registers_candidate(trainer_home, tiny_model_pa
 @pytest.mark.slow
 def test_sft_on_the_embedded_model(trainer_home) -> None:
     version = write_dataset(trainer_home, "acme", {"sft": SFT_ROWS[:2]})
-    record = run_training(
-        trainer_home, "sft", "acme", version, {"max_steps": 1, "per_device_train_batch_size": 2, "lora_r": 4},
+    record = run_training(trainer_home.trainer, trainer_home.paths, "sft", "acme", version, {"max_steps": 1, "per_device_train_batch_size": 2, "lora_r": 4},
         progress=False,
     )  # fmt: skip
     assert record.base_model == "embedded:smollm2-135m-instruct"

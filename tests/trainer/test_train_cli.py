@@ -12,10 +12,10 @@ import time
 from pathlib import Path
 
 from _trainer_fixtures import SFT_ROWS, write_dataset
+from tracewheel.trainer import registry
 from typer.testing import CliRunner
 
 from tracewheel.cli.main import app
-from trainer import registry
 
 
 def test_train_then_list_and_show(trainer_home, tiny_model_path: Path) -> None:
@@ -59,7 +59,7 @@ def test_diverging_run_fails_with_one_line_and_registers_nothing(trainer_home, t
     assert "Traceback" not in proc.stderr
     last = proc.stderr.strip().splitlines()[-1]
     assert last.startswith("error: sft training diverged") and "nothing registered" in last
-    assert registry.list_adapters(trainer_home.adapters_dir, "acme") == []
+    assert registry.list_adapters(trainer_home.paths.adapters_dir, "acme") == []
 
 
 def test_killed_run_registers_nothing_and_resumes_to_the_end(trainer_home, tiny_model_path: Path, tmp_path) -> None:
@@ -84,10 +84,10 @@ def test_killed_run_registers_nothing_and_resumes_to_the_end(trainer_home, tiny_
         proc.stdout.close()
         proc.stderr.close()
     assert proc.returncode == -signal.SIGKILL
-    assert registry.list_adapters(trainer_home.adapters_dir, "acme") == []
+    assert registry.list_adapters(trainer_home.paths.adapters_dir, "acme") == []
 
     resumed = subprocess.run([*args, "--resume"], env=_env(trainer_home), capture_output=True, text=True, timeout=300)
     assert resumed.returncode == 0, resumed.stderr[-2000:]
     record = json.loads(resumed.stdout)
     assert record["metrics"]["global_step"] == 10 and record["metrics"]["resumed_from_step"] >= 2
-    assert [r.adapter_id for r in registry.list_adapters(trainer_home.adapters_dir, "acme")] == [record["adapter_id"]]
+    assert [r.adapter_id for r in registry.list_adapters(trainer_home.paths.adapters_dir, "acme")] == [record["adapter_id"]]

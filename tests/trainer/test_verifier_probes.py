@@ -6,10 +6,10 @@ import doctest
 from pathlib import Path
 
 import pytest
+import tracewheel.trainer.verifier_probes as probes_module
+from tracewheel.trainer.verifier_probes import assert_verifiers_sound, probe_verifier, probe_verifiers
 
-import trainer.verifier_probes as probes_module
-from tracewheel.errors import TracewheelError
-from trainer.verifier_probes import assert_verifiers_sound, probe_verifier, probe_verifiers
+from tracewheel.core.errors import TracewheelError
 
 SOUND = [
     {"type": "exact", "answer": "Paris"},

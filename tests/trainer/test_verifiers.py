@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-import trainer.verifiers as verifiers_module
-from trainer.verifiers import Verdict, verifier_reward, verify
+import tracewheel.core.verifiers as verifiers_module
+from tracewheel.core.verifiers import Verdict, verifier_reward, verify
 
 
 @pytest.fixture(autouse=True)

@@ -19,9 +19,9 @@ def register(app: typer.Typer) -> None:
         json_out: Annotated[bool, typer.Option("--json", help="Print {name, api_key} as JSON.")] = False,
     ) -> None:
         """Create a tenant and print its API key (shown only this once)."""
-        from collector.tenants import create_tenant
+        from tracewheel.collector.tenants import create_tenant
 
-        created = create_tenant(settings().tenants_file, name)
+        created = create_tenant(settings().paths.tenants_file, name)
         if json_out:
             print_json(created)
         else:
@@ -31,9 +31,9 @@ def register(app: typer.Typer) -> None:
     @tenants.command("list")
     def list_(json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
         """List tenants (names and creation times; keys are stored only as hashes)."""
-        from collector.tenants import list_tenants
+        from tracewheel.collector.tenants import list_tenants
 
-        items = list_tenants(settings().tenants_file)
+        items = list_tenants(settings().paths.tenants_file)
         if json_out:
             print_json(items)
             return
@@ -51,7 +51,7 @@ def register(app: typer.Typer) -> None:
         grpc_port: Annotated[int | None, typer.Option(help="OTLP/gRPC port (default 4317).")] = None,
     ) -> None:
         """Run the OTLP collector (HTTP + gRPC) until SIGTERM/Ctrl-C."""
-        from collector.server import Endpoints, run_collector
+        from tracewheel.collector.server import Endpoints, run_collector
 
         def ready(e: Endpoints) -> None:
             console.print(
@@ -59,4 +59,5 @@ def register(app: typer.Typer) -> None:
                 highlight=False,
             )
 
-        run_collector(settings(), host=host, http_port=http_port, grpc_port=grpc_port, on_ready=ready)
+        cfg = settings()
+        run_collector(cfg.collector, cfg.paths, host=host, http_port=http_port, grpc_port=grpc_port, on_ready=ready)

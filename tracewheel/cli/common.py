@@ -12,7 +12,7 @@ from typing import Any, TextIO
 from rich.console import Console
 
 from tracewheel.config import Settings, load_settings
-from tracewheel.errors import TracewheelError
+from tracewheel.core.errors import TracewheelError
 
 # Human output goes to stderr so that ``--json`` output on stdout stays machine-readable.
 console = Console(stderr=True)

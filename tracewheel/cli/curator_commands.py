@@ -13,9 +13,11 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from curator import versions
 from tracewheel.cli.common import console, print_json, settings
-from tracewheel.errors import TracewheelError
+from tracewheel.collector.store import TraceStore
+from tracewheel.config import Settings
+from tracewheel.core.errors import TracewheelError
+from tracewheel.curator import versions
 
 _RELATIVE = re.compile(r"^(\d+)\s*([smhdw])$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
@@ -55,12 +57,8 @@ class _RichProgress:
             self._progress.advance(self._task, n)
 
 
-def _trace_store(cfg: Any) -> Any:
-    try:
-        from collector.store import TraceStore
-    except ImportError as exc:
-        raise TracewheelError(f"the trace store (collector.store) cannot be loaded: {exc}") from exc
-    return TraceStore(cfg)
+def _trace_store(cfg: Settings) -> TraceStore:
+    return TraceStore(cfg.paths.traces_dir)
 
 
 def _tenants_with_versions(datasets_dir: Path, tenant: str | None) -> list[str]:
@@ -98,7 +96,7 @@ def register(app: typer.Typer) -> None:
         as_json: Annotated[bool, typer.Option("--json", help="Print the results as JSON on stdout.")] = False,
     ) -> None:
         """Curate new episodes into a new dataset version: redact, screen, label, derive, dedup, decontaminate."""
-        from curator.pipeline import Engines, curate
+        from tracewheel.curator.pipeline import Engines, curate
 
         cfg = settings()
         start, end = parse_when(since, "--since"), parse_when(until, "--until")
@@ -106,10 +104,10 @@ def register(app: typer.Typer) -> None:
             raise TracewheelError("--since must be before --until")
         store = _trace_store(cfg)
         with console.status("loading the redaction and screening engines"):
-            engines = Engines.default(cfg)
+            engines = Engines.default(cfg.curator, cfg.paths)
         columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
         with Progress(*columns, console=console, transient=as_json) as bar:
-            results = curate(cfg, store, engines, tenant, start, end, _RichProgress(bar))
+            results = curate(cfg.curator, cfg.paths, store, engines, tenant, start, end, _RichProgress(bar))
         if as_json:
             print_json([r.to_dict() for r in results])
             return
@@ -147,7 +145,7 @@ def register(app: typer.Typer) -> None:
         as_json: Annotated[bool, typer.Option("--json", help="Print as JSON on stdout.")] = False,
     ) -> None:
         """List dataset versions, oldest first."""
-        d = settings().datasets_dir
+        d = settings().paths.datasets_dir
         out = []
         for t in _tenants_with_versions(d, tenant):
             for m in versions.list_versions(d, t):
@@ -186,7 +184,7 @@ def register(app: typer.Typer) -> None:
         as_json: Annotated[bool, typer.Option("--json", help="Print as JSON on stdout.")] = False,
     ) -> None:
         """Show a version's manifest (selection, counts, config) and review progress."""
-        d = settings().datasets_dir
+        d = settings().paths.datasets_dir
         t = versions.find_tenant(d, version, tenant)
         manifest = versions.read_manifest(d, t, version)
         manifest["review"] = _review_state(d, t, version)
@@ -203,7 +201,7 @@ def register(app: typer.Typer) -> None:
         as_json: Annotated[bool, typer.Option("--json", help="Print as JSON on stdout.")] = False,
     ) -> None:
         """Rows added and removed per kind between two versions."""
-        d = settings().datasets_dir
+        d = settings().paths.datasets_dir
         t = versions.find_tenant(d, old, tenant)
         versions.find_tenant(d, new, t)
         diff = versions.diff_versions(d, t, old, new)
@@ -242,7 +240,7 @@ def register(app: typer.Typer) -> None:
             raise TracewheelError("--reviewed needs --kind sft, dpo, kto or rewards")
         if fmt == "parquet" and output is None:
             raise TracewheelError("--format parquet needs -o PATH")
-        d = settings().datasets_dir
+        d = settings().paths.datasets_dir
         t = versions.find_tenant(d, version, tenant)
         if kind is not None:
             records = (
@@ -280,12 +278,12 @@ def register(app: typer.Typer) -> None:
         kind: Annotated[list[str] | None, typer.Option(help="Only rows of this kind (repeatable).")] = None,
     ) -> None:
         """Review rows one by one: (a)ccept/release, (r)eject, (e)dit in $EDITOR, (s)kip, (q)uit; resumable."""
-        from curator.review import review
+        from tracewheel.curator.review import review
 
         for k in kind or []:
             if k not in versions.KINDS:
                 raise TracewheelError(f"--kind must be one of {', '.join(versions.KINDS)}, got {k!r}")
-        d = settings().datasets_dir
+        d = settings().paths.datasets_dir
         t = versions.find_tenant(d, version, tenant)
         review(d, t, version, console, kinds=list(kind) if kind else None)
 

@@ -18,10 +18,10 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.tree import Tree
 
-from collector.episode import Episode, Message
-from collector.store import TraceStore, parse_since
 from tracewheel.cli.common import console, print_json, settings
-from tracewheel.errors import TracewheelError
+from tracewheel.collector.episode import Episode, Message
+from tracewheel.collector.store import TraceStore, parse_since
+from tracewheel.core.errors import TracewheelError
 
 TenantOpt = Annotated[
     str | None, typer.Option("--tenant", "-t", help="Only this tenant (default: all tenants, operator view).")
@@ -211,7 +211,7 @@ def register(app: typer.Typer) -> None:
         as_json: JsonOpt = False,
     ) -> None:
         """List episodes, most recently active first."""
-        store = TraceStore(settings())
+        store = TraceStore(settings().paths.traces_dir)
         found = store.episodes(
             tenant, since=_since(since), until=_since(until), limit=limit, newest_first=True
         )
@@ -229,7 +229,7 @@ def register(app: typer.Typer) -> None:
         as_json: JsonOpt = False,
     ) -> None:
         """Show one episode: its conversation, tools, model, usage and outcome signals."""
-        episode = TraceStore(settings()).episode(tenant, episode_id)
+        episode = TraceStore(settings().paths.traces_dir).episode(tenant, episode_id)
         if episode is None:
             where = f" for tenant {tenant!r}" if tenant else ""
             raise TracewheelError(f"no episode {episode_id}{where}")
@@ -245,7 +245,7 @@ def register(app: typer.Typer) -> None:
         as_json: JsonOpt = False,
     ) -> None:
         """Show the raw spans of one trace as a parent/child tree."""
-        spans = TraceStore(settings()).spans(tenant, trace_id)
+        spans = TraceStore(settings().paths.traces_dir).spans(tenant, trace_id)
         if not spans:
             where = f" for tenant {tenant!r}" if tenant else ""
             raise TracewheelError(f"no spans for trace {trace_id}{where}")

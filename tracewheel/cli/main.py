@@ -18,7 +18,7 @@ from tracewheel.cli import (
     verify_commands,
 )
 from tracewheel.cli.common import console
-from tracewheel.errors import TracewheelError
+from tracewheel.core.errors import TracewheelError
 
 app = typer.Typer(
     name="tracewheel",

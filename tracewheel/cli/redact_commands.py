@@ -14,7 +14,7 @@ import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn
 
 from tracewheel.cli.common import console, jsonl_input
-from tracewheel.errors import TracewheelError
+from tracewheel.core.errors import TracewheelError
 
 # Lines are redacted in batches so that spaCy's nlp.pipe and the dedup of identical texts pay off on big files.
 _BATCH = 256
@@ -46,8 +46,8 @@ def redact(
     Other fields pass through unchanged. A bad line is reported on stderr with its line number, skipped and
     counted; the exit status is 1 if any line was bad.
     """
-    from curator.redact import Redactor
     from tracewheel.cli.common import settings
+    from tracewheel.curator.redact import Redactor
 
     try:
         redactor = Redactor(settings().curator.redaction)

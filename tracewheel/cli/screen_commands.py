@@ -10,7 +10,7 @@ from typing import Annotated, Any, TextIO
 import typer
 
 from tracewheel.cli.common import console, jsonl_input, settings
-from tracewheel.errors import TracewheelError
+from tracewheel.core.errors import TracewheelError
 
 _BATCH = 64
 
@@ -54,7 +54,7 @@ def screen(
         updates["use_classifier"] = False
     if updates:
         config = config.model_copy(update=updates)
-    screener = _build_screener(config, cfg.models_dir)
+    screener = _build_screener(config, cfg.paths.models_dir)
 
     with jsonl_input(path, "screen") as stream:
         counts = _screen_stream(screener, stream)
@@ -121,8 +121,8 @@ def _screen_stream(screener: Any, stream: TextIO) -> dict[str, int]:
 
 def _build_screener(config: Any, models_dir: Path) -> Any:
     """The screener; on the first use in a home its classifier is trained (tens of seconds), so say so."""
-    from curator.injection_model import cache_path, corpus_hash
-    from curator.screen import Screener
+    from tracewheel.curator.injection_model import cache_path, corpus_hash
+    from tracewheel.curator.screen import Screener
 
     if not config.use_classifier or cache_path(models_dir, corpus_hash()).exists():
         return Screener(config, models_dir=models_dir)

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from tracewheel.cli.common import console, print_json, settings
-from tracewheel.errors import TracewheelError
+from tracewheel.core.errors import TracewheelError
 
 TenantOpt = Annotated[
     str | None, typer.Option("--tenant", envvar="TRACEWHEEL_TENANT", help="Tenant (default: trainer.default_tenant).")
@@ -63,13 +63,14 @@ def _train_command(method: str):
         ] = False,
         json_out: JsonOpt = False,
     ) -> None:
-        from trainer.runner import run_training
+        from tracewheel.trainer.runner import run_training
 
         s = settings()
         _quiet_libraries()
         try:
             record = run_training(
-                s,
+                s.trainer,
+                s.paths,
                 method,
                 tenant or s.trainer.default_tenant,
                 dataset,
@@ -115,10 +116,10 @@ def register(app: typer.Typer) -> None:
         json_out: JsonOpt = False,
     ) -> None:
         """List a tenant's adapters, oldest first."""
-        from trainer import registry
+        from tracewheel.trainer import registry
 
         s = settings()
-        records = registry.list_adapters(s.adapters_dir, tenant or s.trainer.default_tenant)
+        records = registry.list_adapters(s.paths.adapters_dir, tenant or s.trainer.default_tenant)
         if status is not None:
             try:
                 wanted = registry.AdapterStatus(status)
@@ -153,10 +154,10 @@ def register(app: typer.Typer) -> None:
         json_out: JsonOpt = False,
     ) -> None:
         """Show one adapter's record."""
-        from trainer import registry
+        from tracewheel.trainer import registry
 
         s = settings()
-        record = registry.find(s.adapters_dir, adapter_id, tenant)
+        record = registry.find(s.paths.adapters_dir, adapter_id, tenant)
         if json_out:
             print_json(record)
         else:

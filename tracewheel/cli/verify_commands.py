@@ -10,7 +10,7 @@ from typing import Annotated, Any, TextIO
 import typer
 
 from tracewheel.cli.common import console, jsonl_input, print_json
-from tracewheel.errors import TracewheelError
+from tracewheel.core.errors import TracewheelError
 
 
 def register(app: typer.Typer) -> None:
@@ -50,7 +50,7 @@ def verify(
 
 def _lines(source: TextIO) -> Any:
     """(line number, object, problem) for each non-blank line."""
-    from trainer.verifiers import validate_spec
+    from tracewheel.core.verifiers import validate_spec
 
     for number, line in enumerate(source, start=1):
         if not line.strip():
@@ -75,7 +75,7 @@ def _lines(source: TextIO) -> Any:
 
 
 def _score(source: TextIO, sink: TextIO) -> str:
-    from trainer.verifiers import verify as run_verifier
+    from tracewheel.core.verifiers import verify as run_verifier
 
     scored = bad = 0
     total = 0.0
@@ -101,7 +101,7 @@ def _score(source: TextIO, sink: TextIO) -> str:
 
 
 def _probe(source: TextIO, as_json: bool) -> str:
-    from trainer.verifier_probes import probe_verifiers
+    from tracewheel.trainer.verifier_probes import probe_verifiers
 
     specs: list[dict[str, Any]] = []
     prompts: list[Any] = []

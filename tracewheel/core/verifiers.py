@@ -398,7 +398,7 @@ def verify_custom(completion: Any, spec: dict[str, Any]) -> Verdict:
     the last line of its stdout is ``{"reward": float, "reason": str}`` or a bare number in [0, 1]. A crash, a
     timeout or any other output is reward 0 with the reason.
     """
-    from trainer.sandbox import run_sandboxed
+    from tracewheel.core.sandbox import run_sandboxed
 
     message = completion_message(completion)
     payload = json.dumps(
