@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import Field, field_validator
+
+from tracewheel.core.section import Section
 
 # Kept here rather than in curator.recognizers so that loading settings never imports Presidio.
 SECRET_ENTITIES: tuple[str, ...] = (
@@ -39,7 +41,7 @@ DEFAULT_SECRET_KEYS = (
 )
 
 
-class RedactionConfig(BaseModel):
+class RedactionConfig(Section):
     """How the curator redacts PII and secrets before anything becomes a training row.
 
     Model: ``spacy_model``, ``ner_batch_size``. What: ``entities``, ``score_threshold``, ``phone_regions``,

@@ -1,9 +1,11 @@
 """Settings of prompt-injection screening (``[curator.screening]``)."""
 
-from pydantic import BaseModel, Field
+from pydantic import Field
+
+from tracewheel.core.section import Section
 
 
-class ScreeningConfig(BaseModel):
+class ScreeningConfig(Section):
     """How tool results are screened for indirect prompt injection (``curator/screen.py``)."""
 
     threshold: float = Field(

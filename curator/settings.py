@@ -7,12 +7,14 @@ Redaction and screening keep their config next to their modules (as TRL keeps ``
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 from tracewheel.curator.redaction_config import RedactionConfig
 from tracewheel.curator.screening_config import ScreeningConfig
 
+from tracewheel.core.section import Section
 
-class TaskRule(BaseModel):
+
+class TaskRule(Section):
     """How one task's outcome is judged (``[curator.tasks.<task>]``); ``[curator.default_task]`` applies otherwise."""
 
     min_score: float | None = Field(
@@ -40,7 +42,7 @@ class TaskRule(BaseModel):
     )
 
 
-class CuratorSettings(BaseModel):
+class CuratorSettings(Section):
     redaction: RedactionConfig = Field(default_factory=RedactionConfig)
     screening: ScreeningConfig = Field(default_factory=ScreeningConfig)
     default_task: TaskRule = Field(

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import BaseModel, Field
+from pydantic import Field
+
+from tracewheel.core.section import Section
 
 EMBEDDED_MODEL = "embedded:smollm2-135m-instruct"
 _DEFAULT_CACHE_DIR = "~/.cache/tracewheel"
 
 
-class TrainerSettings(BaseModel):
+class TrainerSettings(Section):
     default_model: str = Field(
         default=EMBEDDED_MODEL,
         description="Model trained when --model is not given: a Hugging Face id, a local path, or the embedded default.",
