@@ -222,19 +222,30 @@ def _message(**fields: Any) -> Message | None:
         return None
 
 
+def _message_dicts(value: Any, *, single_ok: bool) -> list[dict[str, Any]] | None:
+    """The message objects of a messages attribute (a list or its JSON text; one object too when ``single_ok``).
+
+    ``None`` when the attribute is absent or unreadable; items that are not objects are dropped.
+    """
+    value = load_json(value)
+    if single_ok and isinstance(value, dict):
+        value = [value]
+    if not isinstance(value, list):
+        return None
+    return [raw for raw in value if isinstance(raw, dict)]
+
+
 def otel_messages(value: Any, span_id: str | None) -> list[Message] | None:
     """``gen_ai.input/output.messages`` (list or JSON text of ``{role, parts, finish_reason}``) -> messages.
 
     A ``tool`` message's ``tool_call_response`` parts become one tool message each (the OpenAI shape).
     ``None`` when the attribute is absent or unreadable.
     """
-    value = load_json(value)
-    if not isinstance(value, list):
+    raws = _message_dicts(value, single_ok=False)
+    if raws is None:
         return None
     out: list[Message] = []
-    for raw in value:
-        if not isinstance(raw, dict):
-            continue
+    for raw in raws:
         r = role(raw.get(sc.KEY_ROLE))
         parts = raw.get(sc.KEY_PARTS)
         if not isinstance(parts, list):
@@ -284,15 +295,11 @@ def otel_messages(value: Any, span_id: str | None) -> list[Message] | None:
 
 def openai_messages(value: Any, span_id: str | None) -> list[Message] | None:
     """OpenAI chat messages (list or JSON text; ``tool_calls`` with ``function`` or flat name/arguments)."""
-    value = load_json(value)
-    if isinstance(value, dict):
-        value = [value]
-    if not isinstance(value, list):
+    raws = _message_dicts(value, single_ok=True)
+    if raws is None:
         return None
     out: list[Message] = []
-    for raw in value:
-        if not isinstance(raw, dict):
-            continue
+    for raw in raws:
         r = role(raw.get(sc.KEY_ROLE))
         if r is None:
             continue

@@ -5,22 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from tracewheel.collector import normalize_common as common
 from tracewheel.collector import semconv as sc
 from tracewheel.collector.episode import Message
-from tracewheel.collector.normalize_common import (
-    Step,
-    as_int,
-    as_str,
-    finish_reason,
-    json_text,
-    load_json,
-    openai_messages,
-    split_system,
-    text_content,
-    tool_definition,
-    tool_definitions,
-    unflatten,
-)
 
 _KINDS = {sc.OI_KIND_LLM: "llm", sc.OI_KIND_TOOL: "tool", sc.OI_KIND_AGENT: "agent"}
 
@@ -32,7 +19,7 @@ def _as_openai(item: Any) -> dict[str, Any] | None:
     msg = item[sc.OI_MESSAGE]
     content = msg.get(sc.KEY_CONTENT)
     if content is None and isinstance(msg.get(sc.OI_CONTENTS), list):
-        content = text_content(
+        content = common.text_content(
             [
                 {"type": "text", "text": c[sc.OI_MESSAGE_CONTENT].get(sc.OI_TEXT)}
                 for c in msg[sc.OI_CONTENTS]
@@ -56,40 +43,40 @@ def _as_openai(item: Any) -> dict[str, Any] | None:
 
 
 def _messages(attrs: dict[str, Any], prefix: str, span_id: str) -> list[Message] | None:
-    items = [m for m in (_as_openai(i) for i in unflatten(attrs, prefix)) if m is not None]
-    return openai_messages(items, span_id) if items else None
+    items = [m for m in (_as_openai(i) for i in common.unflatten(attrs, prefix)) if m is not None]
+    return common.openai_messages(items, span_id) if items else None
 
 
-def _request_response(attrs: dict[str, Any], step: Step) -> None:
+def _request_response(attrs: dict[str, Any], step: common.Step) -> None:
     """``input.value`` / ``output.value`` holding an OpenAI request/response (when messages are hidden)."""
-    request = load_json(attrs.get(sc.INPUT_VALUE))
+    request = common.load_json(attrs.get(sc.INPUT_VALUE))
     if isinstance(request, dict):
         if step.input_messages is None and isinstance(request.get("messages"), list):
-            system, rest = split_system(openai_messages(request["messages"], step.span_id))
+            system, rest = common.split_system(common.openai_messages(request["messages"], step.span_id))
             step.fill("system_instructions", system)
             step.fill("input_messages", rest)
-        step.fill("tools", tool_definitions(request.get("tools")))
-        step.fill("request_model", as_str(request.get("model")))
-    response = load_json(attrs.get(sc.OUTPUT_VALUE))
+        step.fill("tools", common.tool_definitions(request.get("tools")))
+        step.fill("request_model", common.as_str(request.get("model")))
+    response = common.load_json(attrs.get(sc.OUTPUT_VALUE))
     if isinstance(response, dict) and isinstance(response.get("choices"), list):
         outputs: list[Message] = []
         for choice in response["choices"]:
             if isinstance(choice, dict) and isinstance(choice.get("message"), dict):
                 message = dict(choice["message"])
                 message.setdefault(sc.KEY_FINISH_REASON, choice.get(sc.KEY_FINISH_REASON))
-                outputs.extend(openai_messages([message], step.span_id) or [])
+                outputs.extend(common.openai_messages([message], step.span_id) or [])
                 break  # the first choice is the one the agent continued with
         step.fill("output_messages", outputs)
         step.fill("finish_reasons", [m.finish_reason for m in outputs if m.finish_reason])
-        step.fill("response_model", as_str(response.get("model")))
+        step.fill("response_model", common.as_str(response.get("model")))
 
 
-def _agent_io(attrs: dict[str, Any], step: Step) -> None:
+def _agent_io(attrs: dict[str, Any], step: common.Step) -> None:
     """AGENT span: its input is the task, its output the answer (plain text or chat JSON)."""
     raw_in = attrs.get(sc.INPUT_VALUE)
-    loaded = load_json(raw_in)
+    loaded = common.load_json(raw_in)
     if isinstance(loaded, dict) and isinstance(loaded.get("messages"), list):
-        system, rest = split_system(openai_messages(loaded["messages"], step.span_id))
+        system, rest = common.split_system(common.openai_messages(loaded["messages"], step.span_id))
         step.fill("system_instructions", system)
         step.fill("input_messages", rest)
     elif isinstance(raw_in, str) and raw_in:
@@ -99,40 +86,42 @@ def _agent_io(attrs: dict[str, Any], step: Step) -> None:
         step.fill("output_messages", [Message(role="assistant", content=raw_out, span_id=step.span_id)])
 
 
-def read_attributes(attrs: dict[str, Any], step: Step) -> None:
+def read_attributes(attrs: dict[str, Any], step: common.Step) -> None:
     kind = _KINDS.get(str(attrs.get(sc.OPENINFERENCE_SPAN_KIND, "")).upper())
     if kind is None and sc.OPENINFERENCE_SPAN_KIND in attrs:
         kind = "other"
     step.fill("kind", kind)
-    system, inputs = split_system(_messages(attrs, sc.LLM_INPUT_MESSAGES, step.span_id))
+    system, inputs = common.split_system(_messages(attrs, sc.LLM_INPUT_MESSAGES, step.span_id))
     step.fill("system_instructions", system)
     step.fill("input_messages", inputs)
     step.fill("output_messages", _messages(attrs, sc.LLM_OUTPUT_MESSAGES, step.span_id))
     tools = []
-    for item in unflatten(attrs, sc.LLM_TOOLS):
+    for item in common.unflatten(attrs, sc.LLM_TOOLS):
         node = item.get(sc.OI_TOOL) if isinstance(item, dict) else None
         if isinstance(node, dict):
-            definition = tool_definition(node.get(sc.OI_JSON_SCHEMA))
+            definition = common.tool_definition(node.get(sc.OI_JSON_SCHEMA))
             if definition is not None:
                 tools.append(definition)
     step.fill("tools", tools)
-    step.fill("response_model", as_str(attrs.get(sc.LLM_MODEL_NAME)))
-    step.fill("provider", as_str(attrs.get(sc.LLM_PROVIDER)))
-    step.fill("provider", as_str(attrs.get(sc.LLM_SYSTEM)))
-    step.fill("input_tokens", as_int(attrs.get(sc.LLM_TOKEN_COUNT_PROMPT)))
-    step.fill("output_tokens", as_int(attrs.get(sc.LLM_TOKEN_COUNT_COMPLETION)))
-    reason = finish_reason(attrs.get(sc.LLM_FINISH_REASON))
+    step.fill("response_model", common.as_str(attrs.get(sc.LLM_MODEL_NAME)))
+    step.fill("provider", common.as_str(attrs.get(sc.LLM_PROVIDER)))
+    step.fill("provider", common.as_str(attrs.get(sc.LLM_SYSTEM)))
+    step.fill("input_tokens", common.as_int(attrs.get(sc.LLM_TOKEN_COUNT_PROMPT)))
+    step.fill("output_tokens", common.as_int(attrs.get(sc.LLM_TOKEN_COUNT_COMPLETION)))
+    reason = common.finish_reason(attrs.get(sc.LLM_FINISH_REASON))
     step.fill("finish_reasons", [reason] if reason else [])
-    step.fill("conversation_id", as_str(attrs.get(sc.SESSION_ID)))
-    step.fill("agent_name", as_str(attrs.get(sc.AGENT_NAME)))
+    step.fill("conversation_id", common.as_str(attrs.get(sc.SESSION_ID)))
+    step.fill("agent_name", common.as_str(attrs.get(sc.AGENT_NAME)))
     if step.kind == "llm":
         _request_response(attrs, step)
     elif step.kind == "tool":
-        step.fill("tool_name", as_str(attrs.get(sc.TOOL_NAME)))
-        step.fill("tool_call_id", as_str(attrs.get(sc.TOOL_CALL_ID)))
-        step.fill("tool_arguments", json_text(load_json(attrs.get(sc.TOOL_CALL_FUNCTION_ARGUMENTS))))
-        step.fill("tool_arguments", json_text(attrs.get(sc.INPUT_VALUE)))
-        step.fill("tool_result", json_text(attrs.get(sc.OUTPUT_VALUE)))
+        step.fill("tool_name", common.as_str(attrs.get(sc.TOOL_NAME)))
+        step.fill("tool_call_id", common.as_str(attrs.get(sc.TOOL_CALL_ID)))
+        step.fill(
+            "tool_arguments", common.json_text(common.load_json(attrs.get(sc.TOOL_CALL_FUNCTION_ARGUMENTS)))
+        )
+        step.fill("tool_arguments", common.json_text(attrs.get(sc.INPUT_VALUE)))
+        step.fill("tool_result", common.json_text(attrs.get(sc.OUTPUT_VALUE)))
     elif step.kind == "agent":
         step.fill("agent_name", step.name)
         _agent_io(attrs, step)

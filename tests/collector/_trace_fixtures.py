@@ -181,6 +181,8 @@ WEATHER_TOOL = {
 }
 AGENT_ADAPTER = "acme-sft-0003"
 AGENT_FINAL = "It is sunny and 21 C in Paris; I could not get the local time."
+# The roles of the agent run's messages in order: two tool round trips between system/user and the final answer.
+AGENT_ROLES = ["system", "user", "assistant", "tool", "assistant", "tool", "assistant"]
 TIME_TOOL = {"type": "function", "name": "local_time", "parameters": {"type": "object", "properties": {}}}
 
 

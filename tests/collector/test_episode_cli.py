@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from _trace_fixtures import (
     AGENT_FINAL,
+    AGENT_ROLES,
     AGENT_TRACE,
     JSON,
     T0,
@@ -174,15 +175,7 @@ def test_cli_reads_while_the_collector_runs(collector: Any) -> None:
     assert {r["episode_id"] for r in json.loads(listed.stdout)} == {AGENT_TRACE, sdk_trace}
     # In-process too (the collector fixture points TRACEWHEEL_HOME at its home).
     shown = json.loads(_invoke("episodes", "show", AGENT_TRACE, "--json").stdout)
-    assert [m["role"] for m in shown["messages"]] == [
-        "system",
-        "user",
-        "assistant",
-        "tool",
-        "assistant",
-        "tool",
-        "assistant",
-    ]
+    assert [m["role"] for m in shown["messages"]] == AGENT_ROLES
     assert shown["services"] == ["agent-api", "llm-proxy"] and shown["feedback"][0]["score"] == 1.0
     sdk = json.loads(_invoke("episodes", "show", sdk_trace, "--tenant", "acme", "--json").stdout)
     assert sdk["final_answer"] == "Hello." and sdk["services"] == ["sdk-agent"]

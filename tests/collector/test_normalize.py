@@ -10,6 +10,7 @@ import pytest
 from _trace_fixtures import (
     AGENT_ADAPTER,
     AGENT_FINAL,
+    AGENT_ROLES,
     AGENT_TRACE,
     CHAT1,
     CHAT2,
@@ -472,15 +473,7 @@ def test_agent_run_in_shuffled_batches_from_two_services_is_one_ordered_episode(
     assert episode.episode_id == AGENT_TRACE and episode.span_count == 6
     assert episode.services == ["agent-api", "llm-proxy"]
     assert episode.tenant == "acme"  # tracewheel.tenant on the span is never trusted
-    assert [m.role for m in episode.messages] == [
-        "system",
-        "user",
-        "assistant",
-        "tool",
-        "assistant",
-        "tool",
-        "assistant",
-    ]
+    assert [m.role for m in episode.messages] == AGENT_ROLES
     assert [tc.id for m in episode.messages for tc in m.tool_calls or []] == ["call_1", "call_2"]
     assert [m.tool_call_id for m in episode.messages if m.role == "tool"] == ["call_1", "call_2"]
     assert len({message_key(m) for m in episode.messages}) == len(episode.messages)
@@ -615,15 +608,7 @@ def test_content_on_agent_and_tool_spans_only() -> None:
     rows = [r for body in batches for r in span_rows(parse_trace_request(body, JSON), "acme", T0)]
     episode = normalize_trace(rows)
     assert episode is not None
-    assert [m.role for m in episode.messages] == [
-        "system",
-        "user",
-        "assistant",
-        "tool",
-        "assistant",
-        "tool",
-        "assistant",
-    ]
+    assert [m.role for m in episode.messages] == AGENT_ROLES
     assert episode.user_task == "Weather and local time in Paris?" and episode.final_answer == AGENT_FINAL
     restored = episode.messages[2].tool_calls[0]
     assert (restored.id, restored.function.name, json.loads(restored.function.arguments)) == (
