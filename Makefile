@@ -26,9 +26,9 @@ demo: setup
 	$(BIN)/python -m tracewheel.demo
 
 bench: setup
-	$(BIN)/python benchmarks/ingest.py
-	$(BIN)/python benchmarks/curate.py
-	$(BIN)/python benchmarks/train.py
+	$(BIN)/python -m benchmarks.ingest
+	$(BIN)/python -m benchmarks.curate
+	$(BIN)/python -m benchmarks.train
 
 # Import contracts are checked on the installed layout (tracewheel.collector, ...), built into build/lint-site.
 lint: setup

@@ -1,8 +1,8 @@
 """Curator benchmark: PII/secret redaction quality and speed, then injection screening if that benchmark exists.
 
-    .venv/bin/python benchmarks/curate.py [--episodes N] [--corpus PATH]
+    .venv/bin/python -m benchmarks.curate [--episodes N] [--corpus PATH]
 
-Quality, on the labelled corpus of benchmarks/pii_corpus.py (agent-trace texts: chat, JSON tool arguments, tool
+Quality, on the labelled corpus benchmarks/data/pii_corpus.jsonl (agent-trace texts: chat, JSON tool arguments, tool
 results, system prompts, final answers, with look-alikes that are not PII):
 - recall per type: a value counts as caught only if no part of it survives, i.e. no token (``[A-Za-z0-9]+``) of
   length >= 4 of the value occurs in the output more often than in the text with all labelled values removed;
@@ -10,12 +10,12 @@ results, system prompts, final answers, with look-alikes that are not PII):
 Speed, end to end on episodes assembled from the same corpus: ``Redactor.redact_episodes`` (batched, deduplicated,
 NER-only spaCy) versus a naive baseline that calls ``AnalyzerEngine.analyze`` once per field with Presidio's
 standard spaCy engine (full pipeline) and the same recognizers, then ``AnonymizerEngine.anonymize``.
+Then the injection-screening figures of ``benchmarks.injection_eval``.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import re
 import sys
@@ -24,26 +24,17 @@ from collections import Counter, defaultdict
 from datetime import UTC, datetime
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "benchmarks"))
+from presidio_analyzer.nlp_engine import SpacyNlpEngine
+from presidio_anonymizer import AnonymizerEngine
+from presidio_anonymizer.entities import OperatorConfig
+from tracewheel.collector.episode import Episode, FunctionCall, Message, ToolCall
+from tracewheel.curator.redaction.redact import Redactor, build_analyzer, build_nlp_engine  # noqa: E402
+from tracewheel.curator.redaction.redaction_config import RedactionConfig  # noqa: E402
 
-from pii_corpus import (  # noqa: E402
-    DATA_FILE,
-    HELDOUT2_FILE,
-    HELDOUT3_FILE,
-    HELDOUT4_FILE,
-    HELDOUT5_FILE,
-    HELDOUT6_FILE,
-    build_heldout,
-    load_corpus,
-)
-from presidio_analyzer.nlp_engine import SpacyNlpEngine  # noqa: E402
-from presidio_anonymizer import AnonymizerEngine  # noqa: E402
-from presidio_anonymizer.entities import OperatorConfig  # noqa: E402
-from tracewheel.collector.episode import Episode, FunctionCall, Message, ToolCall  # noqa: E402
-from tracewheel.curator.redact import Redactor, build_analyzer, build_nlp_engine  # noqa: E402
-from tracewheel.curator.redaction_config import RedactionConfig  # noqa: E402
+from benchmarks.data import DATA_DIR, read_jsonl
+from benchmarks.injection_eval import evaluate
+
+CORPUS = DATA_DIR / "pii_corpus.jsonl"
 
 _TOKEN = re.compile(r"[A-Za-z0-9]+")
 _PLACEHOLDER = re.compile(r"<[A-Z_]+_\d+>")
@@ -220,21 +211,9 @@ def _fmt(x: float | None) -> str:
 
 
 def _injection_figures() -> None:
-    path = ROOT / "benchmarks" / "injection_eval.py"
-    if not path.is_file():
-        print("\ninjection screening: benchmarks/injection_eval.py not present, skipped")
-        return
-    try:
-        spec = importlib.util.spec_from_file_location("injection_eval", path)
-        module = importlib.util.module_from_spec(spec)
-        assert spec.loader is not None
-        spec.loader.exec_module(module)
-        figures = module.evaluate()
-    except Exception as exc:  # another engineer's benchmark: report its failure, keep ours
-        print(f"\ninjection screening: injection_eval.evaluate() failed: {type(exc).__name__}: {exc}")
-        return
-    print("\ninjection screening (benchmarks/injection_eval.py):")
-    for key, value in (figures or {}).items():
+    figures = evaluate()
+    print("\ninjection screening (benchmarks.injection_eval):")
+    for key, value in figures.items():
         print(f"  {key}: {value:.3f}" if isinstance(value, float) else f"  {key}: {value}")
 
 
@@ -243,19 +222,17 @@ def main(argv: list[str] | None = None) -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--episodes", type=int, default=80, help="episodes in the speed test")
-    parser.add_argument("--corpus", type=Path, default=DATA_FILE)
+    parser.add_argument("--corpus", type=Path, default=CORPUS)
     parser.add_argument("--json", action="store_true", help="also print all figures as one JSON document")
     args = parser.parse_args(argv)
 
-    corpus = load_corpus(args.corpus)
+    corpus = read_jsonl(args.corpus)
     config = RedactionConfig()
     t0 = time.perf_counter()
     redactor = Redactor(config)
     build_s = time.perf_counter() - t0
     rows, texts_s = quality(redactor, corpus)
-    print(
-        f"PII corpus: {len(corpus)} texts, {rows['ALL']['n']} labelled values ({args.corpus.name if args.corpus.is_file() else 'generated'})"
-    )
+    print(f"PII corpus: {len(corpus)} texts, {rows['ALL']['n']} labelled values ({args.corpus.name})")
     print(
         f"Redactor built in {build_s:.2f}s; redact_texts on the corpus: {texts_s:.2f}s ({len(corpus) / texts_s:.0f} texts/s)"
     )
@@ -266,10 +243,11 @@ def main(argv: list[str] | None = None) -> int:
         if r["misses"] or r["false_positives"]:
             print(f"  {t}: missed {r['misses']} false positives {r['false_positives']}")
 
-    heldout = build_heldout()
+    heldout = read_jsonl(DATA_DIR / "pii_heldout1.jsonl")
     held, _ = quality(redactor, heldout)
     print(
-        f"\nheld-out sentences ({len(heldout)} texts, {held['ALL']['n']} values, templates never used for tuning): "
+        f"\nheld-out set 1 (pii_heldout1.jsonl: {len(heldout)} Faker-filled texts, {held['ALL']['n']} values, "
+        "templates never used for tuning): "
         f"recall {held['ALL']['recall']:.3f}, precision {held['ALL']['precision']:.3f}"
     )
     for t, r in held.items():
@@ -281,33 +259,31 @@ def main(argv: list[str] | None = None) -> int:
     for label, path, note in (
         (
             "held-out set 2",
-            HELDOUT2_FILE,
+            DATA_DIR / "pii_heldout2.jsonl",
             "written before the name gazetteer; generic fixes after its first run",
         ),
         (
             "held-out set 3",
-            HELDOUT3_FILE,
+            DATA_DIR / "pii_heldout3.jsonl",
             "written after it; lowercase names and list keys added after its first run",
         ),
         (
             "held-out set 4",
-            HELDOUT4_FILE,
+            DATA_DIR / "pii_heldout4.jsonl",
             "written blind; its misses then drove the all-caps, lowercase and secret fixes",
         ),
         (
             "held-out set 5",
-            HELDOUT5_FILE,
+            DATA_DIR / "pii_heldout5.jsonl",
             "written blind; first scored after the set-4 fixes (PERSON 0.807), then its misses were worked on",
         ),
         (
             "held-out set 6",
-            HELDOUT6_FILE,
+            DATA_DIR / "pii_heldout6.jsonl",
             "written blind and never tuned on: the clean estimate",
         ),
     ):
-        if not path.is_file():
-            continue
-        records = load_corpus(path)
+        records = read_jsonl(path)
         figures, _ = quality(redactor, records)
         held_sets[path.stem] = figures
         person = figures.get("PERSON", {})

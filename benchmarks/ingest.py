@@ -12,7 +12,7 @@ and OTLP/gRPC. Every answer counted is a durable ack (WAL fsynced). Two runs:
 Prints spans/s, MB/s, p50/p99 ack latency, collector RSS (psutil), CPU, and how long the flusher took to get the
 WAL into Parquet after the load stopped.
 
-    .venv/bin/python benchmarks/ingest.py [--duration 10] [--rate 10000]
+    .venv/bin/python -m benchmarks.ingest [--duration 10] [--rate 10000]
 """
 
 from __future__ import annotations
@@ -34,10 +34,7 @@ from pathlib import Path
 
 import psutil
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from _genai_load import genai_batch  # noqa: E402
+from benchmarks._genai_load import genai_batch
 
 BATCH = 512
 

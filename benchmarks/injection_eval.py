@@ -1,6 +1,6 @@
 """Benchmark: prompt-injection screening of tool results (recall, false-positive rate, per-style recall, speed).
 
-The set is ``benchmarks/data/injection_eval.jsonl`` (made by ``benchmarks/data/injection_make_eval.py``, written
+The set is ``benchmarks/data/injection_eval.jsonl`` (made by ``benchmarks/data/make_injection_eval.py``, written
 apart from the classifier's training corpus). Targets: injection recall >= 0.95 at FPR <= 0.03.
 
 That set was in view while the rules were written, so hand-written held-out sets are scored too (see ``HELDOUT_SETS``
@@ -12,9 +12,9 @@ cleanest estimate of how the screener does on text nobody tuned it for.
 comms, code, docs, agentic, multilingual, short texts, AI-topic negatives, ...); each file in turn is screened by a
 model trained without it, so every figure there is on a domain the classifier has never seen.
 
-    .venv/bin/python benchmarks/injection_eval.py [--json] [--show-errors] [--cross-domain]
+    .venv/bin/python -m benchmarks.injection_eval [--json] [--show-errors] [--cross-domain]
 
-``evaluate()`` is imported by ``benchmarks/curate.py``. The classifier is trained in memory here (or loaded from
+``evaluate()`` is imported by ``benchmarks.curate``. The classifier is trained in memory here (or loaded from
 ``models_dir`` when given), so the figures never depend on a stale cache.
 """
 
@@ -22,21 +22,18 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+from tracewheel.curator.screening.screen import Screener  # noqa: E402
+from tracewheel.curator.screening.screening_config import ScreeningConfig  # noqa: E402
 
-from tracewheel.curator.screen import Screener  # noqa: E402
-from tracewheel.curator.screening_config import ScreeningConfig  # noqa: E402
+from benchmarks.data import DATA_DIR, read_jsonl
 
-DATA = Path(__file__).parent / "data" / "injection_eval.jsonl"
-HELDOUT = Path(__file__).parent / "data" / "injection_heldout2.jsonl"
+DATA = DATA_DIR / "injection_eval.jsonl"
+HELDOUT = DATA_DIR / "injection_heldout2.jsonl"
 # name -> (file, what it has been through): sets that were read while tuning give optimistic figures.
 HELDOUT_SETS: dict[str, tuple[Path, str]] = {
     "heldout2": (HELDOUT, "66 + 65, read while the template grammar was broadened: optimistic"),
@@ -56,11 +53,6 @@ HELDOUT_SETS: dict[str, tuple[Path, str]] = {
 }
 
 
-def load_rows(path: Path = DATA) -> list[dict]:
-    with path.open(encoding="utf-8") as f:
-        return [json.loads(line) for line in f if line.strip()]
-
-
 def evaluate(
     path: Path = DATA,
     config: ScreeningConfig | None = None,
@@ -74,7 +66,7 @@ def evaluate(
     (style -> {n, detected, rate}: recall for injection styles, flag rate for benign ones),
     ``threshold``, ``train_or_load_s``, ``screen_s``, ``per_item_ms``, and ``errors`` when asked.
     """
-    rows = load_rows(path)
+    rows = read_jsonl(path)
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
         screener = Screener(config, models_dir=models_dir or Path(tmp))
@@ -203,7 +195,7 @@ BLIND = frozenset({"heldout5", "heldout6"})
 
 def cross_domain(config: ScreeningConfig | None = None) -> dict:
     """Leave one domain out: each hand-written corpus file screened by a model trained on all the other files."""
-    from tracewheel.curator.injection_model import HANDWRITTEN_DIR, InjectionModel, corpus_files, load_corpus
+    from tracewheel.curator.screening.injection_model import HANDWRITTEN_DIR, InjectionModel, corpus_files, load_corpus
 
     files = corpus_files()
     handwritten = [f for f in files if f.parent == HANDWRITTEN_DIR]
@@ -211,7 +203,7 @@ def cross_domain(config: ScreeningConfig | None = None) -> dict:
     for held in handwritten:
         model = InjectionModel.train(load_corpus([f for f in files if f != held]))
         screener = Screener(config, model=model)
-        rows = load_rows(held)
+        rows = read_jsonl(held)
         results = screener.screen_many([(r["text"], r.get("tool")) for r in rows])
         outcomes += [
             (held.stem, int(r["label"]), res.injection) for r, res in zip(rows, results, strict=True)

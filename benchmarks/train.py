@@ -1,6 +1,6 @@
 """LoRA SFT throughput and memory: tracewheel's trainer against a plain TRL ``SFTTrainer`` script.
 
-    .venv/bin/python benchmarks/train.py [--model M] [--rows 16] [--batch 4] [--lora-r 16] [--threads N]
+    .venv/bin/python -m benchmarks.train [--model M] [--rows 16] [--batch 4] [--lora-r 16] [--threads N]
 
 Both sides train the same model, on the same tool-calling conversations rendered by the same chat template,
 with the same LoRA rank/alpha/targets, batch size and number of steps (every row seen once). The plain script
@@ -26,8 +26,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+# The repository root: the --side children run ``-m benchmarks.train`` from there.
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 TOOLS = [
     {
@@ -35,7 +35,11 @@ TOOLS = [
         "function": {
             "name": "get_weather",
             "description": "Current weather for a city.",
-            "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
+            "parameters": {
+                "type": "object",
+                "properties": {"city": {"type": "string"}},
+                "required": ["city"],
+            },
         },
     },
     {
@@ -45,13 +49,30 @@ TOOLS = [
             "description": "Flights between two airports on a date.",
             "parameters": {
                 "type": "object",
-                "properties": {"origin": {"type": "string"}, "dest": {"type": "string"}, "date": {"type": "string"}},
+                "properties": {
+                    "origin": {"type": "string"},
+                    "dest": {"type": "string"},
+                    "date": {"type": "string"},
+                },
                 "required": ["origin", "dest"],
             },
         },
     },
 ]
-CITIES = ["Paris", "Oslo", "Lima", "Cairo", "Quito", "Perth", "Tokyo", "Dakar", "Hanoi", "Bogota", "Riga", "Accra"]
+CITIES = [
+    "Paris",
+    "Oslo",
+    "Lima",
+    "Cairo",
+    "Quito",
+    "Perth",
+    "Tokyo",
+    "Dakar",
+    "Hanoi",
+    "Bogota",
+    "Riga",
+    "Accra",
+]
 
 
 def rows(n: int) -> list[dict[str, Any]]:
@@ -61,17 +82,36 @@ def rows(n: int) -> list[dict[str, Any]]:
         city, other = CITIES[i % len(CITIES)], CITIES[(i * 5 + 3) % len(CITIES)]
         messages: list[dict[str, Any]] = [
             {"role": "system", "content": "You are a travel assistant. Use the tools when they help."},
-            {"role": "user", "content": f"I fly from {city} to {other} next week. What weather should I pack for?"},
+            {
+                "role": "user",
+                "content": f"I fly from {city} to {other} next week. What weather should I pack for?",
+            },
         ]
         for r in range(1 + i % 3):
-            name, args = ("get_weather", {"city": other}) if r % 2 == 0 else (
-                "search_flights", {"origin": city, "dest": other, "date": f"2026-12-{10 + r}"}
+            name, args = (
+                ("get_weather", {"city": other})
+                if r % 2 == 0
+                else ("search_flights", {"origin": city, "dest": other, "date": f"2026-12-{10 + r}"})
             )
-            messages.append({"role": "assistant", "content": "", "tool_calls": [
-                {"type": "function", "function": {"name": name, "arguments": args}}]})
-            messages.append({"role": "tool", "name": name, "content": json.dumps(
-                {"result": [f"item {k} for {other}" for k in range(2 + (i + r) % 6)]})})
-        answer = " ".join(f"Day {d}: around {10 + (i + d) % 15} degrees in {other}, pack layers." for d in range(1 + i % 6))
+            messages.append(
+                {
+                    "role": "assistant",
+                    "content": "",
+                    "tool_calls": [{"type": "function", "function": {"name": name, "arguments": args}}],
+                }
+            )
+            messages.append(
+                {
+                    "role": "tool",
+                    "name": name,
+                    "content": json.dumps(
+                        {"result": [f"item {k} for {other}" for k in range(2 + (i + r) % 6)]}
+                    ),
+                }
+            )
+        answer = " ".join(
+            f"Day {d}: around {10 + (i + d) % 15} degrees in {other}, pack layers." for d in range(1 + i % 6)
+        )
         messages.append({"role": "assistant", "content": answer})
         out.append({"messages": messages, "tools": TOOLS})
     return out
@@ -83,7 +123,11 @@ def _peak_rss_mib() -> float:
 
 def _count_tokens(tokenizer: Any, data: list[dict[str, Any]]) -> int:
     return sum(
-        len(tokenizer.apply_chat_template(r["messages"], tools=r["tools"], tokenize=True, return_dict=True)["input_ids"])
+        len(
+            tokenizer.apply_chat_template(r["messages"], tools=r["tools"], tokenize=True, return_dict=True)[
+                "input_ids"
+            ]
+        )
         for r in data
     )
 
@@ -102,17 +146,34 @@ def run_tracewheel(args: argparse.Namespace, home: Path) -> dict[str, Any]:
 
     settings = _settings(home)
     data = rows(args.rows)
-    manifest = write_version(settings.paths.datasets_dir, "bench", [DatasetRow(kind="sft", data=r) for r in data])
+    manifest = write_version(
+        settings.paths.datasets_dir, "bench", [DatasetRow(kind="sft", data=r) for r in data]
+    )
     config = {
         "max_steps": args.rows // args.batch, "per_device_train_batch_size": args.batch, "lora_r": args.lora_r,
         "lora_alpha": 2 * args.lora_r, "save_steps": 10_000, "max_length": 2048,
     }  # fmt: skip
     record = run_training(
-        settings.trainer, settings.paths, "sft", "bench", manifest["version"], config, args.model, progress=False, reviewed_only=False
+        settings.trainer,
+        settings.paths,
+        "sft",
+        "bench",
+        manifest["version"],
+        config,
+        args.model,
+        progress=False,
+        reviewed_only=False,
     )
-    tokens = _count_tokens(load_tokenizer(resolve_model(settings.trainer, settings.paths, args.model).path), data)
+    tokens = _count_tokens(
+        load_tokenizer(resolve_model(settings.trainer, settings.paths, args.model).path), data
+    )
     runtime = record.metrics["train_runtime"]
-    return {"tokens": tokens, "runtime_s": runtime, "tokens_per_s": tokens / runtime, "peak_rss_mib": _peak_rss_mib()}
+    return {
+        "tokens": tokens,
+        "runtime_s": runtime,
+        "tokens_per_s": tokens / runtime,
+        "peak_rss_mib": _peak_rss_mib(),
+    }
 
 
 def run_plain_trl(args: argparse.Namespace, home: Path) -> dict[str, Any]:
@@ -158,7 +219,12 @@ def run_plain_trl(args: argparse.Namespace, home: Path) -> dict[str, Any]:
     result = trainer.train()
     tokens = _count_tokens(tokenizer, data)
     runtime = result.metrics["train_runtime"]
-    return {"tokens": tokens, "runtime_s": runtime, "tokens_per_s": tokens / runtime, "peak_rss_mib": _peak_rss_mib()}
+    return {
+        "tokens": tokens,
+        "runtime_s": runtime,
+        "tokens_per_s": tokens / runtime,
+        "peak_rss_mib": _peak_rss_mib(),
+    }
 
 
 def run_grpo(args: argparse.Namespace, home: Path) -> dict[str, Any]:
@@ -171,23 +237,38 @@ def run_grpo(args: argparse.Namespace, home: Path) -> dict[str, Any]:
          "verifier": {"type": "numeric", "answer": a + b}}
         for a, b in [(3, 4), (2, 5), (10, 6), (8, 7)]
     ]  # fmt: skip
-    manifest = write_version(settings.paths.datasets_dir, "bench", [DatasetRow(kind="rewards", data=r) for r in data])
+    manifest = write_version(
+        settings.paths.datasets_dir, "bench", [DatasetRow(kind="rewards", data=r) for r in data]
+    )
     steps = 2
     config = {"max_steps": steps, "per_device_train_batch_size": 4, "num_generations": 4,
               "max_completion_length": 16, "save_steps": 10_000, "lora_r": args.lora_r}  # fmt: skip
     record = run_training(
-        settings.trainer, settings.paths, "grpo", "bench", manifest["version"], config, args.model, progress=False, reviewed_only=False
+        settings.trainer,
+        settings.paths,
+        "grpo",
+        "bench",
+        manifest["version"],
+        config,
+        args.model,
+        progress=False,
+        reviewed_only=False,
     )
     runtime = record.metrics["train_runtime"]
-    return {"steps": steps, "runtime_s": runtime, "steps_per_s": steps / runtime, "peak_rss_mib": _peak_rss_mib()}
+    return {
+        "steps": steps,
+        "runtime_s": runtime,
+        "steps_per_s": steps / runtime,
+        "peak_rss_mib": _peak_rss_mib(),
+    }
 
 
 def _child(side: str, args: argparse.Namespace) -> dict[str, Any]:
-    cmd = [sys.executable, __file__, "--side", side, "--rows", str(args.rows), "--batch", str(args.batch),
+    cmd = [sys.executable, "-m", "benchmarks.train", "--side", side, "--rows", str(args.rows), "--batch", str(args.batch),
            "--lora-r", str(args.lora_r)] + (["--model", args.model] if args.model else [])  # fmt: skip
     if args.threads:
         cmd += ["--threads", str(args.threads)]
-    proc = subprocess.run(cmd, capture_output=True, text=True)
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
     if proc.returncode != 0:
         tail = "\n".join(proc.stderr.strip().splitlines()[-5:])
         return {"error": tail}
@@ -195,8 +276,12 @@ def _child(side: str, args: argparse.Namespace) -> dict[str, Any]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--model", default=None, help="HF id in the local cache, local dir; default: embedded")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--model", default=None, help="HF id in the local cache, local dir; default: embedded"
+    )
     parser.add_argument("--rows", type=int, default=16, help="SFT rows; each is seen once")
     parser.add_argument("--batch", type=int, default=4, help="rows per optimizer step")
     parser.add_argument("--lora-r", type=int, default=16)

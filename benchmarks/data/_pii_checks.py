@@ -1,4 +1,4 @@
-"""Check digits of the values in the hand-written PII held-out sets (the ``pii_heldout*_make.py`` scripts assert
+"""Check digits of the values in the hand-written PII held-out sets (the ``make_pii_heldout*.py`` makers assert
 them, so a set never scores a recognizer on a card or IBAN that a validating recognizer rightly rejects)."""
 
 from __future__ import annotations

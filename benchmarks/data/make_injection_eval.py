@@ -1,10 +1,11 @@
 """Make ``benchmarks/data/injection_eval.jsonl``: the injection-screening benchmark set (reproducible, seeded).
 
 Half injections in many styles, half benign tool results deliberately close to the line. Written independently of
-the classifier's training corpus (``curator/injection_corpus.py``): its own payload wording, carriers and seed, so
+the classifier's training corpus (made by ``benchmarks/data/make_injection_corpus.py``): its own payload wording, carriers and seed, so
 the benchmark measures generalization. Each row: ``{"id", "text", "label" (1 = injection), "style", "tool"}``.
 
-Run ``python benchmarks/data/injection_make_eval.py`` to regenerate.
+The committed ``injection_eval.jsonl`` is the source of truth; this file is its provenance, and
+``python -m benchmarks.data.make_injection_eval`` writes it again byte for byte.
 """
 
 from __future__ import annotations
@@ -12,9 +13,9 @@ from __future__ import annotations
 import base64
 import json
 import random
-from pathlib import Path
 
-OUT = Path(__file__).with_name("injection_eval.jsonl")
+from benchmarks.data._heldout_writer import write_jsonl
+
 SEED = 7_31_2026
 
 # ------------------------------------------------------------------ injection payloads, by style
@@ -538,7 +539,5 @@ def build(seed: int = SEED) -> list[dict]:
 
 if __name__ == "__main__":
     rows = build()
-    with OUT.open("w", encoding="utf-8") as f:
-        for row in rows:
-            f.write(json.dumps(row, ensure_ascii=False) + "\n")
-    print(f"wrote {len(rows)} rows to {OUT}")
+    out = write_jsonl("injection_eval.jsonl", rows)
+    print(f"wrote {len(rows)} rows to {out}")

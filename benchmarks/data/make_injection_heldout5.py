@@ -6,18 +6,13 @@ tool-call hijacks, obfuscation, ten languages, buried payloads, structured carri
 tampering, agent-specific payloads); benign items are deliberately close to the line (security write-ups quoting
 attacks, human-to-human requests, docs that say "ignore"/"override", AI product docs, role tokens in code).
 
-    .venv/bin/python benchmarks/data/injection_make_heldout5.py
+The committed ``injection_heldout5.jsonl`` is the source of truth; this file is its provenance, and
+``python -m benchmarks.data.make_injection_heldout5`` writes it again byte for byte.
 """
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).parent))
-from _heldout_writer import write_heldout  # noqa: E402
-
-OUT = Path(__file__).parent / "injection_heldout5.jsonl"
+from benchmarks.data._heldout_writer import write_injection_heldout
 
 INJECTIONS: list[tuple[str, str, str]] = [
     # --- blunt overrides
@@ -699,7 +694,7 @@ BENIGN: list[tuple[str, str, str]] = [
 
 
 def main() -> None:
-    write_heldout(OUT, "ho5", INJECTIONS, BENIGN)
+    write_injection_heldout("injection_heldout5.jsonl", "ho5", INJECTIONS, BENIGN)
 
 
 if __name__ == "__main__":

@@ -4,18 +4,13 @@
 that work are optimistic. This set was written afterwards and nothing was tuned on it: its figures are the
 honest estimate of recall and false-positive rate on unseen styles. Same fields as the other sets.
 
-    .venv/bin/python benchmarks/data/injection_make_heldout3.py
+The committed ``injection_heldout3.jsonl`` is the source of truth; this file is its provenance, and
+``python -m benchmarks.data.make_injection_heldout3`` writes it again byte for byte.
 """
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).parent))
-from _heldout_writer import write_heldout  # noqa: E402
-
-OUT = Path(__file__).parent / "injection_heldout3.jsonl"
+from benchmarks.data._heldout_writer import write_injection_heldout
 
 INJECTIONS: list[tuple[str, str, str]] = [
     ("ticket_comment", "read_ticket",
@@ -188,7 +183,7 @@ BENIGN: list[tuple[str, str, str]] = [
 
 
 def main() -> None:
-    write_heldout(OUT, "ho3", INJECTIONS, BENIGN)
+    write_injection_heldout("injection_heldout3.jsonl", "ho3", INJECTIONS, BENIGN)
 
 
 if __name__ == "__main__":

@@ -1,8 +1,8 @@
 """Writes ``injection_heldout2.jsonl``: a hand-written held-out set for prompt-injection screening.
 
 Every item below was written by hand, before any change to the rules or the training corpus, in styles and
-phrasings that neither the corpus generator (``curator/injection_corpus.py``) nor the first benchmark
-(``injection_make_eval.py``) uses: fake system-update notices, output-format "requirements" of the tool itself,
+phrasings that neither the corpus generator (``benchmarks/data/make_injection_corpus.py``) nor the first benchmark
+(``make_injection_eval.py``) uses: fake system-update notices, output-format "requirements" of the tool itself,
 requests to call tools / move money / leak the configuration / change the answer / add a link, instructions in
 YAML, CSV, markdown tables, alt text, URL fragments, footnotes and meta tags, fake conversation turns, unicode
 tricks, instructions split across lines, and other languages. The benign half sits close to the line: security
@@ -11,18 +11,13 @@ for people, code that holds system prompts, support transcripts.
 
 Do not tune rules against these strings: the set exists to measure generalization.
 
-    .venv/bin/python benchmarks/data/injection_make_heldout2.py
+The committed ``injection_heldout2.jsonl`` is the source of truth; this file is its provenance, and
+``python -m benchmarks.data.make_injection_heldout2`` writes it again byte for byte.
 """
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).parent))
-from _heldout_writer import write_heldout  # noqa: E402
-
-OUT = Path(__file__).parent / "injection_heldout2.jsonl"
+from benchmarks.data._heldout_writer import write_injection_heldout
 
 # (style, tool, text)
 INJECTIONS: list[tuple[str, str, str]] = [
@@ -453,7 +448,7 @@ BENIGN: list[tuple[str, str, str]] = [
 
 
 def main() -> None:
-    write_heldout(OUT, "ho2", INJECTIONS, BENIGN, benign_prefix="")
+    write_injection_heldout("injection_heldout2.jsonl", "ho2", INJECTIONS, BENIGN, benign_prefix="")
 
 
 if __name__ == "__main__":

@@ -4,6 +4,9 @@ The texts below are written one by one; entities are marked inline as ``⟦TYPE|
 script strips the marks and records exact offsets.  Values that need check digits (card numbers,
 IBANs) or look like secrets are built by the helpers so that they are valid, not by hand.
 ``⟦TYPE|@name⟧`` pulls a computed value from ``V``.
+
+The committed ``pii_heldout4.jsonl`` is the source of truth; this file is its provenance, and
+``python -m benchmarks.data.make_pii_heldout4`` writes it again byte for byte.
 """
 
 from __future__ import annotations
@@ -12,25 +15,10 @@ import base64
 import json
 import random
 import re
-import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).parent))
-from _pii_checks import iban_ok, luhn_ok, ssn_ok  # noqa: E402
-
-OUT = Path(__file__).with_name("pii_heldout4.jsonl")
-
-CODES = {
-    "P": "PERSON",
-    "E": "EMAIL_ADDRESS",
-    "PH": "PHONE_NUMBER",
-    "CC": "CREDIT_CARD",
-    "SSN": "US_SSN",
-    "IBAN": "IBAN_CODE",
-    "IP": "IP_ADDRESS",
-    "KEY": "API_KEY",
-    "CS": "CONNECTION_STRING",
-}
+from benchmarks.data._heldout_writer import write_jsonl
+from benchmarks.data._pii_checks import iban_ok, luhn_ok, ssn_ok
+from benchmarks.data._pii_marks import ENTITY_CODES, KINDS
 
 
 def card(body: str, groups: str, sep: str = " ") -> str:
@@ -383,7 +371,7 @@ def parse(marked: str) -> tuple[str, list[dict]]:
         start = length
         out.append(value)
         length += len(value)
-        pii.append({"type": CODES[code], "value": value, "start": start, "end": length})
+        pii.append({"type": ENTITY_CODES[code], "value": value, "start": start, "end": length})
         pos = m.end()
     out.append(marked[pos:])
     text = "".join(out)
@@ -409,16 +397,14 @@ def check_value(e: dict) -> None:
 def main() -> None:
     rows = []
     for i, (kind, marked) in enumerate(TEXTS):
-        assert kind in {"chat", "tool_args", "tool_result", "system", "answer"}, kind
+        assert kind in KINDS, kind
         text, pii = parse(marked)
         for e in pii:
             check_value(e)
         if kind == "tool_args":
             json.loads(text)  # the arguments stay valid JSON (fails loudly with the row below)
         rows.append({"id": f"ho4-{i:04d}", "kind": kind, "text": text, "pii": pii})
-    with OUT.open("w", encoding="utf-8") as fh:
-        for row in rows:
-            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+    out = write_jsonl("pii_heldout4.jsonl", rows)
     counts: dict[str, int] = {}
     for row in rows:
         for e in row["pii"]:
@@ -427,7 +413,7 @@ def main() -> None:
     lower = sum(1 for p in persons if p == p.lower())
     upper = sum(1 for p in persons if p == p.upper())
     empty = sum(1 for r in rows if not r["pii"])
-    print(f"{OUT.name}: {len(rows)} texts, {sum(counts.values())} values, {empty} without PII")
+    print(f"{out.name}: {len(rows)} texts, {sum(counts.values())} values, {empty} without PII")
     print(", ".join(f"{k}={v}" for k, v in sorted(counts.items())))
     print(f"PERSON lowercase={lower} uppercase={upper}")
 

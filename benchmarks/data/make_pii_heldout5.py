@@ -5,7 +5,8 @@ the script strips the markers, computes offsets, fills check digits ('?' in a ca
 number is its Luhn digit, '??' in an IBAN are its mod-97 digits) and asserts that
 every value is valid and that text[start:end] == value.
 
-Run: .venv/bin/python benchmarks/data/pii_heldout5_make.py
+The committed ``pii_heldout5.jsonl`` is the source of truth; this file is its provenance, and
+``python -m benchmarks.data.make_pii_heldout5`` writes it again byte for byte.
 """
 
 from __future__ import annotations
@@ -13,26 +14,11 @@ from __future__ import annotations
 import json
 import logging
 import re
-import sys
 from collections import Counter
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).parent))
-from _pii_checks import iban_mod97, iban_ok, luhn_ok, ssn_ok  # noqa: E402
-
-OUT = Path(__file__).with_name("pii_heldout5.jsonl")
-
-TYPES = {
-    "P": "PERSON",
-    "E": "EMAIL_ADDRESS",
-    "PH": "PHONE_NUMBER",
-    "CC": "CREDIT_CARD",
-    "SSN": "US_SSN",
-    "IBAN": "IBAN_CODE",
-    "IP": "IP_ADDRESS",
-    "K": "API_KEY",
-    "CS": "CONNECTION_STRING",
-}
+from benchmarks.data._heldout_writer import write_jsonl
+from benchmarks.data._pii_checks import iban_mod97, iban_ok, luhn_ok, ssn_ok
+from benchmarks.data._pii_marks import ENTITY_CODES, KINDS
 
 IBAN_LENGTHS = {
     "DE": 22, "GB": 22, "FR": 27, "ES": 24, "NL": 18, "IT": 27, "BE": 16, "CH": 21, "PL": 28,
@@ -69,7 +55,7 @@ def build(kind: str, raw: str, idx: int) -> dict:
         text_parts.append(before)
         out_len += len(before)
         code, value = m.group(1), m.group(2)
-        etype = TYPES[code]
+        etype = ENTITY_CODES[code]
         if etype == "CREDIT_CARD" and value.endswith("?"):
             value = fill_luhn(value)
         if etype == "IBAN_CODE" and "??" in value:
@@ -93,7 +79,7 @@ def build(kind: str, raw: str, idx: int) -> dict:
             assert ssn_ok(v), v
     if kind == "tool_args":
         json.loads(text)
-    assert kind in ("chat", "tool_args", "tool_result", "system", "answer"), kind
+    assert kind in KINDS, kind
     return {"id": f"ho5-{idx:04d}", "kind": kind, "text": text, "pii": spans}
 
 
@@ -302,13 +288,11 @@ def main() -> None:
     records = [build(kind, raw, i) for i, (kind, raw) in enumerate(TEXTS)]
     texts = [r["text"] for r in records]
     assert len(set(texts)) == len(texts), "duplicate text"
-    with OUT.open("w", encoding="utf-8") as fh:
-        for r in records:
-            fh.write(json.dumps(r, ensure_ascii=False) + "\n")
+    out = write_jsonl("pii_heldout5.jsonl", records)
     counts = Counter(s["type"] for r in records for s in r["pii"])
     kinds = Counter(r["kind"] for r in records)
     empty = sum(1 for r in records if not r["pii"])
-    logging.info("wrote %d texts (%d without PII) to %s", len(records), empty, OUT)
+    logging.info("wrote %d texts (%d without PII) to %s", len(records), empty, out)
     logging.info("kinds: %s", dict(kinds))
     logging.info("spans: %d total, %s", sum(counts.values()), dict(sorted(counts.items())))
 

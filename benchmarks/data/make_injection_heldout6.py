@@ -5,21 +5,17 @@ spread over carriers (web pages, email, tickets, calendar, chat, PDFs, code, log
 languages and payload positions. The few obfuscated payloads (base64, zero-width, homoglyph, Unicode tags, rot13,
 percent-encoding) are encoded here by the standard library so they decode to exactly the stated text.
 
-    .venv/bin/python benchmarks/data/injection_make_heldout6.py
+The committed ``injection_heldout6.jsonl`` is the source of truth; this file is its provenance, and
+``python -m benchmarks.data.make_injection_heldout6`` writes it again byte for byte.
 """
 
 from __future__ import annotations
 
 import base64
 import codecs
-import sys
 import urllib.parse
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).parent))
-from _heldout_writer import write_heldout  # noqa: E402
-
-OUT = Path(__file__).parent / "injection_heldout6.jsonl"
+from benchmarks.data._heldout_writer import write_injection_heldout
 
 _ZW = "\u200b"
 # Latin -> Cyrillic look-alikes; only letters with a visually identical Cyrillic twin are swapped.
@@ -609,4 +605,4 @@ BENIGN: list[tuple[str, str, str]] = [
 ]
 
 if __name__ == "__main__":
-    write_heldout(OUT, "ho6", INJECTIONS, BENIGN)
+    write_injection_heldout("injection_heldout6.jsonl", "ho6", INJECTIONS, BENIGN)

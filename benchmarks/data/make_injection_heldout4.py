@@ -4,18 +4,13 @@ First scored at recall 0.65 / FPR 0.10 (the cleanest estimate of generalization 
 one error moves a figure by 0.05). One more round of general corpus broadening (composed addressees, more
 carriers) followed after its failures were seen, so later figures on it are optimistic.
 
-    .venv/bin/python benchmarks/data/injection_make_heldout4.py
+The committed ``injection_heldout4.jsonl`` is the source of truth; this file is its provenance, and
+``python -m benchmarks.data.make_injection_heldout4`` writes it again byte for byte.
 """
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).parent))
-from _heldout_writer import write_heldout  # noqa: E402
-
-OUT = Path(__file__).parent / "injection_heldout4.jsonl"
+from benchmarks.data._heldout_writer import write_injection_heldout
 
 INJECTIONS: list[tuple[str, str, str]] = [
     ("recipe_card", "web_fetch",
@@ -130,7 +125,7 @@ BENIGN: list[tuple[str, str, str]] = [
 
 
 def main() -> None:
-    write_heldout(OUT, "ho4", INJECTIONS, BENIGN)
+    write_injection_heldout("injection_heldout4.jsonl", "ho4", INJECTIONS, BENIGN)
 
 
 if __name__ == "__main__":

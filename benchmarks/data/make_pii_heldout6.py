@@ -4,7 +4,8 @@ Each text is written by hand. Gold spans are marked inline as «TYPE|value» and
 character offsets here, so offsets are computed, never typed. Values that need check digits
 (cards, IBANs) or random bodies (keys, tokens) are computed once below and referenced as ⟦name⟧.
 
-Run: .venv/bin/python benchmarks/data/pii_heldout6_make.py
+The committed ``pii_heldout6.jsonl`` is the source of truth; this file is its provenance, and
+``python -m benchmarks.data.make_pii_heldout6`` writes it again byte for byte.
 """
 
 from __future__ import annotations
@@ -14,26 +15,11 @@ import json
 import random
 import re
 import string
-import sys
 from collections import Counter
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).parent))
-from _pii_checks import iban_ok, luhn_ok, ssn_ok  # noqa: E402
-
-OUT = Path(__file__).with_name("pii_heldout6.jsonl")
-
-TYPES = {
-    "P": "PERSON",
-    "E": "EMAIL_ADDRESS",
-    "T": "PHONE_NUMBER",
-    "C": "CREDIT_CARD",
-    "S": "US_SSN",
-    "I": "IBAN_CODE",
-    "IP": "IP_ADDRESS",
-    "K": "API_KEY",
-    "DB": "CONNECTION_STRING",
-}
+from benchmarks.data._heldout_writer import write_jsonl
+from benchmarks.data._pii_checks import iban_ok, luhn_ok, ssn_ok
+from benchmarks.data._pii_marks import ENTITY_CODES, KINDS
 
 R = random.Random(60606)
 ALNUM = string.ascii_letters + string.digits
@@ -310,7 +296,7 @@ def parse(raw: str) -> tuple[str, list[dict]]:
         out.append(raw[pos : m.start()])
         cur += m.start() - pos
         value = m.group(2)
-        spans.append({"type": TYPES[m.group(1)], "value": value, "start": cur, "end": cur + len(value)})
+        spans.append({"type": ENTITY_CODES[m.group(1)], "value": value, "start": cur, "end": cur + len(value)})
         out.append(value)
         cur += len(value)
         pos = m.end()
@@ -344,13 +330,11 @@ def check(text: str, spans: list[dict]) -> None:
 def main() -> None:
     rows = []
     for i, (kind, raw) in enumerate(TEXTS):
-        assert kind in {"chat", "tool_args", "tool_result", "system", "answer"}
+        assert kind in KINDS
         text, spans = parse(raw)
         check(text, spans)
         rows.append({"id": f"ho6-{i:04d}", "kind": kind, "text": text, "pii": spans})
-    with OUT.open("w", encoding="utf-8") as f:
-        for r in rows:
-            f.write(json.dumps(r, ensure_ascii=False) + "\n")
+    write_jsonl("pii_heldout6.jsonl", rows)
     counts = Counter(s["type"] for r in rows for s in r["pii"])
     print(f"{len(rows)} texts, {sum(counts.values())} values, {sum(1 for r in rows if not r['pii'])} without PII")
     print(dict(sorted(counts.items())))

@@ -6,33 +6,27 @@ offsets point at the value as it appears in ``text`` (JSON-escaped inside JSON t
 that are NOT PII (git SHAs, UUIDs, order numbers, timestamps, versions, prices, ports, loopback addresses,
 ``max_tokens: 512``, city and company names) so that precision means something.
 
-    .venv/bin/python benchmarks/pii_corpus.py --write     # refresh benchmarks/data/pii_corpus.jsonl
+The committed ``pii_corpus.jsonl`` is the source of truth (Faker's output can change between its versions); this
+file is its provenance, and ``python -m benchmarks.data.make_pii_corpus`` writes it again byte for byte.
+``make_pii_heldout1.py`` fills its own held-out templates with the same machinery.
 """
 
 from __future__ import annotations
 
-import argparse
 import base64
 import json
 import random
 import re
 import string
-import sys
 from collections.abc import Callable
-from pathlib import Path
 
 import phonenumbers
 from faker import Faker
 
+from benchmarks.data._heldout_writer import write_jsonl
+
 SEED = 20261123
 DEFAULT_SIZE = 360
-DATA_FILE = Path(__file__).parent / "data" / "pii_corpus.jsonl"
-# Hand-written held-out sets aimed at names (benchmarks/data/pii_heldout2_make.py).
-HELDOUT2_FILE = Path(__file__).parent / "data" / "pii_heldout2.jsonl"
-HELDOUT3_FILE = Path(__file__).parent / "data" / "pii_heldout3.jsonl"
-HELDOUT4_FILE = Path(__file__).parent / "data" / "pii_heldout4.jsonl"
-HELDOUT5_FILE = Path(__file__).parent / "data" / "pii_heldout5.jsonl"
-HELDOUT6_FILE = Path(__file__).parent / "data" / "pii_heldout6.jsonl"
 LOCALES = ["en_US", "en_GB", "de_DE", "fr_FR", "es_ES", "it_IT", "nl_NL"]
 PHONE_REGIONS = ["US", "GB", "DE", "FR", "ES", "IT", "NL", "IN", "AU", "BR", "CA", "JP", "MX", "CH", "IE"]
 
@@ -378,63 +372,6 @@ TEMPLATES: list[tuple[str, str]] = [
     ),
 ]
 
-# Held out: written once, after the recognizers, and never used to tune them. benchmarks/curate.py reports them
-# apart, as a check that the figures on TEMPLATES do not come from fitting the recognizers to those sentences.
-HELDOUT_TEMPLATES: list[tuple[str, str]] = [
-    ("chat", "Quick question from {PERSON}: why was {CREDIT_CARD} declined at [COMPANY]?"),
-    ("chat", "{PERSON} here. Our VPN gateway {IP_ADDRESS} rejects my login since [TS]."),
-    (
-        "chat",
-        "Forward the invoice to accounting ({EMAIL_ADDRESS}) and notify {PERSON} by SMS at {PHONE_NUMBER}.",
-    ),
-    (
-        "tool_args",
-        '{"recipient_name": "{PERSON}", "recipient_phone": "{PHONE_NUMBER}", "message": "Your [PRODUCT] is ready"}',
-    ),
-    ("tool_args", "{\"sql\": \"UPDATE accounts SET iban = '{IBAN_CODE}' WHERE email = '{EMAIL_ADDRESS}'\"}"),
-    (
-        "tool_args",
-        '{"env": {"GITHUB_TOKEN": "{GITHUB_TOKEN}", "SLACK_BOT_TOKEN": "{SLACK_TOKEN}"}, "script": "deploy.sh"}',
-    ),
-    (
-        "tool_result",
-        "SELECT name, email FROM users LIMIT 2;\n name | email\n {PERSON} | {EMAIL_ADDRESS}\n"
-        " {PERSON2} | {EMAIL_ADDRESS2}",
-    ),
-    ("tool_result", '{"session": {"jwt": "{JWT}", "user_ip": "{IP_ADDRESS}"}, "ok": true}'),
-    (
-        "tool_result",
-        "kubectl get secret db -o yaml\ndata:\n  url: {CONNECTION_STRING}\n  openai: {OPENAI_API_KEY}",
-    ),
-    ("tool_result", "ssh-keygen output saved. Contents of id_rsa:\n{PRIVATE_KEY}"),
-    (
-        "final",
-        "Thanks for waiting, {PERSON}! I have updated your IBAN to {IBAN_CODE} and your phone to {PHONE_NUMBER}.",
-    ),
-    (
-        "final",
-        "Summary: {PERSON} (SSN {US_SSN}) requested account closure; confirmation sent to {EMAIL_ADDRESS}.",
-    ),
-    (
-        "system",
-        "You are Max, the booking assistant. Contact the manager {PERSON} at {PHONE_NUMBER} for overrides. "
-        "AWS: {AWS_ACCESS_KEY}:{AWS_SECRET_KEY}",
-    ),
-    (
-        "chat",
-        "Can you compare the [PRODUCT] with the [PRODUCT] and summarize in a table? Use data from [TS].",
-    ),
-    (
-        "tool_result",
-        '{"forecast": [{"city": "[CITY]", "high": [COUNT], "low": [COUNT]}], "source": "Open-Meteo", '
-        '"generated": "[TS]"}',
-    ),
-    (
-        "final",
-        "The deployment of version [VERSION] to the [CITY] region succeeded (trace [UUID], commit [SHA]).",
-    ),
-]
-
 _SLOT = re.compile(r"\{([A-Z_]+?)(2?)\}|\[([A-Z]+)\]")
 
 
@@ -482,37 +419,11 @@ def build_corpus(
     return records
 
 
-def build_heldout(size: int = 160) -> list[dict]:
-    """Records from HELDOUT_TEMPLATES, with values from another seed."""
-    return build_corpus(size, SEED + 1, HELDOUT_TEMPLATES)
-
-
-def load_corpus(path: Path = DATA_FILE) -> list[dict]:
-    """The shipped corpus if present (stable across Faker versions), else a freshly generated one."""
-    if path.is_file():
-        return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    return build_corpus()
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--write", action="store_true", help=f"write {DATA_FILE}")
-    parser.add_argument("--size", type=int, default=DEFAULT_SIZE)
-    args = parser.parse_args(argv)
-    corpus = build_corpus(args.size)
-    if args.write:
-        DATA_FILE.parent.mkdir(parents=True, exist_ok=True)
-        DATA_FILE.write_text(
-            "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in corpus), encoding="utf-8"
-        )
-        print(f"wrote {len(corpus)} records to {DATA_FILE}")
-    else:
-        for r in corpus:
-            sys.stdout.write(json.dumps(r, ensure_ascii=False) + "\n")
-    return 0
+def main() -> None:
+    records = build_corpus()
+    out = write_jsonl("pii_corpus.jsonl", records)
+    print(f"wrote {len(records)} records to {out}")
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()
