@@ -139,41 +139,44 @@ def _settings(home: Path) -> Any:
     return load_settings()
 
 
-def run_tracewheel(args: argparse.Namespace, home: Path) -> dict[str, Any]:
+def _train(
+    settings: Any, method: str, rows_kind: str, data: list[dict], config: dict, model: str | None
+) -> Any:
+    """Writes ``data`` as a dataset version and trains on it with tracewheel's runner; returns the run record."""
     from tracewheel.curator.versions import DatasetRow, write_version
-    from tracewheel.trainer.model import load_tokenizer, resolve_model
     from tracewheel.trainer.runner import run_training
 
-    settings = _settings(home)
-    data = rows(args.rows)
     manifest = write_version(
-        settings.paths.datasets_dir, "bench", [DatasetRow(kind="sft", data=r) for r in data]
+        settings.paths.datasets_dir, "bench", [DatasetRow(kind=rows_kind, data=r) for r in data]
     )
-    config = {
-        "max_steps": args.rows // args.batch, "per_device_train_batch_size": args.batch, "lora_r": args.lora_r,
-        "lora_alpha": 2 * args.lora_r, "save_steps": 10_000, "max_length": 2048,
-    }  # fmt: skip
-    record = run_training(
-        settings.trainer,
-        settings.paths,
-        "sft",
-        "bench",
-        manifest["version"],
-        config,
-        args.model,
-        progress=False,
-        reviewed_only=False,
-    )
-    tokens = _count_tokens(
-        load_tokenizer(resolve_model(settings.trainer, settings.paths, args.model).path), data
-    )
-    runtime = record.metrics["train_runtime"]
+    return run_training(settings.trainer, settings.paths, method, "bench", manifest["version"], config, model,
+                        progress=False, reviewed_only=False)  # fmt: skip
+
+
+def _sft_figures(tokens: int, runtime: float) -> dict[str, Any]:
+    """One side's SFT figures; tokens/s over transformers' ``train_runtime`` (model loading excluded)."""
     return {
         "tokens": tokens,
         "runtime_s": runtime,
         "tokens_per_s": tokens / runtime,
         "peak_rss_mib": _peak_rss_mib(),
     }
+
+
+def run_tracewheel(args: argparse.Namespace, home: Path) -> dict[str, Any]:
+    from tracewheel.trainer.model import load_tokenizer, resolve_model
+
+    settings = _settings(home)
+    data = rows(args.rows)
+    config = {
+        "max_steps": args.rows // args.batch, "per_device_train_batch_size": args.batch, "lora_r": args.lora_r,
+        "lora_alpha": 2 * args.lora_r, "save_steps": 10_000, "max_length": 2048,
+    }  # fmt: skip
+    record = _train(settings, "sft", "sft", data, config, args.model)
+    tokens = _count_tokens(
+        load_tokenizer(resolve_model(settings.trainer, settings.paths, args.model).path), data
+    )
+    return _sft_figures(tokens, record.metrics["train_runtime"])
 
 
 def run_plain_trl(args: argparse.Namespace, home: Path) -> dict[str, Any]:
@@ -218,42 +221,20 @@ def run_plain_trl(args: argparse.Namespace, home: Path) -> dict[str, Any]:
     )  # fmt: skip
     result = trainer.train()
     tokens = _count_tokens(tokenizer, data)
-    runtime = result.metrics["train_runtime"]
-    return {
-        "tokens": tokens,
-        "runtime_s": runtime,
-        "tokens_per_s": tokens / runtime,
-        "peak_rss_mib": _peak_rss_mib(),
-    }
+    return _sft_figures(tokens, result.metrics["train_runtime"])
 
 
 def run_grpo(args: argparse.Namespace, home: Path) -> dict[str, Any]:
-    from tracewheel.curator.versions import DatasetRow, write_version
-    from tracewheel.trainer.runner import run_training
-
     settings = _settings(home)
     data = [
         {"prompt": [{"role": "user", "content": f"What is {a} plus {b}? Reply with the number only."}],
          "verifier": {"type": "numeric", "answer": a + b}}
         for a, b in [(3, 4), (2, 5), (10, 6), (8, 7)]
     ]  # fmt: skip
-    manifest = write_version(
-        settings.paths.datasets_dir, "bench", [DatasetRow(kind="rewards", data=r) for r in data]
-    )
     steps = 2
     config = {"max_steps": steps, "per_device_train_batch_size": 4, "num_generations": 4,
               "max_completion_length": 16, "save_steps": 10_000, "lora_r": args.lora_r}  # fmt: skip
-    record = run_training(
-        settings.trainer,
-        settings.paths,
-        "grpo",
-        "bench",
-        manifest["version"],
-        config,
-        args.model,
-        progress=False,
-        reviewed_only=False,
-    )
+    record = _train(settings, "grpo", "rewards", data, config, args.model)
     runtime = record.metrics["train_runtime"]
     return {
         "steps": steps,

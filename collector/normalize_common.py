@@ -222,8 +222,9 @@ def _message(**fields: Any) -> Message | None:
         return None
 
 
-def _message_dicts(value: Any, *, single_ok: bool) -> list[dict[str, Any]] | None:
-    """The message objects of a messages attribute (a list or its JSON text; one object too when ``single_ok``).
+def _message_dicts(value: Any, *, single_ok: bool) -> list[tuple[dict[str, Any], str | None]] | None:
+    """The message objects of a messages attribute (a list or its JSON text; one object too when ``single_ok``),
+    each with its role (``None`` when not one we keep).
 
     ``None`` when the attribute is absent or unreadable; items that are not objects are dropped.
     """
@@ -232,7 +233,7 @@ def _message_dicts(value: Any, *, single_ok: bool) -> list[dict[str, Any]] | Non
         value = [value]
     if not isinstance(value, list):
         return None
-    return [raw for raw in value if isinstance(raw, dict)]
+    return [(raw, role(raw.get(sc.KEY_ROLE))) for raw in value if isinstance(raw, dict)]
 
 
 def otel_messages(value: Any, span_id: str | None) -> list[Message] | None:
@@ -241,12 +242,11 @@ def otel_messages(value: Any, span_id: str | None) -> list[Message] | None:
     A ``tool`` message's ``tool_call_response`` parts become one tool message each (the OpenAI shape).
     ``None`` when the attribute is absent or unreadable.
     """
-    raws = _message_dicts(value, single_ok=False)
-    if raws is None:
+    messages = _message_dicts(value, single_ok=False)
+    if messages is None:
         return None
     out: list[Message] = []
-    for raw in raws:
-        r = role(raw.get(sc.KEY_ROLE))
+    for raw, r in messages:
         parts = raw.get(sc.KEY_PARTS)
         if not isinstance(parts, list):
             # Not part-shaped: fall back to the OpenAI shape some emitters use here.
@@ -295,12 +295,11 @@ def otel_messages(value: Any, span_id: str | None) -> list[Message] | None:
 
 def openai_messages(value: Any, span_id: str | None) -> list[Message] | None:
     """OpenAI chat messages (list or JSON text; ``tool_calls`` with ``function`` or flat name/arguments)."""
-    raws = _message_dicts(value, single_ok=True)
-    if raws is None:
+    messages = _message_dicts(value, single_ok=True)
+    if messages is None:
         return None
     out: list[Message] = []
-    for raw in raws:
-        r = role(raw.get(sc.KEY_ROLE))
+    for raw, r in messages:
         if r is None:
             continue
         calls: list[ToolCall] = []

@@ -1,8 +1,13 @@
-"""What the hand-written PII sets' inline marks mean: the entity type of each short code, and the trace fields a
-text may imitate. Sets 4 and 5 write ``⟦P|Ada Obi⟧``, set 6 ``«P|Ada Obi»``; each maker turns its marks into
-offsets."""
+"""The hand-written PII sets' inline marks: ``⟦P|Ada Obi⟧`` (sets 4 and 5) or ``«P|Ada Obi»`` (set 6) around each
+labelled value, stripped into plain text plus exact offsets, so offsets are computed, never typed."""
 
 from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+BRACKET_MARK = re.compile(r"⟦([A-Z]+)\|(.*?)⟧", re.S)
+GUILLEMET_MARK = re.compile(r"«(\w+)\|(.*?)»", re.S)
 
 # Several spellings per type: each set was written with its own short codes.
 ENTITY_CODES: dict[str, str] = {
@@ -24,3 +29,27 @@ ENTITY_CODES: dict[str, str] = {
 }
 
 KINDS = frozenset({"chat", "tool_args", "tool_result", "system", "answer"})
+
+
+def strip_marks(
+    marked: str, mark: re.Pattern[str], resolve: Callable[[str, str], str] | None = None
+) -> tuple[str, list[dict]]:
+    """The text without its marks, and each marked value as ``{"type", "value", "start", "end"}``.
+
+    ``mark`` captures (code, value); ``resolve(entity_type, value)``, when given, computes the value that stands
+    in the text (a check digit filled in, a generated key looked up).
+    """
+    out: list[str] = []
+    spans: list[dict] = []
+    pos = length = 0
+    for m in mark.finditer(marked):
+        out.append(marked[pos : m.start()])
+        length += m.start() - pos
+        entity_type = ENTITY_CODES[m.group(1)]
+        value = resolve(entity_type, m.group(2)) if resolve else m.group(2)
+        spans.append({"type": entity_type, "value": value, "start": length, "end": length + len(value)})
+        out.append(value)
+        length += len(value)
+        pos = m.end()
+    out.append(marked[pos:])
+    return "".join(out), spans

@@ -18,7 +18,7 @@ import re
 
 from benchmarks.data._heldout_writer import write_jsonl
 from benchmarks.data._pii_checks import iban_ok, luhn_ok, ssn_ok
-from benchmarks.data._pii_marks import ENTITY_CODES, KINDS
+from benchmarks.data._pii_marks import BRACKET_MARK, KINDS, strip_marks
 
 
 def card(body: str, groups: str, sep: str = " ") -> str:
@@ -352,29 +352,9 @@ TEXTS: list[tuple[str, str]] = [
     ("tool_result", "Call summary (IVR bot)\nCaller said her name is ⟦P|bernadette o'connell⟧, gave SSN ⟦SSN|381 44 2019⟧ and asked to close the card ⟦CC|@cc18⟧. Verified via callback to ⟦PH|+353 87 123 4567⟧."),
 ]
 
-MARK = re.compile(r"⟦([A-Z]+)\|(.*?)⟧", re.S)
-
-
 def parse(marked: str) -> tuple[str, list[dict]]:
     """Strips ``⟦TYPE|value⟧`` marks and returns the plain text with exact entity offsets."""
-    out: list[str] = []
-    pii: list[dict] = []
-    pos = 0
-    length = 0
-    for m in MARK.finditer(marked):
-        before = marked[pos : m.start()]
-        out.append(before)
-        length += len(before)
-        code, value = m.group(1), m.group(2)
-        if value.startswith("@"):
-            value = V[value[1:]]
-        start = length
-        out.append(value)
-        length += len(value)
-        pii.append({"type": ENTITY_CODES[code], "value": value, "start": start, "end": length})
-        pos = m.end()
-    out.append(marked[pos:])
-    text = "".join(out)
+    text, pii = strip_marks(marked, BRACKET_MARK, lambda _, value: V[value[1:]] if value.startswith("@") else value)
     assert "⟦" not in text and "⟧" not in text, marked
     for e in pii:
         assert text[e["start"] : e["end"]] == e["value"], e

@@ -18,16 +18,13 @@ from collections import Counter
 
 from benchmarks.data._heldout_writer import write_jsonl
 from benchmarks.data._pii_checks import iban_mod97, iban_ok, luhn_ok, ssn_ok
-from benchmarks.data._pii_marks import ENTITY_CODES, KINDS
+from benchmarks.data._pii_marks import BRACKET_MARK, KINDS, strip_marks
 
 IBAN_LENGTHS = {
     "DE": 22, "GB": 22, "FR": 27, "ES": 24, "NL": 18, "IT": 27, "BE": 16, "CH": 21, "PL": 28,
     "SA": 24, "AE": 23, "NO": 15, "IE": 22, "PT": 25, "TR": 26, "BR": 29, "AT": 20, "SE": 24,
     "FI": 18, "DK": 18, "RO": 24, "GR": 27,
 }
-
-MARK = re.compile(r"⟦([A-Z]+)\|(.*?)⟧", re.S)
-
 
 def fill_luhn(card: str) -> str:
     assert card.endswith("?"), card
@@ -45,27 +42,16 @@ def fill_iban(iban: str) -> str:
     return iban.replace("??", f"{check:02d}", 1)
 
 
+def fill_check_digits(entity_type: str, value: str) -> str:
+    if entity_type == "CREDIT_CARD" and value.endswith("?"):
+        return fill_luhn(value)
+    if entity_type == "IBAN_CODE" and "??" in value:
+        return fill_iban(value)
+    return value
+
+
 def build(kind: str, raw: str, idx: int) -> dict:
-    text_parts: list[str] = []
-    spans: list[dict] = []
-    pos = 0
-    out_len = 0
-    for m in MARK.finditer(raw):
-        before = raw[pos : m.start()]
-        text_parts.append(before)
-        out_len += len(before)
-        code, value = m.group(1), m.group(2)
-        etype = ENTITY_CODES[code]
-        if etype == "CREDIT_CARD" and value.endswith("?"):
-            value = fill_luhn(value)
-        if etype == "IBAN_CODE" and "??" in value:
-            value = fill_iban(value)
-        spans.append({"type": etype, "value": value, "start": out_len, "end": out_len + len(value)})
-        text_parts.append(value)
-        out_len += len(value)
-        pos = m.end()
-    text_parts.append(raw[pos:])
-    text = "".join(text_parts)
+    text, spans = strip_marks(raw, BRACKET_MARK, fill_check_digits)
     assert "⟦" not in text and "⟧" not in text, text
     for s in spans:
         v = s["value"]

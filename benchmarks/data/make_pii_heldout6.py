@@ -19,7 +19,7 @@ from collections import Counter
 
 from benchmarks.data._heldout_writer import write_jsonl
 from benchmarks.data._pii_checks import iban_ok, luhn_ok, ssn_ok
-from benchmarks.data._pii_marks import ENTITY_CODES, KINDS
+from benchmarks.data._pii_marks import GUILLEMET_MARK, KINDS, strip_marks
 
 R = random.Random(60606)
 ALNUM = string.ascii_letters + string.digits
@@ -285,23 +285,8 @@ TEXTS: list[tuple[str, str]] = [
 
 # --- marker parsing and checks -------------------------------------------------------------
 
-MARK = re.compile(r"«(\w+)\|(.*?)»", re.S)
-
-
 def parse(raw: str) -> tuple[str, list[dict]]:
-    raw = sub(raw)
-    out, spans, pos = [], [], 0
-    cur = 0
-    for m in MARK.finditer(raw):
-        out.append(raw[pos : m.start()])
-        cur += m.start() - pos
-        value = m.group(2)
-        spans.append({"type": ENTITY_CODES[m.group(1)], "value": value, "start": cur, "end": cur + len(value)})
-        out.append(value)
-        cur += len(value)
-        pos = m.end()
-    out.append(raw[pos:])
-    text = "".join(out)
+    text, spans = strip_marks(sub(raw), GUILLEMET_MARK)
     assert "«" not in text and "»" not in text and "⟦" not in text, text
     return text, spans
 
