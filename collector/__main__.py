@@ -6,23 +6,23 @@ Same server as ``tracewheel collector``; used where start-up time matters (crash
 from __future__ import annotations
 
 import argparse
-import logging
-import os
 import sys
 
 from tracewheel.collector.server import Endpoints, run_collector
 
 from tracewheel.config import load_settings
 from tracewheel.core.errors import TracewheelError
+from tracewheel.core.logs import setup_logging
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tracewheel.collector", description="Run the OTLP collector.")
+    parser = argparse.ArgumentParser(
+        prog="python -m tracewheel.collector", description="Run the OTLP collector."
+    )
     parser.add_argument("--host")
     parser.add_argument("--http-port", type=int)
     parser.add_argument("--grpc-port", type=int)
     args = parser.parse_args(argv)
-    logging.basicConfig(level=os.environ.get("TRACEWHEEL_LOG_LEVEL", "WARNING").upper(), stream=sys.stderr)
 
     def ready(e: Endpoints) -> None:
         sys.stderr.write(
@@ -32,6 +32,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         cfg = load_settings()
+        setup_logging(cfg.log_level)
         run_collector(cfg.collector, cfg.paths, args.host, args.http_port, args.grpc_port, on_ready=ready)
     except TracewheelError as exc:
         sys.stderr.write(f"error: {exc}\n")

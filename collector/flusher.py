@@ -9,7 +9,7 @@ It talks to the writer only through files (sealed segments, ``checkpoint.json``)
 flusher orphaned by a SIGKILLed collector and the next collector's flusher never run at once. It exits when its
 parent dies, and on SIGTERM after a final pass.
 
-    python -m tracewheel.collector.flusher TRACES_DIR CONFIG_JSON PARENT_PID NICE
+    python -m tracewheel.collector.flusher TRACES_DIR CONFIG_JSON PARENT_PID NICE LOG_LEVEL
 """
 
 from __future__ import annotations
@@ -28,6 +28,8 @@ from pathlib import Path
 from tracewheel.collector import wal
 from tracewheel.collector.segments import FlushConfig, Flusher
 
+from tracewheel.core.logs import current_level, setup_logging
+
 logger = logging.getLogger(__name__)
 DEFAULT_NICE = 10
 
@@ -42,6 +44,8 @@ def spawn(traces_dir: Path, config: FlushConfig, nice: int = DEFAULT_NICE) -> su
         json.dumps(asdict(config)),
         str(os.getpid()),
         str(nice),
+        # The child logs at the level its parent was set up with; it reads no settings of its own.
+        current_level(),
     ]
     # The child starts with SIGTERM blocked (masks survive exec) and unblocks it once its handler is in place: a
     # shutdown that comes while it is still importing then gets its final pass instead of killing it.
@@ -67,8 +71,8 @@ def stop(proc: subprocess.Popen[bytes], timeout: float = 300.0) -> None:
 
 
 def main(argv: list[str]) -> int:
-    traces_dir, config_json, parent, nice = Path(argv[0]), argv[1], int(argv[2]), int(argv[3])
-    logging.basicConfig(level=os.environ.get("TRACEWHEEL_LOG_LEVEL", "WARNING").upper(), stream=sys.stderr)
+    traces_dir, config_json, parent, nice, level = Path(argv[0]), argv[1], int(argv[2]), int(argv[3]), argv[4]
+    setup_logging(level)
     os.nice(nice)
     # Rows are short-lived dicts by the million: the cyclic GC only costs time here.
     gc.freeze()

@@ -25,7 +25,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +35,8 @@ from tracewheel.collector import segments
 from tracewheel.collector.episode import Episode
 from tracewheel.collector.normalize import decoded, normalize_trace
 from tracewheel.collector.otlp import LOG_SCHEMA, SPAN_SCHEMA
+
+from tracewheel.core.timeparse import parse_since as parse_since  # the store's --since/--until parser
 
 logger = logging.getLogger(__name__)
 
@@ -335,16 +337,3 @@ def _decode_span(row: dict[str, Any]) -> dict[str, Any]:
     row["events"] = decoded(row.get("events"), [])
     row["resource_attributes"] = decoded(row.get("resource_attributes"), {})
     return row
-
-
-def parse_since(text: str, now: datetime | None = None) -> datetime:
-    """``"1h"``, ``"2d"``, ``"30m"``, ``"45s"``, ``"1w"`` ago, or an ISO 8601 time (naive = UTC)."""
-    text = text.strip()
-    units = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
-    if len(text) >= 2 and text[-1] in units and text[:-1].replace(".", "", 1).isdigit():
-        return (now or datetime.now(UTC)) - timedelta(**{units[text[-1]]: float(text[:-1])})
-    try:
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise ValueError(f"since: expected an ISO time or a duration like 1h/2d, got {text!r}") from exc
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)

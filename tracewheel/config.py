@@ -1,23 +1,35 @@
-"""Settings: one typed tree, loaded from one TOML file plus ``TRACEWHEEL_*`` overrides.
+"""Settings: one typed tree, loaded by pydantic-settings from one TOML file plus ``TRACEWHEEL_*`` overrides.
 
 Where things are looked up, in order of precedence:
 
-1. ``TRACEWHEEL_<SECTION>__<FIELD>`` environment variables (``TRACEWHEEL_COLLECTOR__HTTP_PORT=4320``);
+1. ``TRACEWHEEL_<FIELD>`` / ``TRACEWHEEL_<SECTION>__<FIELD>`` environment variables
+   (``TRACEWHEEL_LOG_LEVEL=DEBUG``, ``TRACEWHEEL_COLLECTOR__HTTP_PORT=4320``);
 2. the TOML file at ``TRACEWHEEL_CONFIG`` or ``$TRACEWHEEL_HOME/config.toml``;
 3. the defaults below.
 
 All state lives under ``TRACEWHEEL_HOME`` (default ``~/.tracewheel``). Each stage owns the section of its own
 settings (``collector/settings.py``, ...); this module composes them and does the loading, never at import time.
+An unknown key, in the file or in a ``TRACEWHEEL_<SECTION>__<FIELD>`` variable, is an error naming it: a typo
+such as ``retention_hour`` must not silently leave the default in force.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
 
 from tracewheel.collector.settings import CollectorSettings
 from tracewheel.core.errors import TracewheelError
@@ -26,67 +38,121 @@ from tracewheel.curator.settings import CuratorSettings
 from tracewheel.trainer.settings import TrainerSettings
 
 ENV_PREFIX = "TRACEWHEEL_"
+_NESTED = "__"
 _DEFAULT_HOME = "~/.tracewheel"
 
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 
-class Settings(BaseModel):
+
+class Settings(BaseSettings):
     """Everything tracewheel can be told, one section per stage."""
 
-    home: Path = Field(default=Path(_DEFAULT_HOME).expanduser(), description="Root of all tracewheel state.")
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, env_nested_delimiter=_NESTED, extra="forbid")
+
+    home: Path = Field(default=Path(_DEFAULT_HOME), description="Root of all tracewheel state.")
+    log_level: LogLevel = Field(default="WARNING", description="Level of tracewheel's own log messages.")
     collector: CollectorSettings = Field(default_factory=CollectorSettings)
     curator: CuratorSettings = Field(default_factory=CuratorSettings)
     trainer: TrainerSettings = Field(default_factory=TrainerSettings)
+
+    @field_validator("home")
+    @classmethod
+    def _expand_home(cls, value: Path) -> Path:
+        return value.expanduser()
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_level(cls, value: Any) -> Any:
+        return value.upper() if isinstance(value, str) else value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # No .env or secrets directory: the config file and the environment are the only inputs.
+        # ``load_settings`` adds the TOML file; a bare ``Settings()`` is defaults plus the environment.
+        return init_settings, env_settings
 
     @property
     def paths(self) -> Paths:
         """Every state directory under ``home``; what stage code receives instead of the whole tree."""
         return Paths(self.home)
 
-
-def _env_overrides(environ: dict[str, str]) -> dict[str, Any]:
-    """Turn ``TRACEWHEEL_SECTION__FIELD=value`` into a nested dict; pydantic does the type coercion."""
-    nested: dict[str, Any] = {}
-    for key, value in environ.items():
-        if not key.startswith(ENV_PREFIX) or key in ("TRACEWHEEL_CONFIG",):
-            continue
-        path = key[len(ENV_PREFIX) :].lower().split("__")
-        if len(path) == 1 and path[0] != "home":
-            continue
-        node = nested
-        for part in path[:-1]:
-            node = node.setdefault(part, {})
-        node[path[-1]] = value
-    return nested
+    @property
+    def log_level_number(self) -> int:
+        return logging.getLevelNamesMapping()[self.log_level]
 
 
-def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
-    merged = dict(base)
-    for key, value in override.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = _merge(merged[key], value)
-        else:
-            merged[key] = value
-    return merged
+class _MappingEnvSource(EnvSettingsSource):
+    """The environment source reading a given mapping instead of ``os.environ`` (tests, subprocess set-ups)."""
+
+    def __init__(self, settings_cls: type[BaseSettings], environ: Mapping[str, str]) -> None:
+        self._environ = environ
+        super().__init__(settings_cls)
+
+    def _load_env_vars(self) -> Mapping[str, str | None]:
+        return {key.lower(): value for key, value in self._environ.items()}
 
 
-def load_settings(environ: dict[str, str] | None = None, config_file: Path | None = None) -> Settings:
-    """Load settings from the environment and the TOML file; raise ``TracewheelError`` on bad values."""
-    environ = dict(os.environ if environ is None else environ)
-    home = Path(environ.get("TRACEWHEEL_HOME", _DEFAULT_HOME)).expanduser()
-    path = config_file or Path(environ.get("TRACEWHEEL_CONFIG", home / "config.toml")).expanduser()
-    data: dict[str, Any] = {}
-    if path.exists():
-        try:
-            data = tomllib.loads(path.read_text())
-        except tomllib.TOMLDecodeError as exc:
-            raise TracewheelError(f"config file {path} is not valid TOML: {exc}") from exc
-    data = _merge(data, _env_overrides(environ))
-    data.setdefault("home", str(home))
+def config_path(environ: Mapping[str, str]) -> tuple[Path, bool]:
+    """The TOML file to read, and whether the user named it (a named file must exist; the default may not)."""
+    if environ.get("TRACEWHEEL_CONFIG"):
+        return Path(environ["TRACEWHEEL_CONFIG"]).expanduser(), True
+    home = Path(environ.get("TRACEWHEEL_HOME") or _DEFAULT_HOME).expanduser()
+    return home / "config.toml", False
+
+
+def _toml_source(path: Path, required: bool) -> TomlConfigSettingsSource:
+    if path.is_dir():
+        raise TracewheelError(f"config file {path} is a directory, not a TOML file")
+    if required and not path.exists():
+        raise TracewheelError(f"config file {path} (from TRACEWHEEL_CONFIG) does not exist")
     try:
-        settings = Settings.model_validate(data)
+        return TomlConfigSettingsSource(Settings, toml_file=path)
+    except tomllib.TOMLDecodeError as exc:
+        raise TracewheelError(f"config file {path} is not valid TOML: {exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise TracewheelError(f"config file {path} is not UTF-8 text (byte {exc.start})") from exc
+    except OSError as exc:
+        raise TracewheelError(f"cannot read config file {path}: {exc.strerror or exc}") from exc
+
+
+def _origin(loc: tuple[Any, ...], environ: Mapping[str, str], toml: Mapping[str, Any], path: Path) -> str:
+    """Where a bad value came from: the environment variable that sets it, else the config file."""
+    names = [str(part) for part in loc if isinstance(part, str)]
+    for depth in range(len(names), 0, -1):
+        variable = ENV_PREFIX + _NESTED.join(names[:depth]).upper()
+        if any(key.upper() == variable for key in environ):
+            return f"from {variable}"
+    node: Any = toml
+    for name in names:
+        if not isinstance(node, Mapping) or name not in node:
+            return f"from {path} or TRACEWHEEL_* environment variables"
+        node = node[name]
+    return f"in {path}"
+
+
+def load_settings(environ: Mapping[str, str] | None = None, config_file: Path | None = None) -> Settings:
+    """Load settings from the environment (``environ``, default ``os.environ``) and the TOML file.
+
+    Raises ``TracewheelError`` with a one-line message naming the bad or unknown key and where it came from.
+    """
+    environ = dict(os.environ if environ is None else environ)
+    path, required = (config_file, True) if config_file is not None else config_path(environ)
+    toml = _toml_source(path, required)
+    env = _MappingEnvSource(Settings, environ)
+    try:
+        # Sources in order of precedence: the environment over the file over the field defaults.
+        return Settings(_build_sources=((env, toml), {}))
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
-        raise TracewheelError(f"invalid setting {where}: {first['msg']} (from {path} or TRACEWHEEL_* env)") from exc
-    settings.home = settings.home.expanduser()
-    return settings
+        origin = _origin(first["loc"], environ, toml.toml_data, path)
+        if first["type"] == "extra_forbidden":
+            raise TracewheelError(f"unknown setting {where} ({origin})") from exc
+        raise TracewheelError(f"invalid setting {where}: {first['msg']} ({origin})") from exc

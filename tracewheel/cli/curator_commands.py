@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import re
 import sys
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -13,31 +11,15 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from tracewheel.cli.common import console, print_json, settings
+from tracewheel.cli.common import JsonOpt, console, err_console, parse_when, print_json, settings
 from tracewheel.collector.store import TraceStore
 from tracewheel.config import Settings
 from tracewheel.core.errors import TracewheelError
 from tracewheel.curator import versions
 
-_RELATIVE = re.compile(r"^(\d+)\s*([smhdw])$")
-_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
-
-
-def parse_when(value: str | None, option: str) -> datetime | None:
-    """An ISO 8601 time (naive = UTC), or a duration back from now such as ``24h`` or ``7d``."""
-    if value is None:
-        return None
-    value = value.strip()
-    rel = _RELATIVE.match(value)
-    if rel:
-        return datetime.now(UTC) - timedelta(**{_UNITS[rel.group(2)]: int(rel.group(1))})
-    try:
-        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise TracewheelError(
-            f"{option} {value!r} is not an ISO 8601 time or a duration like 24h or 7d"
-        ) from exc
-    return when if when.tzinfo else when.replace(tzinfo=UTC)
+app = typer.Typer()
+datasets = typer.Typer(help="Dataset versions: list, show, diff, export, review.", no_args_is_help=True)
+app.add_typer(datasets, name="datasets")
 
 
 class _RichProgress:
@@ -74,241 +56,210 @@ def _review_state(datasets_dir: Path, tenant: str, version: str) -> dict[str, An
     return {"decided": len(chosen), "undecided": max(total - len(chosen), 0), "decisions": by}
 
 
-def register(app: typer.Typer) -> None:
-    """Add this stage's commands to the top-level app."""
-    datasets = typer.Typer(help="Dataset versions: list, show, diff, export, review.", no_args_is_help=True)
-    app.add_typer(datasets, name="datasets")
+@app.command("curate")
+def curate_command(
+    tenant: Annotated[
+        str | None, typer.Option(help="Curate only this tenant (default: every tenant).")
+    ] = None,
+    since: Annotated[
+        str | None,
+        typer.Option(help="Select episodes from this time (ISO 8601 or 24h/7d) instead of the watermark."),
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option(help="Select episodes before this time (ISO 8601 or 24h/7d).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the results as JSON on stdout.")] = False,
+) -> None:
+    """Curate new episodes into a new dataset version: redact, screen, label, derive, dedup, decontaminate."""
+    from tracewheel.curator.pipeline import Engines, curate
 
-    @app.command("curate")
-    def curate_command(
-        tenant: Annotated[
-            str | None, typer.Option(help="Curate only this tenant (default: every tenant).")
-        ] = None,
-        since: Annotated[
-            str | None,
-            typer.Option(
-                help="Select episodes from this time (ISO 8601 or 24h/7d) instead of the watermark."
-            ),
-        ] = None,
-        until: Annotated[
-            str | None, typer.Option(help="Select episodes before this time (ISO 8601 or 24h/7d).")
-        ] = None,
-        as_json: Annotated[bool, typer.Option("--json", help="Print the results as JSON on stdout.")] = False,
-    ) -> None:
-        """Curate new episodes into a new dataset version: redact, screen, label, derive, dedup, decontaminate."""
-        from tracewheel.curator.pipeline import Engines, curate
-
-        cfg = settings()
-        start, end = parse_when(since, "--since"), parse_when(until, "--until")
-        if start and end and start >= end:
-            raise TracewheelError("--since must be before --until")
-        store = _trace_store(cfg)
-        with console.status("loading the redaction and screening engines"):
-            engines = Engines.default(cfg.curator, cfg.paths)
-        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-        with Progress(*columns, console=console, transient=as_json) as bar:
-            results = curate(cfg.curator, cfg.paths, store, engines, tenant, start, end, _RichProgress(bar))
-        if as_json:
-            print_json([r.to_dict() for r in results])
-            return
-        table = Table(
-            "tenant",
-            "version",
-            "selected",
-            "skipped",
-            "redacted",
-            "quarantined",
-            "new rows",
-            "dedup",
-            "decontam",
+    cfg = settings()
+    start, end = parse_when(since, "--since"), parse_when(until, "--until")
+    if start and end and start >= end:
+        raise TracewheelError("--since must be before --until")
+    store = _trace_store(cfg)
+    with err_console.status("loading the redaction and screening engines"):
+        engines = Engines.default(cfg.curator, cfg.paths)
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=err_console, transient=as_json) as bar:
+        results = curate(cfg.curator, cfg.paths, store, engines, tenant, start, end, _RichProgress(bar))
+    if as_json:
+        print_json([r.to_dict() for r in results])
+        return
+    table = Table(
+        "tenant",
+        "version",
+        "selected",
+        "skipped",
+        "redacted",
+        "quarantined",
+        "new rows",
+        "dedup",
+        "decontam",
+    )
+    for r in results:
+        c = r.counts
+        table.add_row(
+            r.tenant,
+            (r.version or "-") + ("" if r.new_version else " (unchanged)"),
+            str(c["selected"]),
+            ", ".join(f"{k}: {v}" for k, v in c["skipped"].items()) or "0",
+            ", ".join(f"{k}: {v}" for k, v in sorted(c["redacted"].items())) or "0",
+            str(c["quarantined"]),
+            ", ".join(f"{k}: {v}" for k, v in c["new_rows"].items() if v) or "0",
+            str(sum(c["deduplicated"].values())),
+            str(c["decontaminated"]),
         )
-        for r in results:
-            c = r.counts
-            table.add_row(
-                r.tenant,
-                (r.version or "-") + ("" if r.new_version else " (unchanged)"),
-                str(c["selected"]),
-                ", ".join(f"{k}: {v}" for k, v in c["skipped"].items()) or "0",
-                ", ".join(f"{k}: {v}" for k, v in sorted(c["redacted"].items())) or "0",
-                str(c["quarantined"]),
-                ", ".join(f"{k}: {v}" for k, v in c["new_rows"].items() if v) or "0",
-                str(sum(c["deduplicated"].values())),
-                str(c["decontaminated"]),
-            )
-        console.print(table)
-        if not results:
-            console.print("no tenants have episodes yet")
+    console.print(table)
+    if not results:
+        console.print("no tenants have episodes yet")
 
-    @datasets.command("list")
-    def list_command(
-        tenant: Annotated[str | None, typer.Option(help="Only this tenant's versions.")] = None,
-        as_json: Annotated[bool, typer.Option("--json", help="Print as JSON on stdout.")] = False,
-    ) -> None:
-        """List dataset versions, oldest first."""
-        d = settings().paths.datasets_dir
-        out = []
-        for t in _tenants_with_versions(d, tenant):
-            for m in versions.list_versions(d, t):
-                out.append(
-                    {
-                        "tenant": t,
-                        "version": m["version"],
-                        "created_at": m["created_at"],
-                        "parent": m.get("parent"),
-                        "rows": m["rows"],
-                        "review": _review_state(d, t, m["version"]),
-                    }
-                )
-        if as_json:
-            print_json(out)
-            return
-        table = Table("tenant", "version", "created", "parent", "rows", "reviewed")
-        for v in out:
-            rows = ", ".join(f"{k}: {n}" for k, n in v["rows"].items() if n) or "0"
-            table.add_row(
-                v["tenant"],
-                v["version"],
-                v["created_at"][:19],
-                v["parent"] or "-",
-                rows,
-                str(v["review"]["decided"]),
-            )
-        console.print(table if out else "no dataset versions yet")
 
-    @datasets.command("show")
-    def show_command(
-        version: Annotated[str, typer.Argument(help="Version id (ds-...).")],
-        tenant: Annotated[
-            str | None, typer.Option(help="Tenant holding the version (found when omitted).")
-        ] = None,
-        as_json: Annotated[bool, typer.Option("--json", help="Print as JSON on stdout.")] = False,
-    ) -> None:
-        """Show a version's manifest (selection, counts, config) and review progress."""
-        d = settings().paths.datasets_dir
-        t = versions.find_tenant(d, version, tenant)
-        manifest = versions.read_manifest(d, t, version)
-        manifest["review"] = _review_state(d, t, version)
-        if as_json:
-            print_json(manifest)
-            return
-        console.print_json(json.dumps(manifest, default=str))
-
-    @datasets.command("diff")
-    def diff_command(
-        old: Annotated[str, typer.Argument(help="The older version.")],
-        new: Annotated[str, typer.Argument(help="The newer version.")],
-        tenant: Annotated[str | None, typer.Option(help="Tenant holding both versions.")] = None,
-        as_json: Annotated[bool, typer.Option("--json", help="Print as JSON on stdout.")] = False,
-    ) -> None:
-        """Rows added and removed per kind between two versions."""
-        d = settings().paths.datasets_dir
-        t = versions.find_tenant(d, old, tenant)
-        versions.find_tenant(d, new, t)
-        diff = versions.diff_versions(d, t, old, new)
-        summary = {k: {"added": len(v["added"]), "removed": len(v["removed"])} for k, v in diff.items()}
-        if as_json:
-            print_json({"tenant": t, "old": old, "new": new, "summary": summary, "rows": diff})
-            return
-        table = Table("kind", "added", "removed", title=f"{old} → {new}")
-        for k, v in summary.items():
-            table.add_row(k, f"+{v['added']}", f"-{v['removed']}")
-        console.print(table)
-
-    @datasets.command("export")
-    def export_command(
-        version: Annotated[str, typer.Argument(help="Version id (ds-...).")],
-        fmt: Annotated[str, typer.Option("--format", help="jsonl or parquet.")] = "jsonl",
-        kind: Annotated[
-            str | None,
-            typer.Option(help="Only this kind, as bare TRL rows (sft, dpo, kto, rewards, quarantine)."),
-        ] = None,
-        reviewed: Annotated[
-            bool,
-            typer.Option("--reviewed", help="With --kind: only what training takes (decisions applied)."),
-        ] = False,
-        output: Annotated[
-            Path | None, typer.Option("-o", "--output", help="File to write (jsonl default: stdout).")
-        ] = None,
-        tenant: Annotated[str | None, typer.Option(help="Tenant holding the version.")] = None,
-    ) -> None:
-        """Export a version's rows: with --kind, the TRL rows themselves; without, every row with its lineage."""
-        if fmt not in ("jsonl", "parquet"):
-            raise TracewheelError(f"--format must be jsonl or parquet, got {fmt!r}")
-        if kind is not None and kind not in versions.KINDS:
-            raise TracewheelError(f"--kind must be one of {', '.join(versions.KINDS)}, got {kind!r}")
-        if reviewed and kind in (None, "quarantine"):
-            raise TracewheelError("--reviewed needs --kind sft, dpo, kto or rewards")
-        if fmt == "parquet" and output is None:
-            raise TracewheelError("--format parquet needs -o PATH")
-        d = settings().paths.datasets_dir
-        t = versions.find_tenant(d, version, tenant)
-        if kind is not None:
-            records = (
-                versions.training_rows(d, t, version, kind, reviewed_only=True)
-                if reviewed
-                else [r.data for r in versions.read_rows(d, t, version, kind)]
-            )
-        else:
-            chosen = versions.decisions(d, t, version)
-            records = [
+@datasets.command("list")
+def list_command(
+    tenant: Annotated[str | None, typer.Option(help="Only this tenant's versions.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """List dataset versions, oldest first."""
+    d = settings().paths.datasets_dir
+    out = []
+    for t in _tenants_with_versions(d, tenant):
+        for m in versions.list_versions(d, t):
+            out.append(
                 {
-                    "kind": r.kind,
-                    "row_id": r.row_id,
-                    "data": r.data,
-                    "lineage": r.lineage,
-                    "decision": (chosen.get(r.row_id) or {}).get("decision"),
+                    "tenant": t,
+                    "version": m["version"],
+                    "created_at": m["created_at"],
+                    "parent": m.get("parent"),
+                    "rows": m["rows"],
+                    "review": _review_state(d, t, m["version"]),
                 }
-                for r in versions.all_rows(d, t, version)
-            ]
-        if fmt == "jsonl":
-            lines = "".join(json.dumps(rec, ensure_ascii=False) + "\n" for rec in records)
-            if output is None:
-                sys.stdout.write(lines)
-            else:
-                output.write_text(lines)
-        else:
-            _write_parquet(records, output)
-        if output is not None:
-            console.print(f"wrote {len(records)} row(s) to {output}")
-
-    @datasets.command("review")
-    def review_command(
-        version: Annotated[str, typer.Argument(help="Version id (ds-...).")],
-        tenant: Annotated[str | None, typer.Option(help="Tenant holding the version.")] = None,
-        kind: Annotated[list[str] | None, typer.Option(help="Only rows of this kind (repeatable).")] = None,
-    ) -> None:
-        """Review rows one by one: (a)ccept/release, (r)eject, (e)dit in $EDITOR, (s)kip, (q)uit; resumable."""
-        from tracewheel.curator.review import review
-
-        for k in kind or []:
-            if k not in versions.KINDS:
-                raise TracewheelError(f"--kind must be one of {', '.join(versions.KINDS)}, got {k!r}")
-        d = settings().paths.datasets_dir
-        t = versions.find_tenant(d, version, tenant)
-        review(d, t, version, console, kinds=list(kind) if kind else None)
-
-
-def _write_parquet(records: list[dict[str, Any]], output: Path) -> None:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    try:
-        table = pa.Table.from_pylist(records)
-    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
-        # Tool schemas and arguments vary from row to row; when Arrow cannot unify them, nested fields are kept as
-        # JSON text so nothing is lost.
-        keys = sorted({k for rec in records for k in rec})
-        table = pa.table(
-            {
-                k: pa.array(
-                    [
-                        v
-                        if isinstance(v := rec.get(k), (str, bool, int, float)) or v is None
-                        else json.dumps(v)
-                        for rec in records
-                    ]
-                )
-                for k in keys
-            }
+            )
+    if as_json:
+        print_json(out)
+        return
+    table = Table("tenant", "version", "created", "parent", "rows", "reviewed")
+    for v in out:
+        rows = ", ".join(f"{k}: {n}" for k, n in v["rows"].items() if n) or "0"
+        table.add_row(
+            v["tenant"],
+            v["version"],
+            v["created_at"][:19],
+            v["parent"] or "-",
+            rows,
+            str(v["review"]["decided"]),
         )
-    pq.write_table(table, output, compression="zstd")
+    console.print(table if out else "no dataset versions yet")
+
+
+@datasets.command("show")
+def show_command(
+    version: Annotated[str, typer.Argument(help="Version id (ds-...).")],
+    tenant: Annotated[
+        str | None, typer.Option(help="Tenant holding the version (found when omitted).")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Show a version's manifest (selection, counts, config) and review progress."""
+    d = settings().paths.datasets_dir
+    t = versions.find_tenant(d, version, tenant)
+    manifest = versions.read_manifest(d, t, version)
+    manifest["review"] = _review_state(d, t, version)
+    if as_json:
+        print_json(manifest)
+        return
+    console.print_json(json.dumps(manifest, default=str))
+
+
+@datasets.command("diff")
+def diff_command(
+    old: Annotated[str, typer.Argument(help="The older version.")],
+    new: Annotated[str, typer.Argument(help="The newer version.")],
+    tenant: Annotated[str | None, typer.Option(help="Tenant holding both versions.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Rows added and removed per kind between two versions."""
+    d = settings().paths.datasets_dir
+    t = versions.find_tenant(d, old, tenant)
+    versions.find_tenant(d, new, t)
+    diff = versions.diff_versions(d, t, old, new)
+    summary = {k: {"added": len(v["added"]), "removed": len(v["removed"])} for k, v in diff.items()}
+    if as_json:
+        print_json({"tenant": t, "old": old, "new": new, "summary": summary, "rows": diff})
+        return
+    table = Table("kind", "added", "removed", title=f"{old} → {new}")
+    for k, v in summary.items():
+        table.add_row(k, f"+{v['added']}", f"-{v['removed']}")
+    console.print(table)
+
+
+@datasets.command("export")
+def export_command(
+    version: Annotated[str, typer.Argument(help="Version id (ds-...).")],
+    fmt: Annotated[str, typer.Option("--format", help="jsonl or parquet.")] = "jsonl",
+    kind: Annotated[
+        str | None,
+        typer.Option(help="Only this kind, as bare TRL rows (sft, dpo, kto, rewards, quarantine)."),
+    ] = None,
+    reviewed: Annotated[
+        bool,
+        typer.Option("--reviewed", help="With --kind: only what training takes (decisions applied)."),
+    ] = False,
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="File to write (jsonl default: stdout).")
+    ] = None,
+    tenant: Annotated[str | None, typer.Option(help="Tenant holding the version.")] = None,
+) -> None:
+    """Export a version's rows: with --kind, the TRL rows themselves; without, every row with its lineage."""
+    from tracewheel.curator import export
+
+    if fmt not in export.FORMATS:
+        raise TracewheelError(f"--format must be jsonl or parquet, got {fmt!r}")
+    if kind is not None and kind not in versions.KINDS:
+        raise TracewheelError(f"--kind must be one of {', '.join(versions.KINDS)}, got {kind!r}")
+    if reviewed and kind in (None, "quarantine"):
+        raise TracewheelError("--reviewed needs --kind sft, dpo, kto or rewards")
+    if fmt == "parquet" and output is None:
+        raise TracewheelError("--format parquet needs -o PATH")
+    d = settings().paths.datasets_dir
+    t = versions.find_tenant(d, version, tenant)
+    if kind is not None:
+        records = (
+            versions.training_rows(d, t, version, kind, reviewed_only=True)
+            if reviewed
+            else [r.data for r in versions.read_rows(d, t, version, kind)]
+        )
+    else:
+        chosen = versions.decisions(d, t, version)
+        records = [
+            {
+                "kind": r.kind,
+                "row_id": r.row_id,
+                "data": r.data,
+                "lineage": r.lineage,
+                "decision": (chosen.get(r.row_id) or {}).get("decision"),
+            }
+            for r in versions.all_rows(d, t, version)
+        ]
+    if output is None:
+        sys.stdout.write(export.jsonl_text(records))
+    else:
+        export.export_rows(records, output, fmt)  # type: ignore[arg-type]  # checked above
+        err_console.print(f"wrote {len(records)} row(s) to {output}")
+
+
+@datasets.command("review")
+def review_command(
+    version: Annotated[str, typer.Argument(help="Version id (ds-...).")],
+    tenant: Annotated[str | None, typer.Option(help="Tenant holding the version.")] = None,
+    kind: Annotated[list[str] | None, typer.Option(help="Only rows of this kind (repeatable).")] = None,
+) -> None:
+    """Review rows one by one: (a)ccept/release, (r)eject, (e)dit in $EDITOR, (s)kip, (q)uit; resumable."""
+    from tracewheel.curator.review import review
+
+    for k in kind or []:
+        if k not in versions.KINDS:
+            raise TracewheelError(f"--kind must be one of {', '.join(versions.KINDS)}, got {k!r}")
+    d = settings().paths.datasets_dir
+    t = versions.find_tenant(d, version, tenant)
+    review(d, t, version, console, kinds=list(kind) if kind else None)

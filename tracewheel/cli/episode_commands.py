@@ -8,7 +8,6 @@ not a tenant-facing API (tenants reach their data through the collector's authen
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 import typer
@@ -18,26 +17,30 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.tree import Tree
 
-from tracewheel.cli.common import console, print_json, settings
+from tracewheel.cli.common import (
+    JsonOpt,
+    console,
+    err_console,
+    not_found,
+    parse_when,
+    pipe_friendly,
+    print_json,
+    settings,
+)
 from tracewheel.collector.episode import Episode, Message
-from tracewheel.collector.store import TraceStore, parse_since
-from tracewheel.core.errors import TracewheelError
+from tracewheel.collector.store import TraceStore
 
 TenantOpt = Annotated[
     str | None, typer.Option("--tenant", "-t", help="Only this tenant (default: all tenants, operator view).")
 ]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON on stdout instead of a table.")]
+
+app = typer.Typer()
+episodes = typer.Typer(help="Normalized episodes: one agent run per trace.", no_args_is_help=True)
+traces = typer.Typer(help="Raw spans as the collector stored them.", no_args_is_help=True)
+app.add_typer(episodes, name="episodes")
+app.add_typer(traces, name="traces")
 
 _ROLE_STYLE = {"system": "magenta", "user": "cyan", "assistant": "green", "tool": "yellow"}
-
-
-def _since(value: str | None) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        return parse_since(value)
-    except ValueError as exc:
-        raise TracewheelError(str(exc)) from exc
 
 
 def summary(episode: Episode) -> dict[str, Any]:
@@ -62,13 +65,14 @@ def summary(episode: Episode) -> dict[str, Any]:
     }
 
 
-def _short(text: str | None, width: int = 60) -> str:
+def _short(text: str | None, width: int | None = 60) -> str:
     text = " ".join((text or "").split())
-    return text if len(text) <= width else text[: width - 1] + "…"
+    return text if width is None or len(text) <= width else text[: width - 1] + "…"
 
 
-def episodes_table(episodes: list[Episode]) -> Table:
-    # Ids and times never wrap (they are what you copy); free text gives way on narrow terminals.
+def episodes_table(episodes: list[Episode], full: bool = False) -> Table:
+    """The ``episodes list`` table; ``full`` prints every value whole (for a pipe) instead of fitting a screen."""
+    # Ids and times never wrap (they are what you copy); on a terminal, free text gives way to fit its width.
     table = Table(
         title=f"{len(episodes)} episode(s), most recently active first", box=box.SIMPLE_HEAD, padding=(0, 1)
     )
@@ -77,9 +81,8 @@ def episodes_table(episodes: list[Episode]) -> Table:
     table.add_column("started (UTC)", no_wrap=True, min_width=16)
     table.add_column("status", no_wrap=True)
     table.add_column("turns/calls", justify="right", no_wrap=True)
-    table.add_column("model", overflow="ellipsis", no_wrap=True, max_width=24)
-    table.add_column("task", overflow="ellipsis", no_wrap=True, max_width=12)
-    table.add_column("user task", overflow="ellipsis", no_wrap=True, max_width=40)
+    for header, width in (("model", 24), ("task", 12), ("user task", 40)):
+        table.add_column(header, overflow="ellipsis", no_wrap=True, max_width=None if full else width)
     for e in episodes:
         s = summary(e)
         table.add_row(
@@ -90,7 +93,7 @@ def episodes_table(episodes: list[Episode]) -> Table:
             f"{s['turns']}/{s['tool_calls']}",
             escape(e.model or "-"),
             escape(e.task or "-"),
-            escape(_short(e.user_task, 80)),
+            escape(_short(e.user_task, None if full else 80)),
         )
     return table
 
@@ -115,6 +118,8 @@ def _message_panel(message: Message) -> Panel:
         title=title,
         title_align="left",
         border_style=style,
+        # A pipe gets panels as wide as their text, not as wide as its (very wide) page.
+        expand=not pipe_friendly(),
     )
 
 
@@ -149,7 +154,7 @@ def render_episode(episode: Episode) -> None:
             f"corrected={fb.corrected_answer!r}" if fb.corrected_answer else "",
         ]
         head.add_row("feedback", escape(" ".join(p for p in parts if p)))
-    console.print(Panel(head, title="episode", title_align="left"))
+    console.print(Panel(head, title="episode", title_align="left", expand=not pipe_friendly()))
     for message in episode.messages:
         console.print(_message_panel(message))
 
@@ -193,66 +198,60 @@ def span_tree(spans: list[dict[str, Any]], trace_id: str) -> Tree:
     return root
 
 
-def register(app: typer.Typer) -> None:
-    """Add these commands to the top-level app."""
-    episodes = typer.Typer(help="Normalized episodes: one agent run per trace.", no_args_is_help=True)
-    traces = typer.Typer(help="Raw spans as the collector stored them.", no_args_is_help=True)
+@episodes.command("list")
+def list_episodes(
+    tenant: TenantOpt = None,
+    since: Annotated[
+        str | None, typer.Option(help="Only runs active since: ISO time or a duration ago (30m, 1h, 2d).")
+    ] = None,
+    until: Annotated[str | None, typer.Option(help="Only runs last active before this (same forms).")] = None,
+    limit: Annotated[int, typer.Option(min=1, help="At most this many, newest first.")] = 50,
+    as_json: JsonOpt = False,
+) -> None:
+    """List episodes, most recently active first."""
+    store = TraceStore(settings().paths.traces_dir)
+    found = store.episodes(
+        tenant,
+        since=parse_when(since, "--since"),
+        until=parse_when(until, "--until"),
+        limit=limit,
+        newest_first=True,
+    )
+    if as_json:
+        print_json([summary(e) for e in found])
+        return
+    console.print(episodes_table(found, full=pipe_friendly()))
+    if store.skipped_segments:
+        err_console.print(f"[yellow]{len(store.skipped_segments)} unreadable segment(s) skipped[/yellow]")
 
-    @episodes.command("list")
-    def list_episodes(
-        tenant: TenantOpt = None,
-        since: Annotated[
-            str | None, typer.Option(help="Only runs active since: ISO time or a duration ago (30m, 1h, 2d).")
-        ] = None,
-        until: Annotated[
-            str | None, typer.Option(help="Only runs last active before this (same forms).")
-        ] = None,
-        limit: Annotated[int, typer.Option(min=1, help="At most this many, newest first.")] = 50,
-        as_json: JsonOpt = False,
-    ) -> None:
-        """List episodes, most recently active first."""
-        store = TraceStore(settings().paths.traces_dir)
-        found = store.episodes(
-            tenant, since=_since(since), until=_since(until), limit=limit, newest_first=True
-        )
-        if as_json:
-            print_json([summary(e) for e in found])
-            return
-        console.print(episodes_table(found))
-        if store.skipped_segments:
-            console.print(f"[yellow]{len(store.skipped_segments)} unreadable segment(s) skipped[/yellow]")
 
-    @episodes.command("show")
-    def show_episode(
-        episode_id: Annotated[str, typer.Argument(help="Episode id (= trace id, 32 hex).")],
-        tenant: TenantOpt = None,
-        as_json: JsonOpt = False,
-    ) -> None:
-        """Show one episode: its conversation, tools, model, usage and outcome signals."""
-        episode = TraceStore(settings().paths.traces_dir).episode(tenant, episode_id)
-        if episode is None:
-            where = f" for tenant {tenant!r}" if tenant else ""
-            raise TracewheelError(f"no episode {episode_id}{where}")
-        if as_json:
-            print_json(episode)
-            return
-        render_episode(episode)
+@episodes.command("show")
+def show_episode(
+    episode_id: Annotated[str, typer.Argument(help="Episode id (= trace id, 32 hex).")],
+    tenant: TenantOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Show one episode: its conversation, tools, model, usage and outcome signals."""
+    episode = TraceStore(settings().paths.traces_dir).episode(tenant, episode_id)
+    if episode is None:
+        raise not_found(f"episode {episode_id}", tenant)
+    if as_json:
+        print_json(episode)
+        return
+    render_episode(episode)
 
-    @traces.command("show")
-    def show_trace(
-        trace_id: Annotated[str, typer.Argument(help="Trace id (32 hex).")],
-        tenant: TenantOpt = None,
-        as_json: JsonOpt = False,
-    ) -> None:
-        """Show the raw spans of one trace as a parent/child tree."""
-        spans = TraceStore(settings().paths.traces_dir).spans(tenant, trace_id)
-        if not spans:
-            where = f" for tenant {tenant!r}" if tenant else ""
-            raise TracewheelError(f"no spans for trace {trace_id}{where}")
-        if as_json:
-            print_json(spans)
-            return
-        console.print(span_tree(spans, trace_id))
 
-    app.add_typer(episodes, name="episodes")
-    app.add_typer(traces, name="traces")
+@traces.command("show")
+def show_trace(
+    trace_id: Annotated[str, typer.Argument(help="Trace id (32 hex).")],
+    tenant: TenantOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Show the raw spans of one trace as a parent/child tree."""
+    spans = TraceStore(settings().paths.traces_dir).spans(tenant, trace_id)
+    if not spans:
+        raise not_found(f"spans for trace {trace_id}", tenant)
+    if as_json:
+        print_json(spans)
+        return
+    console.print(span_tree(spans, trace_id))

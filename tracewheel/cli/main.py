@@ -1,12 +1,16 @@
-"""Entry point: composes each stage's commands and turns ``TracewheelError`` into a one-line exit."""
+"""Entry point: composes each stage's commands and turns ``TracewheelError`` into a one-line exit.
+
+Every ``*_commands`` module declares its commands on its own module-level ``app`` (resource groups such as
+``episodes`` are sub-Typers added to it by name); this module merges them with ``add_typer``.
+"""
 
 from __future__ import annotations
 
-import logging
 import sys
 
 import typer
 from rich.logging import RichHandler
+from rich.markup import escape
 
 from tracewheel.cli import (
     collector_commands,
@@ -17,8 +21,9 @@ from tracewheel.cli import (
     trainer_commands,
     verify_commands,
 )
-from tracewheel.cli.common import console
+from tracewheel.cli.common import err_console, settings
 from tracewheel.core.errors import TracewheelError
+from tracewheel.core.logs import setup_logging
 
 app = typer.Typer(
     name="tracewheel",
@@ -26,9 +31,17 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
+
+
 @app.callback()
 def _root() -> None:
     """Trace-to-training flywheel: OTel GenAI traces in, reviewed datasets and better LoRA adapters out."""
+    try:
+        level = settings().log_level
+    except TracewheelError:
+        # The command that needs the settings reports what is wrong with them; ``version`` needs none.
+        level = "WARNING"
+    setup_logging(level, RichHandler(console=err_console, show_path=False, rich_tracebacks=False))
 
 
 for commands in (
@@ -40,7 +53,7 @@ for commands in (
     trainer_commands,
     verify_commands,
 ):
-    commands.register(app)
+    app.add_typer(commands.app)
 
 
 @app.command("version")
@@ -51,25 +64,23 @@ def version() -> None:
     print(_version("tracewheel"))
 
 
-def _setup_logging() -> None:
-    level = logging.getLevelName(__import__("os").environ.get("TRACEWHEEL_LOG_LEVEL", "WARNING").upper())
-    handler = RichHandler(console=console, show_path=False, rich_tracebacks=False)
-    for name in ("tracewheel", "collector", "curator", "trainer", "serving", "evals"):
-        logger = logging.getLogger(name)
-        logger.setLevel(level if isinstance(level, int) else logging.WARNING)
-        logger.addHandler(handler)
+def _fail(message: str) -> None:
+    # soft_wrap: the message stays one line however long it is (a pasted id, a path).
+    err_console.print(f"[red]error:[/red] {escape(message)}", highlight=False, soft_wrap=True)
+    sys.exit(1)
 
 
 def run() -> None:
-    _setup_logging()
     try:
         # With standalone_mode off, Typer returns a command's ``typer.Exit`` code instead of exiting.
         code = app(standalone_mode=False)
     except TracewheelError as exc:
-        console.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
-        sys.exit(1)
+        _fail(str(exc))
+    except OSError as exc:
+        # A path the user gave that cannot be used: a missing directory for -o, a name too long, no permission.
+        _fail(f"{exc.strerror or exc}: {exc.filename}" if exc.filename else str(exc))
     except typer.Abort:
-        console.print("aborted")
+        err_console.print("aborted")
         sys.exit(1)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)

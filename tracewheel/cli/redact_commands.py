@@ -13,18 +13,17 @@ from typing import Annotated, TextIO
 import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn
 
-from tracewheel.cli.common import console, jsonl_input
+from tracewheel.cli.common import err_console, jsonl_input
 from tracewheel.core.errors import TracewheelError
 
 # Lines are redacted in batches so that spaCy's nlp.pipe and the dedup of identical texts pay off on big files.
 _BATCH = 256
 
 
-def register(app: typer.Typer) -> None:
-    """Add these commands to the top-level app."""
-    app.command("redact")(redact)
+app = typer.Typer()
 
 
+@app.command("redact")
 def redact(
     path: Annotated[
         Path | None,
@@ -47,7 +46,7 @@ def redact(
     counted; the exit status is 1 if any line was bad.
     """
     from tracewheel.cli.common import settings
-    from tracewheel.curator.redact import Redactor
+    from tracewheel.curator.redaction.redact import Redactor
 
     try:
         redactor = Redactor(settings().curator.redaction)
@@ -56,7 +55,7 @@ def redact(
     with jsonl_input(path, "redact") as source:
         sink = sys.stdout if output is None else output.open("w", encoding="utf-8")
         try:
-            with Progress(SpinnerColumn(), TextColumn("redacting: {task.completed} line(s)"), console=console,
+            with Progress(SpinnerColumn(), TextColumn("redacting: {task.completed} line(s)"), console=err_console,
                           transient=True) as progress:  # fmt: skip
                 summary = _run(
                     redactor, source, sink, functools.partial(progress.advance, progress.add_task("redact"))
@@ -65,7 +64,7 @@ def redact(
             if sink is not sys.stdout:
                 sink.close()
     found = ", ".join(f"{t}={n}" for t, n in sorted(summary["entities"].items())) or "none"
-    console.print(
+    err_console.print(
         f"redacted {summary['redacted']} line(s), {summary['bad']} bad; entities: {found}", highlight=False
     )
     if summary["bad"]:
@@ -98,7 +97,7 @@ def _run(redactor, source: TextIO, sink: TextIO, advance: Callable[[int], None])
         obj, problem = _parse(line)
         if problem:
             bad += 1
-            console.print(f"line {number}: {problem}", highlight=False, markup=False)
+            err_console.print(f"line {number}: {problem}", highlight=False, markup=False)
             continue
         batch.append(obj)
         if len(batch) >= _BATCH:

@@ -9,17 +9,16 @@ from typing import Annotated, Any, TextIO
 
 import typer
 
-from tracewheel.cli.common import console, jsonl_input, settings
+from tracewheel.cli.common import err_console, jsonl_input, settings
 from tracewheel.core.errors import TracewheelError
 
 _BATCH = 64
 
 
-def register(app: typer.Typer) -> None:
-    """Add these commands to the top-level app."""
-    app.command("screen")(screen)
+app = typer.Typer()
 
 
+@app.command("screen")
 def screen(
     path: Annotated[
         Path | None,
@@ -58,7 +57,7 @@ def screen(
 
     with jsonl_input(path, "screen") as stream:
         counts = _screen_stream(screener, stream)
-    console.print(
+    err_console.print(
         f"screened {counts['screened']}, flagged {counts['flagged']}, bad lines {counts['bad']}",
         highlight=False,
     )
@@ -109,7 +108,7 @@ def _screen_stream(screener: Any, stream: TextIO) -> dict[str, int]:
             text, tool = _parse(line)
         except ValueError as exc:
             counts["bad"] += 1
-            console.print(f"[red]line {number}:[/red] {exc}", highlight=False)
+            err_console.print(f"[red]line {number}:[/red] {exc}", highlight=False)
             continue
         batch.append((number, text, tool))
         if len(batch) >= _BATCH:
@@ -121,10 +120,10 @@ def _screen_stream(screener: Any, stream: TextIO) -> dict[str, int]:
 
 def _build_screener(config: Any, models_dir: Path) -> Any:
     """The screener; on the first use in a home its classifier is trained (tens of seconds), so say so."""
-    from tracewheel.curator.injection_model import cache_path, corpus_hash
-    from tracewheel.curator.screen import Screener
+    from tracewheel.curator.screening.injection_model import cache_path, corpus_hash
+    from tracewheel.curator.screening.screen import Screener
 
     if not config.use_classifier or cache_path(models_dir, corpus_hash()).exists():
         return Screener(config, models_dir=models_dir)
-    with console.status("training the injection classifier from the shipped corpus (first use only)…"):
+    with err_console.status("training the injection classifier from the shipped corpus (first use only)…"):
         return Screener(config, models_dir=models_dir)

@@ -9,20 +9,19 @@ from typing import Annotated, Any, TextIO
 
 import typer
 
-from tracewheel.cli.common import console, jsonl_input, print_json
+from tracewheel.cli.common import err_console, jsonl_input, print_json
 from tracewheel.core.errors import TracewheelError
 
-
-def register(app: typer.Typer) -> None:
-    """Add these commands to the top-level app."""
-    app.command("verify")(verify)
+app = typer.Typer()
 
 
+@app.command("verify")
 def verify(
     path: Annotated[
         Path | None,
         typer.Argument(
-            help="JSONL of {'completion': ..., 'verifier': {...}}; '-' or nothing reads stdin.", show_default=False
+            help="JSONL of {'completion': ..., 'verifier': {...}}; '-' or nothing reads stdin.",
+            show_default=False,
         ),
     ] = None,
     probe: Annotated[
@@ -89,14 +88,14 @@ def _score(source: TextIO, sink: TextIO) -> str:
                 problem = f"bad completion: {exc}"
         if problem is not None:
             bad += 1
-            console.print(f"line {number}: {problem}", highlight=False, markup=False)
+            err_console.print(f"line {number}: {problem}", highlight=False, markup=False)
             continue
         sink.write(json.dumps({"line": number, "reward": verdict.reward, "reason": verdict.reason}) + "\n")
         sink.flush()
         scored += 1
         total += verdict.reward
     mean = f", mean reward {total / scored:.3f}" if scored else ""
-    console.print(f"verified {scored} line(s){mean}; {bad} bad", highlight=False)
+    err_console.print(f"verified {scored} line(s){mean}; {bad} bad", highlight=False)
     return f"{bad} bad line(s), reported above; the others were scored" if bad else ""
 
 
@@ -109,19 +108,19 @@ def _probe(source: TextIO, as_json: bool) -> str:
     for number, obj, problem in _lines(source):
         if problem is not None:
             bad += 1
-            console.print(f"line {number}: {problem}", highlight=False, markup=False)
+            err_console.print(f"line {number}: {problem}", highlight=False, markup=False)
             continue
         specs.append(obj["verifier"])
         prompts.append(obj.get("prompt"))
-    with console.status(f"probing {len(specs)} verifier(s)"):
+    with err_console.status(f"probing {len(specs)} verifier(s)"):
         failures = probe_verifiers(specs, prompts)
     if as_json:
         print_json({"verifiers": len(specs), "bad_lines": bad, "failures": failures})
     else:
         for failure in failures:
-            console.print(failure.message, highlight=False, markup=False)
+            err_console.print(failure.message, highlight=False, markup=False)
         failed_specs = len({f.verifier for f in failures})
-        console.print(
+        err_console.print(
             f"probed {len(specs)} verifier(s): {failed_specs} gameable, {len(failures)} probe failure(s); {bad} bad line(s)",
             highlight=False,
         )

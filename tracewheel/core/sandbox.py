@@ -243,9 +243,9 @@ def _launch(args: list[str]) -> None:
     _set_limits(config)
     netns = _unshare_network()
     landlock = _landlock(config["workdir"])
-    os.environ["TRACEWHEEL_SANDBOX_ISOLATION"] = ",".join(n for n, ok in (("netns", netns), ("landlock", landlock)) if ok)
+    isolation = ",".join(n for n, ok in (("netns", netns), ("landlock", landlock)) if ok)
     try:
-        os.execvpe(argv[0], argv, os.environ)
+        os.execvpe(argv[0], argv, {**os.environ, "TRACEWHEEL_SANDBOX_ISOLATION": isolation})
     except OSError as exc:
         sys.stderr.write(f"sandbox: cannot run {argv[0]!r}: {exc}\n")
         sys.exit(127)
