@@ -1,4 +1,4 @@
-"""The episode: one agent run, normalized from spans of any GenAI convention family (DESIGN §4).
+"""The episode: one agent run, normalized from spans of any GenAI convention family (docs/01-architecture.md).
 
 This is the contract between the collector (which builds episodes) and the curator (which reads them).
 Messages use the OpenAI chat shape that TRL and chat templates read, with tool-call arguments kept as the JSON

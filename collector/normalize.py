@@ -1,4 +1,4 @@
-"""Spans (+ log records + feedback rows) of one trace -> one ``Episode`` (DESIGN §3-§4).
+"""Spans (+ log records + feedback rows) of one trace -> one ``Episode`` (docs/02-collector.md).
 
 Three passes:
 

@@ -1,4 +1,4 @@
-"""Every span/log attribute and event name the collector reads, once (DESIGN §3).
+"""Every span/log attribute and event name the collector reads, once (docs/02-collector.md).
 
 Three convention families are read side by side, plus tracewheel's own attributes:
 

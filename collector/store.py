@@ -7,7 +7,7 @@ Every call opens a fresh in-memory DuckDB connection over
 * the acknowledged rows still only in the WAL (``collector.segments.unflushed_tables``), so a span is readable as
   soon as the collector answered for it.
 
-Nothing here holds a lock or a ``.duckdb`` file (DESIGN §2). A row can be in both sources for the instant a
+Nothing here holds a lock or a ``.duckdb`` file (docs/01-architecture.md). A row can be in both sources for the instant a
 segment is being flushed: spans are de-duplicated on (tenant, trace_id, span_id), logs and feedback on the whole
 row. A corrupt or unreadable segment is skipped with a warning and counted (``skipped_segments``); the rest of
 the store still answers.

@@ -1,4 +1,4 @@
-"""Stage 5a: turn labelled episodes into the four TRL conversational formats (DESIGN §4).
+"""Stage 5a: turn labelled episodes into the four TRL conversational formats (docs/01-architecture.md).
 
 Messages are in the form chat templates read: assistant tool calls as
 ``{"type": "function", "function": {"name": ..., "arguments": {...}}}`` with the arguments parsed into a dict,

@@ -34,7 +34,7 @@ def verify(
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="With --probe: print the report as JSON.")] = False,
 ) -> None:
-    """Score completions against verifier specs (docs/verifiers.md).
+    """Score completions against verifier specs (docs/06-verifiers.md).
 
     Writes one {"line", "reward", "reason"} JSON object per input line to stdout. A completion is the assistant's
     text or an OpenAI-style assistant message with 'tool_calls'. A bad line (not JSON, no valid 'verifier') is

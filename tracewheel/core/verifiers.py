@@ -1,6 +1,6 @@
 """Verifiers: checkable rewards for GRPO and for outcome labelling.
 
-A verifier spec is a JSON object with a ``type`` and that type's fields (docs/verifiers.md has the full format)::
+A verifier spec is a JSON object with a ``type`` and that type's fields (docs/06-verifiers.md has the full format)::
 
     {"type": "exact", "answer": "Paris"}
     {"type": "normalized", "answer": "Paris"}
