@@ -8,9 +8,6 @@ error is enough to keep it out of SFT); a run is good only when some signal says
 from __future__ import annotations
 
 import json
-import logging
-import re
-import unicodedata
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
@@ -18,7 +15,7 @@ from typing import Any, Literal
 from tracewheel.collector.episode import Episode
 from tracewheel.curator.settings import CuratorSettings, TaskRule
 
-logger = logging.getLogger(__name__)
+from tracewheel.core.verifiers import verify
 
 Verdict = Literal["good", "bad", "unknown"]
 # tracewheel.core.verifiers.verify(completion, spec): completion is text or an assistant message; it returns a Verdict
@@ -48,40 +45,8 @@ class Label:
         return asdict(self)
 
 
-def normalize_answer(text: str) -> str:
-    """Case-, accent-, punctuation- and whitespace-insensitive form of an answer.
-
-    >>> normalize_answer("  The Answer: 42! ")
-    'the answer 42'
-    """
-    text = unicodedata.normalize("NFKC", text).casefold()
-    text = re.sub(r"[^\w\s.-]", " ", text)
-    text = re.sub(r"(?<!\d)[.-]|[.-](?!\d)", " ", text)
-    return " ".join(text.split())
-
-
-def fallback_verify(completion: Any, spec: dict[str, Any]) -> tuple[float, str]:
-    """Exact and normalized matching, used when ``tracewheel.core.verifiers`` is not installed."""
-    if isinstance(completion, dict):
-        completion = completion.get("content") or ""
-    expected = str(spec.get("answer", ""))
-    kind = spec.get("type")
-    if kind == "exact":
-        ok = completion.strip() == expected.strip()
-    elif kind == "normalized":
-        ok = normalize_answer(completion) == normalize_answer(expected)
-    else:
-        raise ValueError(f"verifier type {kind!r} needs tracewheel.core.verifiers, which is not installed")
-    return (1.0, "match") if ok else (0.0, "no match")
-
-
 def default_verify_fn() -> VerifyFn:
-    """The trainer's verifier when it is importable, else the exact/normalized fallback."""
-    try:
-        from tracewheel.core.verifiers import verify  # type: ignore[import-not-found]
-    except ImportError:
-        logger.info("tracewheel.core.verifiers not importable; using exact/normalized matching only")
-        return fallback_verify
+    """The verifier of ``tracewheel.core.verifiers``: every verifier type, sandboxed where it runs code."""
     return verify
 
 

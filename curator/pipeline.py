@@ -40,10 +40,10 @@ from tracewheel.curator.derive import (
 )
 from tracewheel.curator.label import VerifyFn, default_verify_fn, label_episode
 from tracewheel.curator.quarantine import partition
-from tracewheel.curator.redact import Redactor as PresidioRedactor
-from tracewheel.curator.redaction_config import RedactionConfig
-from tracewheel.curator.screen import Screener as InjectionScreener
-from tracewheel.curator.screening_config import ScreeningConfig
+from tracewheel.curator.redaction.redact import Redactor as PresidioRedactor
+from tracewheel.curator.redaction.redaction_config import RedactionConfig
+from tracewheel.curator.screening.screen import Screener as InjectionScreener
+from tracewheel.curator.screening.screening_config import ScreeningConfig
 from tracewheel.curator.select import EpisodeSource, Selection, select_episodes
 from tracewheel.curator.settings import CuratorSettings
 from tracewheel.curator.versions import DatasetRow

@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import Field
-from tracewheel.curator.redaction_config import RedactionConfig
-from tracewheel.curator.screening_config import ScreeningConfig
+from tracewheel.curator.redaction.redaction_config import RedactionConfig
+from tracewheel.curator.screening.screening_config import ScreeningConfig
 
 from tracewheel.core.section import Section
 

@@ -382,8 +382,8 @@ MODELS_CACHE = Path(tempfile.gettempdir()) / "tracewheel-test-models"
 def engines():
     """The real redactor, screener and verifier, built once per test process."""
     from tracewheel.curator.pipeline import Engines
-    from tracewheel.curator.redact import Redactor
-    from tracewheel.curator.screen import Screener
+    from tracewheel.curator.redaction.redact import Redactor
+    from tracewheel.curator.screening.screen import Screener
 
     from tracewheel.core.verifiers import verify
 

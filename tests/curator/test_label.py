@@ -13,7 +13,7 @@ from _episode_fixtures import (
     weather_good,
 )
 from tracewheel.collector.episode import Feedback
-from tracewheel.curator.label import fallback_verify, label_episode, normalize_answer, verifier_spec
+from tracewheel.curator.label import default_verify_fn, label_episode, verifier_spec
 from tracewheel.curator.settings import CuratorSettings, TaskRule
 
 from tracewheel.core.verifiers import verify
@@ -115,7 +115,8 @@ def test_a_crashing_verifier_does_not_stop_labelling():
     assert label.verdict == "unknown" and any("sandbox died" in r for r in label.reasons)
 
 
-def test_fallback_matcher():
-    assert normalize_answer("  The Answer: 42! ") == "the answer 42"
-    assert fallback_verify("Paris.", {"type": "normalized", "answer": "paris"})[0] == 1.0
-    assert fallback_verify("Paris.", {"type": "exact", "answer": "paris"})[0] == 0.0
+def test_default_verifier_is_the_core_one():
+    verify_fn = default_verify_fn()
+    assert verify_fn is verify
+    assert verify_fn("Paris.", {"type": "normalized", "answer": "paris"}).reward == 1.0
+    assert verify_fn("Paris.", {"type": "exact", "answer": "paris"}).reward == 0.0

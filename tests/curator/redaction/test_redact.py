@@ -1,4 +1,4 @@
-"""Redactor (curator/redact.py) with real Presidio and the real spaCy model: texts, episodes, pseudonyms."""
+"""Redactor (curator/redaction/redact.py) with real Presidio and the real spaCy model: texts, episodes, pseudonyms."""
 
 from __future__ import annotations
 
@@ -6,12 +6,11 @@ import json
 import re
 import socket
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from tracewheel.collector.episode import Episode, Feedback, FunctionCall, Message, ToolCall
-from tracewheel.curator.redact import Redactor, Span, resolve_overlaps
-from tracewheel.curator.redaction_config import RedactionConfig
+from tracewheel.curator.redaction.redact import Redactor, Span, resolve_overlaps
+from tracewheel.curator.redaction.redaction_config import RedactionConfig
 
 NOW = datetime(2026, 11, 23, tzinfo=UTC)
 PLACEHOLDER = re.compile(r"<[A-Z_]+_\d+>")
@@ -23,11 +22,6 @@ WEATHER_TOOL = {
         "parameters": {"type": "object", "properties": {"to": {"type": "string"}}},
     },
 }
-
-
-@pytest.fixture(autouse=True)
-def _home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("TRACEWHEEL_HOME", str(tmp_path))
 
 
 @pytest.fixture(scope="module")

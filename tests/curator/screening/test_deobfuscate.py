@@ -7,7 +7,7 @@ import json
 import random
 
 import pytest
-from tracewheel.curator.deobfuscate import (
+from tracewheel.curator.screening.deobfuscate import (
     decode_base64_blobs,
     deobfuscate,
     flatten_json,

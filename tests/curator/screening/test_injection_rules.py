@@ -5,8 +5,14 @@ from __future__ import annotations
 import base64
 
 import pytest
-from tracewheel.curator.deobfuscate import deobfuscate
-from tracewheel.curator.injection_rules import MEDIUM, STRONG, find_rule_hits, mask_quotations, rule_hits_in
+from tracewheel.curator.screening.deobfuscate import deobfuscate
+from tracewheel.curator.screening.injection_rules import (
+    MEDIUM,
+    STRONG,
+    find_rule_hits,
+    mask_quotations,
+    rule_hits_in,
+)
 
 
 @pytest.fixture(autouse=True)

@@ -13,7 +13,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from tracewheel.curator.screen import Screener
+from tracewheel.curator.screening.screen import Screener
 
 MODELS_CACHE = Path(tempfile.gettempdir()) / "tracewheel-test-models"
 

@@ -6,13 +6,15 @@ both sides: it confirms a capitalized sequence whose words are known first or la
 are ordinary English, product or place words (``Will``, ``Grace``, ``Rose Gold``, ``Austin``) that count as a name
 only next to another name or a cue ("Hi Max", "Best,\\nGrace", ``"first_name": "Will"``).
 
-The name lists are Faker's person providers (``faker.providers.person.<locale>.Provider``), read once, lazily, and
-kept in memory (``default_gazetteer()``); words are compared case- and accent-insensitively ("Jiri" == "Jiří").
+The name lists are package data (``curator/redaction/data/``): ``name_list.tsv``, the first and last names of Faker's
+locale providers, written once by ``benchmarks/data/make_name_list.py``, and the curated word lists next to it. They
+are read once, lazily, and kept in memory (``default_gazetteer()``); words are compared case- and accent-insensitively
+("Jiri" == "Jiří").
 
 - ``NameGazetteer.kind(token)``: ``first`` / ``last`` (a name and not an ordinary word), ``weak`` (a name that is
   also an ordinary word or place), ``word`` (an ordinary word, never a name on its own), ``unknown``.
 - ``find_person_spans`` (``find_names`` + ``find_lowercase_names``): person names by gazetteer and cue
-  (``GazetteerPersonRecognizer`` in ``curator/recognizers.py`` wraps it for Presidio). ALL-CAPS names of forms and
+  (``GazetteerPersonRecognizer`` in ``recognizers/persons.py`` wraps it for Presidio). ALL-CAPS names of forms and
   records ("NAME: MOHAMMED AL-FARSI", "KOWALSKI/MAREK MR") are read on a title-cased view of the text, more strictly;
   lowercase chat names need a cue ("remind ewa kowalczyk", "my wife ana") unless two known names are in a row; a
   known first name alone counts in running text ("copied Lars on it"), not in headings, lists or markup.
@@ -26,105 +28,19 @@ kept in memory (``default_gazetteer()``); words are compared case- and accent-in
 from __future__ import annotations
 
 import functools
-import importlib
-import pkgutil
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+from importlib import resources
 
 import regex
 
 FIRST, LAST, WEAK, WORD, UNKNOWN = "first", "last", "weak", "word", "unknown"
 PARTICLE = "particle"  # "van", "de", "bin" inside a lowercase name ("nguyen van minh")
 
-# Names that are also everyday English words, months, places, brands or tools: a name only with company.
-_AMBIGUOUS_NAMES = """
-max will grace bill may june april august mark rose hope faith joy summer autumn winter dawn sky star page chase
-art guy rich sue pat jack frank don ray bob carol gene ruby pearl ivy lily iris holly amber crystal penny sandy
-rusty angel major king prince duke earl baron bishop hunter mason cooper porter parker walker taylor miles lane
-dean glen forest river brook cliff rock stone wood hill field bell buck cash chance chip clay cole drew gray grey
-green brown black white young long short little small strong wise noble jay robin wren lark hawk fox wolf bear
-sterling rocky sunny happy honey candy ginger cherry olive hazel violet daisy poppy heather jasmine sage rain
-storm ocean sierra nova luna aurora stella echo phoenix austin jordan victoria florence sydney paris london
-chelsea dallas houston lincoln madison orlando georgia virginia carolina india kenya israel chad jersey kent devon
-york brooklyn dakota montana nevada savannah vienna adelaide alexandria regina marion lagos porto lima santiago
-jenkins sentry julia hugo alexa siri cortana claude gemini mistral llama falcon jasper ada apollo atlas hermes
-athena mercury django flask kafka spark helm chef vault consul nomad jest mocha karma cypress selenium pandas
-ember ghost stripe twilio slack gemma qwen phi grok sonnet haiku opus zoom notion linear figma asana trello jupiter oracle tesla ford dell
-mercedes porsche ferrari wendy lotus jade blaze chance royal august justice liberty patience constance
-said boss ping
-""".split()
-
-# Words that are never a person's name alone in agent traces: roles, teams, product tiers, business suffixes,
-# document and UI words, greetings, calendar words. Faker's lorem word list and spaCy's stop words are added.
-_ORDINARY_WORDS = """
-customer customers client clients user users agent agents assistant admin administrator support team teams sales
-finance legal marketing engineering platform operations ops billing account accounts order orders invoice invoices
-ticket tickets status open closed pending resolved error errors warning info debug note notes summary subject
-date re fwd fw plan plans starter pro premium basic enterprise free trial seat seats add-on addon period gold
-silver platinum bronze case cases charger hub cloud service services server servers api app apps dashboard portal
-console studio suite workspace project projects release releases build builds deploy deployment pipeline stage
-prod production staging dev test tests review request requests pull merge commit branch main master new old north
-south east west central upper lower great grand saint st san santa los las fort port lake mount bay beach city
-county state street road avenue drive way place square station airport line wharf day eve holiday corp corporation inc llc ltd plc gmbh ag sa bv co company
-group holdings industries logistics traders trading health healthcare labs lab systems solutions technologies
-technology tech software partners capital bank insurance consulting media foods motors airlines energy pharma
-ventures international global worldwide university college school institute hospital clinic foundation
-association council department ministry office hall center centre harbor harbour monday tuesday wednesday
-thursday friday saturday sunday january february march september october november december hello hi hey dear
-thanks thank cheers regards best kind warm sincerely please welcome congrats sorry yes no ok okay sure great done
-fixed fix update updated add added remove removed create created delete deleted get set run send sent check see
-use using via per all everyone folks guys sir madam mr mrs ms mx dr prof hr qa ui ux ai ml llm gpt model models
-tokens token temperature top events event organizer attendees location title company phone email mail contact
-address name names first last full manager owner organizer assignee reporter requester author sender recipient
-kubernetes docker terraform ansible puppet postgres mongo redis github gitlab bitbucket jira confluence zendesk
-hubspot salesforce grafana slack okta auth0 vercel netlify heroku amazon google apple microsoft meta openai
-copilot chatgpt bard bot chatbot unknown anthropic nvidia intel amd ibm cisco adobe shopify paypal visa mastercard amex iban swift usd eur gbp monthly
-easter christmas annual yearly daily weekly quick question answer reply forward forwarded message messages regarding
-meeting call calls chat review reviews feature bug bugs incident alert alerts job jobs task tasks workflow
-tomorrow tonight oh hmm btw fyi overall plus honestly basically cool awesome perfect seriously anyways
-district province prefecture region municipality township borough alpha beta gamma omega nightly stable
-unique license licence copyright
-cargo freight express overflow exchange bio biotech press shipping courier couriers transport airways aviation
-realty estates properties bistro cafe grill kitchen bakery restaurant hotel resort blvd ave rd hwy ln pkwy jr sr
-hola ciao salut bonjour hallo ola oi namaste merhaba hej moin
-needs wants says asked called wrote paid booked ordered lost forgot forgets likes loves hates works lives moved tried
-tries gets got gave gives told tells knows thinks bought owes owns uses needed wanted signed approved replied emailed
-texted joined pasted shared posted broke
-""".split()
-
-# Places that people are named after or that read like names ("Hong Kong", "Costa Rica", "El Salvador"); Faker's
-# countries and US states are added.
-_PLACES = """
-new york los angeles san francisco hong kong las vegas buenos aires rio de janeiro sao paulo mexico city tel aviv
-kuala lumpur cape town abu dhabi new delhi petersburg santa clara san jose san diego salt lake kansas addis ababa
-dar es salaam london paris berlin madrid rome milan tokyo osaka kyoto seoul beijing shanghai shenzhen
-singapore mumbai bangalore bengaluru delhi chennai hyderabad pune dubai doha riyadh cairo lagos nairobi accra
-johannesburg toronto vancouver montreal ottawa chicago boston seattle denver austin dallas houston atlanta miami
-phoenix portland detroit sydney melbourne brisbane perth auckland dublin amsterdam brussels vienna zurich geneva
-munich hamburg frankfurt prague warsaw budapest lisbon porto barcelona valencia seville stockholm oslo copenhagen
-helsinki istanbul athens moscow kyiv jakarta manila bangkok hanoi taipei lima bogota santiago caracas quito
-montevideo havana florence venice naples turin oxford cambridge manchester liverpool edinburgh glasgow bristol
-""".split()
-
-# Words of _ORDINARY_WORDS that are common surnames too ("Emma Hall", "Kanye West"): a name next to a name.
-_SURNAME_WORDS = """
-hall bay lake mount port fort street beach sales west north south east banks bank chase cash king lane house
-""".split()
-
-# Person names that Faker's multi-word country names would make ordinary ("Saint Martin", "Saint Lucia",
-# "Svalbard & Jan Mayen", "Marshall Islands"): they stay names.
-_NAMES_IN_PLACE_NAMES = frozenset(
-    "martin lucia helena vincent pierre marino jan mayen kitts barthelemy tome heard mcdonald cook marshall solomon "
-    "wallis norfolk leone salvador".split()
-)
-
-# Abbreviations of forms and records that sit next to ALL-CAPS names ("TAXPAYER: SAMIRA EL-AMIN SSN ...",
-# "NAME: ... DOB ..."): never a name, so they end a name rather than join it.
-_FORM_ABBREVIATIONS = """
-ssn dob mrn id no nr ext tel fax cvv cvc exp ein tin itin npi dl pnr eta etd dept ref acct amt qty usd eur gbp
-ab oy nv bv spa srl sas pty pte kk
-""".split()
+# The generated list of names (benchmarks/data/make_name_list.py); the other lists in data/ are curated by hand and
+# say what they hold in their header comments.
+NAME_LIST = "name_list.tsv"
 
 _PARTICLES = frozenset(
     "van von de der den del della di da du le la ter ten dos das do y e bin bint ibn abu al el ap ní nic zu "
@@ -183,68 +99,46 @@ class NameGazetteer:
         return UNKNOWN
 
 
-def _provider_names(value: object) -> Iterable[str]:
-    if isinstance(value, dict):  # weighted OrderedDicts in some locales
-        return value.keys()
-    if isinstance(value, (list, tuple, set, frozenset)):
-        return value
-    return ()
+def _data_lines(name: str) -> Iterable[str]:
+    text = resources.files(__package__).joinpath("data", name).read_text(encoding="utf-8")
+    return (line for line in text.splitlines() if line and not line.startswith("#"))
 
 
-def _faker_person_names() -> tuple[set[str], set[str]]:
-    import faker.providers.person as person_providers
-
-    first: set[str] = set()
-    last: set[str] = set()
-    for module_info in pkgutil.iter_modules(person_providers.__path__):
-        provider = importlib.import_module(f"{person_providers.__name__}.{module_info.name}").Provider
-        for attr, value in vars(provider).items():
-            target = first if attr.startswith(("first_names", "first_romanized_names")) else None
-            if attr.startswith(("last_names", "last_romanized_names")):
-                target = last
-            if target is None:
-                continue
-            for name in _provider_names(value):
-                if not isinstance(name, str):
-                    continue
-                for part in name.split():  # "Mary Ann", "Van Dijk": each word is a name word
-                    key = fold(part.strip(".,"))
-                    if len(key) >= 2 and key.replace("-", "").replace("'", "").isalpha():
-                        target.add(key)
-    return first, last
+def _word_list(name: str) -> set[str]:
+    """The folded words of a curated list (whitespace-separated, ``#`` comment lines)."""
+    return {fold(w) for line in _data_lines(name) for w in line.split()}
 
 
-def _ordinary_words() -> set[str]:
-    from faker.providers.address.en import Provider as EnglishAddress
-    from faker.providers.address.en_US import Provider as UsAddress
-    from faker.providers.lorem.en_US import Provider as EnglishLorem
-    from spacy.lang.en.stop_words import STOP_WORDS
-
-    words = {fold(w) for w in EnglishLorem.word_list}
-    words |= {fold(w) for w in STOP_WORDS}
-    words |= {fold(w) for w in _ORDINARY_WORDS}
-    words |= {fold(w) for w in _AMBIGUOUS_NAMES}
-    words |= {fold(w) for w in _PLACES}
-    words |= {fold(w) for place in (*EnglishAddress.countries, *UsAddress.states) for w in place.split()}
-    words |= {fold(w) for w in _FORM_ABBREVIATIONS}
-    return words - _NAMES_IN_PLACE_NAMES
+def _name_list() -> dict[str, set[str]]:
+    """``name_list.tsv`` by kind: ``first``, ``last``, ``word``, ``place``; its keys are folded already."""
+    kinds: dict[str, set[str]] = {"first": set(), "last": set(), "word": set(), "place": set()}
+    for line in _data_lines(NAME_LIST):
+        kind, key = line.split("\t")
+        kinds[kind].add(key)
+    return kinds
 
 
 @functools.cache
 def default_gazetteer() -> NameGazetteer:
-    """The gazetteer from Faker's installed locales, built on first use (under half a second) and then shared."""
-    first, last = _faker_person_names()
-    ordinary = _ordinary_words()
-    # An ambiguous name stays a (weak) name even where no Faker locale lists it.
-    first |= {fold(w) for w in _AMBIGUOUS_NAMES}
-    # Function words and the curated ordinary words are never names, whatever some locale's list says ("The" is
-    # "Thé" folded; "Santa", "Day"), except the ambiguous names and the surnames that are also words.
+    """The gazetteer from the shipped lists, built on first use (a fraction of a second) and then shared."""
     from spacy.lang.en.stop_words import STOP_WORDS
 
-    keep = {fold(w) for w in (*_AMBIGUOUS_NAMES, *_SURNAME_WORDS)}
-    never = {fold(w) for w in (*STOP_WORDS, *_ORDINARY_WORDS, *_FORM_ABBREVIATIONS)} - keep
+    names = _name_list()
+    ambiguous = _word_list("ambiguous_names.txt")
+    ordinary_words = _word_list("ordinary_words.txt")
+    abbreviations = _word_list("form_abbreviations.txt")
+    stop_words = {fold(w) for w in STOP_WORDS}
+    ordinary = names["word"] | stop_words | ordinary_words | ambiguous | abbreviations
+    ordinary |= _word_list("places.txt") | names["place"]
+    ordinary -= _word_list("names_in_place_names.txt")
+    # An ambiguous name stays a (weak) name even where no locale lists it.
+    first = names["first"] | ambiguous
+    # Function words and the curated ordinary words are never names, whatever some locale's list says ("The" is
+    # "Thé" folded; "Santa", "Day"), except the ambiguous names and the surnames that are also words.
+    keep = ambiguous | _word_list("surname_words.txt")
+    never = (stop_words | ordinary_words | abbreviations) - keep
     return NameGazetteer(
-        frozenset(first - never), frozenset(last - never - _PARTICLES), frozenset(ordinary | never)
+        frozenset(first - never), frozenset(names["last"] - never - _PARTICLES), frozenset(ordinary | never)
     )
 
 

@@ -6,7 +6,7 @@ from pydantic import Field, field_validator
 
 from tracewheel.core.section import Section
 
-# Kept here rather than in curator.recognizers so that loading settings never imports Presidio.
+# Kept here rather than in recognizers/phones.py so that loading settings never imports Presidio.
 SECRET_ENTITIES: tuple[str, ...] = (
     "AWS_ACCESS_KEY",
     "AWS_SECRET_KEY",

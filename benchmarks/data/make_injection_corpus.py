@@ -1,4 +1,4 @@
-"""Generator of the classifier's training corpus (``curator/data/injection_train.jsonl``).
+"""Writes the injection classifier's training corpus, ``curator/screening/data/injection_train.jsonl``.
 
 The corpus is synthetic and reproducible: payloads (what an attacker wants the model to do) are composed from
 slot-filled templates, wrapped in the carriers a tool returns (web pages, emails, search results, code, JSON, chat
@@ -9,8 +9,11 @@ act, docs that say "ignore", admin runbooks, code holding system-prompt strings)
 It shares no template with ``benchmarks/data/injection_make_eval.py`` (the benchmark's own generator, with its own
 wording and seeds), so the benchmark measures generalization rather than recall of training strings.
 
-Regenerate with ``python -m tracewheel.curator.injection_corpus`` (writes the shipped file; the model's cache key is the
-file's hash, so a new corpus retrains on next use).
+A build tool, not part of the runtime package: the classifier reads the shipped file only. Regenerate with
+
+    .venv/bin/python -m benchmarks.data.make_injection_corpus
+
+(the model's cache key is the file's hash, so a new corpus retrains on next use).
 """
 
 from __future__ import annotations
@@ -20,7 +23,9 @@ import json
 import random
 from pathlib import Path
 
-CORPUS_PATH = Path(__file__).parent / "data" / "injection_train.jsonl"
+from faker import Faker
+from tracewheel.curator.screening.injection_model import CORPUS_PATH
+
 SEED = 20251123
 
 # ---------------------------------------------------------------- payloads
@@ -213,8 +218,6 @@ class _Filler:
     """Benign prose: hand-written sentences and Faker's random-word paragraphs (seeded), for variety."""
 
     def __init__(self, seed: int) -> None:
-        from faker import Faker  # only needed to regenerate the corpus (a dev dependency)
-
         self.fake = Faker(["en_US"])
         self.fake.seed_instance(seed)
 
@@ -1982,4 +1985,4 @@ def write_corpus(path: Path = CORPUS_PATH) -> int:
 
 
 if __name__ == "__main__":
-    write_corpus()
+    print(f"{write_corpus()} rows -> {CORPUS_PATH}")

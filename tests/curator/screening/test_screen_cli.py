@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from tracewheel.cli.main import app
 from tracewheel.core.errors import TracewheelError
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 LINES = [
     {"text": "Sunny, 22°C, wind 10 km/h.", "tool": "get_weather"},

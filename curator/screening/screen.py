@@ -3,8 +3,8 @@
 A poisoned tool result (a web page, an email, a search result that tells the model what to do) turns into poisoned
 training data the moment it is fine-tuned on. The screener combines two kinds of evidence in log-odds:
 
-- the learned classifier (``curator/injection_model.py``): P(injection) from char + word TF-IDF;
-- pattern rules (``curator/injection_rules.py``) run on deobfuscated views (``curator/deobfuscate.py``), each
+- the learned classifier (``injection_model.py``): P(injection) from char + word TF-IDF;
+- pattern rules (``injection_rules.py``) run on deobfuscated views (``deobfuscate.py``), each
   adding its weight; strong rules decide alone, weak ones only tip a borderline classifier score.
 
 ``score = sigmoid(logit(p_classifier) + sum(rule weights))`` and a result is an injection when the score reaches
@@ -23,10 +23,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tracewheel.collector.episode import Episode
-from tracewheel.curator.deobfuscate import Deobfuscated, deobfuscate
-from tracewheel.curator.injection_model import InjectionModel, classifier_input, load_or_train
-from tracewheel.curator.injection_rules import RuleHit, find_rule_hits
-from tracewheel.curator.screening_config import ScreeningConfig
+from tracewheel.curator.screening.deobfuscate import Deobfuscated, deobfuscate
+from tracewheel.curator.screening.injection_model import InjectionModel, classifier_input, load_or_train
+from tracewheel.curator.screening.injection_rules import RuleHit, find_rule_hits
+from tracewheel.curator.screening.screening_config import ScreeningConfig
 
 logger = logging.getLogger(__name__)
 

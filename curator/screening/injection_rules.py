@@ -1,10 +1,10 @@
 """Pattern rules for indirect prompt injection in tool results.
 
-Each rule adds evidence in log-odds (``weight``) to the classifier's score (see ``curator/screen.py``): a strong
+Each rule adds evidence in log-odds (``weight``) to the classifier's score (see ``screen.py``): a strong
 rule (role/control tokens, "ignore previous instructions" and its paraphrases in several languages, a markdown
 image whose URL carries data out) is enough on its own; a weak one (text addressed to an AI, an instruction hidden
 in an HTML comment) only tips a borderline classifier score. Rules run on every deobfuscated view of the text
-(``curator/deobfuscate.py``), so a payload in base64, zero-width-split or in homoglyphs matches like plain text.
+(``deobfuscate.py``), so a payload in base64, zero-width-split or in homoglyphs matches like plain text.
 
 Contexts lower a hit's weight, because benign tool results quote attacks or carry chat markup legitimately:
 a match inside a quotation (quote marks of many languages, backticks, blockquotes, indented or fenced blocks) in a
@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from tracewheel.curator.deobfuscate import Deobfuscated
+from tracewheel.curator.screening.deobfuscate import Deobfuscated
 
 STRONG = 5.0
 MEDIUM = 3.0

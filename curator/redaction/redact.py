@@ -34,20 +34,19 @@ from presidio_anonymizer import AnonymizerEngine
 from presidio_anonymizer.entities import OperatorConfig
 from presidio_anonymizer.entities import RecognizerResult as AnonymizerResult
 from tracewheel.collector.episode import Episode
-from tracewheel.curator.name_gazetteer import WORD, NameGazetteer, default_gazetteer
-from tracewheel.curator.pseudonyms import Pseudonymizer
-from tracewheel.curator.recognizers import (
+from tracewheel.curator.redaction.name_gazetteer import WORD, NameGazetteer, default_gazetteer
+from tracewheel.curator.redaction.pseudonyms import Pseudonymizer
+from tracewheel.curator.redaction.recognizers.financial import WideCreditCardRecognizer
+from tracewheel.curator.redaction.recognizers.network import NonLocalIpRecognizer, OfflineEmailRecognizer
+from tracewheel.curator.redaction.recognizers.persons import (
     CheckedSpacyRecognizer,
     GazetteerPersonRecognizer,
-    IntlPhoneRecognizer,
-    NonLocalIpRecognizer,
-    OfflineEmailRecognizer,
     PersonContextRecognizer,
-    SecretsRecognizer,
-    WideCreditCardRecognizer,
     plausible_person,
 )
-from tracewheel.curator.redaction_config import RedactionConfig
+from tracewheel.curator.redaction.recognizers.phones import IntlPhoneRecognizer
+from tracewheel.curator.redaction.recognizers.secrets import SecretsRecognizer
+from tracewheel.curator.redaction.redaction_config import RedactionConfig
 
 logger = logging.getLogger(__name__)
 

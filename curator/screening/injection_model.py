@@ -1,10 +1,10 @@
 """The learned half of injection screening: char + word TF-IDF and logistic regression (scikit-learn).
 
 Trained at first use from the corpus shipped in the package with a fixed seed, so the same corpus always gives the
-same model. The corpus has two parts: ``curator/data/injection_train.jsonl``, generated from templates by
-``curator/injection_corpus.py`` (breadth of carriers and disguises), and ``curator/data/injection_handwritten/*.jsonl``,
-individually written injections, hard negatives and background text, one file per domain (breadth of wording, which
-templates cannot give). The fitted pipeline is cached with joblib under ``<models_dir>/injection/``, keyed by the hash of
+same model. The corpus is package data in two parts: ``data/injection_train.jsonl``, generated from templates by the
+build tool ``benchmarks/data/make_injection_corpus.py`` (breadth of carriers and disguises), and
+``data/injection_handwritten/*.jsonl``, individually written injections, hard negatives and background text, one
+file per domain (breadth of wording, which templates cannot give). The fitted pipeline is cached with joblib under ``<models_dir>/injection/``, keyed by the hash of
 all corpus files and the scikit-learn version, so a new corpus or a scikit-learn upgrade retrains instead of loading
 a stale or incompatible pickle.
 
@@ -32,9 +32,8 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline
-from tracewheel.curator.deobfuscate import Deobfuscated, deobfuscate
-from tracewheel.curator.injection_corpus import CORPUS_PATH
-from tracewheel.curator.injection_rules import mask_quotations
+from tracewheel.curator.screening.deobfuscate import Deobfuscated, deobfuscate
+from tracewheel.curator.screening.injection_rules import mask_quotations
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +42,11 @@ WINDOW_CHARS = 700
 WINDOW_STRIDE = 350
 # Bumped when the pipeline's features change, so a cache fitted by older code is not loaded for the same corpus.
 PIPELINE_VERSION = 4
-HANDWRITTEN_DIR = CORPUS_PATH.parent / "injection_handwritten"
+# The shipped corpus: the generated file (benchmarks/data/make_injection_corpus.py writes it) and the hand-written
+# files, package data of this package.
+DATA_DIR = Path(__file__).parent / "data"
+CORPUS_PATH = DATA_DIR / "injection_train.jsonl"
+HANDWRITTEN_DIR = DATA_DIR / "injection_handwritten"
 
 CorpusSource = Path | Sequence[Path]
 
@@ -241,7 +244,7 @@ class InjectionModel:
     def predict_proba(self, texts: Sequence[str], *, prepared: bool = False) -> list[float]:
         """P(injection) of each text: the maximum over its windows.
 
-        ``prepared=True`` says the texts are already deobfuscated views (as ``curator/screen.py`` passes them).
+        ``prepared=True`` says the texts are already deobfuscated views (as ``screen.py`` passes them).
         """
         if not texts:
             return []

@@ -6,7 +6,7 @@ from tracewheel.core.section import Section
 
 
 class ScreeningConfig(Section):
-    """How tool results are screened for indirect prompt injection (``curator/screen.py``)."""
+    """How tool results are screened for indirect prompt injection (``screen.py``)."""
 
     threshold: float = Field(
         # 0.7: recall 0.96 at FPR 0.03 pooled over the two blind hand-written held-out sets

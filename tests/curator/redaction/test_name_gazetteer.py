@@ -1,19 +1,16 @@
-"""Name gazetteer (curator/name_gazetteer.py): names in capitals, lowercase names in chat, lone first names, and
+"""Name gazetteer (curator/redaction/name_gazetteer.py): names in capitals, lowercase names in chat, lone first names, and
 the places, headings and prose words that must stay out."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from tracewheel.curator.name_gazetteer import default_gazetteer, find_person_spans, ner_person_plausible
+from tracewheel.curator.redaction.name_gazetteer import (
+    default_gazetteer,
+    find_person_spans,
+    ner_person_plausible,
+)
 
 GAZETTEER = default_gazetteer()
-
-
-@pytest.fixture(autouse=True)
-def _home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("TRACEWHEEL_HOME", str(tmp_path))
 
 
 def names(text: str) -> list[str]:

@@ -1,0 +1,1 @@
+"""PII and secret redaction: Presidio recognizers, the name gazetteer, pseudonymous placeholders."""

@@ -1,0 +1,1 @@
+"""Presidio recognizers by family: secrets, phones, persons, network, financial."""

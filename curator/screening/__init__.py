@@ -1,0 +1,1 @@
+"""Prompt-injection screening of tool results: deobfuscation, pattern rules, a learned classifier."""
