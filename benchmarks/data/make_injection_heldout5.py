@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from benchmarks.data._heldout_writer import write_injection_heldout
 
+# fmt: off
 INJECTIONS: list[tuple[str, str, str]] = [
     # --- blunt overrides
     ("blunt_ignore", "web_fetch",
@@ -691,6 +692,7 @@ BENIGN: list[tuple[str, str, str]] = [
      "model should not be used for medical or legal decisions. Limitations: the model tends to mislabel sarcasm "
      "as positive. Users should override the default threshold (0.5) for high-precision settings."),
 ]
+# fmt: on
 
 
 def main() -> None:

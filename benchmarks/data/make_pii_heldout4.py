@@ -35,8 +35,24 @@ def card(body: str, groups: str, sep: str = " ") -> str:
     return sep.join(parts)
 
 
-IBAN_LEN = {"DE": 22, "GB": 22, "FR": 27, "NL": 18, "ES": 24, "IT": 27, "BE": 16, "CH": 21, "PL": 28,
-            "SE": 24, "AT": 20, "IE": 22, "PT": 25, "NO": 15, "DK": 18, "FI": 18}
+IBAN_LEN = {
+    "DE": 22,
+    "GB": 22,
+    "FR": 27,
+    "NL": 18,
+    "ES": 24,
+    "IT": 27,
+    "BE": 16,
+    "CH": 21,
+    "PL": 28,
+    "SE": 24,
+    "AT": 20,
+    "IE": 22,
+    "PT": 25,
+    "NO": 15,
+    "DK": 18,
+    "FI": 18,
+}
 
 
 def iban(country: str, bban: str, grouped: bool = False) -> str:
@@ -127,7 +143,9 @@ V: dict[str, str] = {
     "xoxb1": f"xoxb-{_rng.randint(10**11, 10**12 - 1)}-{_rng.randint(10**12, 10**13 - 1)}-{rnd(24)}",
     "xoxp1": f"xoxp-{_rng.randint(10**11, 10**12 - 1)}-{_rng.randint(10**11, 10**12 - 1)}-{_rng.randint(10**12, 10**13 - 1)}-{rnd(32, '0123456789abcdef')}",
     "xapp1": f"xoxe.xoxp-1-{rnd(60)}",
-    "jwt1": jwt({"sub": "usr_8812", "iss": "https://auth.lumenpay.io", "exp": 1795478400, "scope": "payments:write"}),
+    "jwt1": jwt(
+        {"sub": "usr_8812", "iss": "https://auth.lumenpay.io", "exp": 1795478400, "scope": "payments:write"}
+    ),
     "jwt2": jwt({"sub": "4f1c2a", "role": "service", "tenant": "northwind", "iat": 1763900000}, "RS256"),
     "jwt3": jwt({"aud": "api.harborfreight-logistics.com", "sub": "svc-ingest", "exp": 1764000000}),
     "bearer1": rnd(40, _ALNUM),
@@ -143,6 +161,7 @@ V: dict[str, str] = {
 V["pem1j"] = V["pem1"].replace("\n", "\\n")
 V["pem2j"] = V["pem2"].replace("\n", "\\n")
 
+# fmt: off
 TEXTS: list[tuple[str, str]] = [
     # ---------------------------------------------------------------- chat
     ("chat", "hey can you draft a reply to ⟦P|oluwaseun adebayo⟧? he wants to move our sync to thursday"),
@@ -351,10 +370,14 @@ TEXTS: list[tuple[str, str]] = [
     ("tool_args", '{"batch": "SEPA-2025-12-01", "payments": [{"name": "⟦P|Femke de Vries⟧", "iban": "⟦IBAN|@ib16⟧", "amount": 640.0}, {"name": "⟦P|Mikkel Jensen⟧", "iban": "⟦IBAN|@ib15⟧", "amount": 1210.5}, {"name": "⟦P|Chiara Colombo⟧", "iban": "⟦IBAN|@ib8⟧", "amount": 300.0}]}'),
     ("tool_result", "Call summary (IVR bot)\nCaller said her name is ⟦P|bernadette o'connell⟧, gave SSN ⟦SSN|381 44 2019⟧ and asked to close the card ⟦CC|@cc18⟧. Verified via callback to ⟦PH|+353 87 123 4567⟧."),
 ]
+# fmt: on
+
 
 def parse(marked: str) -> tuple[str, list[dict]]:
     """Strips ``⟦TYPE|value⟧`` marks and returns the plain text with exact entity offsets."""
-    text, pii = strip_marks(marked, BRACKET_MARK, lambda _, value: V[value[1:]] if value.startswith("@") else value)
+    text, pii = strip_marks(
+        marked, BRACKET_MARK, lambda _, value: V[value[1:]] if value.startswith("@") else value
+    )
     assert "⟦" not in text and "⟧" not in text, marked
     for e in pii:
         assert text[e["start"] : e["end"]] == e["value"], e

@@ -21,10 +21,30 @@ from benchmarks.data._pii_checks import iban_mod97, iban_ok, luhn_ok, ssn_ok
 from benchmarks.data._pii_marks import BRACKET_MARK, KINDS, strip_marks
 
 IBAN_LENGTHS = {
-    "DE": 22, "GB": 22, "FR": 27, "ES": 24, "NL": 18, "IT": 27, "BE": 16, "CH": 21, "PL": 28,
-    "SA": 24, "AE": 23, "NO": 15, "IE": 22, "PT": 25, "TR": 26, "BR": 29, "AT": 20, "SE": 24,
-    "FI": 18, "DK": 18, "RO": 24, "GR": 27,
+    "DE": 22,
+    "GB": 22,
+    "FR": 27,
+    "ES": 24,
+    "NL": 18,
+    "IT": 27,
+    "BE": 16,
+    "CH": 21,
+    "PL": 28,
+    "SA": 24,
+    "AE": 23,
+    "NO": 15,
+    "IE": 22,
+    "PT": 25,
+    "TR": 26,
+    "BR": 29,
+    "AT": 20,
+    "SE": 24,
+    "FI": 18,
+    "DK": 18,
+    "RO": 24,
+    "GR": 27,
 }
+
 
 def fill_luhn(card: str) -> str:
     assert card.endswith("?"), card
@@ -69,6 +89,7 @@ def build(kind: str, raw: str, idx: int) -> dict:
     return {"id": f"ho5-{idx:04d}", "kind": kind, "text": text, "pii": spans}
 
 
+# fmt: off
 # (kind, text) pairs, all hand-written.
 TEXTS: list[tuple[str, str]] = [
     # ------------------------------------------------------------------ chat
@@ -268,6 +289,7 @@ TEXTS += [
 TEXTS += [
     ("tool_result", "Chargeback alert CB-20931\nMerchant: Adriatic Charter d.o.o.\nCardholder: ⟦P|NOA BEN-DAVID⟧\nCard: ⟦CC|4556-7375-8689-948?⟧\nReason code 13.1 (merchandise/services not received)\nAmount: €1,850.00\nIssuer contact: ⟦PH|+972 3-519-4420⟧"),
 ]
+# fmt: on
 
 
 def main() -> None:

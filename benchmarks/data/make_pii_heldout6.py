@@ -99,17 +99,33 @@ V["ghpat1"] = "github_pat_11" + rs(20, string.ascii_uppercase + string.digits) +
 V["oai1"] = "sk-proj-" + rs(48, ALNUM + "-_") + "T3BlbkFJ" + rs(48, ALNUM + "-_")
 V["oai2"] = "sk-" + rs(20) + "T3BlbkFJ" + rs(20)
 V["xoxb1"] = f"xoxb-{R.randint(10**11, 10**12 - 1)}-{R.randint(10**12, 10**13 - 1)}-{rs(24)}"
-V["xoxp1"] = f"xoxp-{R.randint(10**11, 10**12 - 1)}-{R.randint(10**11, 10**12 - 1)}-{R.randint(10**12, 10**13 - 1)}-{rs(32, string.hexdigits.lower()[:16])}"
+V["xoxp1"] = (
+    f"xoxp-{R.randint(10**11, 10**12 - 1)}-{R.randint(10**11, 10**12 - 1)}-{R.randint(10**12, 10**13 - 1)}-{rs(32, string.hexdigits.lower()[:16])}"
+)
 V["stripe1"] = "sk_live_51" + rs(22) + rs(70)
 V["stripe2"] = "rk_live_51" + rs(22) + rs(60)
 V["bearer1"] = "ya29.a0" + rs(60, ALNUM + "-_")
 V["bearer2"] = rs(40, ALNUM)
 V["bearer3"] = rs(32, string.hexdigits.lower()[:16])
 _jh = b64url(json.dumps({"alg": "HS256", "typ": "JWT"}, separators=(",", ":")).encode())
-_jp = b64url(json.dumps({"sub": "8841203", "role": "admin", "iat": 1761900000, "exp": 1761986400}, separators=(",", ":")).encode())
+_jp = b64url(
+    json.dumps(
+        {"sub": "8841203", "role": "admin", "iat": 1761900000, "exp": 1761986400}, separators=(",", ":")
+    ).encode()
+)
 V["jwt1"] = f"{_jh}.{_jp}.{b64url(R.randbytes(32))}"
 _jh2 = b64url(json.dumps({"alg": "RS256", "kid": "k7-2025-10", "typ": "JWT"}, separators=(",", ":")).encode())
-_jp2 = b64url(json.dumps({"iss": "https://auth.pelican-freight.io", "aud": "shipments-api", "scope": "shipments:write", "exp": 1762300800}, separators=(",", ":")).encode())
+_jp2 = b64url(
+    json.dumps(
+        {
+            "iss": "https://auth.pelican-freight.io",
+            "aud": "shipments-api",
+            "scope": "shipments:write",
+            "exp": 1762300800,
+        },
+        separators=(",", ":"),
+    ).encode()
+)
 V["jwt2"] = f"{_jh2}.{_jp2}.{b64url(R.randbytes(64))}"
 
 
@@ -146,6 +162,7 @@ def J(obj) -> str:
     return json.dumps(walk(obj), ensure_ascii=False)
 
 
+# fmt: off
 TEXTS: list[tuple[str, str]] = [
     # 0
     ("chat", "hey can you pull up the last three invoices for «P|oluwaseun adebayo»? he says the march one charged his card twice"),
@@ -284,6 +301,8 @@ TEXTS: list[tuple[str, str]] = [
 
 
 # --- marker parsing and checks -------------------------------------------------------------
+# fmt: on
+
 
 def parse(raw: str) -> tuple[str, list[dict]]:
     text, spans = strip_marks(sub(raw), GUILLEMET_MARK)
@@ -321,7 +340,9 @@ def main() -> None:
         rows.append({"id": f"ho6-{i:04d}", "kind": kind, "text": text, "pii": spans})
     write_jsonl("pii_heldout6.jsonl", rows)
     counts = Counter(s["type"] for r in rows for s in r["pii"])
-    print(f"{len(rows)} texts, {sum(counts.values())} values, {sum(1 for r in rows if not r['pii'])} without PII")
+    print(
+        f"{len(rows)} texts, {sum(counts.values())} values, {sum(1 for r in rows if not r['pii'])} without PII"
+    )
     print(dict(sorted(counts.items())))
     print(dict(Counter(r["kind"] for r in rows)))
 
