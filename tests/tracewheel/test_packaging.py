@@ -46,7 +46,18 @@ def installed(tmp_path_factory) -> Path:
     """The project as pip installs it (not editable), into a folder of its own."""
     target = tmp_path_factory.mktemp("site")
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation", "--target", target, ROOT],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--no-deps",
+            "--no-build-isolation",
+            "--target",
+            target,
+            ROOT,
+        ],
         check=True,
         capture_output=True,
     )
