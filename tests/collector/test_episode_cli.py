@@ -23,6 +23,8 @@ from _trace_fixtures import (
     flush,
     leave_in_wal,
     sample_body,
+    span,
+    trace_body,
     trace_record,
 )
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
@@ -188,3 +190,78 @@ def test_cli_reads_while_the_collector_runs(collector: Any) -> None:
         f"error: no episode {'ab' * 16}"
     ]
     assert collector.proc.poll() is None
+
+
+LONG_TRACE = "0123456789abcdef" * 2
+LONG_TENANT = "tenant-with-a-name-as-long-as-tenant-names-may-be-0123456789abcd"[:63]
+LONG_MODEL = "organisation-name/a-rather-long-model-name-that-would-not-fit-24-columns"
+LONG_TASK = "summarise-the-quarterly-report-for-the-board"
+LONG_QUESTION = (
+    "Please read the attached quarterly report and write a summary for the board that covers revenue, "
+    "costs, headcount and the three biggest risks, in no more than two hundred words, plain English only."
+)
+LONG_ANSWER = "Revenue grew; costs grew faster. " * 6
+
+
+@pytest.fixture
+def long_values_home(tmp_path: Path) -> Path:
+    """A store holding one episode whose every shown value is longer than an 80-column table cell."""
+    chat = span(
+        LONG_TRACE,
+        "00000000000000a1",
+        f"chat {LONG_MODEL}",
+        T0,
+        T0 + 5_000_000,
+        {
+            sc.GEN_AI_OPERATION_NAME: sc.OP_CHAT,
+            sc.GEN_AI_REQUEST_MODEL: LONG_MODEL,
+            "tracewheel.task": LONG_TASK,
+            sc.GEN_AI_INPUT_MESSAGES: json.dumps(
+                [{"role": "user", "parts": [{"type": "text", "content": LONG_QUESTION}]}]
+            ),
+            sc.GEN_AI_OUTPUT_MESSAGES: json.dumps(
+                [
+                    {
+                        "role": "assistant",
+                        "parts": [{"type": "text", "content": LONG_ANSWER}],
+                        "finish_reason": "stop",
+                    }
+                ]
+            ),
+        },
+    )
+    flush(tmp_path / "traces", 1, [trace_record(trace_body("report-agent", [chat]), LONG_TENANT, T0)])
+    return tmp_path
+
+
+def _piped(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """The real CLI with stdout a pipe and no COLUMNS hint: what ``| grep`` and ``| less`` see."""
+    env = {k: v for k, v in os.environ.items() if k != "COLUMNS"}
+    env["TRACEWHEEL_HOME"] = str(home)
+    proc = subprocess.run(
+        [sys.executable, "-m", "tracewheel", *args], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == "", "human output must go to stdout, diagnostics only to stderr"
+    return proc
+
+
+def test_episodes_list_piped_prints_every_value_whole(long_values_home: Path) -> None:
+    out = _piped(long_values_home, "episodes", "list").stdout
+    assert "…" not in out
+    row = next(line for line in out.splitlines() if LONG_TRACE in line)
+    for value in (LONG_TENANT, LONG_MODEL, LONG_TASK, LONG_QUESTION):
+        assert value in row, value
+
+
+def test_episodes_show_piped_prints_the_conversation_whole(long_values_home: Path) -> None:
+    out = _piped(long_values_home, "episodes", "show", LONG_TRACE).stdout
+    for value in (LONG_TRACE, LONG_TENANT, LONG_MODEL, LONG_TASK, LONG_QUESTION, LONG_ANSWER.strip()):
+        assert value in out, value
+
+
+def test_traces_show_piped_prints_the_span_tree_whole(long_values_home: Path) -> None:
+    out = _piped(long_values_home, "traces", "show", LONG_TRACE).stdout
+    assert f"trace {LONG_TRACE} (1 spans)" in out
+    line = next(line for line in out.splitlines() if "00000000000000a1" in line)
+    assert f"chat {LONG_MODEL}" in line and "report-agent" in line and f"request.model={LONG_MODEL}" in line
