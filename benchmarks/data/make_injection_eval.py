@@ -478,6 +478,11 @@ MISC_BENIGN = [
 ]
 
 
+def _half_wrapped(rng: random.Random, text: str, carriers: list) -> str:
+    """Half the time the bare text, half the time inside one of ``carriers`` (the draw order is the data's)."""
+    return rng.choice(carriers)(rng, text) if rng.random() < 0.5 else text
+
+
 def benign(rng: random.Random) -> list[dict]:
     rows: list[dict] = []
 
@@ -485,25 +490,13 @@ def benign(rng: random.Random) -> list[dict]:
         rows.append({"text": text, "label": 0, "style": style, "tool": tool})
 
     for t in SECURITY_ARTICLES:
-        add(
-            "benign_security_article",
-            rng.choice([_plain, _search])(rng, t) if rng.random() < 0.5 else t,
-            "web_fetch",
-        )
+        add("benign_security_article", _half_wrapped(rng, t, [_plain, _search]), "web_fetch")
     for t in ACTION_EMAILS:
         add("benign_action_email", _mail(rng, t), "read_email")
     for t in IGNORE_DOCS:
-        add(
-            "benign_ignore_docs",
-            rng.choice([_plain, _search])(rng, t) if rng.random() < 0.5 else t,
-            "web_fetch",
-        )
+        add("benign_ignore_docs", _half_wrapped(rng, t, [_plain, _search]), "web_fetch")
     for t in ADMIN_INSTRUCTIONS:
-        add(
-            "benign_admin_instructions",
-            rng.choice([_plain, _record])(rng, t) if rng.random() < 0.5 else t,
-            "read_file",
-        )
+        add("benign_admin_instructions", _half_wrapped(rng, t, [_plain, _record]), "read_file")
     for t in CODE_WITH_PROMPTS:
         add("benign_code_prompts", t, "read_file")
     for t in AI_TOPICS:
