@@ -36,19 +36,26 @@ class MethodConfig:
 
     learning_rate: float = field(default=2e-4, metadata={"help": "Peak learning rate (AdamW)."})
     max_steps: int = field(default=-1, metadata={"help": "Optimizer steps; -1 trains for num_train_epochs."})
-    num_train_epochs: float = field(default=1.0, metadata={"help": "Epochs over the rows when max_steps is -1."})
-    per_device_train_batch_size: int = field(default=4, metadata={"help": "Rows (or packed blocks) per step."})
+    num_train_epochs: float = field(
+        default=1.0, metadata={"help": "Epochs over the rows when max_steps is -1."}
+    )
+    per_device_train_batch_size: int = field(
+        default=4, metadata={"help": "Rows (or packed blocks) per step."}
+    )
     gradient_accumulation_steps: int = field(default=1, metadata={"help": "Batches accumulated per step."})
     warmup_steps: int = field(default=0, metadata={"help": "Linear warm-up steps."})
     lr_scheduler_type: str = field(default="linear", metadata={"help": "transformers scheduler name."})
     max_grad_norm: float = field(default=1.0, metadata={"help": "Gradient clipping norm."})
     seed: int = field(default=42, metadata={"help": "Seed for init, shuffling and dropout."})
-    max_length: int | None = field(default=1024, metadata={"help": "Longest tokenized sequence; longer is cut."})
+    max_length: int | None = field(
+        default=1024, metadata={"help": "Longest tokenized sequence; longer is cut."}
+    )
     lora_r: int = field(default=16, metadata={"help": "LoRA rank."})
     lora_alpha: int = field(default=32, metadata={"help": "LoRA scaling numerator (scale = alpha / r)."})
     lora_dropout: float = field(default=0.05, metadata={"help": "Dropout on the LoRA branch."})
     lora_target_modules: str | list[str] = field(
-        default="all-linear", metadata={"help": "Modules given LoRA adapters ('all-linear' or a list of names)."}
+        default="all-linear",
+        metadata={"help": "Modules given LoRA adapters ('all-linear' or a list of names)."},
     )
     logging_steps: int = field(default=1, metadata={"help": "Log loss every N steps (also the NaN check)."})
     save_steps: int = field(default=50, metadata={"help": "Checkpoint every N steps, for --resume."})
@@ -56,7 +63,8 @@ class MethodConfig:
         default=False, metadata={"help": "Recompute activations to save memory (slower; TRL defaults it on)."}
     )
     trl_args: dict[str, Any] = field(
-        default_factory=dict, metadata={"help": "Extra keyword arguments for the TRL config class, passed as is."}
+        default_factory=dict,
+        metadata={"help": "Extra keyword arguments for the TRL config class, passed as is."},
     )
 
     @classmethod

@@ -1,7 +1,7 @@
 """LoRA DPO on conversational preference rows (``{"prompt", "chosen", "rejected"}``), through TRL's DPOTrainer.
 
-TRL tokenizes the rows with the chat template (tools included when a row carries them); tool-call arguments and
-tool schemas travel as JSON text to keep Arrow from reshaping them (trainer/rows.py).
+TRL tokenizes the rows with the chat template (tools included when a row carries them); the dataset keeps tool-call
+arguments and tool schemas as they are (``curator.export.rows_dataset``).
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from tracewheel.curator.export import rows_dataset
 from tracewheel.trainer.dpo_config import DPOMethodConfig
-from tracewheel.trainer.rows import arrow_safe
 
 KIND = "dpo"
 CONFIG_CLASS = DPOMethodConfig
@@ -20,10 +20,9 @@ def build_trainer(
     model: Any, tokenizer: Any, rows: list[dict[str, Any]], config: DPOMethodConfig, output_dir: Path
 ) -> Any:
     import torch
-    from datasets import Dataset
     from trl import DPOConfig, DPOTrainer
 
-    dataset = Dataset.from_list([arrow_safe(r) for r in rows])
+    dataset = rows_dataset(rows)
     args = DPOConfig(
         **config.trl_kwargs(output_dir, bf16=model.dtype == torch.bfloat16),
         beta=config.beta,
@@ -32,5 +31,9 @@ def build_trainer(
         dataset_num_proc=None,
     )
     return DPOTrainer(
-        model=model, args=args, train_dataset=dataset, processing_class=tokenizer, peft_config=config.lora_config()
+        model=model,
+        args=args,
+        train_dataset=dataset,
+        processing_class=tokenizer,
+        peft_config=config.lora_config(),
     )

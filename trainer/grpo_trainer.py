@@ -3,8 +3,7 @@
 Rows are curator ``rewards`` rows: ``{"prompt": [messages], "verifier": {...}, "tools"?: [...]}``. The reward is
 ``tracewheel.core.verifiers.verifier_reward``, a plain function that TRL feeds the dataset's ``verifier`` column (TRL
 passes every extra column to reward functions as a keyword argument). Specs travel through the dataset as JSON
-text: Arrow would otherwise merge the different spec shapes into one struct and pad each spec with the others'
-keys as nulls.
+text, the form the reward function reads; prompts keep their messages as they are (``curator.export.rows_dataset``).
 
 Before the trainer is built, every distinct verifier is probed with the prompt it is used with
 (``trainer.verifier_probes.assert_verifiers_sound``); a gameable verifier stops the run with a ``TracewheelError``
@@ -21,8 +20,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from tracewheel.curator.export import rows_dataset
 from tracewheel.trainer.grpo_config import GRPOMethodConfig
-from tracewheel.trainer.rows import arrow_safe
 from tracewheel.trainer.verifier_probes import assert_verifiers_sound
 
 from tracewheel.core.errors import TracewheelError
@@ -49,15 +48,15 @@ def reward_dataset_rows(rows: list[dict[str, Any]], tokenizer: Any) -> list[dict
         if with_tools:
             try:
                 prompt = tokenizer.apply_chat_template(
-                    arrow_safe({"prompt": prompt})["prompt"],
+                    prompt,
                     tools=row.get("tools") or None,
                     add_generation_prompt=True,
                     tokenize=False,
                 )
             except Exception as exc:  # jinja errors from malformed messages: name the row
-                raise TracewheelError(f"rewards row {i} cannot be rendered by the chat template: {exc}") from exc
-        else:
-            prompt = arrow_safe({"prompt": prompt})["prompt"]
+                raise TracewheelError(
+                    f"rewards row {i} cannot be rendered by the chat template: {exc}"
+                ) from exc
         out.append({"prompt": prompt, "verifier": json.dumps(spec, sort_keys=True)})
     return out
 
@@ -65,7 +64,6 @@ def reward_dataset_rows(rows: list[dict[str, Any]], tokenizer: Any) -> list[dict
 def build_trainer(
     model: Any, tokenizer: Any, rows: list[dict[str, Any]], config: GRPOMethodConfig, output_dir: Path
 ) -> Any:
-    from datasets import Dataset
     from trl import GRPOConfig, GRPOTrainer
 
     dataset_rows = reward_dataset_rows(rows, tokenizer)
@@ -91,7 +89,7 @@ def build_trainer(
         model=model,
         reward_funcs=verifier_reward,
         args=args,
-        train_dataset=Dataset.from_list(dataset_rows),
+        train_dataset=rows_dataset(dataset_rows),
         processing_class=tokenizer,
         peft_config=config.lora_config(),
     )

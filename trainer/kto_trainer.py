@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from tracewheel.curator.export import rows_dataset
 from tracewheel.trainer.kto_config import KTOMethodConfig
-from tracewheel.trainer.rows import arrow_safe
 
 from tracewheel.core.errors import TracewheelError
 
@@ -18,14 +18,15 @@ def build_trainer(
     model: Any, tokenizer: Any, rows: list[dict[str, Any]], config: KTOMethodConfig, output_dir: Path
 ) -> Any:
     import torch
-    from datasets import Dataset
     from trl import KTOConfig, KTOTrainer
 
     if config.loss_type == "kto" and config.per_device_train_batch_size < 2:
-        raise TracewheelError("kto needs per_device_train_batch_size >= 2 (its KL term pairs rows within a batch)")
+        raise TracewheelError(
+            "kto needs per_device_train_batch_size >= 2 (its KL term pairs rows within a batch)"
+        )
     if any(not isinstance(r["label"], bool) for r in rows):
         raise TracewheelError("kto rows need a boolean label (true = thumbs up)")
-    dataset = Dataset.from_list([arrow_safe(r) for r in rows])
+    dataset = rows_dataset(rows)
     args = KTOConfig(
         **config.trl_kwargs(output_dir, bf16=model.dtype == torch.bfloat16),
         beta=config.beta,
@@ -36,5 +37,9 @@ def build_trainer(
         dataset_num_proc=None,
     )
     return KTOTrainer(
-        model=model, args=args, train_dataset=dataset, processing_class=tokenizer, peft_config=config.lora_config()
+        model=model,
+        args=args,
+        train_dataset=dataset,
+        processing_class=tokenizer,
+        peft_config=config.lora_config(),
     )

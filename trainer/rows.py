@@ -1,15 +1,11 @@
-"""Checks and small reshapes of TRL conversational rows before they become a ``datasets.Dataset``.
+"""Checks of TRL rows before training: present, with the keys the method reads.
 
-Arrow infers one struct type per column, so tool-call ``arguments`` dicts and tool JSON schemas of different shapes
-would be unified into one struct, padding every dict with the other rows' keys as nulls, which the chat template
-would then render into the training text. Those two free-form parts travel as JSON text instead: TRL's tokenizer
-step reads ``tools`` given as a JSON string, and tracewheel's chat template renders string ``arguments`` verbatim
-(``json.dumps`` with the same separators as its ``tojson`` filter, so the text is identical).
+Rows become a ``datasets.Dataset`` through ``tracewheel.curator.export.rows_dataset``, which keeps free-form values
+(tool-call arguments, tool schemas) as they are instead of letting Arrow merge them into one struct.
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from tracewheel.core.errors import TracewheelError
@@ -32,29 +28,3 @@ def check_rows(rows: list[dict[str, Any]], kind: str) -> None:
         missing = [k for k in REQUIRED_KEYS[kind] if k not in row]
         if missing:
             raise TracewheelError(f"{kind} row {i} lacks {', '.join(missing)} (has {', '.join(sorted(row))})")
-
-
-def _message(message: dict[str, Any]) -> dict[str, Any]:
-    calls = message.get("tool_calls")
-    if not calls:
-        return message
-    out = []
-    for call in calls:
-        function = dict(call.get("function", call))
-        if not isinstance(function.get("arguments"), str):
-            function["arguments"] = json.dumps(function.get("arguments") or {}, ensure_ascii=False)
-        out.append({"type": call.get("type", "function"), "function": function})
-    return {**message, "tool_calls": out}
-
-
-def arrow_safe(row: dict[str, Any]) -> dict[str, Any]:
-    """The row with tool-call arguments and tool schemas as JSON text (see module docstring)."""
-    out: dict[str, Any] = {}
-    for key, value in row.items():
-        if key == "tools":
-            out[key] = json.dumps(value, ensure_ascii=False) if value else None
-        elif isinstance(value, list) and value and isinstance(value[0], dict) and "role" in value[0]:
-            out[key] = [_message(m) for m in value]
-        else:
-            out[key] = value
-    return out

@@ -73,14 +73,18 @@ def method_module(method: str) -> ModuleType:
     except ModuleNotFoundError as exc:
         if exc.name != name:
             raise
-        raise TracewheelError(f"{method} training is not available in this build ({name} is missing)") from exc
+        raise TracewheelError(
+            f"{method} training is not available in this build ({name} is missing)"
+        ) from exc
     for attr in ("KIND", "CONFIG_CLASS", "build_trainer"):
         if not hasattr(module, attr):
             raise TracewheelError(f"{name} does not implement the method contract: no {attr}")
     return module
 
 
-def method_config(method: str, config: MethodConfig | dict[str, Any] | Path | None = None, **overrides: Any) -> Any:
+def method_config(
+    method: str, config: MethodConfig | dict[str, Any] | Path | None = None, **overrides: Any
+) -> Any:
     """The method's config from an instance, a mapping, or a TOML/JSON file, with overrides (e.g. max_steps)."""
     cls = method_module(method).CONFIG_CLASS
     if isinstance(config, cls):
@@ -170,7 +174,9 @@ def run_training(
     registry.check_tenant(tenant)
     module = method_module(method)
     cfg = method_config(method, config, max_steps=max_steps)
-    rows = training_rows(paths.datasets_dir, tenant, dataset_version, module.KIND, reviewed_only=reviewed_only)
+    rows = training_rows(
+        paths.datasets_dir, tenant, dataset_version, module.KIND, reviewed_only=reviewed_only
+    )
     check_rows(rows, module.KIND)
     resolved = resolve_model(settings, paths, model)
 
@@ -196,11 +202,17 @@ def run_training(
             torch.set_num_threads(settings.num_threads)
         transformers.set_seed(cfg.seed)  # LoRA init happens while building the trainer, before Trainer seeds
         loaded = load_model_and_tokenizer(settings, paths, model)
-        loaded.model.config.use_cache = False  # no KV cache in training; it also keeps packed-sequence masks on
+        loaded.model.config.use_cache = (
+            False  # no KV cache in training; it also keeps packed-sequence masks on
+        )
         trainer = module.build_trainer(loaded.model, loaded.tokenizer, rows, cfg, run_dir)
         trainer.remove_callback(PrinterCallback)  # logs go to the Rich bar and the record, not raw dicts
         trainer.add_callback(DivergenceGuard())
-        bar = RichProgressCallback(console, description=f"{method} {tenant}/{dataset_version}") if progress else None
+        bar = (
+            RichProgressCallback(console, description=f"{method} {tenant}/{dataset_version}")
+            if progress
+            else None
+        )
         for cb in [bar, *(callbacks or [])]:
             if cb is not None:
                 trainer.add_callback(cb)
@@ -222,7 +234,9 @@ def run_training(
         if checkpoint is not None:
             metrics["resumed_from_step"] = int(Path(checkpoint).name.rsplit("-", 1)[-1])
         if not all(math.isfinite(v) for v in metrics.values() if isinstance(v, float)):
-            raise TracewheelError(f"{method} training produced non-finite metrics {metrics}; nothing registered")
+            raise TracewheelError(
+                f"{method} training produced non-finite metrics {metrics}; nothing registered"
+            )
         current = registry.champion(paths.adapters_dir, tenant)
         record = registry.AdapterRecord(
             adapter_id=registry.new_adapter_id(method),

@@ -28,9 +28,12 @@ class TrainerSettings(Section):
         default=None,
         description="Where in-progress runs keep their checkpoints (for --resume); default $TRACEWHEEL_HOME/runs.",
     )
-    default_tenant: str = Field(default="default", min_length=1, description="Tenant used when --tenant is not given.")
+    default_tenant: str = Field(
+        default="default", min_length=1, description="Tenant used when --tenant is not given."
+    )
     keep_checkpoints: bool = Field(
-        default=False, description="Keep a finished run's checkpoints instead of deleting them once it is registered."
+        default=False,
+        description="Keep a finished run's checkpoints instead of deleting them once it is registered.",
     )
 
     num_threads: int | None = Field(

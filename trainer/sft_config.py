@@ -30,5 +30,7 @@ class SFTMethodConfig(MethodConfig):
     )
     row_microbatches: bool | None = field(
         default=None,
-        metadata={"help": "One unpadded row per micro-batch, gradients accumulated (None: when not packing)."},
+        metadata={
+            "help": "One unpadded row per micro-batch, gradients accumulated (None: when not packing)."
+        },
     )

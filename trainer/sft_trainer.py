@@ -1,9 +1,9 @@
 """LoRA SFT on conversational rows with tool calls, through TRL's ``SFTTrainer``.
 
 Rows (``{"messages": [...], "tools": [...]}``) are tokenized here, once, with the chat template's assistant
-mask, and handed to TRL already tokenized: TRL then only builds labels, packs and collates. Doing it here keeps
-free-form tool schemas and tool-call arguments out of Arrow (see trainer/rows.py) and lets the assistant mask come
-from tracewheel's tool-aware template, whichever model is trained.
+mask, and handed to TRL already tokenized: TRL then only builds labels, packs and collates. Doing it here lets rows
+be cut to ``max_length`` and rows left without an assistant token be dropped (TRL would raise on them). The mask
+comes from TRL's training variant of the model's template (trainer/chat_template.py), as in TRL's own SFTTrainer.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from tracewheel.trainer.chat_template import training_chat_template
 from tracewheel.trainer.sft_config import SFTMethodConfig
 
 from tracewheel.core.errors import TracewheelError
@@ -19,14 +20,18 @@ KIND = "sft"
 CONFIG_CLASS = SFTMethodConfig
 
 
-def tokenize_rows(rows: list[dict[str, Any]], tokenizer: Any, config: SFTMethodConfig) -> list[dict[str, list[int]]]:
+def tokenize_rows(
+    rows: list[dict[str, Any]], tokenizer: Any, config: SFTMethodConfig
+) -> list[dict[str, list[int]]]:
     """Chat-template token ids per row, with ``assistant_masks`` (1 on assistant-turn tokens) when asked."""
+    template = training_chat_template(tokenizer) if config.assistant_only_loss else None
     out = []
     for i, row in enumerate(rows):
         try:
             encoded = tokenizer.apply_chat_template(
                 row["messages"],
                 tools=row.get("tools") or None,
+                chat_template=template,
                 tokenize=True,
                 return_dict=True,
                 return_assistant_tokens_mask=config.assistant_only_loss,
@@ -80,6 +85,7 @@ def build_trainer(
         dataset_num_proc=None,
         remove_unused_columns=True,
     )
+
     class LeanSFTTrainer(SFTTrainer):
         """TRL's SFTTrainer with the plain causal-LM loss.
 
@@ -94,5 +100,9 @@ def build_trainer(
             return Trainer.compute_loss(self, model, inputs, return_outputs, num_items_in_batch)
 
     return LeanSFTTrainer(
-        model=model, args=args, train_dataset=dataset, processing_class=tokenizer, peft_config=config.lora_config()
+        model=model,
+        args=args,
+        train_dataset=dataset,
+        processing_class=tokenizer,
+        peft_config=config.lora_config(),
     )

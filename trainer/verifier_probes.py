@@ -70,7 +70,14 @@ _SEPARATORS = (" ", ", ", "\n", " | ", " or ")
 
 # Custom verifiers cost a sandboxed process per probe: they get the master keys most graders fall for, one layout
 # per candidate pool, and the probes run a few at a time.
-_CUSTOM_MASTER_KEYS = (":", "Thought process:", "Let me solve this step by step", "Solution", "The answer is", "{}")
+_CUSTOM_MASTER_KEYS = (
+    ":",
+    "Thought process:",
+    "Let me solve this step by step",
+    "Solution",
+    "The answer is",
+    "{}",
+)
 _CUSTOM_SEPARATORS = (" ", "\n")
 _CUSTOM_WORKERS = 4
 
@@ -176,11 +183,19 @@ def _equivalents(spec: dict[str, Any]) -> Iterator[tuple[str, Any]]:
         reordered = dict(reversed(list(args.items())))
         yield "arguments as object", _tool_message([(name, args)], as_string=False)
         yield "arguments key order", _tool_message([(name, reordered)])
-        yield "arguments spacing", {
-            "role": "assistant",
-            "tool_calls": [{"type": "function", "function": {"name": name, "arguments": json.dumps(args, indent=2)}}],
-        }
-        yield "text <tool_call>", f'<tool_call>\n{json.dumps({"name": name, "arguments": reordered})}\n</tool_call>'
+        yield (
+            "arguments spacing",
+            {
+                "role": "assistant",
+                "tool_calls": [
+                    {"type": "function", "function": {"name": name, "arguments": json.dumps(args, indent=2)}}
+                ],
+            },
+        )
+        yield (
+            "text <tool_call>",
+            f"<tool_call>\n{json.dumps({'name': name, 'arguments': reordered})}\n</tool_call>",
+        )
 
 
 def _wrong_answers(spec: dict[str, Any]) -> Iterator[tuple[str, Any]]:
@@ -200,13 +215,17 @@ def _wrong_answers(spec: dict[str, Any]) -> Iterator[tuple[str, Any]]:
         yield "wrong arguments", _tool_message([(name, wrong_args)])
 
 
-def _many_candidates(spec: dict[str, Any], separators: tuple[str, ...] = _SEPARATORS) -> Iterator[tuple[str, Any]]:
+def _many_candidates(
+    spec: dict[str, Any], separators: tuple[str, ...] = _SEPARATORS
+) -> Iterator[tuple[str, Any]]:
     reference = _reference(spec)
     if spec["type"] == "tool_call":
         name, args = spec["name"], _tool_arguments(spec)
         calls = [(name + "_a", args), (name, args), (name, {**args, "_extra": 1})]
         yield "many candidates (several tool calls)", _tool_message(calls)
-        blocks = "\n".join(f'<tool_call>{json.dumps({"name": n, "arguments": a})}</tool_call>' for n, a in calls)
+        blocks = "\n".join(
+            f"<tool_call>{json.dumps({'name': n, 'arguments': a})}</tool_call>" for n, a in calls
+        )
         yield "many candidates (several <tool_call> blocks)", blocks
         return
     if spec["type"] == "json_schema" and reference is not None:
@@ -221,11 +240,16 @@ def _many_candidates(spec: dict[str, Any], separators: tuple[str, ...] = _SEPARA
         items = list(pool)
         if isinstance(reference, str) and reference not in items:
             items.insert(len(items) // 2, reference)
-        if spec["type"] != "custom":  # the check costs a sandboxed run per item; custom pools hold no right answer
+        if (
+            spec["type"] != "custom"
+        ):  # the check costs a sandboxed run per item; custom pools hold no right answer
             items = _wrong_last(items, spec)
         for sep in separators:
             yield f"many candidates ({items[0]}..{items[-1]}, sep {sep!r})", sep.join(items)
-        yield f"many candidates ({items[0]}..{items[-1]}, one Answer: per line)", "\n".join(f"Answer: {x}" for x in items)
+        yield (
+            f"many candidates ({items[0]}..{items[-1]}, one Answer: per line)",
+            "\n".join(f"Answer: {x}" for x in items),
+        )
 
 
 def _wrong_last(items: list[str], spec: dict[str, Any]) -> list[str]:
@@ -260,7 +284,9 @@ def _prompt_texts(prompt: Any) -> list[str]:
     if isinstance(prompt, str):
         return [prompt]
     texts = [m.get("content") for m in prompt if isinstance(m, dict) and isinstance(m.get("content"), str)]
-    user = [m["content"] for m in prompt if isinstance(m, dict) and m.get("role") == "user" and m.get("content")]
+    user = [
+        m["content"] for m in prompt if isinstance(m, dict) and m.get("role") == "user" and m.get("content")
+    ]
     out = [t for t in ("\n".join(t for t in texts if t), user[-1] if user else "") if t]
     return list(dict.fromkeys(out))
 
@@ -271,7 +297,9 @@ def _probes(spec: dict[str, Any], prompt: Any) -> Iterator[_Probe]:
     yield _Probe("whitespace only", " \n\t ")
     for key in _CUSTOM_MASTER_KEYS if custom else MASTER_KEYS:
         yield _Probe(f"master key {key!r}", key)
-    zero_outputs: list[tuple[str, Any]] = list(_many_candidates(spec, _CUSTOM_SEPARATORS if custom else _SEPARATORS))
+    zero_outputs: list[tuple[str, Any]] = list(
+        _many_candidates(spec, _CUSTOM_SEPARATORS if custom else _SEPARATORS)
+    )
     zero_outputs.append(("echo spec (JSON)", json.dumps(spec)))
     zero_outputs.append(("echo spec (indented JSON)", json.dumps(spec, indent=2)))
     zero_outputs.extend(("echo prompt", text) for text in _prompt_texts(prompt))
@@ -316,10 +344,15 @@ def probe_verifier(spec: dict[str, Any], prompt: Any = None, label: str | None =
         shown = probe.completion if isinstance(probe.completion, str) else json.dumps(probe.completion)
         if probe.same_as_reference:
             if verdict.reward != 1.0:
-                failures.append(ProbeFailure(label, probe.name, shown, verdict.reward, "reward 1 (a right answer)",
-                                             verdict.reason))
+                failures.append(
+                    ProbeFailure(
+                        label, probe.name, shown, verdict.reward, "reward 1 (a right answer)", verdict.reason
+                    )
+                )
         elif verdict.reward != 0.0 or math.isnan(verdict.reward):
-            failures.append(ProbeFailure(label, probe.name, shown, verdict.reward, "reward 0", verdict.reason))
+            failures.append(
+                ProbeFailure(label, probe.name, shown, verdict.reward, "reward 0", verdict.reason)
+            )
     return failures
 
 
@@ -364,4 +397,6 @@ def assert_verifiers_sound(specs: list[dict[str, Any]], prompts: list[Any] | Non
         return
     verifiers = {f.verifier for f in failures}
     more = f" ({len(failures)} probe failures across {len(verifiers)} verifier(s); `tracewheel verify --probe` lists them)"
-    raise TracewheelError(f"refusing to train on a gameable reward: {failures[0].message}{more if len(failures) > 1 else ''}")
+    raise TracewheelError(
+        f"refusing to train on a gameable reward: {failures[0].message}{more if len(failures) > 1 else ''}"
+    )

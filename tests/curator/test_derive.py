@@ -29,7 +29,7 @@ from tracewheel.curator.derive import (
 )
 from tracewheel.curator.label import label_episode
 from tracewheel.curator.settings import CuratorSettings
-from tracewheel.trainer.chat_template import tool_chat_template
+from tracewheel.trainer.chat_template import chatml_tool_template
 from transformers.utils.chat_template_utils import render_jinja_template
 
 from tracewheel.core.verifiers import verify
@@ -146,7 +146,7 @@ def test_kto_from_thumbs_and_rewards_from_verifiers():
 
 
 def test_rows_render_through_the_tool_chat_template():
-    template = tool_chat_template()
+    template = chatml_tool_template()
     rows = derive_rows(labelled(weather_good(), weather_bad(), math_run(), corrected_run()))
     assert {r.kind for r in rows} == {"sft", "dpo", "kto", "rewards"}
     for row in rows:

@@ -38,7 +38,6 @@ def trainer_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, trainer_cache_
     home = tmp_path / "home"
     monkeypatch.setenv("TRACEWHEEL_HOME", str(home))
     monkeypatch.setenv("TRACEWHEEL_TRAINER__CACHE_DIR", str(trainer_cache_dir))
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("TRACEWHEEL_TRAINER__NUM_THREADS", "1")
     return load_settings()
 

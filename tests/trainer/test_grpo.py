@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from _trainer_fixtures import WEATHER_TOOL, write_dataset
 from safetensors.torch import load_file
-from tracewheel.curator.versions import DatasetRow, record_decision, write_version
 from tracewheel.trainer import registry
 from tracewheel.trainer.grpo_config import GRPOMethodConfig
 from tracewheel.trainer.grpo_trainer import build_trainer, reward_dataset_rows
@@ -20,30 +20,14 @@ from tracewheel.config import Settings
 from tracewheel.core.errors import TracewheelError
 
 TENANT = "acme"
-WEATHER_TOOL = {
-    "type": "function",
-    "function": {
-        "name": "get_weather",
-        "description": "Current weather for a city.",
-        "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
-    },
-}
-
-
-def write_dataset(settings: Settings, tenant: str, rows: dict[str, list[dict[str, Any]]]) -> str:
-    """A curator dataset version with every row accepted."""
-    dataset_rows = [DatasetRow(kind=kind, data=data, lineage={"trace_ids": [f"t{i}"]})  # type: ignore[arg-type]
-                    for kind, kind_rows in rows.items() for i, data in enumerate(kind_rows)]
-    manifest = write_version(settings.paths.datasets_dir, tenant, dataset_rows)
-    for row in dataset_rows:
-        record_decision(settings.paths.datasets_dir, tenant, manifest["version"], row.row_id, "accept")
-    return manifest["version"]
 
 
 def _sum_rows() -> list[dict[str, Any]]:
     return [
-        {"prompt": [{"role": "user", "content": f"What is {a} plus {b}? Reply with the number only."}],
-         "verifier": {"type": "numeric", "answer": 7}}
+        {
+            "prompt": [{"role": "user", "content": f"What is {a} plus {b}? Reply with the number only."}],
+            "verifier": {"type": "numeric", "answer": 7},
+        }
         for a, b in [(3, 4), (2, 5), (1, 6), (0, 7)]
     ]
 
@@ -59,23 +43,13 @@ def _steer_to_digits(tokenizer: Any) -> list[int]:
     return [i for i in range(len(tokenizer)) if i not in keep]
 
 
-@pytest.fixture(autouse=True)
-def _one_torch_thread() -> Any:
-    """One intra-op thread while these tests train: on a small shared machine, two OpenMP threads that wait on
-    each other at every barrier make a small matmul ~50x slower (measured: 16 ms vs 0.2 ms for 4x576 @ 576x1536)."""
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 class _Logs(TrainerCallback):
     def __init__(self) -> None:
         self.logs: list[dict[str, float]] = []
 
-    def on_log(self, args: Any, state: Any, control: Any, logs: dict[str, float] | None = None, **kwargs: Any) -> None:
+    def on_log(
+        self, args: Any, state: Any, control: Any, logs: dict[str, float] | None = None, **kwargs: Any
+    ) -> None:
         if logs:
             self.logs.append(dict(logs))
 
@@ -95,7 +69,16 @@ def test_grpo_trains_on_verifier_rewards_and_registers_an_adapter(
         "trl_args": {"generation_kwargs": {"suppress_tokens": _steer_to_digits(tokenizer)}},
     }
     logs = _Logs()
-    record = run_training(trainer_home.trainer, trainer_home.paths, "grpo", TENANT, version, config, model=str(tiny_model_path), progress=False, callbacks=[logs]
+    record = run_training(
+        trainer_home.trainer,
+        trainer_home.paths,
+        "grpo",
+        TENANT,
+        version,
+        config,
+        model=str(tiny_model_path),
+        progress=False,
+        callbacks=[logs],
     )
     assert record.method == "grpo" and record.status == registry.AdapterStatus.CANDIDATE
     assert record.metrics["global_step"] == 2
@@ -109,13 +92,27 @@ def test_grpo_trains_on_verifier_rewards_and_registers_an_adapter(
     assert lora_b and any(t.abs().sum() > 0 for t in lora_b), "LoRA B starts at zero; a GRPO update moves it"
 
 
-def test_gameable_verifier_stops_the_run_before_training(trainer_home: Settings, tiny_model_path: Path) -> None:
+def test_gameable_verifier_stops_the_run_before_training(
+    trainer_home: Settings, tiny_model_path: Path
+) -> None:
     rows = _sum_rows() + [
-        {"prompt": [{"role": "user", "content": "Pick A, B, C or D."}], "verifier": {"type": "regex", "pattern": "[A-D]"}}
+        {
+            "prompt": [{"role": "user", "content": "Pick A, B, C or D."}],
+            "verifier": {"type": "regex", "pattern": "[A-D]"},
+        }
     ]
     version = write_dataset(trainer_home, TENANT, {"rewards": rows})
     with pytest.raises(TracewheelError) as info:
-        run_training(trainer_home.trainer, trainer_home.paths, "grpo", TENANT, version, {"max_steps": 1}, model=str(tiny_model_path), progress=False)
+        run_training(
+            trainer_home.trainer,
+            trainer_home.paths,
+            "grpo",
+            TENANT,
+            version,
+            {"max_steps": 1},
+            model=str(tiny_model_path),
+            progress=False,
+        )
     message = str(info.value)
     assert "gameable" in message and "regex(pattern=[A-D])" in message and "many candidates" in message
     assert "got reward 1" in message
@@ -130,7 +127,9 @@ def test_reward_rows_are_checked_and_specs_travel_as_json(tiny_model_path: Path)
     with pytest.raises(TracewheelError, match="rewards row 1 has no verifier"):
         reward_dataset_rows([_sum_rows()[0], {"prompt": [{"role": "user", "content": "hi"}]}], tokenizer)
     with pytest.raises(TracewheelError, match="rewards row 0 has a bad verifier.*tolerance"):
-        reward_dataset_rows([{**_sum_rows()[0], "verifier": {"type": "numeric", "answer": 1, "tolerance": -1}}], tokenizer)
+        reward_dataset_rows(
+            [{**_sum_rows()[0], "verifier": {"type": "numeric", "answer": 1, "tolerance": -1}}], tokenizer
+        )
 
 
 def test_rows_with_tools_are_rendered_with_their_own_tools(tiny_model_path: Path) -> None:
@@ -158,7 +157,11 @@ def test_build_trainer_wires_the_verifier_reward(tiny_model_path: Path, tmp_path
     from tracewheel.core.verifiers import verifier_reward
 
     trainer = build_trainer(
-        load_model(tiny_model_path), load_tokenizer(tiny_model_path), _sum_rows(), GRPOMethodConfig(), tmp_path
+        load_model(tiny_model_path),
+        load_tokenizer(tiny_model_path),
+        _sum_rows(),
+        GRPOMethodConfig(),
+        tmp_path,
     )
     assert trainer.reward_funcs == [verifier_reward]
     assert trainer.args.num_generations == 4 and trainer.args.max_completion_length == 64

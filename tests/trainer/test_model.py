@@ -1,13 +1,14 @@
-"""trainer/model.py and trainer/chat_template.py: resolving, loading, the tool-aware template, the tiny model."""
+"""trainer/model.py: resolving, loading (offline, with the tool-aware template), the tiny model."""
 
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
 from _trainer_fixtures import SFT_ROWS, WEATHER_TOOL
-from tracewheel.trainer.chat_template import ensure_tool_chat_template, renders_tools, tool_chat_template
+from tracewheel.trainer.chat_template import chatml_tool_template
 from tracewheel.trainer.model import (
     EMBEDDED_DIRNAME,
     build_tiny_model,
@@ -19,16 +20,9 @@ from tracewheel.trainer.model import (
     resolve_model,
 )
 from tracewheel.trainer.settings import EMBEDDED_MODEL
+from trl.chat_template_utils import supports_tool_calling
 
 from tracewheel.core.errors import TracewheelError
-
-# SmolLM2-135M-Instruct's own template, as read from its GGUF: it has no notion of tools.
-SMOLLM2_TEMPLATE = (
-    "{% for message in messages %}{% if loop.first and messages[0]['role'] != 'system' %}"
-    "{{ '<|im_start|>system\\nYou are a helpful AI assistant named SmolLM, trained by Hugging Face<|im_end|>\\n' }}"
-    "{% endif %}{{'<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n'}}"
-    "{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}"
-)
 
 
 def test_tiny_model_shares_smollm2_tokenizer_and_loads_on_cpu(tiny_model_path: Path) -> None:
@@ -45,13 +39,16 @@ def test_tiny_model_shares_smollm2_tokenizer_and_loads_on_cpu(tiny_model_path: P
     assert (tiny_model_path / "model.safetensors").stat().st_mtime == mtime
 
 
-def test_smollm2_template_drops_tools_so_the_tool_aware_one_is_installed(tiny_model_path: Path) -> None:
+def test_tiny_model_carries_the_tool_template_and_loading_leaves_the_environment_alone(
+    tiny_model_path: Path,
+) -> None:
+    before = dict(os.environ)
     tokenizer = load_tokenizer(tiny_model_path)
-    tokenizer.chat_template = SMOLLM2_TEMPLATE
-    assert not renders_tools(tokenizer)
-    ensure_tool_chat_template(tokenizer)
-    assert tokenizer.chat_template == tool_chat_template()
-    assert renders_tools(tokenizer)
+    load_model(tiny_model_path)
+    assert dict(os.environ) == before  # offline through local_files_only, not by setting HF_HUB_OFFLINE
+    # Saved with the template ensure_tool_chat_template installs on SmolLM2's tokenizer, so it is kept as is.
+    assert tokenizer.chat_template == chatml_tool_template() and supports_tool_calling(tokenizer)
+    assert tokenizer.response_template is not None
 
 
 def test_template_renders_tools_calls_and_results_and_masks_assistant_turns(tiny_model_path: Path) -> None:
@@ -64,9 +61,13 @@ def test_template_renders_tools_calls_and_results_and_masks_assistant_turns(tiny
     encoded = tokenizer.apply_chat_template(
         row["messages"], tools=row["tools"], return_dict=True, return_assistant_tokens_mask=True
     )
-    learned = tokenizer.decode([t for t, m in zip(encoded["input_ids"], encoded["assistant_masks"], strict=True) if m])
+    learned = tokenizer.decode(
+        [t for t, m in zip(encoded["input_ids"], encoded["assistant_masks"], strict=True) if m]
+    )
     assert "get_weather" in learned and "It is 18 degrees and clear in Paris.<|im_end|>" in learned
-    assert "temp_c" not in learned and "What's the weather" not in learned and "weather assistant" not in learned
+    assert (
+        "temp_c" not in learned and "What's the weather" not in learned and "weather assistant" not in learned
+    )
 
 
 def test_generated_tool_calls_parse_back(tiny_model_path: Path) -> None:
@@ -75,10 +76,14 @@ def test_generated_tool_calls_parse_back(tiny_model_path: Path) -> None:
         '<tool_call>\n{"name": "get_weather", "arguments": {"city": "Oslo"}}\n</tool_call><|im_end|>',
         prefix="<|im_start|>assistant\n",
     )
-    assert parsed["tool_calls"] == [{"type": "function", "function": {"name": "get_weather", "arguments": {"city": "Oslo"}}}]
+    assert parsed["tool_calls"] == [
+        {"type": "function", "function": {"name": "get_weather", "arguments": {"city": "Oslo"}}}
+    ]
 
 
-def test_resolve_model_local_dir_missing_dir_and_uncached_hub_id(trainer_home, tiny_model_path: Path, tmp_path) -> None:
+def test_resolve_model_local_dir_missing_dir_and_uncached_hub_id(
+    trainer_home, tiny_model_path: Path, tmp_path
+) -> None:
     resolved = resolve_model(trainer_home.trainer, trainer_home.paths, str(tiny_model_path))
     assert resolved.path == str(tiny_model_path.resolve()) and resolved.name == resolved.path
     with pytest.raises(TracewheelError, match="no such directory"):
@@ -87,7 +92,9 @@ def test_resolve_model_local_dir_missing_dir_and_uncached_hub_id(trainer_home, t
     with pytest.raises(TracewheelError, match="no config.json"):
         resolve_model(trainer_home.trainer, trainer_home.paths, str(tmp_path / "empty"))
     with pytest.raises(TracewheelError, match="does not download models"):
-        resolve_model(trainer_home.trainer, trainer_home.paths, "tracewheel-tests/definitely-not-cached-model")
+        resolve_model(
+            trainer_home.trainer, trainer_home.paths, "tracewheel-tests/definitely-not-cached-model"
+        )
 
 
 def test_cpu_placement_is_float32_without_device_map() -> None:
@@ -103,11 +110,15 @@ def test_embedded_model_converted_once_into_home_and_renders_tools(trainer_home)
     config = json.loads((path / "config.json").read_text())
     assert "quantization_config" not in config and config["num_hidden_layers"] == 30
     assert ensure_embedded_model(trainer_home.trainer, trainer_home.paths.models_dir) == path  # idempotent
-    loaded = load_model_and_tokenizer(trainer_home.trainer, trainer_home.paths)  # the default model is the embedded one
+    loaded = load_model_and_tokenizer(
+        trainer_home.trainer, trainer_home.paths
+    )  # the default model is the embedded one
     assert loaded.resolved.name == EMBEDDED_MODEL
-    assert renders_tools(loaded.tokenizer)
+    assert supports_tool_calling(loaded.tokenizer)
     prompt = loaded.tokenizer.apply_chat_template(
-        [{"role": "user", "content": "What is the capital of France?"}], add_generation_prompt=True, return_tensors="pt",
+        [{"role": "user", "content": "What is the capital of France?"}],
+        add_generation_prompt=True,
+        return_tensors="pt",
         return_dict=True,
     )
     out = loaded.model.generate(**prompt, max_new_tokens=8, do_sample=False)
