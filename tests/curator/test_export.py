@@ -10,6 +10,7 @@ from typing import Any
 
 import pyarrow.parquet as pq
 import pytest
+from _episode_fixtures import FETCH_TOOL, WEATHER_TOOL
 from datasets import load_dataset
 from tracewheel.curator.export import export_rows, json_features, rows_dataset
 from tracewheel.curator.versions import DatasetRow, read_rows, write_version
@@ -17,26 +18,6 @@ from tracewheel.curator.versions import DatasetRow, read_rows, write_version
 from tracewheel.core.errors import TracewheelError
 
 TRACEWHEEL = str(Path(__file__).resolve().parents[2] / ".venv" / "bin" / "tracewheel")
-
-WEATHER = {
-    "type": "function",
-    "function": {
-        "name": "get_weather",
-        "description": "Current weather for a city.",
-        "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
-    },
-}
-SEARCH = {
-    "type": "function",
-    "function": {
-        "name": "search",
-        "description": "Web search.",
-        "parameters": {
-            "type": "object",
-            "properties": {"q": {"type": "string"}, "limit": {"type": "integer"}},
-        },
-    },
-}
 
 
 def _call(name: str, **arguments: Any) -> dict[str, Any]:
@@ -58,7 +39,7 @@ SFT = [
             {"role": "tool", "name": "search", "content": "Oslo news"},
             {"role": "assistant", "content": "4 degrees; Oslo news."},
         ],
-        "tools": [WEATHER, SEARCH],
+        "tools": [WEATHER_TOOL, FETCH_TOOL],
     },
     {
         "messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello! ✓"}],
@@ -70,13 +51,13 @@ DPO = [
         "prompt": [{"role": "user", "content": "Weather in Lima?"}],
         "chosen": [{"role": "assistant", "content": "", "tool_calls": [_call("get_weather", city="Lima")]}],
         "rejected": [{"role": "assistant", "content": "Probably sunny."}],
-        "tools": [WEATHER],
+        "tools": [WEATHER_TOOL],
     },
     {
         "prompt": [{"role": "user", "content": "Find tapas"}],
         "chosen": [{"role": "assistant", "content": "", "tool_calls": [_call("search", q="tapas")]}],
         "rejected": [{"role": "assistant", "content": "No."}],
-        "tools": [SEARCH],
+        "tools": [FETCH_TOOL],
     },
 ]
 KTO = [
