@@ -20,6 +20,14 @@ import re
 from dataclasses import dataclass
 
 from tracewheel.curator.screening.deobfuscate import Deobfuscated
+from tracewheel.curator.screening.directive_vocabulary import (
+    AI_GENERIC,
+    AI_KIND,
+    AI_OTHER_LANGUAGES,
+    AI_READER,
+    READS_OTHER_LANGUAGES,
+    THIS_OTHER_LANGUAGES,
+)
 
 STRONG = 5.0
 MEDIUM = 3.0
@@ -120,18 +128,6 @@ _TURN_PREFIX = re.compile(
     re.MULTILINE,
 )
 
-_AI = r"(?:AI|A\.I\.|IA|KI|ИИ|LLMs?|large\s+language\s+models?|language\s+models?|chat\s?bots?|GPT(?:-\d)?|ChatGPT|Claude|Gemini|Copilot|Llama|autonomous\s+agents?|AI\s+(?:agents?|assistants?|models?|systems?|tools?|crawlers?|readers?))"
-_AI_GENERIC = r"(?:assistants?|agents?|bots?|models?|crawlers?|scrapers?|summari[sz]ers?)"
-# Agents named by what they automate: "the email agent", "browsing assistants", "coding agents".
-_AI_KIND = (
-    r"(?:e-?mail|inbox|mail|browsing|browser|web|coding|code|shopping|research|automated|autonomous|virtual|digital"
-    r"|crawling|scraping|reading|summari[sz]ing|summary|reader|review|reviewer|reviewing|scheduling|calendar|booking|travel|triage"
-    r"|PR|merge|CI|deploy(?:ment)?|screening|hiring|recruiting|recruiter|applicant[\s-]screening|grading|moderation)"
-    r"\s+(?:agents?|assistants?|bots?|models?|systems?|tools?|readers?|programs?|AIs?)"
-    # "the support bot", "reviewer-bots": a bot is never a person
-    r"|[\w-]+[\s-]bots?\b|(?:AI|LLM)[\s-](?:helpers?|services?|workers?|pipelines?)"
-    r"|(?:automated|autonomous)\s+(?:systems?|tools?|readers?|programs?|processes|processors)"
-)
 # Words that open an order to whoever is addressed ("AI: rank ...", "# agent: run ..."). A list, not a parser: broad
 # enough for the verbs an attacker needs, and a vocative is required before it, which is what keeps prose out.
 _IMPERATIVE = (
@@ -146,71 +142,60 @@ _IMPERATIVE = (
 _VOCATIVE_START = r"(?:^|[.!?]\s+|[\"'(\[=~][ \t]*|\b(?:P\.?S\.?|btw|also|oh|and|hey|hi|ok|okay)[,:]?\s+)"
 _ADDRESSED = re.compile(
     rf"(?<![\w-])(?:notes?|notice|messages?|memo|attention|instructions?|directives?|reminders?|warning|psa|hey|hi|hello|dear|greetings"
-    rf"|important|urgent)(?![\w-])\s*(?:to|for)?\s*(?:all\s+|any\s+|every\s+|the\s+|whichever\s+|whatever\s+)?(?:{_AI}|{_AI_KIND})\b"
-    rf"|\b(?:system|admin|administrator|developer|operator)\s+(?:notice|message|note|instruction|update|alert|directive)s?\s+(?:for|to)\s+(?:the\s+|all\s+|any\s+)?(?:{_AI}|{_AI_GENERIC}|{_AI_KIND})\b"
+    rf"|important|urgent)(?![\w-])\s*(?:to|for)?\s*(?:all\s+|any\s+|every\s+|the\s+|whichever\s+|whatever\s+)?(?:{AI_READER}|{AI_KIND})\b"
+    rf"|\b(?:system|admin|administrator|developer|operator)\s+(?:notice|message|note|instruction|update|alert|directive)s?\s+(?:for|to)\s+(?:the\s+|all\s+|any\s+)?(?:{AI_READER}|{AI_GENERIC}|{AI_KIND})\b"
     # A line (or comment) that opens by calling an AI, then tells it something.
-    rf"|^[\s#/*<!`-]*(?:(?:note|message)\s+(?:to|for)\s+)?(?:the\s+|dear\s+)?(?:{_AI}|{_AI_KIND})\s*[:,]\s*(?:\w+\s+){{0,3}}?{_IMPERATIVE}"
+    rf"|^[\s#/*<!`-]*(?:(?:note|message)\s+(?:to|for)\s+)?(?:the\s+|dear\s+)?(?:{AI_READER}|{AI_KIND})\s*[:,]\s*(?:\w+\s+){{0,3}}?{_IMPERATIVE}"
     # In a code comment even a plain "agent:" is talking to a coding agent ("# agent: run this first"); in prose
     # "Agent: please hold" is a support transcript, so the generic nouns count only after a comment marker.
-    rf"|(?:#|//|/\*|--|<!--)\s*(?:{_AI_GENERIC})\s*[:,]\s*(?:\w+\s+){{0,3}}?{_IMPERATIVE}"
-    rf"|\bif\s+you(?:\s+are|'re|’re)\s+(?:an?\s+|the\s+)?(?:{_AI}|{_AI_KIND}|AI\s+\w+|automated|a\s+bot|an\s+agent|an\s+assistant|reading\s+this\s+as\s+an?\s+\w+"
-    rf"|(?<=the\s)(?:{_AI_GENERIC})\s+(?:reading|processing|handling|managing|summari[sz]ing))\b"
-    rf"|\b(?:any|all|every|each|dear|attention)\s+(?:{_AI}|{_AI_GENERIC})\s+(?:that\s+(?:is\s+|are\s+)?|who\s+(?:is\s+|are\s+)?)?"
+    rf"|(?:#|//|/\*|--|<!--)\s*(?:{AI_GENERIC})\s*[:,]\s*(?:\w+\s+){{0,3}}?{_IMPERATIVE}"
+    rf"|\bif\s+you(?:\s+are|'re|’re)\s+(?:an?\s+|the\s+)?(?:{AI_READER}|{AI_KIND}|AI\s+\w+|automated|a\s+bot|an\s+agent|an\s+assistant|reading\s+this\s+as\s+an?\s+\w+"
+    rf"|(?<=the\s)(?:{AI_GENERIC})\s+(?:reading|processing|handling|managing|summari[sz]ing))\b"
+    rf"|\b(?:any|all|every|each|dear|attention)\s+(?:{AI_READER}|{AI_GENERIC})\s+(?:that\s+(?:is\s+|are\s+)?|who\s+(?:is\s+|are\s+)?)?"
     rf"(?:reading|processing|summari[sz]ing|parsing|crawling|browsing|analy[sz]ing|indexing|ingesting|reviewing|handling|managing|triaging|monitoring|quoting|citing|seeing|reads|processes|summari[sz]es|parses|quotes|sees)\b"
     # "the model reading this": with "the", only the text itself makes it a call ("the model sees the prompt" is prose)
-    rf"|\bthe\s+(?:{_AI}|{_AI_GENERIC})\s+(?:that\s+(?:is\s+)?|who\s+(?:is\s+)?)?"
+    rf"|\bthe\s+(?:{AI_READER}|{AI_GENERIC})\s+(?:that\s+(?:is\s+)?|who\s+(?:is\s+)?)?"
     rf"(?:reading|processing|summari[sz]ing|parsing|crawling|browsing|analy[sz]ing|indexing|ingesting|reviewing|handling|quoting|citing|seeing|reads|processes|summari[sz]es|parses|quotes|sees)\s+(?:this|these)\b"
     # "a note meant for the software reading this article", "to the program processing this page"
     rf"|\b(?:for|to)\s+(?:the|any)\s+(?:software|program|machine|code|automated\s+\w+)\s+(?:that\s+is\s+)?(?:reading|processing|parsing|summari[sz]ing)\s+this\b"
-    rf"|\b(?:whichever|whatever)\s+(?:{_AI}|{_AI_GENERIC}|{_AI_KIND})\b"
-    rf"|\bif\s+(?:an?|the|any)\s+(?:[\w-]+\s+)?(?:{_AI}|{_AI_KIND}|automated\s+\w+)\s+(?:is\s+)?(?:reads?|process(?:es)?|summari[sz]es?|parses?|sees?|analy[sz]es?|helping|reading|processing|summari[sz]ing|listening|watching|transcribing)\b"
-    rf"|\b{_AI}\s+(?:that\s+(?:is\s+|are\s+)?|who\s+(?:is\s+|are\s+)?)?"
+    rf"|\b(?:whichever|whatever)\s+(?:{AI_READER}|{AI_GENERIC}|{AI_KIND})\b"
+    rf"|\bif\s+(?:an?|the|any)\s+(?:[\w-]+\s+)?(?:{AI_READER}|{AI_KIND}|automated\s+\w+)\s+(?:is\s+)?(?:reads?|process(?:es)?|summari[sz]es?|parses?|sees?|analy[sz]es?|helping|reading|processing|summari[sz]ing|listening|watching|transcribing)\b"
+    rf"|\b{AI_READER}\s+(?:that\s+(?:is\s+|are\s+)?|who\s+(?:is\s+|are\s+)?)?"
     rf"(?:reading|processing|summari[sz]ing|parsing|crawling|browsing|analy[sz]ing|ingesting|reviewing|handling|managing|triaging|monitoring)\s+(?:this|these|my|the\s+(?:page|text|document|email|message|snippet|result|file|inbox|mailbox|ticket|thread))\b"
     # a vocative takes no article: "If you use an AI tool, add a note" is a condition, not a call
-    rf"|(?<!\ban\s)(?<!\ba\s)(?<!\byour\s)(?<!\bmy\s)\b(?:{_AI})\s*[,:]\s*(?:please\s+)?(?:you\s+(?:must|should|will|need)|ignore|stop|do|send|include|respond|reply|tell|say|output|forward|add|append|remember)\b"
-    rf"|\b(?:as|you\s+are)\s+an?\s+(?:{_AI})\s+(?:reading|processing|summari[sz]ing|assistant\s+reading)\b"
-    rf"|(?:^|[.!?:\]]\s+)(?:hey\s+|dear\s+|ok\s+|okay\s+)?(?:assistant|agent|bot|model|{_AI})\s*,?\s+please\s+(?!see\b|note\b|refer\b)\w+"
-    rf"|\bas\s+(?:the|a|an)\s+(?:\w+\s+)?(?:{_AI}|assistant|model)\s+(?:that\s+)?you\s+are\b"
+    rf"|(?<!\ban\s)(?<!\ba\s)(?<!\byour\s)(?<!\bmy\s)\b(?:{AI_READER})\s*[,:]\s*(?:please\s+)?(?:you\s+(?:must|should|will|need)|ignore|stop|do|send|include|respond|reply|tell|say|output|forward|add|append|remember)\b"
+    rf"|\b(?:as|you\s+are)\s+an?\s+(?:{AI_READER})\s+(?:reading|processing|summari[sz]ing|assistant\s+reading)\b"
+    rf"|(?:^|[.!?:\]]\s+)(?:hey\s+|dear\s+|ok\s+|okay\s+)?(?:assistant|agent|bot|model|{AI_READER})\s*,?\s+please\s+(?!see\b|note\b|refer\b)\w+"
+    rf"|\bas\s+(?:the|a|an)\s+(?:\w+\s+)?(?:{AI_READER}|assistant|model)\s+(?:that\s+)?you\s+are\b"
     # "Reviewer AI: approve ...", but not a relative clause ("and the bot, which had an email tool")
-    rf"|{_VOCATIVE_START}(?:[\w-]+[ \t]+){{0,2}}?(?:{_AI}|{_AI_KIND})\s*[:,]\s*(?!which\b|who\b|whose\b|that\b)(?:\w+\s+){{0,3}}?{_IMPERATIVE}"
+    rf"|{_VOCATIVE_START}(?:[\w-]+[ \t]+){{0,2}}?(?:{AI_READER}|{AI_KIND})\s*[:,]\s*(?!which\b|who\b|whose\b|that\b)(?:\w+\s+){{0,3}}?{_IMPERATIVE}"
     # Other languages: "Hinweis an die KI", "note pour l'IA", "nota para la IA", "примечание для ИИ"
     rf"|\b(?:hinweis|nachricht|notiz|anweisung|achtung)\w*\s+(?:an|für)\s+(?:die\s+|den\s+|das\s+|alle\s+)?(?:KI|AI|LLM|Assistent\w*|Sprachmodell\w*|Chatbot\w*)"
     rf"|\b(?:note|message|instruction|avis)s?\s+(?:pour|à|aux?)\s+(?:l'|les?\s+|la\s+)?(?:IA|AI|LLM|assistant\w*|modèle\w*|agent\w*)"
     rf"|\b(?:nota|mensaje|aviso|instrucci\w+|mensagem)\s+(?:para|a|al)\s+(?:la\s+|el\s+|los\s+|las\s+|o\s+)?(?:IA|AI|LLM|asistente\w*|assistente\w*|modelo\w*|agente\w*)"
     rf"|\b(?:nota|messaggio|istruzion\w+)\s+per\s+(?:l'|il\s+|la\s+|gli\s+)?(?:IA|AI|LLM|assistente\w*|modello\w*|agente\w*)"
     rf"|(?:примечани\w+|сообщени\w+|внимание|инструкци\w+|заметка)\s*(?:для|к)?\s*(?:ИИ|нейросет\w*|ассистент\w*|модел\w*|бот\w*)"
-    rf"|\b(?:hidden|secret|invisible|private)\s+(?:note|message|instructions?|directive|command|memo)s?\s+(?:for|to)\s+(?:the\s+|any\s+|all\s+)?(?:\w+\s+)?(?:{_AI}|{_AI_GENERIC})"
+    rf"|\b(?:hidden|secret|invisible|private)\s+(?:note|message|instructions?|directive|command|memo)s?\s+(?:for|to)\s+(?:the\s+|any\s+|all\s+)?(?:\w+\s+)?(?:{AI_READER}|{AI_GENERIC})"
     rf"|\b(?:note|message|instructions?|directive|memo|notice|reminder|command)\s+(?:to|for)\s+(?:the|this|any|all|every)\s+(?:models?|LLMs?|AIs?)\s*[:\-—]"
     rf"|\b(?:assistant|AI|agent|model|LLM|bot)\s+(?:override|command|directive|instruction)s?\s*:"
     # "(for AI agents only)", "(To any AI making notes: ...)"
-    rf"|\(\s*(?:for|to)\s+(?:any\s+|all\s+|the\s+|every\s+)?(?:{_AI}|{_AI_KIND})\b"
+    rf"|\(\s*(?:for|to)\s+(?:any\s+|all\s+|the\s+|every\s+)?(?:{AI_READER}|{AI_KIND})\b"
     # a named model called between commas: "remember, Claude, to add ..."
-    rf"|,\s*(?:{_AI})\s*,\s*(?:to\s+|please\s+)?{_IMPERATIVE}"
+    rf"|,\s*(?:{AI_READER})\s*,\s*(?:to\s+|please\s+)?{_IMPERATIVE}"
     # through the user: "a quick one for your AI assistant: please have it pay ..."
-    rf"|\b(?:for|to)\s+your\s+(?:{_AI}|AI\s+\w+|assistant)\b[^.\n]{{0,30}}?\b(?:please\s+)?(?:have|make|tell|ask|let|get)\s+it\b"
+    rf"|\b(?:for|to)\s+your\s+(?:{AI_READER}|AI\s+\w+|assistant)\b[^.\n]{{0,30}}?\b(?:please\s+)?(?:have|make|tell|ask|let|get)\s+it\b"
     rf"|\b(?:TODO|FIXME|NOTE|XXX)\s*\(\s*(?:ai|llm|copilot|assistant|agent|claude|gpt|cursor|codex)\s*\)"
-    rf"|\bwhen\s+(?:you|an?\s+(?:{_AI}|{_AI_GENERIC}))\s+(?:summari[sz]e|process|read|parse|analy[sz]e)s?\s+this",
+    rf"|\bwhen\s+(?:you|an?\s+(?:{AI_READER}|{AI_GENERIC}))\s+(?:summari[sz]e|process|read|parse|analy[sz]e)s?\s+this",
     re.IGNORECASE | re.MULTILINE,
 )
 # Letters to an AI in other languages: a greeting or "to the ..." before an AI word, or an AI word followed by "that
 # is reading/processing this". Third-person prose about assistants ("El asistente de IA resume ...") has neither.
-_AI_ML = (
-    r"(?:KI|IA|AI|ИИ|LLM|нейросет\w*|ассистент\w*|модел\w*|(?:KI-|AI-)?Assistent\w*|Sprachmodell\w*|KI-Agent\w*"
-    r"|asistente(?:\s+virtual|\s+de\s+IA)?|assistente(?:\s+virtual(?:e)?)?|assistant(?:\s+IA|\s+virtuel)?|modelo|modello|modèle"
-    r"|agente|agent\w*|taalmodel|asystenc\w+|model\w*|asisten(?:\s+AI)?|yapay\s+zeka(?:\s+asistan\w*)?|trợ\s+lý(?:\s+AI)?|språkmodell\w*"
-    r"|المساعد(?:\s+الذكي)?|النموذج|الذكاء\s+الاصطناعي|एआई(?:\s+सहायक)?|सहायक|असिस्टेंट|मॉडल)"
-)
-_ML_THIS = (
-    r"diese[snmr]?|esta|este|esto|estas|estos|estes|isto|essa|esse|cette|cet|ce|ces|questa|questo|queste|questi|dit|deze"
-    r"|эт\w+|هذه|هذا|ini|tę|ten|ta|to|te|hier|aqui|aquí|ici"
-)
-_ML_READS = r"(?:liest|verarbeitet|lee|procesa|lit|traite|legge|elabora|leest|verwerkt|читает|обрабатывает|يقرأ|يعالج|membaca|memproses|lê|processa|czyta)"
 _ADDRESSED_ML = re.compile(
     rf"(?:^|[.!?。！？:：]\s*)(?:lieber?|liebe|an\s+(?:den|die|das)|hinweis\s+(?:an|für)\s+(?:den|die|das)|cher|chère|à\s+l'|querid[oa]|estimad[oa]|"
-    rf"car[oa]|gentile|beste|geachte|aan\s+de|aten[çc][aã]o|atenci[oó]n|attention|achtung|внимание|дорог\w+|уважаем\w+|kära|drogi|droga|untuk|kepada|gửi|إلى|أيها|प्रिय),?\s*{_AI_ML}(?:[\s-]\w+)?\s*[,:،]"
+    rf"car[oa]|gentile|beste|geachte|aan\s+de|aten[çc][aã]o|atenci[oó]n|attention|achtung|внимание|дорог\w+|уважаем\w+|kära|drogi|droga|untuk|kepada|gửi|إلى|أيها|प्रिय),?\s*{AI_OTHER_LANGUAGES}(?:[\s-]\w+)?\s*[,:،]"
     # "the model that reads this page": the text itself must be named, "a model that reads pages" is prose
-    rf"|{_AI_ML}[\s,]+(?:der|die|das|que|qui|che|die\s+dit|который|которая|которые|الذي|yang|czytając\w*)\s+"
-    rf"(?:(?:{_ML_THIS})\s+(?:\w+\s+)?{_ML_READS}|(?:\w+\s+)?{_ML_READS}\s+(?:\w+\s+)?(?:{_ML_THIS})(?!\w))"
+    rf"|{AI_OTHER_LANGUAGES}[\s,]+(?:der|die|das|que|qui|che|die\s+dit|который|которая|которые|الذي|yang|czytając\w*)\s+"
+    rf"(?:(?:{THIS_OTHER_LANGUAGES})\s+(?:\w+\s+)?{READS_OTHER_LANGUAGES}|(?:\w+\s+)?{READS_OTHER_LANGUAGES}\s+(?:\w+\s+)?(?:{THIS_OTHER_LANGUAGES})(?!\w))"
     rf"|(?:致|给)[^。\n]{{0,16}}(?:AI|人工智能|智能)?(?:助手|助理|模型)[：:，,]"
     rf"|(?:正在|在)(?:阅读|处理|读取)[^。\n]{{0,10}}(?:AI|人工智能|智能)?(?:助手|助理|模型)"
     rf"|(?:読んで|処理して)いる[^。\n]{{0,6}}(?:AI|ＡＩ)?(?:アシスタント|モデル|エージェント)へ"
@@ -315,10 +300,12 @@ _HIDDEN_ELEMENT = re.compile(
     re.IGNORECASE,
 )
 # Hidden text that so much as mentions an AI reader is written for one.
-_AI_MENTION = re.compile(rf"\b(?:{_AI}|{_AI_KIND})\b|\b(?:assistant|agent|model|bot)s?\s*[:,]", re.IGNORECASE)
+_AI_MENTION = re.compile(
+    rf"\b(?:{AI_READER}|{AI_KIND})\b|\b(?:assistant|agent|model|bot)s?\s*[:,]", re.IGNORECASE
+)
 # A hidden comment or element that opens by calling someone ("<!-- Assistant: ... -->") is talking to a model.
 _HIDDEN_VOCATIVE = re.compile(
-    rf"\s*(?:dear\s+|hey\s+|the\s+)?(?:{_AI}|{_AI_GENERIC}|{_AI_KIND})\s*[:,]\s*\S", re.IGNORECASE
+    rf"\s*(?:dear\s+|hey\s+|the\s+)?(?:{AI_READER}|{AI_GENERIC}|{AI_KIND})\s*[:,]\s*\S", re.IGNORECASE
 )
 # Imperative sentences aimed at whoever reads: the telltale content of a hidden comment or element.
 _IMPERATIVE_TO_READER = re.compile(
