@@ -58,7 +58,10 @@ def ensure_tool_chat_template(tokenizer: Any) -> Any:
             except ValueError:  # TRL knows no parser for this family; rendering and training still work
                 logger.info("no response parser known for this chat template; generated tool calls stay text")
         return tokenizer
-    if "<|im_start|>" not in str(tokenizer.chat_template or ""):
+    template = tokenizer.chat_template
+    # Without a template, the vocabulary tells whether the model speaks ChatML.
+    chatml = "<|im_start|>" in str(template) if template else "<|im_start|>" in tokenizer.get_vocab()
+    if not chatml:
         # Another family's special tokens (Llama 3's headers, Gemma's turns) cannot be swapped for ChatML's.
         logger.warning("the chat template cannot render tools and is not ChatML; leaving it unchanged")
         return tokenizer

@@ -87,7 +87,7 @@ NOT_LEARNED = (
 )
 
 
-def _tokenizer(tiny_model_path: Path, template: str) -> Any:
+def _tokenizer(tiny_model_path: Path, template: str | None) -> Any:
     tokenizer = load_tokenizer(tiny_model_path)
     tokenizer.chat_template = template
     tokenizer.response_template = None
@@ -157,6 +157,10 @@ def test_chatml_fallback_keeps_the_embedded_models_system_prompt(tiny_model_path
     for tools in (None, [WEATHER_TOOL]):
         text = tokenizer.apply_chat_template([{"role": "user", "content": "hi"}], tools=tools, tokenize=False)
         assert text.startswith(f"<|im_start|>system\n{DEFAULT_SYSTEM_PROMPT}") and "Qwen" not in text
+
+
+def test_a_chatml_vocabulary_without_any_template_gets_the_tool_template(tiny_model_path: Path) -> None:
+    assert _tokenizer(tiny_model_path, None).chat_template == chatml_tool_template()
 
 
 def test_own_qwen_template_trains_where_it_used_to_find_no_assistant_turn(tiny_model_path: Path) -> None:
