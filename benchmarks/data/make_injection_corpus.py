@@ -1975,13 +1975,16 @@ def build_corpus(n_per_class: int = 1900, seed: int = SEED, n_stdlib: int = 650)
     return out
 
 
+def render_corpus() -> str:
+    """The corpus file's text, one JSON row a line: what ``write_corpus`` writes, byte for byte."""
+    return "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in build_corpus())
+
+
 def write_corpus(path: Path = CORPUS_PATH) -> int:
-    rows = build_corpus()
+    text = render_corpus()
     path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", encoding="utf-8") as f:
-        for row in rows:
-            f.write(json.dumps(row, ensure_ascii=False) + "\n")
-    return len(rows)
+    path.write_text(text, encoding="utf-8")
+    return text.count("\n")
 
 
 if __name__ == "__main__":
