@@ -51,3 +51,23 @@ def test_level_names() -> None:
     assert level_number("warning") == logging.WARNING and level_number(10) == 10
     with pytest.raises(ValueError, match="unknown log level"):
         level_number("chatty")
+
+
+def test_the_flusher_process_is_told_the_level_of_its_parent(restore_logging: None, tmp_path) -> None:
+    from tracewheel.collector import flusher
+    from tracewheel.collector.segments import FlushConfig
+
+    setup_logging("INFO", _Collect())
+    config = FlushConfig(
+        flush_interval_s=0.05,
+        retention_hours=0,
+        compaction_min_files=8,
+        compaction_small_file_bytes=1 << 20,
+        compaction_settle_s=60,
+    )
+    proc = flusher.spawn(tmp_path, config)
+    try:
+        assert proc.args[-1] == "INFO"
+    finally:
+        flusher.stop(proc, timeout=30)
+    assert proc.returncode == 0

@@ -36,12 +36,6 @@ app = typer.Typer(
 @app.callback()
 def _root() -> None:
     """Trace-to-training flywheel: OTel GenAI traces in, reviewed datasets and better LoRA adapters out."""
-    try:
-        level = settings().log_level
-    except TracewheelError:
-        # The command that needs the settings reports what is wrong with them; ``version`` needs none.
-        level = "WARNING"
-    setup_logging(level, RichHandler(console=err_console, show_path=False, rich_tracebacks=False))
 
 
 for commands in (
@@ -70,7 +64,19 @@ def _fail(message: str) -> None:
     sys.exit(1)
 
 
+def _setup_logging() -> None:
+    # Here in the process entry point rather than in the app's callback: commands invoked in-process (tests)
+    # leave the host's logging alone.
+    try:
+        level = settings().log_level
+    except TracewheelError:
+        # The command that needs the settings reports what is wrong with them; ``version`` needs none.
+        level = "WARNING"
+    setup_logging(level, RichHandler(console=err_console, show_path=False, rich_tracebacks=False))
+
+
 def run() -> None:
+    _setup_logging()
     try:
         # With standalone_mode off, Typer returns a command's ``typer.Exit`` code instead of exiting.
         code = app(standalone_mode=False)
