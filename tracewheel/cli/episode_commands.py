@@ -82,7 +82,11 @@ def episodes_table(episodes: list[Episode], full: bool = False) -> Table:
     table.add_column("status", no_wrap=True)
     table.add_column("turns/calls", justify="right", no_wrap=True)
     for header, width in (("model", 24), ("task", 12), ("user task", 40)):
-        table.add_column(header, overflow="ellipsis", no_wrap=True, max_width=None if full else width)
+        if full:
+            # Past even the pipe's width, a cell folds onto more lines rather than losing its end.
+            table.add_column(header, overflow="fold")
+        else:
+            table.add_column(header, overflow="ellipsis", no_wrap=True, max_width=width)
     for e in episodes:
         s = summary(e)
         table.add_row(
