@@ -5,7 +5,7 @@ write in fullwidth or mathematical letters, or encode the payload (base64, hex, 
 leetspeak). :func:`deobfuscate` returns a normalized text plus every decoded segment it found, so the rules and the
 classifier look at what a model would read, and the disguise itself becomes evidence.
 
-Homoglyphs: NFKC folds fullwidth and mathematical alphanumerics; the table below folds the letters of other scripts
+Homoglyphs: NFKC folds fullwidth and mathematical alphanumerics; ``data/confusables.txt`` folds the letters of other scripts
 that render like Latin ones (a subset of Unicode's confusables.txt: the Cyrillic, Greek and Armenian letters that
 are actually used to spoof English words). It is applied only inside words that mix scripts with Latin, or that
 are made of look-alikes only, so genuine Russian or Greek text is left alone.
@@ -21,6 +21,7 @@ import json
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from importlib import resources
 from urllib.parse import unquote
 
 # Invisible characters that change nothing on screen: zero-width space/joiners, word joiner, BOM, soft hyphen,
@@ -31,22 +32,15 @@ _INVISIBLE_RE = re.compile(
 )
 _TAG_BLOCK_START = 0xE0000
 
-_CONFUSABLES: dict[str, str] = {
-    # Cyrillic
-    "а": "a", "в": "b", "е": "e", "ё": "e", "к": "k", "м": "m", "н": "h", "о": "o", "р": "p", "с": "c",
-    "т": "t", "у": "y", "х": "x", "ѕ": "s", "і": "i", "ї": "i", "ј": "j", "ԁ": "d", "ԛ": "q", "ԝ": "w",
-    "һ": "h", "ɡ": "g", "ӏ": "l", "ո": "n", "ս": "u", "А": "A", "В": "B", "Е": "E", "К": "K", "М": "M",
-    "Н": "H", "О": "O", "Р": "P", "С": "C", "Т": "T", "У": "Y", "Х": "X", "Ѕ": "S", "І": "I", "Ј": "J",
-    "Ԁ": "D", "Ԛ": "Q", "Ԝ": "W", "Ү": "Y", "ү": "y", "Һ": "H", "Ӏ": "I",
-    # Greek
-    "α": "a", "ο": "o", "ρ": "p", "ν": "v", "τ": "t", "ι": "i", "κ": "k", "υ": "u", "ε": "e", "χ": "x",
-    "Α": "A", "Β": "B", "Ε": "E", "Ζ": "Z", "Η": "H", "Ι": "I", "Κ": "K", "Μ": "M", "Ν": "N", "Ο": "O",
-    "Ρ": "P", "Τ": "T", "Υ": "Y", "Χ": "X",
-    # Latin look-alikes outside ASCII that NFKC keeps
-    "ı": "i", "ȷ": "j", "ɑ": "a", "ɩ": "i", "ʏ": "y", "ᴀ": "a", "ʙ": "b", "ᴄ": "c", "ᴅ": "d", "ᴇ": "e",
-    "ɢ": "g", "ʜ": "h", "ɪ": "i", "ᴊ": "j", "ᴋ": "k", "ʟ": "l", "ᴍ": "m", "ɴ": "n", "ᴏ": "o", "ᴘ": "p",
-    "ʀ": "r", "ꜱ": "s", "ᴛ": "t", "ᴜ": "u", "ᴠ": "v", "ᴡ": "w", "ᴢ": "z",
-}  # fmt: skip
+
+def _read_confusables() -> dict[str, str]:
+    """``data/confusables.txt``: look-alike letter, then the Latin letter it stands for."""
+    text = resources.files(__package__).joinpath("data", "confusables.txt").read_text(encoding="utf-8")
+    pairs = (line.split() for line in text.splitlines() if line.strip() and not line.startswith("#"))
+    return {char: latin for char, latin in pairs}
+
+
+_CONFUSABLES = _read_confusables()
 _CONFUSABLE_TABLE = str.maketrans(_CONFUSABLES)
 _WORD_RE = re.compile(r"\w+")
 
