@@ -162,3 +162,16 @@ def test_cli_export_parquet_round_trips_and_a_missing_directory_is_one_line(tmp_
     assert failed.stderr.strip().splitlines() == [
         f"error: cannot write {tmp_path / 'missing' / 'sft.parquet'}: directory {tmp_path / 'missing'} does not exist"
     ]
+
+
+def test_floats_the_datasets_decoder_would_change_are_refused_not_corrupted(tmp_path: Path) -> None:
+    row = {"prompt": [{"role": "user", "content": "t?"}], "verifier": {"type": "numeric", "answer": 0.6}}
+    # datasets' own Json decoding (pandas ujson) reads 0.6 as 0.6000000000000001: Parquet refuses, JSONL is exact.
+    with pytest.raises(TracewheelError, match="row 0 would not load back.*--format jsonl"):
+        export_rows([row], tmp_path / "r.parquet", "parquet")
+    assert not (tmp_path / "r.parquet").exists()
+    export_rows([row], tmp_path / "r.jsonl", "jsonl")
+    assert json.loads((tmp_path / "r.jsonl").read_text(encoding="utf-8")) == row
+    # The trainer's datasets decode with Python's json: exact, also 1/3 (which datasets would store as 10 digits).
+    exact = {**row, "verifier": {"type": "numeric", "answer": 1 / 3}}
+    assert list(rows_dataset([row, exact])) == [row, exact]

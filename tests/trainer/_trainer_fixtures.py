@@ -19,7 +19,7 @@ WEATHER_TOOL = {
 }
 
 
-def _call(name: str, **arguments: Any) -> dict[str, Any]:
+def tool_call(name: str, **arguments: Any) -> dict[str, Any]:
     return {"type": "function", "function": {"name": name, "arguments": arguments}}
 
 
@@ -27,7 +27,7 @@ def _weather_episode(city: str, temp: int) -> list[dict[str, Any]]:
     return [
         {"role": "system", "content": "You are a weather assistant."},
         {"role": "user", "content": f"What's the weather in {city}?"},
-        {"role": "assistant", "content": "", "tool_calls": [_call("get_weather", city=city)]},
+        {"role": "assistant", "content": "", "tool_calls": [tool_call("get_weather", city=city)]},
         {"role": "tool", "name": "get_weather", "content": f'{{"temp_c": {temp}, "sky": "clear"}}'},
         {"role": "assistant", "content": f"It is {temp} degrees and clear in {city}."},
     ]
@@ -35,12 +35,14 @@ def _weather_episode(city: str, temp: int) -> list[dict[str, Any]]:
 
 _CITIES = [("Paris", 18), ("Oslo", 4), ("Lima", 22), ("Cairo", 31), ("Quito", 13), ("Perth", 25)]
 
-SFT_ROWS: list[dict[str, Any]] = [{"messages": _weather_episode(c, t), "tools": [WEATHER_TOOL]} for c, t in _CITIES]
+SFT_ROWS: list[dict[str, Any]] = [
+    {"messages": _weather_episode(c, t), "tools": [WEATHER_TOOL]} for c, t in _CITIES
+]
 
 DPO_ROWS: list[dict[str, Any]] = [
     {
         "prompt": _weather_episode(c, t)[:2],
-        "chosen": [{"role": "assistant", "content": "", "tool_calls": [_call("get_weather", city=c)]}],
+        "chosen": [{"role": "assistant", "content": "", "tool_calls": [tool_call("get_weather", city=c)]}],
         "rejected": [{"role": "assistant", "content": f"It is probably sunny in {c}."}],
     }
     for c, t in _CITIES
@@ -49,7 +51,9 @@ DPO_ROWS: list[dict[str, Any]] = [
 KTO_ROWS: list[dict[str, Any]] = [
     {
         "prompt": _weather_episode(c, t)[:4],
-        "completion": [{"role": "assistant", "content": f"It is {t if i % 2 == 0 else t + 40} degrees in {c}."}],
+        "completion": [
+            {"role": "assistant", "content": f"It is {t if i % 2 == 0 else t + 40} degrees in {c}."}
+        ],
         "label": i % 2 == 0,
     }
     for i, (c, t) in enumerate(_CITIES)
