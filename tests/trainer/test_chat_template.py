@@ -9,6 +9,7 @@ Families, each set on the tiny model's (SmolLM2) tokenizer:
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -129,9 +130,11 @@ def test_each_family_gets_its_template_and_trains_on_assistant_tokens_only(
         for message in assistant:
             assert message["content"] in learned
             for call in message.get("tool_calls") or []:
-                assert call["function"]["name"] in learned
-                for key in call["function"]["arguments"]:
-                    assert f'"{key}": ' in learned
+                function = call["function"]
+                assert (
+                    f'"name": "{function["name"]}", "arguments": {json.dumps(function["arguments"])}'
+                    in learned
+                )
         assert not [text for text in NOT_LEARNED if text in learned]
         eos = "<|im_end|>" if tools else "<|eot_id|>"
         assert learned.count(eos) == len(assistant)  # every assistant turn learns to stop
