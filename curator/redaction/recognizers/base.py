@@ -3,6 +3,8 @@ recognizers that have nothing to load."""
 
 from __future__ import annotations
 
+from abc import abstractmethod
+
 from presidio_analyzer import AnalysisExplanation, LocalRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
@@ -51,7 +53,8 @@ class ReadyRecognizer(LocalRecognizer):
             return []
         return self.find(text, entities, nlp_artifacts)
 
+    @abstractmethod
     def find(
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None
     ) -> list[RecognizerResult]:
-        raise NotImplementedError
+        """Results for ``text``, one of whose entity types is among ``entities``."""
