@@ -66,7 +66,9 @@ def test_tool_call_arguments_reach_the_tokens_exactly(tiny_model_path: Path, tmp
     rows = [
         {
             **DPO_ROWS[0],
-            "chosen": [{"role": "assistant", "content": "", "tool_calls": [tool_call("get_weather", days=0.6)]}],
+            "chosen": [
+                {"role": "assistant", "content": "", "tool_calls": [tool_call("get_weather", days=0.6)]}
+            ],
         },
         {
             **DPO_ROWS[1],
