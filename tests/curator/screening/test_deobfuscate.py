@@ -6,7 +6,6 @@ import base64
 import json
 import random
 
-import pytest
 from tracewheel.curator.screening.deobfuscate import (
     decode_base64_blobs,
     deobfuscate,
@@ -16,11 +15,6 @@ from tracewheel.curator.screening.deobfuscate import (
     strip_invisible,
     unleet,
 )
-
-
-@pytest.fixture(autouse=True)
-def _home(tmp_path, monkeypatch):
-    monkeypatch.setenv("TRACEWHEEL_HOME", str(tmp_path))
 
 
 def test_zero_width_characters_are_removed_and_reported():

@@ -15,11 +15,6 @@ from tracewheel.curator.screening.injection_rules import (
 )
 
 
-@pytest.fixture(autouse=True)
-def _home(tmp_path, monkeypatch):
-    monkeypatch.setenv("TRACEWHEEL_HOME", str(tmp_path))
-
-
 def _weight(text: str) -> float:
     return sum(h.weight for h in find_rule_hits(deobfuscate(text)))
 

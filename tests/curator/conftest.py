@@ -1,4 +1,5 @@
-"""Every redaction test gets its own TRACEWHEEL_HOME, so no test reads or writes the user's."""
+"""Every curator test gets its own TRACEWHEEL_HOME, so no test reads or writes the user's; tests that need a home
+with something in it define their own ``_home``."""
 
 from pathlib import Path
 
