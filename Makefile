@@ -30,11 +30,12 @@ bench: setup
 	$(BIN)/python -m benchmarks.curate
 	$(BIN)/python -m benchmarks.train
 
-# Import contracts are checked on the installed layout (tracewheel.collector, ...), built into build/lint-site.
+# Import contracts are checked on the installed layout (tracewheel.collector, ...), built into build/lint-site
+# (build/lib is setuptools' scratch copy: a stale one would ship modules that no longer exist).
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	rm -rf build/lint-site
+	rm -rf build/lint-site build/lib
 	$(BIN)/pip install -q --no-deps --no-build-isolation --no-compile --target build/lint-site . 2>/dev/null
 	cd build/lint-site && ../../$(BIN)/lint-imports --config ../../pyproject.toml
 

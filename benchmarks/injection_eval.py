@@ -195,7 +195,12 @@ BLIND = frozenset({"heldout5", "heldout6"})
 
 def cross_domain(config: ScreeningConfig | None = None) -> dict:
     """Leave one domain out: each hand-written corpus file screened by a model trained on all the other files."""
-    from tracewheel.curator.screening.injection_model import HANDWRITTEN_DIR, InjectionModel, corpus_files, load_corpus
+    from tracewheel.curator.screening.injection_model import (
+        HANDWRITTEN_DIR,
+        InjectionModel,
+        corpus_files,
+        load_corpus,
+    )
 
     files = corpus_files()
     handwritten = [f for f in files if f.parent == HANDWRITTEN_DIR]

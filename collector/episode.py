@@ -75,12 +75,17 @@ class Episode(BaseModel):
     provider: str | None = None
     usage: Usage = Field(default_factory=Usage)
     task: str | None = Field(default=None, description="tracewheel.task: which task/verifier applies.")
-    expected: str | None = Field(default=None, description="tracewheel.expected: reference answer or verifier spec.")
+    expected: str | None = Field(
+        default=None, description="tracewheel.expected: reference answer or verifier spec."
+    )
     adapter: str | None = Field(
-        default=None, description="tracewheel.adapter: the adapter version that served the run (canary lineage)."
+        default=None,
+        description="tracewheel.adapter: the adapter version that served the run (canary lineage).",
     )
     status: Literal["ok", "error"] = "ok"
-    errors: list[str] = Field(default_factory=list, description="Span status errors and tool errors, in order.")
+    errors: list[str] = Field(
+        default_factory=list, description="Span status errors and tool errors, in order."
+    )
     finish_reasons: list[str] = Field(default_factory=list)
     feedback: list[Feedback] = Field(default_factory=list)
     span_count: int = 0

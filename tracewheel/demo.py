@@ -54,8 +54,12 @@ def _wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 60) -> None
 
 
 def _post_feedback(endpoint: str, key: str, body: dict) -> int:
-    req = urllib.request.Request(f"{endpoint}/v1/feedback", data=json.dumps(body).encode(), method="POST",
-                                 headers={"authorization": f"Bearer {key}", "content-type": "application/json"})
+    req = urllib.request.Request(
+        f"{endpoint}/v1/feedback",
+        data=json.dumps(body).encode(),
+        method="POST",
+        headers={"authorization": f"Bearer {key}", "content-type": "application/json"},
+    )
     try:
         with urllib.request.urlopen(req, timeout=10) as resp:
             return resp.status
@@ -78,7 +82,16 @@ def main() -> None:
     tenant = _cli(env, "tenants", "create", "acme", "--json")
     http_port, grpc_port = _free_port(), _free_port()
     collector = subprocess.Popen(
-        [sys.executable, "-m", "tracewheel", "collector", "--http-port", str(http_port), "--grpc-port", str(grpc_port)],
+        [
+            sys.executable,
+            "-m",
+            "tracewheel",
+            "collector",
+            "--http-port",
+            str(http_port),
+            "--grpc-port",
+            str(grpc_port),
+        ],
         env=env,
     )
     endpoint = f"http://127.0.0.1:{http_port}"
@@ -102,8 +115,10 @@ def main() -> None:
         console.print(f"{len(episodes)} episodes stored while the collector runs")
         example = next(e for e in episodes if e.get("feedback"))
         shown = _cli(env, "episodes", "show", example["episode_id"], "--tenant", "acme", "--json")
-        console.print(f"episode {shown['episode_id'][:12]}…: {len(shown['messages'])} messages, "
-                      f"tools {[t['function']['name'] for t in shown['tools']]}, feedback {len(shown['feedback'])}")
+        console.print(
+            f"episode {shown['episode_id'][:12]}…: {len(shown['messages'])} messages, "
+            f"tools {[t['function']['name'] for t in shown['tools']]}, feedback {len(shown['feedback'])}"
+        )
     finally:
         collector.terminate()
         collector.wait(30)
@@ -120,15 +135,23 @@ def main() -> None:
     curated.add_row("duplicates removed", str(sum(counts["deduplicated"].values())))
     console.print(curated)
     settings = load_settings(env)
-    redacted = next((r for r in versions.read_rows(settings.paths.datasets_dir, "acme", version, "sft")
-                     if "<PERSON_" in json.dumps(r.data)), None)
+    redacted = next(
+        (
+            r
+            for r in versions.read_rows(settings.paths.datasets_dir, "acme", version, "sft")
+            if "<PERSON_" in json.dumps(r.data)
+        ),
+        None,
+    )
     if redacted:
         user = next(m["content"] for m in redacted.data["messages"] if m["role"] == "user")
         console.print(f"a redacted SFT row's user turn: [cyan]{user}[/cyan]")
     for row in versions.read_rows(settings.paths.datasets_dir, "acme", version, "quarantine"):
         flag = row.data["flags"][0]
-        console.print(f"quarantined trace {row.data['trace_id'][:12]}…, tool [bold]{flag['tool']}[/bold]: "
-                      f"{flag['reasons'][0]}")
+        console.print(
+            f"quarantined trace {row.data['trace_id'][:12]}…, tool [bold]{flag['tool']}[/bold]: "
+            f"{flag['reasons'][0]}"
+        )
     # A person reviews with `tracewheel datasets review VERSION`; the demo accepts every trainable row instead.
     accepted = 0
     for kind in versions.TRAINABLE_KINDS:
@@ -138,22 +161,44 @@ def main() -> None:
     console.print(f"accepted {accepted} rows of {version} (what `tracewheel datasets review` records)")
 
     console.rule("[bold]3. trainer: LoRA SFT and GRPO on the embedded SmolLM2-135M-Instruct")
-    sft = _cli(env, "train", "sft", "--dataset", version, "--tenant", "acme", "--max-steps", str(steps), "--json")
+    sft = _cli(
+        env, "train", "sft", "--dataset", version, "--tenant", "acme", "--max-steps", str(steps), "--json"
+    )
     grpo_config = home / "grpo.toml"
-    grpo_config.write_text("num_generations = 4\nmax_completion_length = 24\nper_device_train_batch_size = 4\n")
-    grpo = _cli(env, "train", "grpo", "--dataset", version, "--tenant", "acme", "--max-steps", str(grpo_steps),
-                "--config", str(grpo_config), "--json")
+    grpo_config.write_text(
+        "num_generations = 4\nmax_completion_length = 24\nper_device_train_batch_size = 4\n"
+    )
+    grpo = _cli(
+        env,
+        "train",
+        "grpo",
+        "--dataset",
+        version,
+        "--tenant",
+        "acme",
+        "--max-steps",
+        str(grpo_steps),
+        "--config",
+        str(grpo_config),
+        "--json",
+    )
     adapters = _cli(env, "adapters", "list", "--tenant", "acme", "--json")
 
     table = Table(title="tracewheel demo")
     table.add_column("stage")
     table.add_column("result")
     table.add_row("collector", f"{len(runs)} agent runs → {len(episodes)} episodes")
-    table.add_row("curator", f"version {version}: " + ", ".join(f"{k} {v}" for k, v in counts["rows"].items()))
+    table.add_row(
+        "curator", f"version {version}: " + ", ".join(f"{k} {v}" for k, v in counts["rows"].items())
+    )
     for record in (sft, grpo):
         metrics = record.get("metrics", {})
-        shown = {k: round(v, 4) for k, v in metrics.items()
-                 if isinstance(v, int | float) and k in ("final_loss", "first_loss", "mean_reward", "global_step", "train_runtime")}
+        shown = {
+            k: round(v, 4)
+            for k, v in metrics.items()
+            if isinstance(v, int | float)
+            and k in ("final_loss", "first_loss", "mean_reward", "global_step", "train_runtime")
+        }
         table.add_row(f"trainer ({record['method']})", f"{record['adapter_id']} {shown}")
     table.add_row("registry", ", ".join(f"{a['adapter_id']} ({a['status']})" for a in adapters))
     table.add_row("state", f"{home}  (TRACEWHEEL_HOME={home} tracewheel episodes list)")

@@ -66,8 +66,11 @@ def _message(role: str, text: str) -> dict:
 
 
 def _tool_call(call_id: str, name: str, arguments: dict) -> dict:
-    return {"role": "assistant", "parts": [{"type": "tool_call", "id": call_id, "name": name, "arguments": arguments}],
-            "finish_reason": "tool_calls"}
+    return {
+        "role": "assistant",
+        "parts": [{"type": "tool_call", "id": call_id, "name": name, "arguments": arguments}],
+        "finish_reason": "tool_calls",
+    }
 
 
 def _tool_result(call_id: str, result: str) -> dict:
@@ -77,9 +80,12 @@ def _tool_result(call_id: str, result: str) -> dict:
 class ScriptedAgent:
     """Emits agent runs as OTel spans to a collector endpoint with a tenant key."""
 
-    def __init__(self, endpoint: str, api_key: str, service_name: str = "demo-agent", model: str = "smollm2-135m"):
-        exporter = OTLPSpanExporter(endpoint=f"{endpoint.rstrip('/')}/v1/traces",
-                                    headers={"authorization": f"Bearer {api_key}"})
+    def __init__(
+        self, endpoint: str, api_key: str, service_name: str = "demo-agent", model: str = "smollm2-135m"
+    ):
+        exporter = OTLPSpanExporter(
+            endpoint=f"{endpoint.rstrip('/')}/v1/traces", headers={"authorization": f"Bearer {api_key}"}
+        )
         self._provider = TracerProvider(resource=Resource.create({"service.name": service_name}))
         self._provider.add_span_processor(BatchSpanProcessor(exporter, schedule_delay_millis=200))
         self._tracer = self._provider.get_tracer("tracewheel.demo_agent")
@@ -96,22 +102,32 @@ class ScriptedAgent:
         call_id = f"call_{a}_{b}"
         expected = json.dumps({"type": "numeric", "answer": truth, "tolerance": 0})
         history = [_message("user", question)]
-        with self._tracer.start_as_current_span("invoke_agent calculator-agent", kind=SpanKind.INTERNAL) as root:
+        with self._tracer.start_as_current_span(
+            "invoke_agent calculator-agent", kind=SpanKind.INTERNAL
+        ) as root:
             root.set_attribute("gen_ai.operation.name", "invoke_agent")
             root.set_attribute("gen_ai.agent.name", "calculator-agent")
             root.set_attribute("gen_ai.conversation.id", f"conv-{a}-{b}")
             root.set_attribute("tracewheel.task", "arithmetic")
             root.set_attribute("tracewheel.expected", expected)
-            self._chat(history, _tool_call(call_id, "calculator", {"expression": f"{a} * {b}"}), [CALCULATOR_TOOL])
+            self._chat(
+                history, _tool_call(call_id, "calculator", {"expression": f"{a} * {b}"}), [CALCULATOR_TOOL]
+            )
             history.append(_tool_call(call_id, "calculator", {"expression": f"{a} * {b}"}))
-            with self._tracer.start_as_current_span("execute_tool calculator", kind=SpanKind.INTERNAL) as tool:
+            with self._tracer.start_as_current_span(
+                "execute_tool calculator", kind=SpanKind.INTERNAL
+            ) as tool:
                 tool.set_attribute("gen_ai.operation.name", "execute_tool")
                 tool.set_attribute("gen_ai.tool.name", "calculator")
                 tool.set_attribute("gen_ai.tool.call.id", call_id)
                 tool.set_attribute("gen_ai.tool.call.arguments", json.dumps({"expression": f"{a} * {b}"}))
                 tool.set_attribute("gen_ai.tool.call.result", str(truth))
             history.append(_tool_result(call_id, str(truth)))
-            final = {"role": "assistant", "parts": [{"type": "text", "content": answer}], "finish_reason": "stop"}
+            final = {
+                "role": "assistant",
+                "parts": [{"type": "text", "content": answer}],
+                "finish_reason": "stop",
+            }
             self._chat(history, final, [CALCULATOR_TOOL])
             trace_id = format(root.get_span_context().trace_id, "032x")
         return AgentRun(trace_id, "arithmetic", question, answer, not wrong)
@@ -135,8 +151,15 @@ class ScriptedAgent:
                 tool.set_attribute("gen_ai.tool.call.result", POISONED_PAGE)
             history.append(_tool_result(call_id, POISONED_PAGE))
             answer = "1 EUR is about 1.08 USD today."
-            self._chat(history, {"role": "assistant", "parts": [{"type": "text", "content": answer}],
-                                 "finish_reason": "stop"}, [SEARCH_TOOL])
+            self._chat(
+                history,
+                {
+                    "role": "assistant",
+                    "parts": [{"type": "text", "content": answer}],
+                    "finish_reason": "stop",
+                },
+                [SEARCH_TOOL],
+            )
             trace_id = format(root.get_span_context().trace_id, "032x")
         return AgentRun(trace_id, "research", question, answer, True)
 
@@ -146,8 +169,11 @@ class ScriptedAgent:
         with self._tracer.start_as_current_span("invoke_agent calculator-agent") as root:
             root.set_attribute("gen_ai.operation.name", "invoke_agent")
             root.set_attribute("tracewheel.task", "arithmetic")
-            self._chat([_message("user", question)],
-                       _tool_call("call_err", "calculator", {"expression": f"{a} *"}), [CALCULATOR_TOOL])
+            self._chat(
+                [_message("user", question)],
+                _tool_call("call_err", "calculator", {"expression": f"{a} *"}),
+                [CALCULATOR_TOOL],
+            )
             with self._tracer.start_as_current_span("execute_tool calculator") as tool:
                 tool.set_attribute("gen_ai.operation.name", "execute_tool")
                 tool.set_attribute("gen_ai.tool.name", "calculator")
@@ -161,7 +187,9 @@ class ScriptedAgent:
             span.set_attribute("gen_ai.operation.name", "chat")
             span.set_attribute("gen_ai.provider.name", "tracewheel")
             span.set_attribute("gen_ai.request.model", self.model)
-            span.set_attribute("gen_ai.system_instructions", json.dumps([{"type": "text", "content": SYSTEM}]))
+            span.set_attribute(
+                "gen_ai.system_instructions", json.dumps([{"type": "text", "content": SYSTEM}])
+            )
             span.set_attribute("gen_ai.input.messages", json.dumps(history))
             span.set_attribute("gen_ai.output.messages", json.dumps([output]))
             span.set_attribute("gen_ai.tool.definitions", json.dumps(tools))

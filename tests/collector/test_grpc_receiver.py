@@ -102,5 +102,7 @@ def test_oversized_and_gzip_bomb_messages_are_refused(col):
         with pytest.raises(grpc.RpcError) as info:
             stub.Export(request, metadata=metadata, timeout=30, compression=compression)
         assert info.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
-    assert stub.Export(make_trace_request(1), metadata=metadata, timeout=10).partial_success.rejected_spans == 0
+    assert (
+        stub.Export(make_trace_request(1), metadata=metadata, timeout=10).partial_success.rejected_spans == 0
+    )
     channel.close()

@@ -284,7 +284,9 @@ def test_a_dead_flusher_is_restarted(col):
     import psutil
 
     (flusher,) = [
-        p for p in psutil.Process(col.proc.pid).children() if "tracewheel.collector.flusher" in " ".join(p.cmdline())
+        p
+        for p in psutil.Process(col.proc.pid).children()
+        if "tracewheel.collector.flusher" in " ".join(p.cmdline())
     ]
     os.kill(flusher.pid, sig.SIGKILL)
     request = make_trace_request(2)

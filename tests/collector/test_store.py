@@ -66,7 +66,9 @@ def test_spans_are_raw_rows_with_decoded_json_in_start_order(settings: Settings)
 
 def test_tenant_always_filters(settings: Settings) -> None:
     flush(settings.paths.traces_dir, 1, _agent_records("acme"))
-    leave_in_wal(settings.paths.traces_dir, 2, [trace_record(sample_body("openinference_default"), "globex", T0)])
+    leave_in_wal(
+        settings.paths.traces_dir, 2, [trace_record(sample_body("openinference_default"), "globex", T0)]
+    )
     store = TraceStore(settings.paths.traces_dir)
     assert store.tenants() == ["acme", "globex"]
     assert store.has_trace("acme", AGENT_TRACE) and not store.has_trace("globex", AGENT_TRACE)
@@ -99,7 +101,9 @@ def test_time_window_is_on_last_activity_and_late_data_brings_a_run_back(setting
     assert [e.trace_id for e in newest] == [AGENT_TRACE]
     # Feedback three hours later on an old run: it is active again, with its feedback.
     old = sorted(bodies)[0]
-    leave_in_wal(settings.paths.traces_dir, 2, [feedback_record("acme", T0 + 3 * HOUR, trace_id=old, thumb="down")])
+    leave_in_wal(
+        settings.paths.traces_dir, 2, [feedback_record("acme", T0 + 3 * HOUR, trace_id=old, thumb="down")]
+    )
     recent = store.episodes("acme", since=t0 + timedelta(hours=2, minutes=30))
     assert [e.trace_id for e in recent] == [old]
     assert recent[0].feedback[0].thumb == "down" and recent[0].span_count == 1
@@ -123,7 +127,9 @@ def test_corrupt_and_half_written_segments_are_skipped_and_counted(
     settings: Settings, caplog: pytest.LogCaptureFixture
 ) -> None:
     good = flush(settings.paths.traces_dir, 1, _agent_records())
-    sample = flush(settings.paths.traces_dir, 2, [trace_record(sample_body("openinference_default"), "acme", T0)])
+    sample = flush(
+        settings.paths.traces_dir, 2, [trace_record(sample_body("openinference_default"), "acme", T0)]
+    )
     half = good[0].with_name("half.parquet")
     data = sample[0].read_bytes()
     half.write_bytes(data[: len(data) // 2])

@@ -183,9 +183,13 @@ def test_datasets_diff_after_late_feedback(home, curated, monkeypatch):
     old = curated[0][0]["version"]
     late = datetime.now(UTC) + timedelta(minutes=1)
     segments.flush_segment(
-        settings.paths.traces_dir, 2, [_feedback("acme", int(late.timestamp() * 1e9), WEATHER_CUT, thumb="up")]
+        settings.paths.traces_dir,
+        2,
+        [_feedback("acme", int(late.timestamp() * 1e9), WEATHER_CUT, thumb="up")],
     )
-    (result,) = curate(settings.curator, settings.paths, TraceStore(settings.paths.traces_dir), engines(), tenant="acme")
+    (result,) = curate(
+        settings.curator, settings.paths, TraceStore(settings.paths.traces_dir), engines(), tenant="acme"
+    )
     assert result.counts["selected"] == 1 and result.parent == old
     diff = json.loads(cli(home, "datasets", "diff", old, result.version, "--json"))
     assert diff["summary"]["kto"] == {"added": 1, "removed": 1}  # the thumb flipped

@@ -42,7 +42,8 @@ def all_text(settings, tenant, version):
     root = settings.paths.datasets_dir / tenant / version
     return (
         " ".join(
-            json.dumps([r.data, r.lineage]) for r in versions.all_rows(settings.paths.datasets_dir, tenant, version)
+            json.dumps([r.data, r.lineage])
+            for r in versions.all_rows(settings.paths.datasets_dir, tenant, version)
         )
         + (root / "manifest.json").read_text()
     )
@@ -196,7 +197,13 @@ def test_engine_failures_skip_only_the_failing_episode(settings, real_engines):
             return real_engines.screener.screen_episode(episode)
 
     eng = Engines(PickyRedactor(), PickyScreener(), real_engines.verify)
-    result = curate_tenant(settings.curator, settings.paths, ListSource([weather_good(), corrected_run(), math_run()]), "acme", eng)
+    result = curate_tenant(
+        settings.curator,
+        settings.paths,
+        ListSource([weather_good(), corrected_run(), math_run()]),
+        "acme",
+        eng,
+    )
     assert result.counts["skipped"] == {"redaction failed": 1, "screening failed": 1}
     assert result.counts["curated"] == 1
     assert any("analyzer blew up" in d for d in result.skipped_details)
@@ -207,5 +214,11 @@ def test_tenants_are_curated_separately(settings, real_engines):
     results = curate(settings.curator, settings.paths, ListSource([weather_good(), other]), real_engines)
     assert [r.tenant for r in results] == ["acme", "globex"]
     assert versions.list_tenants(settings.paths.datasets_dir) == ["acme", "globex"]
-    (only,) = curate(settings.curator, settings.paths, ListSource([weather_good(), other, math_run()]), real_engines, tenant="globex")
+    (only,) = curate(
+        settings.curator,
+        settings.paths,
+        ListSource([weather_good(), other, math_run()]),
+        real_engines,
+        tenant="globex",
+    )
     assert only.tenant == "globex" and only.counts["selected"] == 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -45,6 +46,8 @@ def test_stage_folders_map_into_the_namespace():
 def installed(tmp_path_factory) -> Path:
     """The project as pip installs it (not editable), into a folder of its own."""
     target = tmp_path_factory.mktemp("site")
+    # setuptools copies sources into build/lib and reuses it: a stale copy would ship modules that no longer exist.
+    shutil.rmtree(ROOT / "build" / "lib", ignore_errors=True)
     subprocess.run(
         [
             sys.executable,

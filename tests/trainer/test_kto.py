@@ -14,7 +14,16 @@ from tracewheel.core.errors import TracewheelError
 def test_kto_run_registers_candidate(trainer_home, tiny_model_path: Path) -> None:
     version = write_dataset(trainer_home, "acme", {"kto": KTO_ROWS})
     config = {"max_steps": 2, "per_device_train_batch_size": 2, "desirable_weight": 1.2}
-    record = run_training(trainer_home.trainer, trainer_home.paths, "kto", "acme", version, config, str(tiny_model_path), progress=False)
+    record = run_training(
+        trainer_home.trainer,
+        trainer_home.paths,
+        "kto",
+        "acme",
+        version,
+        config,
+        str(tiny_model_path),
+        progress=False,
+    )
     assert record.method == "kto" and record.hyperparameters["desirable_weight"] == 1.2
     assert record.metrics["global_step"] == 2 and record.metrics["rows"] == len(KTO_ROWS)
 
@@ -27,4 +36,13 @@ def test_kto_needs_two_rows_per_batch_and_boolean_labels(trainer_home, tiny_mode
         )  # fmt: skip
     bad = write_dataset(trainer_home, "acme", {"kto": [{**KTO_ROWS[0], "label": "yes"}, KTO_ROWS[1]]})
     with pytest.raises(TracewheelError, match="boolean label"):
-        run_training(trainer_home.trainer, trainer_home.paths, "kto", "acme", bad, {"max_steps": 1}, str(tiny_model_path), progress=False)
+        run_training(
+            trainer_home.trainer,
+            trainer_home.paths,
+            "kto",
+            "acme",
+            bad,
+            {"max_steps": 1},
+            str(tiny_model_path),
+            progress=False,
+        )

@@ -27,13 +27,18 @@ def _record(tenant: str = "acme", method: str = "sft") -> AdapterRecord:
 
 
 def _add(adapters_dir: Path, tenant: str = "acme") -> AdapterRecord:
-    return registry.register(adapters_dir, _record(tenant), lambda d: (d / "adapter_model.safetensors").write_bytes(b"w"))
+    return registry.register(
+        adapters_dir, _record(tenant), lambda d: (d / "adapter_model.safetensors").write_bytes(b"w")
+    )
 
 
 def test_register_writes_weights_and_record_and_lists(tmp_path: Path) -> None:
     first, second = _add(tmp_path), _add(tmp_path)
     assert (Path(first.path) / "adapter_model.safetensors").read_bytes() == b"w"
-    assert [r.adapter_id for r in registry.list_adapters(tmp_path, "acme")] == [first.adapter_id, second.adapter_id]
+    assert [r.adapter_id for r in registry.list_adapters(tmp_path, "acme")] == [
+        first.adapter_id,
+        second.adapter_id,
+    ]
     assert registry.get(tmp_path, "acme", first.adapter_id) == first
     assert registry.find(tmp_path, second.adapter_id) == second
     assert first.status == AdapterStatus.CANDIDATE and registry.champion(tmp_path, "acme") is None

@@ -22,16 +22,18 @@ def _champion(settings) -> AdapterRecord:
         adapter_id=registry.new_adapter_id("sft"), tenant="acme", base_model="x", method="sft",
         dataset_versions=["ds-old"], hyperparameters={}, created_at=datetime.now(UTC),
     )  # fmt: skip
-    registry.register(settings.paths.adapters_dir, record, lambda d: (d / "adapter_model.safetensors").write_bytes(b"w"))
+    registry.register(
+        settings.paths.adapters_dir, record, lambda d: (d / "adapter_model.safetensors").write_bytes(b"w")
+    )
     return registry.transition(settings.paths.adapters_dir, "acme", record.adapter_id, AdapterStatus.CHAMPION)
 
 
 def _only_the_champion_remains(settings, champ: AdapterRecord) -> None:
     records = registry.list_adapters(settings.paths.adapters_dir, "acme")
     assert [(r.adapter_id, r.status) for r in records] == [(champ.adapter_id, AdapterStatus.CHAMPION)]
-    assert [p.name for p in (settings.paths.adapters_dir / "acme").iterdir() if not p.name.startswith(".")] == [
-        champ.adapter_id
-    ]
+    assert [
+        p.name for p in (settings.paths.adapters_dir / "acme").iterdir() if not p.name.startswith(".")
+    ] == [champ.adapter_id]
 
 
 def test_nan_loss_registers_nothing_and_keeps_the_champion(trainer_home, tiny_model_path: Path) -> None:
@@ -53,7 +55,9 @@ class _Boom(TrainerCallback):
 def test_exception_mid_run_registers_nothing(trainer_home, tiny_model_path: Path) -> None:
     champ = _champion(trainer_home)
     version = write_dataset(trainer_home, "acme", {"sft": SFT_ROWS})
-    with pytest.raises(TracewheelError, match="sft training failed: simulated device failure; nothing registered"):
+    with pytest.raises(
+        TracewheelError, match="sft training failed: simulated device failure; nothing registered"
+    ):
         run_training(trainer_home.trainer, trainer_home.paths, "sft", "acme", version, {"max_steps": 2}, str(tiny_model_path), progress=False,
             callbacks=[_Boom()],
         )  # fmt: skip
@@ -63,7 +67,16 @@ def test_exception_mid_run_registers_nothing(trainer_home, tiny_model_path: Path
 def test_new_adapter_records_the_champion_as_parent(trainer_home, tiny_model_path: Path) -> None:
     champ = _champion(trainer_home)
     version = write_dataset(trainer_home, "acme", {"sft": SFT_ROWS})
-    record = run_training(trainer_home.trainer, trainer_home.paths, "sft", "acme", version, {"max_steps": 1}, str(tiny_model_path), progress=False)
+    record = run_training(
+        trainer_home.trainer,
+        trainer_home.paths,
+        "sft",
+        "acme",
+        version,
+        {"max_steps": 1},
+        str(tiny_model_path),
+        progress=False,
+    )
     assert record.parent == champ.adapter_id and record.status == AdapterStatus.CANDIDATE
     assert registry.champion(trainer_home.paths.adapters_dir, "acme").adapter_id == champ.adapter_id
     assert not list((trainer_home.home / "runs" / "acme").glob("sft-*/checkpoint-*"))  # cleaned after success
@@ -72,7 +85,16 @@ def test_new_adapter_records_the_champion_as_parent(trainer_home, tiny_model_pat
 def test_only_reviewed_rows_unless_all_rows(trainer_home, tiny_model_path: Path) -> None:
     version = write_dataset(trainer_home, "acme", {"sft": SFT_ROWS}, accept=False)
     with pytest.raises(TracewheelError, match="no sft rows.*--all-rows"):
-        run_training(trainer_home.trainer, trainer_home.paths, "sft", "acme", version, {"max_steps": 1}, str(tiny_model_path), progress=False)
+        run_training(
+            trainer_home.trainer,
+            trainer_home.paths,
+            "sft",
+            "acme",
+            version,
+            {"max_steps": 1},
+            str(tiny_model_path),
+            progress=False,
+        )
     rows = read_rows(trainer_home.paths.datasets_dir, "acme", version, "sft")
     record_decision(trainer_home.paths.datasets_dir, "acme", version, rows[0].row_id, "reject")
     record = run_training(trainer_home.trainer, trainer_home.paths, "sft", "acme", version, {"max_steps": 1}, str(tiny_model_path), progress=False,

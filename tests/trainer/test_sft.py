@@ -19,7 +19,9 @@ from tracewheel.core.errors import TracewheelError
 def test_tokenized_rows_learn_assistant_turns_only(tiny_model_path: Path) -> None:
     tokenizer = load_tokenizer(tiny_model_path)
     [item] = tokenize_rows(SFT_ROWS[:1], tokenizer, SFTMethodConfig())
-    learned = tokenizer.decode([t for t, m in zip(item["input_ids"], item["assistant_masks"], strict=True) if m])
+    learned = tokenizer.decode(
+        [t for t, m in zip(item["input_ids"], item["assistant_masks"], strict=True) if m]
+    )
     assert learned.count("<|im_end|>") == 2  # both assistant turns, each with its end-of-turn token
     assert '"arguments": {"city": "Paris"}' in learned and "It is 18 degrees" in learned
     assert "temp_c" not in learned and "get the weather" not in learned.lower()
@@ -38,7 +40,9 @@ def test_rows_without_assistant_turns_are_refused(tiny_model_path: Path) -> None
 
 def test_trainer_labels_mask_everything_but_assistant_tokens(tiny_model_path: Path, tmp_path: Path) -> None:
     tokenizer = load_tokenizer(tiny_model_path)
-    trainer = build_trainer(load_model(tiny_model_path), tokenizer, SFT_ROWS, SFTMethodConfig(max_steps=1), tmp_path)
+    trainer = build_trainer(
+        load_model(tiny_model_path), tokenizer, SFT_ROWS, SFTMethodConfig(max_steps=1), tmp_path
+    )
     example = trainer.train_dataset[0]
     labelled = [t for t, lab in zip(example["input_ids"], example["labels"], strict=True) if lab != -100]
     assert tokenizer.decode(labelled).startswith("\n<tool_call>")

@@ -28,10 +28,19 @@ def test_train_then_list_and_show(trainer_home, tiny_model_path: Path) -> None:
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     record = json.loads(result.stdout)
-    assert record["method"] == "sft" and record["status"] == "candidate" and record["metrics"]["global_step"] == 1
+    assert (
+        record["method"] == "sft"
+        and record["status"] == "candidate"
+        and record["metrics"]["global_step"] == 1
+    )
     listed = json.loads(cli.invoke(app, ["adapters", "list", "--tenant", "acme", "--json"]).stdout)
     assert [r["adapter_id"] for r in listed] == [record["adapter_id"]]
-    assert json.loads(cli.invoke(app, ["adapters", "list", "--tenant", "acme", "--status", "champion", "--json"]).stdout) == []
+    assert (
+        json.loads(
+            cli.invoke(app, ["adapters", "list", "--tenant", "acme", "--status", "champion", "--json"]).stdout
+        )
+        == []
+    )
     shown = json.loads(cli.invoke(app, ["adapters", "show", record["adapter_id"], "--json"]).stdout)
     assert shown["hyperparameters"] == record["hyperparameters"]
 
@@ -46,7 +55,9 @@ def _env(settings) -> dict[str, str]:
     }
 
 
-def test_diverging_run_fails_with_one_line_and_registers_nothing(trainer_home, tiny_model_path: Path, tmp_path) -> None:
+def test_diverging_run_fails_with_one_line_and_registers_nothing(
+    trainer_home, tiny_model_path: Path, tmp_path
+) -> None:
     version = write_dataset(trainer_home, "acme", {"sft": SFT_ROWS})
     config = tmp_path / "nan.json"
     config.write_text(json.dumps({"learning_rate": 1e38, "max_steps": 4}))
@@ -62,7 +73,9 @@ def test_diverging_run_fails_with_one_line_and_registers_nothing(trainer_home, t
     assert registry.list_adapters(trainer_home.paths.adapters_dir, "acme") == []
 
 
-def test_killed_run_registers_nothing_and_resumes_to_the_end(trainer_home, tiny_model_path: Path, tmp_path) -> None:
+def test_killed_run_registers_nothing_and_resumes_to_the_end(
+    trainer_home, tiny_model_path: Path, tmp_path
+) -> None:
     version = write_dataset(trainer_home, "acme", {"sft": SFT_ROWS})
     config = tmp_path / "sft.toml"
     config.write_text("max_steps = 10\nsave_steps = 1\nper_device_train_batch_size = 1\n")
@@ -86,8 +99,12 @@ def test_killed_run_registers_nothing_and_resumes_to_the_end(trainer_home, tiny_
     assert proc.returncode == -signal.SIGKILL
     assert registry.list_adapters(trainer_home.paths.adapters_dir, "acme") == []
 
-    resumed = subprocess.run([*args, "--resume"], env=_env(trainer_home), capture_output=True, text=True, timeout=300)
+    resumed = subprocess.run(
+        [*args, "--resume"], env=_env(trainer_home), capture_output=True, text=True, timeout=300
+    )
     assert resumed.returncode == 0, resumed.stderr[-2000:]
     record = json.loads(resumed.stdout)
     assert record["metrics"]["global_step"] == 10 and record["metrics"]["resumed_from_step"] >= 2
-    assert [r.adapter_id for r in registry.list_adapters(trainer_home.paths.adapters_dir, "acme")] == [record["adapter_id"]]
+    assert [r.adapter_id for r in registry.list_adapters(trainer_home.paths.adapters_dir, "acme")] == [
+        record["adapter_id"]
+    ]

@@ -20,15 +20,28 @@ SOUND = [
     {"type": "numeric", "answer": 0},
     {"type": "numeric", "answer": 100},
     {"type": "numeric", "answer": "-3.25", "tolerance": 0.01},
-    {"type": "json_schema", "schema": {
-        "type": "object", "required": ["city", "temp_c"], "additionalProperties": False,
-        "properties": {"city": {"type": "string"}, "temp_c": {"type": "number"}}}},
+    {
+        "type": "json_schema",
+        "schema": {
+            "type": "object",
+            "required": ["city", "temp_c"],
+            "additionalProperties": False,
+            "properties": {"city": {"type": "string"}, "temp_c": {"type": "number"}},
+        },
+    },
     {"type": "tool_call", "name": "get_weather", "arguments": {"city": "Paris", "unit": "C"}},
     {"type": "tool_call", "name": "list_files"},
     {"type": "regex", "pattern": r"[0-9]{3}-[0-9]{4}", "example": "555-1234"},
-    {"type": "json_schema", "example": {"city": "Oslo", "temp_c": 4}, "schema": {
-        "type": "object", "required": ["city", "temp_c"], "additionalProperties": False,
-        "properties": {"city": {"type": "string"}, "temp_c": {"type": "number"}}}},
+    {
+        "type": "json_schema",
+        "example": {"city": "Oslo", "temp_c": 4},
+        "schema": {
+            "type": "object",
+            "required": ["city", "temp_c"],
+            "additionalProperties": False,
+            "properties": {"city": {"type": "string"}, "temp_c": {"type": "number"}},
+        },
+    },
 ]
 
 
@@ -48,9 +61,22 @@ def test_sound_verifiers_pass_every_probe() -> None:
 
 
 def test_probes_cover_the_attack_families() -> None:
-    seen = {p.name.split(" (")[0].split(":")[0].split(" '")[0] for p in probes_module._probes(SOUND[4], "What is 6*7?")}
-    for family in ("empty output", "master key", "many candidates", "echo spec", "echo prompt", "over length cap",
-                   "wrong answer", "unsatisfiable task", "reference answer", "equivalent"):
+    seen = {
+        p.name.split(" (")[0].split(":")[0].split(" '")[0]
+        for p in probes_module._probes(SOUND[4], "What is 6*7?")
+    }
+    for family in (
+        "empty output",
+        "master key",
+        "many candidates",
+        "echo spec",
+        "echo prompt",
+        "over length cap",
+        "wrong answer",
+        "unsatisfiable task",
+        "reference answer",
+        "equivalent",
+    ):
         assert family in seen, family
 
 
@@ -58,7 +84,10 @@ def test_probes_cover_the_attack_families() -> None:
     ("spec", "probe"),
     [
         ({"type": "regex", "pattern": ".*"}, "empty output"),
-        ({"type": "regex", "pattern": "[A-D]"}, "many candidates"),  # any letter wins: checks format, not truth
+        (
+            {"type": "regex", "pattern": "[A-D]"},
+            "many candidates",
+        ),  # any letter wins: checks format, not truth
         ({"type": "regex", "pattern": r"\d+"}, "many candidates"),
         ({"type": "json_schema", "schema": {"type": "object"}}, "master key '{}'"),
         ({"type": "json_schema", "schema": {"type": "object", "required": ["type"]}}, "echo spec"),

@@ -18,8 +18,11 @@ def _home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _tool_message(name: str, arguments: object) -> dict:
-    return {"role": "assistant", "content": None,
-            "tool_calls": [{"id": "c1", "type": "function", "function": {"name": name, "arguments": arguments}}]}
+    return {
+        "role": "assistant",
+        "content": None,
+        "tool_calls": [{"id": "c1", "type": "function", "function": {"name": name, "arguments": arguments}}],
+    }
 
 
 def test_docstring_examples_hold() -> None:
@@ -29,15 +32,24 @@ def test_docstring_examples_hold() -> None:
 
 @pytest.mark.parametrize(
     ("completion", "reward"),
-    [("Paris", 1.0), ("  Paris \n", 1.0), ("Let me think.\nAnswer: Paris", 1.0), ("The answer is Paris", 1.0),
-     ("paris", 0.0), ("Paris.", 0.0), ("Paris or London", 0.0), ("", 0.0)],
+    [
+        ("Paris", 1.0),
+        ("  Paris \n", 1.0),
+        ("Let me think.\nAnswer: Paris", 1.0),
+        ("The answer is Paris", 1.0),
+        ("paris", 0.0),
+        ("Paris.", 0.0),
+        ("Paris or London", 0.0),
+        ("", 0.0),
+    ],
 )
 def test_exact(completion: str, reward: float) -> None:
     assert verify(completion, {"type": "exact", "answer": "Paris"}).reward == reward
 
 
 @pytest.mark.parametrize(
-    "completion", ["the eiffel tower", "  THE   Eiffel  TOWER ", "Answer: **The Eiffel Tower**.", "\"the eiffel tower\""]
+    "completion",
+    ["the eiffel tower", "  THE   Eiffel  TOWER ", "Answer: **The Eiffel Tower**.", '"the eiffel tower"'],
 )
 def test_normalized_equivalent_forms_all_pass(completion: str) -> None:
     assert verify(completion, {"type": "normalized", "answer": "The Eiffel Tower"}).reward == 1.0
@@ -58,14 +70,29 @@ def test_regex_is_a_full_match_on_the_answer_only() -> None:
     assert verify("Answer: abc", {"type": "regex", "pattern": "ABC", "ignore_case": True}).reward == 1.0
 
 
-@pytest.mark.parametrize("completion", ["42", " 42.0 ", "4.2e1", "Answer: 42", "The answer is 42.", "\\boxed{42}",
-                                        "**42**", "= 42", "42.000001", "<think>maybe 41</think>42"])
+@pytest.mark.parametrize(
+    "completion",
+    [
+        "42",
+        " 42.0 ",
+        "4.2e1",
+        "Answer: 42",
+        "The answer is 42.",
+        "\\boxed{42}",
+        "**42**",
+        "= 42",
+        "42.000001",
+        "<think>maybe 41</think>42",
+    ],
+)
 def test_numeric_equivalent_forms_get_the_same_verdict(completion: str) -> None:
     spec = {"type": "numeric", "answer": 42, "tolerance": 1e-5}
     assert verify(completion, spec).reward == verify("42", spec).reward == 1.0
 
 
-@pytest.mark.parametrize("completion", ["41", "x = 40 + 2 = 42", "42 43", "forty-two", "42 or 43", "", "nan", "inf"])
+@pytest.mark.parametrize(
+    "completion", ["41", "x = 40 + 2 = 42", "42 43", "forty-two", "42 or 43", "", "nan", "inf"]
+)
 def test_numeric_wrong_or_ambiguous(completion: str) -> None:
     verdict = verify(completion, {"type": "numeric", "answer": 42})
     assert verdict.reward == 0.0 and verdict.reason
@@ -88,13 +115,15 @@ SCHEMA = {
 
 @pytest.mark.parametrize(
     ("completion", "reward"),
-    [('{"city": "Oslo", "temp_c": 4}', 1.0),
-     ('{"temp_c": 4, "city": "Oslo"}', 1.0),
-     ('Here it is:\n```json\n{"city": "Oslo", "temp_c": 4.5}\n```', 1.0),
-     ('{"city": "Oslo"}', 0.0),
-     ('{"city": "Oslo", "temp_c": "4"}', 0.0),
-     ('{"city": 1} then {"city": "Oslo", "temp_c": 4}', 0.0),  # only the first object counts
-     ("no json here", 0.0)],
+    [
+        ('{"city": "Oslo", "temp_c": 4}', 1.0),
+        ('{"temp_c": 4, "city": "Oslo"}', 1.0),
+        ('Here it is:\n```json\n{"city": "Oslo", "temp_c": 4.5}\n```', 1.0),
+        ('{"city": "Oslo"}', 0.0),
+        ('{"city": "Oslo", "temp_c": "4"}', 0.0),
+        ('{"city": 1} then {"city": "Oslo", "temp_c": 4}', 0.0),  # only the first object counts
+        ("no json here", 0.0),
+    ],
 )
 def test_json_schema(completion: str, reward: float) -> None:
     assert verify(completion, {"type": "json_schema", "schema": SCHEMA}).reward == reward
@@ -106,7 +135,9 @@ def test_tool_call_compares_arguments_as_parsed_json() -> None:
     assert verify(_tool_message("get_weather", {"days": 2.0, "city": "Paris"}), spec).reward == 1.0
     text = '<tool_call>\n{"name": "get_weather", "arguments": {"days": 2, "city": "Paris"}}\n</tool_call>'
     assert verify(text, spec).reward == 1.0
-    assert verify([{"role": "assistant", "content": text}], spec).reward == 1.0  # TRL conversational completion
+    assert (
+        verify([{"role": "assistant", "content": text}], spec).reward == 1.0
+    )  # TRL conversational completion
     assert verify(_tool_message("get_weather", '{"city": "Paris", "days": 3}'), spec).reward == 0.0
     assert verify(_tool_message("get_forecast", '{"city": "Paris", "days": 2}'), spec).reward == 0.0
     assert verify(_tool_message("get_weather", "{not json"), spec).reward == 0.0
@@ -117,7 +148,9 @@ def test_tool_call_types_are_strict_and_one_call_only() -> None:
     spec = {"type": "tool_call", "name": "set_flag", "arguments": {"on": True}}
     assert verify(_tool_message("set_flag", {"on": 1}), spec).reward == 0.0
     both = _tool_message("set_flag", {"on": True})
-    both["tool_calls"].append({"type": "function", "function": {"name": "set_flag", "arguments": {"on": False}}})
+    both["tool_calls"].append(
+        {"type": "function", "function": {"name": "set_flag", "arguments": {"on": False}}}
+    )
     verdict = verify(both, spec)
     assert verdict.reward == 0.0 and "exactly one" in verdict.reason
     # An echoed spec is shaped like a call but is not one.
@@ -133,13 +166,21 @@ def test_length_cap_applies_to_every_type() -> None:
 
 @pytest.mark.parametrize(
     ("spec", "field"),
-    [({"type": "nope"}, "type"), ({"type": "exact"}, "answer"), ({"type": "exact", "answer": "  "}, "answer"),
-     ({"type": "normalized", "answer": "..."}, "answer"), ({"type": "regex", "pattern": "("}, "pattern"),
-     ({"type": "numeric", "answer": "many"}, "answer"), ({"type": "numeric", "answer": 1, "tolerance": -1}, "tolerance"),
-     ({"type": "json_schema", "schema": {"type": 5}}, "schema"), ({"type": "tool_call", "arguments": {}}, "name"),
-     ({"type": "tool_call", "name": "f", "arguments": "[1]"}, "arguments"), ({"type": "custom"}, "command"),
-     ({"type": "custom", "command": "x", "timeout_s": 0}, "timeout_s"), ({"type": "exact", "answer": "a", "max_chars": 0},
-                                                                       "max_chars")],
+    [
+        ({"type": "nope"}, "type"),
+        ({"type": "exact"}, "answer"),
+        ({"type": "exact", "answer": "  "}, "answer"),
+        ({"type": "normalized", "answer": "..."}, "answer"),
+        ({"type": "regex", "pattern": "("}, "pattern"),
+        ({"type": "numeric", "answer": "many"}, "answer"),
+        ({"type": "numeric", "answer": 1, "tolerance": -1}, "tolerance"),
+        ({"type": "json_schema", "schema": {"type": 5}}, "schema"),
+        ({"type": "tool_call", "arguments": {}}, "name"),
+        ({"type": "tool_call", "name": "f", "arguments": "[1]"}, "arguments"),
+        ({"type": "custom"}, "command"),
+        ({"type": "custom", "command": "x", "timeout_s": 0}, "timeout_s"),
+        ({"type": "exact", "answer": "a", "max_chars": 0}, "max_chars"),
+    ],
 )
 def test_bad_specs_raise_naming_the_field(spec: dict, field: str) -> None:
     with pytest.raises(ValueError, match=field):
@@ -173,18 +214,23 @@ def test_custom_verifier_inline_code_and_file(tmp_path: Path) -> None:
     assert verify("blue", {"type": "custom", "command": str(script), "answer": "blue"}).reward == 1.0
     import sys
 
-    assert verify("blue", {"type": "custom", "command": [sys.executable, str(script)], "answer": "blue"}).reward == 1.0
+    assert (
+        verify("blue", {"type": "custom", "command": [sys.executable, str(script)], "answer": "blue"}).reward
+        == 1.0
+    )
 
 
 @pytest.mark.parametrize(
     ("code", "reason"),
-    [("raise SystemExit(3)", "exited with code 3"),
-     ("import sys; sys.stdin.read(); 1/0", "ZeroDivisionError"),
-     ("print('yes')", "no JSON"),
-     ("print('{\"reward\": 7}')", "no reward in [0, 1]"),
-     ("print('{\"reward\": NaN}')", "no reward in [0, 1]"),
-     ("import time; time.sleep(30)", "timed out"),
-     ("x = bytearray(2 << 30); print(1)", "memory")],
+    [
+        ("raise SystemExit(3)", "exited with code 3"),
+        ("import sys; sys.stdin.read(); 1/0", "ZeroDivisionError"),
+        ("print('yes')", "no JSON"),
+        ("print('{\"reward\": 7}')", "no reward in [0, 1]"),
+        ("print('{\"reward\": NaN}')", "no reward in [0, 1]"),
+        ("import time; time.sleep(30)", "timed out"),
+        ("x = bytearray(2 << 30); print(1)", "memory"),
+    ],
 )
 def test_custom_verifier_failures_are_zero_with_a_reason(code: str, reason: str) -> None:
     verdict = verify("anything", {"type": "custom", "command": code, "timeout_s": 1.5, "memory_mb": 256})

@@ -14,9 +14,18 @@ LINES = [
     {"completion": "Working...\nAnswer: 42", "verifier": {"type": "numeric", "answer": 42}},
     {"completion": "41", "verifier": {"type": "numeric", "answer": 42}},
     "this is not json",
-    {"completion": {"role": "assistant", "tool_calls": [
-        {"type": "function", "function": {"name": "get_weather", "arguments": "{\"unit\": \"C\", \"city\": \"Oslo\"}"}}]},
-     "verifier": {"type": "tool_call", "name": "get_weather", "arguments": {"city": "Oslo", "unit": "C"}}},
+    {
+        "completion": {
+            "role": "assistant",
+            "tool_calls": [
+                {
+                    "type": "function",
+                    "function": {"name": "get_weather", "arguments": '{"unit": "C", "city": "Oslo"}'},
+                }
+            ],
+        },
+        "verifier": {"type": "tool_call", "name": "get_weather", "arguments": {"city": "Oslo", "unit": "C"}},
+    },
     {"completion": "x", "verifier": {"type": "numeric"}},
     {"verifier": {"type": "exact", "answer": "A"}},
     {"completion": "PARIS", "verifier": {"type": "normalized", "answer": "paris"}},
@@ -33,9 +42,16 @@ def _write(path: Path, lines: list) -> Path:
     return path
 
 
-def _tracewheel(args: list[str], env: dict[str, str], stdin: str | None = None) -> subprocess.CompletedProcess:
+def _tracewheel(
+    args: list[str], env: dict[str, str], stdin: str | None = None
+) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "tracewheel", *args], input=stdin, capture_output=True, text=True, env=env, timeout=120
+        [sys.executable, "-m", "tracewheel", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
     )
 
 
@@ -61,7 +77,10 @@ def test_verify_reads_stdin_and_exits_0_when_all_lines_are_good(env: dict[str, s
 
 def test_verify_probe_reports_gameable_verifiers(tmp_path: Path, env: dict[str, str]) -> None:
     lines = [
-        {"verifier": {"type": "numeric", "answer": 42}, "prompt": [{"role": "user", "content": "What is 6*7?"}]},
+        {
+            "verifier": {"type": "numeric", "answer": 42},
+            "prompt": [{"role": "user", "content": "What is 6*7?"}],
+        },
         {"verifier": {"type": "json_schema", "schema": {"type": "object"}}},
     ]
     result = _tracewheel(["verify", "--probe", "--json", str(_write(tmp_path / "specs.jsonl", lines))], env)

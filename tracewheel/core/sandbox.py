@@ -42,7 +42,9 @@ MAX_OUTPUT_BYTES = 1 << 20
 
 _CLONE_NEWNET = 0x40000000
 _CLONE_NEWUSER = 0x10000000
-_SYS_LANDLOCK_CREATE_RULESET = 444  # the same number on every architecture (syscalls added after 5.x are unified)
+_SYS_LANDLOCK_CREATE_RULESET = (
+    444  # the same number on every architecture (syscalls added after 5.x are unified)
+)
 _SYS_LANDLOCK_ADD_RULE = 445
 _SYS_LANDLOCK_RESTRICT_SELF = 446
 _PR_SET_NO_NEW_PRIVS = 38
@@ -105,7 +107,15 @@ def run_sandboxed(
             "OMP_NUM_THREADS": "1",
             "TRACEWHEEL_SANDBOX_DIR": str(workdir),
         }
-        launcher = [sys.executable, "-I", "-S", str(Path(__file__).resolve()), json.dumps(config), "--", *argv]
+        launcher = [
+            sys.executable,
+            "-I",
+            "-S",
+            str(Path(__file__).resolve()),
+            json.dumps(config),
+            "--",
+            *argv,
+        ]
         with (
             open(private / "stdin", "rb") as fin,
             open(private / "stdout", "wb") as fout,
@@ -128,7 +138,9 @@ def run_sandboxed(
                 proc.wait()
         stdout = _read_capped(private / "stdout")
         stderr = _read_capped(private / "stderr")
-        result = SandboxResult(proc.returncode, stdout, stderr, timed_out=timed_out, isolation=isolation_available())
+        result = SandboxResult(
+            proc.returncode, stdout, stderr, timed_out=timed_out, isolation=isolation_available()
+        )
         result.failure = _failure(result, timeout_s, memory_mb)
         return result
     finally:
@@ -145,7 +157,9 @@ def _failure(result: SandboxResult, timeout_s: float, memory_mb: int) -> str | N
     if result.timed_out:
         return f"timed out after {timeout_s:g}s"
     rc = result.returncode
-    last = next((line for line in reversed(result.stderr.decode("utf-8", "replace").splitlines()) if line.strip()), "")
+    last = next(
+        (line for line in reversed(result.stderr.decode("utf-8", "replace").splitlines()) if line.strip()), ""
+    )
     if rc == 0:
         return None
     if "MemoryError" in last or "Cannot allocate memory" in last or "std::bad_alloc" in last:
@@ -215,7 +229,9 @@ def _landlock(workdir: str) -> bool:
         _fields_ = [("allowed_access", ctypes.c_uint64), ("parent_fd", ctypes.c_int32)]
 
     attr = RulesetAttr(handled)
-    ruleset = libc.syscall(_SYS_LANDLOCK_CREATE_RULESET, ctypes.byref(attr), ctypes.c_size_t(ctypes.sizeof(attr)), 0)
+    ruleset = libc.syscall(
+        _SYS_LANDLOCK_CREATE_RULESET, ctypes.byref(attr), ctypes.c_size_t(ctypes.sizeof(attr)), 0
+    )
     if ruleset < 0:
         return False
     try:
@@ -253,7 +269,7 @@ def _launch(args: list[str]) -> None:
 
 # The audit-hook guard every Python child loads (PYTHONPATH points at it). Kept as text: it must not import
 # anything of ours, and the child may run a different Python.
-_GUARD_SOURCE = r'''
+_GUARD_SOURCE = r"""
 import os, sys
 
 _ROOT = os.path.realpath(os.environ.get("TRACEWHEEL_SANDBOX_DIR") or "/nonexistent")
@@ -296,7 +312,7 @@ def _guard(event, args):
 
 
 sys.addaudithook(_guard)
-'''
+"""
 
 
 if __name__ == "__main__":

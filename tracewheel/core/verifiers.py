@@ -81,20 +81,31 @@ def completion_message(completion: Any) -> dict[str, Any]:
     if isinstance(completion, str):
         return {"content": completion, "tool_calls": []}
     if isinstance(completion, list):
-        assistant = [m for m in completion if isinstance(m, dict) and m.get("role", "assistant") == "assistant"]
+        assistant = [
+            m for m in completion if isinstance(m, dict) and m.get("role", "assistant") == "assistant"
+        ]
         if not assistant:
             return {"content": "", "tool_calls": []}
         completion = assistant[-1]
     if not isinstance(completion, dict):
-        raise TypeError(f"completion must be a string, a message dict or a list of messages, got {type(completion).__name__}")
+        raise TypeError(
+            f"completion must be a string, a message dict or a list of messages, got {type(completion).__name__}"
+        )
     content = completion.get("content")
     if isinstance(content, list):  # OpenAI content parts
-        content = "".join(p.get("text", "") for p in content if isinstance(p, dict) and p.get("type", "text") == "text")
-    return {"content": content if isinstance(content, str) else "", "tool_calls": list(completion.get("tool_calls") or [])}
+        content = "".join(
+            p.get("text", "") for p in content if isinstance(p, dict) and p.get("type", "text") == "text"
+        )
+    return {
+        "content": content if isinstance(content, str) else "",
+        "tool_calls": list(completion.get("tool_calls") or []),
+    }
 
 
 def _completion_size(message: dict[str, Any]) -> int:
-    calls = json.dumps(message["tool_calls"], ensure_ascii=False, default=str) if message["tool_calls"] else ""
+    calls = (
+        json.dumps(message["tool_calls"], ensure_ascii=False, default=str) if message["tool_calls"] else ""
+    )
     return len(message["content"]) + len(calls)
 
 
@@ -374,7 +385,9 @@ def verify_tool_call(completion: Any, name: str, arguments: dict[str, Any]) -> V
     if call.name != name:
         return _fail(f"called {call.name!r}, expected {name!r}")
     if not json_equal(call.arguments, arguments):
-        return _fail(f"arguments {_short(json.dumps(call.arguments, default=str))} differ from the expected ones")
+        return _fail(
+            f"arguments {_short(json.dumps(call.arguments, default=str))} differ from the expected ones"
+        )
     return _pass("tool call matches")
 
 
@@ -402,7 +415,12 @@ def verify_custom(completion: Any, spec: dict[str, Any]) -> Verdict:
 
     message = completion_message(completion)
     payload = json.dumps(
-        {"completion": completion, "text": message["content"], "tool_calls": message["tool_calls"], "task": spec},
+        {
+            "completion": completion,
+            "text": message["content"],
+            "tool_calls": message["tool_calls"],
+            "task": spec,
+        },
         ensure_ascii=False,
         default=str,
     )
@@ -436,7 +454,12 @@ def parse_custom_output(stdout: str) -> Verdict:
     if isinstance(out, dict):
         reason = str(out.get("reason") or reason)[:500]
         out = out.get("reward")
-    if isinstance(out, bool) or not isinstance(out, (int, float)) or not math.isfinite(out) or not 0 <= out <= 1:
+    if (
+        isinstance(out, bool)
+        or not isinstance(out, (int, float))
+        or not math.isfinite(out)
+        or not 0 <= out <= 1
+    ):
         return _fail(f"custom verifier gave no reward in [0, 1]: {_short(lines[-1])!r}")
     return Verdict(float(out), reason)
 
@@ -481,7 +504,11 @@ def validate_spec(spec: Any) -> dict[str, Any]:
     elif kind == "numeric":
         _numeric_answer(spec)
         tolerance = spec.get("tolerance", DEFAULT_TOLERANCE)
-        if isinstance(tolerance, bool) or not isinstance(tolerance, (int, float)) or not 0 <= tolerance < math.inf:
+        if (
+            isinstance(tolerance, bool)
+            or not isinstance(tolerance, (int, float))
+            or not 0 <= tolerance < math.inf
+        ):
             raise ValueError(f"numeric verifier `tolerance` must be a finite number >= 0, got {tolerance!r}")
     elif kind == "json_schema":
         schema = spec.get("schema")
@@ -490,7 +517,9 @@ def validate_spec(spec: Any) -> dict[str, Any]:
         try:
             jsonschema.validators.validator_for(schema).check_schema(schema)
         except jsonschema.exceptions.SchemaError as exc:
-            raise ValueError(f"json_schema verifier `schema` is not a valid JSON Schema: {exc.message}") from None
+            raise ValueError(
+                f"json_schema verifier `schema` is not a valid JSON Schema: {exc.message}"
+            ) from None
     elif kind == "tool_call":
         if not isinstance(spec.get("name"), str) or not spec["name"]:
             raise ValueError(f"tool_call verifier needs a non-empty string `name`, got {spec.get('name')!r}")
@@ -501,10 +530,18 @@ def validate_spec(spec: Any) -> dict[str, Any]:
             if not command or not all(isinstance(p, str) and p for p in command):
                 raise ValueError("custom verifier `command` list must be non-empty strings (an argv)")
         elif not isinstance(command, str) or not command.strip():
-            raise ValueError("custom verifier needs a `command`: an argv list, a .py path, or inline Python code")
+            raise ValueError(
+                "custom verifier needs a `command`: an argv list, a .py path, or inline Python code"
+            )
         timeout = spec.get("timeout_s", DEFAULT_CUSTOM_TIMEOUT_S)
-        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 < timeout <= MAX_CUSTOM_TIMEOUT_S:
-            raise ValueError(f"custom verifier `timeout_s` must be in (0, {MAX_CUSTOM_TIMEOUT_S:g}], got {timeout!r}")
+        if (
+            isinstance(timeout, bool)
+            or not isinstance(timeout, (int, float))
+            or not 0 < timeout <= MAX_CUSTOM_TIMEOUT_S
+        ):
+            raise ValueError(
+                f"custom verifier `timeout_s` must be in (0, {MAX_CUSTOM_TIMEOUT_S:g}], got {timeout!r}"
+            )
         memory = spec.get("memory_mb", DEFAULT_CUSTOM_MEMORY_MB)
         if isinstance(memory, bool) or not isinstance(memory, int) or not 32 <= memory <= 16384:
             raise ValueError(f"custom verifier `memory_mb` must be an integer in [32, 16384], got {memory!r}")
@@ -531,7 +568,9 @@ def _tool_arguments(spec: dict[str, Any]) -> dict[str, Any]:
         except ValueError:
             raise ValueError("tool_call verifier `arguments` string is not JSON") from None
     if not isinstance(arguments, dict):
-        raise ValueError(f"tool_call verifier `arguments` must be a JSON object, got {type(arguments).__name__}")
+        raise ValueError(
+            f"tool_call verifier `arguments` must be a JSON object, got {type(arguments).__name__}"
+        )
     return arguments
 
 
@@ -564,14 +603,18 @@ def verify(completion: str | dict[str, Any] | list[dict[str, Any]], spec: dict[s
     return verify_custom(completion, spec)
 
 
-def verifier_reward(completions: list[Any], verifier: list[dict[str, Any] | str], **kwargs: Any) -> list[float]:
+def verifier_reward(
+    completions: list[Any], verifier: list[dict[str, Any] | str], **kwargs: Any
+) -> list[float]:
     """GRPO reward function: TRL passes the dataset's ``verifier`` column (one spec per completion) as a kwarg.
 
     >>> verifier_reward(["Answer: 4", "5"], [{"type": "numeric", "answer": 4}] * 2)
     [1.0, 0.0]
     """
     if len(completions) != len(verifier):
-        raise ValueError(f"`verifier` must give one spec per completion: {len(verifier)} for {len(completions)}")
+        raise ValueError(
+            f"`verifier` must give one spec per completion: {len(verifier)} for {len(completions)}"
+        )
     pairs = list(zip(completions, verifier, strict=True))
     if any('"custom"' in s if isinstance(s, str) else s.get("type") == "custom" for s in verifier):
         # Custom verifiers wait on a sandboxed process each: run a few at once.
@@ -587,8 +630,14 @@ def spec_label(spec: dict[str, Any]) -> str:
     'numeric(answer=42)'
     """
     kind = spec.get("type", "?")
-    key = {"exact": "answer", "normalized": "answer", "numeric": "answer", "regex": "pattern", "tool_call": "name",
-           "custom": "command"}.get(kind)
+    key = {
+        "exact": "answer",
+        "normalized": "answer",
+        "numeric": "answer",
+        "regex": "pattern",
+        "tool_call": "name",
+        "custom": "command",
+    }.get(kind)
     if key and key in spec:
         value = spec[key] if isinstance(spec[key], str) else json.dumps(spec[key], default=str)
         return f"{kind}({key}={_short(value, 40)})"
