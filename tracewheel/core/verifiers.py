@@ -16,8 +16,12 @@ A completion is the assistant's text, an OpenAI-style assistant message (``conte
 conversational completion (a list of messages, the last assistant one counts).
 
 The answer is taken from a longer completion in one way for every text type, and only ONE candidate is ever
-checked, so listing many candidates cannot win (see ``answer_region``). Rewards are 1.0 or 0.0 for the built-in
-types; a custom verifier may return any reward in [0, 1].
+checked, and it must be one answer as a whole, so listing or hedging cannot win (see ``answer_region``). Rewards are
+1.0 or 0.0 for the built-in types; a custom verifier may return any reward in [0, 1].
+
+Trust: ``regex``, ``json_schema`` and ``custom`` specs run code or patterns (a custom command, a regex that could
+burn CPU) and come only from the operator's config; trace data may ask only for the declarative ``SPAN_SAFE_TYPES``
+(see ``span_spec``). Every regex, in a regex spec or a JSON Schema ``pattern``, runs on RE2 (linear time).
 
     >>> verify("Let me think.\\nAnswer: 42", {"type": "numeric", "answer": 42}).reward
     1.0
@@ -33,39 +37,66 @@ import re
 import sys
 import unicodedata
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import jsonschema
+import pydantic
+import re2
+from pydantic import BaseModel, ConfigDict, Field
 
 DEFAULT_MAX_CHARS = 4096
 """Completions longer than this (text plus serialized tool calls) get reward 0 unless the spec sets ``max_chars``."""
 
 VERIFIER_TYPES = ("exact", "normalized", "regex", "numeric", "json_schema", "tool_call", "custom")
 
+SPAN_SAFE_FIELDS: dict[str, tuple[str, ...]] = {
+    "exact": ("answer",),
+    "normalized": ("answer",),
+    "numeric": ("answer", "tolerance"),
+    "tool_call": ("name", "arguments"),
+}
+"""The declarative checks trace data (``tracewheel.expected``) may ask for, and the fields it may set on each:
+they compare against a reference answer, run no code and cost time linear in the completion."""
+SPAN_SAFE_TYPES = frozenset(SPAN_SAFE_FIELDS)
+OPERATOR_ONLY_TYPES = frozenset(VERIFIER_TYPES) - SPAN_SAFE_TYPES
+"""regex and json_schema patterns and custom commands: only the operator's config may set them."""
+
 DEFAULT_TOLERANCE = 1e-6
 DEFAULT_CUSTOM_TIMEOUT_S = 5.0
 MAX_CUSTOM_TIMEOUT_S = 60.0
 DEFAULT_CUSTOM_MEMORY_MB = 512
+MIN_CUSTOM_MEMORY_MB = 16
+MAX_CUSTOM_MEMORY_MB = 4096
 CUSTOM_WORKERS = 4
 """Custom verifiers run this many sandboxed processes at once when a batch is scored."""
 
 
 @dataclass(frozen=True)
 class Verdict:
-    """A reward in [0, 1] and why it was given."""
+    """A reward in [0, 1] and why it was given.
+
+    ``reason`` is free text that may quote the completion (for people running ``tracewheel verify``); ``code`` is a
+    short fixed word (``match``, ``mismatch``, ``no_answer``, ...) that is safe to store next to training data.
+    """
 
     reward: float
     reason: str
+    code: str = field(default="", repr=False, compare=False)
 
 
-def _fail(reason: str) -> Verdict:
-    return Verdict(0.0, reason)
+def _fail(reason: str, code: str = "mismatch") -> Verdict:
+    return Verdict(0.0, reason, code)
 
 
-def _pass(reason: str) -> Verdict:
-    return Verdict(1.0, reason)
+def _pass(reason: str, code: str = "match") -> Verdict:
+    return Verdict(1.0, reason, code)
+
+
+class UntrustedSpecError(ValueError):
+    """Trace data asked for a verifier that only the operator's config may set."""
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -115,29 +146,32 @@ _ANSWER_MARKER = re.compile(r"\b(?:final\s+)?answer\s*(?:is\b\s*:?|:)", re.I)
 
 
 def answer_region(text: str, whole: bool = False) -> str:
-    """The one candidate answer in a completion's text.
+    """The one candidate answer in a completion's text; "" when there is none.
 
-    In order: the last ``\\boxed{...}``; else the text after the last "Answer:" / "answer is" marker, up to the end
-    of its first non-empty line; else the last non-empty line. ``<think>`` blocks are dropped first. With ``whole``
-    (multi-line reference answers) the whole stripped text is the candidate.
+    ``<think>`` blocks are dropped first. Then: the ``\\boxed{...}`` answer (several boxes must all agree, or
+    there is no single answer); else the text after the last "Answer:" / "answer is" marker, up to the end of its
+    first non-empty line; else the whole stripped text. The whole text, not its last line: a completion that lists
+    candidates on several lines is not one answer. With ``whole`` (multi-line reference answers) the whole stripped
+    text is always the candidate.
 
     >>> answer_region("We add 40 and 2.\\nThe answer is 42.")
     '42.'
     >>> answer_region("0\\n1\\n2")
-    '2'
+    '0\\n1\\n2'
+    >>> answer_region("\\\\boxed{1} or \\\\boxed{2}")
+    ''
     """
     text = _THINK.sub("", text)
     if whole:
         return text.strip()
-    boxed = _BOXED.findall(text)
+    boxed = {b.strip() for b in _BOXED.findall(text)}
     if boxed:
-        return boxed[-1].strip()
+        return boxed.pop() if len(boxed) == 1 else ""
     markers = list(_ANSWER_MARKER.finditer(text))
     if markers:
         rest = text[markers[-1].end() :].strip()
         return rest.splitlines()[0].strip() if rest else ""
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    return lines[-1] if lines else ""
+    return text.strip()
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -154,7 +188,7 @@ def verify_exact(text: str, answer: str) -> Verdict:
     """
     candidate = answer_region(text, whole="\n" in answer.strip())
     if not candidate:
-        return _fail("no answer found")
+        return _fail("no single answer found", "no_answer")
     if candidate == answer.strip():
         return _pass("exact match")
     return _fail(f"expected {answer.strip()!r}, got {_short(candidate)!r}")
@@ -180,22 +214,56 @@ def verify_normalized(text: str, answer: str) -> Verdict:
     """
     candidate = normalize_text(answer_region(text, whole="\n" in answer.strip()))
     if not candidate:
-        return _fail("no answer found")
+        return _fail("no single answer found", "no_answer")
     if candidate == normalize_text(answer):
         return _pass("normalized match")
     return _fail(f"expected {normalize_text(answer)!r}, got {_short(candidate)!r}")
 
 
+def compile_pattern(pattern: str, ignore_case: bool = False) -> Any:
+    """Compile a verifier regex with RE2, whose matching time is linear in the text (no catastrophic backtracking).
+
+    Raises ``ValueError`` for what RE2 cannot run (backreferences, lookaround) or does not parse.
+
+    >>> compile_pattern(r"(a)\\1")
+    Traceback (most recent call last):
+    ...
+    ValueError: pattern '(a)\\\\1' is not supported by RE2 (linear-time regexes: no backreferences or lookaround): invalid escape sequence: \\1
+    """
+    return _compile_pattern(pattern, ignore_case)
+
+
+@lru_cache(maxsize=1024)
+def _compile_pattern(pattern: str, ignore_case: bool) -> Any:
+    options = re2.Options()
+    options.log_errors = False  # the error is raised to the caller; RE2 would also print it to stderr
+    options.case_sensitive = not ignore_case
+    try:
+        return re2.compile(pattern, options)
+    except re2.error as exc:
+        detail = (
+            exc.args[0].decode("utf-8", "replace") if exc.args and isinstance(exc.args[0], bytes) else exc
+        )
+        raise ValueError(
+            f"pattern {pattern!r} is not supported by RE2 (linear-time regexes: no backreferences or lookaround): "
+            f"{detail}"
+        ) from None
+
+
 def verify_regex(text: str, pattern: str, ignore_case: bool = False) -> Verdict:
-    """The candidate (see ``answer_region``) matches ``pattern`` in full.
+    """The candidate (see ``answer_region``) matches ``pattern`` as a whole, on RE2.
 
     >>> verify_regex("Answer: B", "[A-D]").reward
     1.0
     >>> verify_regex("A B C D", "[A-D]").reward
     0.0
+    >>> verify_regex("A\\nB", "[A-D]").reward
+    0.0
     """
     candidate = answer_region(text)
-    if re.fullmatch(pattern, candidate, re.I if ignore_case else 0):
+    if not candidate:
+        return _fail("no single answer found", "no_answer")
+    if compile_pattern(pattern, ignore_case).fullmatch(candidate):
         return _pass("regex full match")
     return _fail(f"{_short(candidate)!r} does not fully match {pattern!r}")
 
@@ -224,20 +292,59 @@ def parse_number(candidate: str) -> float | None:
     return value if math.isfinite(value) else None
 
 
+# A number inside a sentence: not glued to a word or another number before it ("v2", "1.2.3"), nor to digits after.
+_NUMBER_IN_TEXT = re.compile(rf"(?<![\w.,/])(?:{_NUMBER})(?:/\d+)?(?![\d])")
+# Prose, not a JSON value or markup (an echoed spec such as {"answer": 42} names one number too).
+_NOT_PROSE = re.compile(r"[{}\[\]<>|\\]")
+_EQUALS_TAIL = re.compile(r"=([^=\n]*)\Z")
+
+
+def numeric_candidate(text: str) -> str:
+    """The part of a completion that states its numeric answer.
+
+    As ``answer_region``, and when there is no box and no "Answer:" marker, the text after a final ``=`` (on the
+    last line: "40 + 2 = 42").
+
+    >>> numeric_candidate("x = 40 + 2 = 42")
+    '42'
+    """
+    text = _THINK.sub("", text).strip()
+    if not _BOXED.search(text) and not _ANSWER_MARKER.search(text):
+        equals = _EQUALS_TAIL.search(text)
+        if equals:
+            return equals.group(1).strip()
+    return answer_region(text)
+
+
+def single_number(candidate: str) -> float | None:
+    """The one number a candidate states: the candidate is a (dressed) number, or prose naming exactly one number.
+
+    >>> single_number("It takes 3 hours."), single_number("3 or 4 hours"), single_number('{"answer": 3}')
+    (3.0, None, None)
+    """
+    value = parse_number(candidate)
+    if value is not None or _NOT_PROSE.search(candidate):
+        return value
+    numbers = _NUMBER_IN_TEXT.findall(candidate)
+    return parse_number(numbers[0]) if len(numbers) == 1 else None
+
+
 def verify_numeric(text: str, answer: float, tolerance: float = DEFAULT_TOLERANCE) -> Verdict:
-    """The candidate is one number within ``tolerance`` (absolute) of the answer.
+    """The completion states one number (see ``numeric_candidate``), within ``tolerance`` (absolute) of the answer.
 
     >>> verify_numeric("Answer: 42.0", 42).reward
     1.0
-    >>> verify_numeric("x = 40 + 2 = 42", 42).reward
+    >>> verify_numeric("It takes 42 hours.", 42).reward
+    1.0
+    >>> verify_numeric("40 or 42", 42).reward
     0.0
     """
-    candidate = answer_region(text)
+    candidate = numeric_candidate(text)
     if not candidate:
-        return _fail("no answer found")
-    value = parse_number(candidate)
+        return _fail("no single answer found", "no_answer")
+    value = single_number(candidate)
     if value is None:
-        return _fail(f"{_short(candidate)!r} is not a single number")
+        return _fail(f"{_short(candidate)!r} does not state exactly one number", "not_one_number")
     if abs(value - answer) <= tolerance:
         return _pass(f"{value:g} within {tolerance:g} of {answer:g}")
     return _fail(f"{value:g} is not within {tolerance:g} of {answer:g}")
@@ -278,12 +385,40 @@ def verify_json_schema(text: str, schema: dict[str, Any]) -> Verdict:
     """
     found, value = extract_json(text)
     if not found:
-        return _fail("no JSON value found")
-    validator = jsonschema.validators.validator_for(schema)(schema)
-    error = jsonschema.exceptions.best_match(validator.iter_errors(value))
+        return _fail("no JSON value found", "no_answer")
+    error = jsonschema.exceptions.best_match(_schema_validator(schema).iter_errors(value))
     if error is None:
         return _pass("valid against the schema")
     return _fail(f"schema violation: {_short(error.message)}")
+
+
+def _re2_pattern(validator: Any, pattern: str, instance: Any, schema: Any) -> Any:
+    # jsonschema's own `pattern` runs Python's backtracking `re` on the completion's strings.
+    if validator.is_type(instance, "string") and not compile_pattern(pattern).search(instance):
+        yield jsonschema.ValidationError(f"{_short(instance)!r} does not match {pattern!r}")
+
+
+def _schema_validator(schema: dict[str, Any] | bool) -> Any:
+    base = jsonschema.validators.validator_for(schema)
+    return jsonschema.validators.extend(base, {"pattern": _re2_pattern})(schema)
+
+
+def _check_schema_regexes(schema: Any) -> None:
+    """Every ``pattern`` must compile on RE2; ``patternProperties`` is refused (jsonschema matches its keys with
+    Python's ``re`` in several keywords, so RE2 cannot stand in for it: use ``propertyNames`` with a ``pattern``)."""
+    if isinstance(schema, list):
+        for item in schema:
+            _check_schema_regexes(item)
+    elif isinstance(schema, dict):
+        if isinstance(schema.get("pattern"), str):
+            compile_pattern(schema["pattern"])
+        if isinstance(schema.get("patternProperties"), dict):
+            raise ValueError(
+                "json_schema verifier `schema` uses patternProperties, which would run regexes on Python's "
+                "backtracking engine; use propertyNames with a pattern (checked on RE2) instead"
+            )
+        for value in schema.values():
+            _check_schema_regexes(value)
 
 
 @dataclass(frozen=True)
@@ -376,12 +511,12 @@ def verify_tool_call(completion: Any, name: str, arguments: dict[str, Any]) -> V
     """
     calls = extract_tool_calls(completion)
     if not calls:
-        return _fail("no tool call found")
+        return _fail("no tool call found", "no_answer")
     if len(calls) != 1:
-        return _fail(f"expected exactly one tool call, got {len(calls)}")
+        return _fail(f"expected exactly one tool call, got {len(calls)}", "several_answers")
     call = calls[0]
     if call is None:
-        return _fail("malformed tool call")
+        return _fail("malformed tool call", "no_answer")
     if call.name != name:
         return _fail(f"called {call.name!r}, expected {name!r}")
     if not json_equal(call.arguments, arguments):
@@ -413,6 +548,7 @@ def verify_custom(completion: Any, spec: dict[str, Any]) -> Verdict:
     """
     from tracewheel.core.sandbox import run_sandboxed
 
+    limits = CustomSpec.model_validate(spec)
     message = completion_message(completion)
     payload = json.dumps(
         {
@@ -427,11 +563,11 @@ def verify_custom(completion: Any, spec: dict[str, Any]) -> Verdict:
     result = run_sandboxed(
         custom_command(spec),
         stdin=payload.encode(),
-        timeout_s=float(spec.get("timeout_s", DEFAULT_CUSTOM_TIMEOUT_S)),
-        memory_mb=int(spec.get("memory_mb", DEFAULT_CUSTOM_MEMORY_MB)),
+        timeout_s=limits.timeout_s,
+        memory_mb=limits.memory_mb,
     )
     if result.failure:
-        return _fail(f"custom verifier {result.failure}")
+        return _fail(f"custom verifier {result.failure}", "custom_failed")
     return parse_custom_output(result.stdout.decode("utf-8", "replace"))
 
 
@@ -445,11 +581,11 @@ def parse_custom_output(stdout: str) -> Verdict:
     """
     lines = [line.strip() for line in stdout.splitlines() if line.strip()]
     if not lines:
-        return _fail("custom verifier printed nothing")
+        return _fail("custom verifier printed nothing", "custom_bad_output")
     try:
         out = json.loads(lines[-1])
     except ValueError:
-        return _fail(f"custom verifier printed no JSON: {_short(lines[-1])!r}")
+        return _fail(f"custom verifier printed no JSON: {_short(lines[-1])!r}", "custom_bad_output")
     reason = "custom verifier"
     if isinstance(out, dict):
         reason = str(out.get("reason") or reason)[:500]
@@ -460,12 +596,48 @@ def parse_custom_output(stdout: str) -> Verdict:
         or not math.isfinite(out)
         or not 0 <= out <= 1
     ):
-        return _fail(f"custom verifier gave no reward in [0, 1]: {_short(lines[-1])!r}")
-    return Verdict(float(out), reason)
+        return _fail(f"custom verifier gave no reward in [0, 1]: {_short(lines[-1])!r}", "custom_bad_output")
+    return Verdict(float(out), reason, "custom")
 
 
 # --------------------------------------------------------------------------------------------------------------
 # The spec and the one entry point
+
+
+class CustomSpec(BaseModel):
+    """The fields of a custom spec that bound its run; other fields (an ``answer``, say) go to the command as data."""
+
+    model_config = ConfigDict(extra="allow")
+    type: str = "custom"
+    command: list[str] | str
+    timeout_s: float = Field(default=DEFAULT_CUSTOM_TIMEOUT_S, gt=0, le=MAX_CUSTOM_TIMEOUT_S, strict=True)
+    memory_mb: int = Field(
+        default=DEFAULT_CUSTOM_MEMORY_MB, ge=MIN_CUSTOM_MEMORY_MB, le=MAX_CUSTOM_MEMORY_MB, strict=True
+    )
+
+
+def span_spec(spec: Any) -> dict[str, Any]:
+    """Check a spec that came from trace data (``tracewheel.expected``); return a clean copy with only the fields
+    its type may carry there. Raises ``UntrustedSpecError`` for a type that runs code or regexes (only the
+    operator's config may set those) and ``ValueError`` for a bad spec.
+
+    >>> span_spec({"type": "exact", "answer": "Paris", "max_chars": 10**9})
+    {'type': 'exact', 'answer': 'Paris'}
+    >>> span_spec({"type": "custom", "command": ["sh", "-c", "id"]})
+    Traceback (most recent call last):
+    ...
+    tracewheel.core.verifiers.UntrustedSpecError: trace data may not set a custom verifier (only the operator's config may)
+    """
+    if isinstance(spec, dict) and spec.get("type") in OPERATOR_ONLY_TYPES:
+        raise UntrustedSpecError(
+            f"trace data may not set a {spec['type']} verifier (only the operator's config may)"
+        )
+    spec = validate_spec(spec)
+    if spec["type"] not in SPAN_SAFE_TYPES:
+        raise UntrustedSpecError(
+            f"trace data may not set a {spec['type']} verifier (only the operator's config may)"
+        )
+    return {"type": spec["type"], **{k: spec[k] for k in SPAN_SAFE_FIELDS[spec["type"]] if k in spec}}
 
 
 def validate_spec(spec: Any) -> dict[str, Any]:
@@ -496,9 +668,9 @@ def validate_spec(spec: Any) -> dict[str, Any]:
         if not isinstance(pattern, str):
             raise ValueError(f"regex verifier needs a string `pattern`, got {pattern!r}")
         try:
-            re.compile(pattern)
-        except re.error as exc:
-            raise ValueError(f"regex verifier `pattern` does not compile: {exc}") from None
+            compile_pattern(pattern, bool(spec.get("ignore_case", False)))
+        except ValueError as exc:
+            raise ValueError(f"regex verifier `pattern`: {exc}") from None
         if "example" in spec and not isinstance(spec["example"], str):
             raise ValueError("regex verifier `example` must be a string (an answer the pattern accepts)")
     elif kind == "numeric":
@@ -520,6 +692,10 @@ def validate_spec(spec: Any) -> dict[str, Any]:
             raise ValueError(
                 f"json_schema verifier `schema` is not a valid JSON Schema: {exc.message}"
             ) from None
+        try:
+            _check_schema_regexes(schema)
+        except ValueError as exc:
+            raise ValueError(f"json_schema verifier `schema`: {exc}") from None
     elif kind == "tool_call":
         if not isinstance(spec.get("name"), str) or not spec["name"]:
             raise ValueError(f"tool_call verifier needs a non-empty string `name`, got {spec.get('name')!r}")
@@ -533,18 +709,11 @@ def validate_spec(spec: Any) -> dict[str, Any]:
             raise ValueError(
                 "custom verifier needs a `command`: an argv list, a .py path, or inline Python code"
             )
-        timeout = spec.get("timeout_s", DEFAULT_CUSTOM_TIMEOUT_S)
-        if (
-            isinstance(timeout, bool)
-            or not isinstance(timeout, (int, float))
-            or not 0 < timeout <= MAX_CUSTOM_TIMEOUT_S
-        ):
-            raise ValueError(
-                f"custom verifier `timeout_s` must be in (0, {MAX_CUSTOM_TIMEOUT_S:g}], got {timeout!r}"
-            )
-        memory = spec.get("memory_mb", DEFAULT_CUSTOM_MEMORY_MB)
-        if isinstance(memory, bool) or not isinstance(memory, int) or not 32 <= memory <= 16384:
-            raise ValueError(f"custom verifier `memory_mb` must be an integer in [32, 16384], got {memory!r}")
+        try:
+            CustomSpec.model_validate(spec)
+        except pydantic.ValidationError as exc:
+            problems = "; ".join(f"`{'.'.join(map(str, e['loc']))}` {e['msg']}" for e in exc.errors())
+            raise ValueError(f"custom verifier: {problems}") from None
     return spec
 
 
@@ -585,7 +754,7 @@ def verify(completion: str | dict[str, Any] | list[dict[str, Any]], spec: dict[s
     message = completion_message(completion)
     max_chars = spec.get("max_chars", DEFAULT_MAX_CHARS)
     if _completion_size(message) > max_chars:
-        return _fail(f"completion longer than the cap of {max_chars} characters")
+        return _fail(f"completion longer than the cap of {max_chars} characters", "over_length")
     kind = spec["type"]
     text = message["content"]
     if kind == "exact":

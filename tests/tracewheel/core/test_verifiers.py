@@ -1,4 +1,5 @@
-"""Verifiers: each type's verdicts, answer extraction, equivalent forms, the length cap, bad specs, custom ones."""
+"""Verifiers: each type's verdicts, answer extraction, equivalent forms, hedges, the length cap, bad specs, RE2,
+the span-safe subset, custom ones."""
 
 from __future__ import annotations
 
@@ -9,7 +10,15 @@ from pathlib import Path
 import pytest
 
 import tracewheel.core.verifiers as verifiers_module
-from tracewheel.core.verifiers import Verdict, verifier_reward, verify
+from tracewheel.core.verifiers import (
+    OPERATOR_ONLY_TYPES,
+    UntrustedSpecError,
+    Verdict,
+    span_spec,
+    validate_spec,
+    verifier_reward,
+    verify,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -60,11 +69,14 @@ def test_normalized_rejects_a_different_answer_and_lists() -> None:
     assert verify("no", spec).reward == 0.0
     assert verify("yes no", spec).reward == 0.0
     assert verify("Answer: yes\nAnswer: no", spec).reward == 0.0  # the last marker is the answer
+    assert verify("no\nyes", spec).reward == 0.0  # two lines are two candidates, not one answer
 
 
 def test_regex_is_a_full_match_on_the_answer_only() -> None:
     spec = {"type": "regex", "pattern": r"[0-9]{3}-[0-9]{4}"}
-    assert verify("Call 555-1234", spec).reward == 0.0  # the last line is the whole sentence
+    assert verify("Call 555-1234", spec).reward == 0.0  # the whole text is the answer without a marker
+    assert verify("555-0000\n555-1234", spec).reward == 0.0  # two candidates on two lines
+    assert verify("555-1234", spec).reward == 1.0
     assert verify("Reasoning...\nAnswer: 555-1234", spec).reward == 1.0
     assert verify("555-12345", spec).reward == 0.0
     assert verify("Answer: abc", {"type": "regex", "pattern": "ABC", "ignore_case": True}).reward == 1.0
@@ -81,6 +93,10 @@ def test_regex_is_a_full_match_on_the_answer_only() -> None:
         "\\boxed{42}",
         "**42**",
         "= 42",
+        "x = 40 + 2 = 42",  # a final `=` states the result
+        "6 * 7 = 42.",
+        "It takes 42 hours.",  # one number in a sentence
+        "The answer is 42 hours.",
         "42.000001",
         "<think>maybe 41</think>42",
     ],
@@ -91,7 +107,22 @@ def test_numeric_equivalent_forms_get_the_same_verdict(completion: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "completion", ["41", "x = 40 + 2 = 42", "42 43", "forty-two", "42 or 43", "", "nan", "inf"]
+    "completion",
+    [
+        "41",
+        "42 = 40 + 2",
+        "42 43",
+        "forty-two",
+        "42 or 43",
+        "",
+        "nan",
+        "inf",
+        "It takes 41 or 42 hours.",
+        "41\n42",
+        "Between 40-42.",
+        '{"answer": 42}',
+        "\\boxed{41} or \\boxed{42}",
+    ],
 )
 def test_numeric_wrong_or_ambiguous(completion: str) -> None:
     verdict = verify(completion, {"type": "numeric", "answer": 42})
@@ -179,6 +210,14 @@ def test_length_cap_applies_to_every_type() -> None:
         ({"type": "tool_call", "name": "f", "arguments": "[1]"}, "arguments"),
         ({"type": "custom"}, "command"),
         ({"type": "custom", "command": "x", "timeout_s": 0}, "timeout_s"),
+        ({"type": "custom", "command": "x", "timeout_s": 61}, "timeout_s"),
+        ({"type": "custom", "command": "x", "timeout_s": "5"}, "timeout_s"),
+        ({"type": "custom", "command": "x", "memory_mb": 8}, "memory_mb"),
+        ({"type": "custom", "command": "x", "memory_mb": 8192}, "memory_mb"),
+        ({"type": "regex", "pattern": r"(a)\1"}, "RE2"),
+        ({"type": "regex", "pattern": r"(?=a)a"}, "RE2"),
+        ({"type": "json_schema", "schema": {"type": "string", "pattern": r"(?<=x)y"}}, "RE2"),
+        ({"type": "json_schema", "schema": {"patternProperties": {"^a": {}}}}, "patternProperties"),
         ({"type": "exact", "answer": "a", "max_chars": 0}, "max_chars"),
     ],
 )
@@ -248,3 +287,40 @@ def test_custom_verifier_gets_text_and_tool_calls_already_extracted() -> None:
     message = _tool_message("lookup", "{}")
     message["content"] = "checking"
     assert verify([message], {"type": "custom", "command": code}).reward == 1.0
+
+
+def test_regex_runs_in_linear_time_on_re2() -> None:
+    # (a+)+$ backtracks exponentially on Python's engine; on RE2 this completes at once (no timing assertion).
+    text = "a" * 50_000 + "b"
+    spec = {"type": "regex", "pattern": "(a+)+$", "max_chars": 100_000}
+    assert verify(text, spec).reward == 0.0
+    schema = {"type": "json_schema", "schema": {"type": "string", "pattern": "^(a+)+$"}, "max_chars": 100_000}
+    assert verify(json.dumps(text), schema).reward == 0.0
+    assert verify(json.dumps("aaa"), schema).reward == 1.0
+
+
+def test_span_spec_keeps_declarative_checks_only() -> None:
+    for kind in sorted(OPERATOR_ONLY_TYPES):
+        with pytest.raises(UntrustedSpecError, match=kind):
+            span_spec({"type": kind, "command": ["true"], "pattern": "x", "schema": {}})
+    assert span_spec(
+        {"type": "numeric", "answer": 4, "tolerance": 0.1, "command": "x", "max_chars": 10**9}
+    ) == {
+        "type": "numeric",
+        "answer": 4,
+        "tolerance": 0.1,
+    }
+    with pytest.raises(ValueError, match="answer"):
+        span_spec({"type": "exact"})
+
+
+def test_custom_limits_are_kept_as_given_within_bounds() -> None:
+    spec = validate_spec({"type": "custom", "command": "print(1)", "timeout_s": 60, "memory_mb": 4096})
+    assert verify("x", spec).reward == 1.0
+
+
+def test_verdicts_carry_a_short_code_safe_to_store() -> None:
+    assert verify("Paris", {"type": "exact", "answer": "Paris"}).code == "match"
+    assert verify("London", {"type": "exact", "answer": "Paris"}).code == "mismatch"
+    assert verify("3 or 4", {"type": "numeric", "answer": 3}).code == "not_one_number"
+    assert verify("x" * 5000, {"type": "exact", "answer": "Paris"}).code == "over_length"
