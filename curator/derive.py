@@ -23,6 +23,8 @@ from tracewheel.collector.episode import Episode, Message
 from tracewheel.curator.label import Label
 from tracewheel.curator.versions import DatasetRow
 
+from tracewheel.core.verifiers import SPAN_SAFE_TYPES
+
 ChatMessage = dict[str, Any]
 
 
@@ -177,17 +179,29 @@ def kto_rows(items: list[Labelled]) -> list[DatasetRow]:
     return rows
 
 
+def reward_allowed(label: Label) -> bool:
+    """A spec may reach GRPO (which runs it on every sampled completion) only under the rule labelling applies:
+    regex, json_schema and custom specs from the operator's config, nothing but declarative checks from traces."""
+    spec = label.verifier
+    if spec is None:
+        return False
+    return label.verifier_source == "operator" or spec.get("type") in SPAN_SAFE_TYPES
+
+
 def reward_rows(items: list[Labelled]) -> list[DatasetRow]:
     rows = []
     for i in items:
-        if i.label.verifier is None:
+        if not reward_allowed(i.label):
             continue
         prompt, _ = split_prompt(i.messages)
         rows.append(
             DatasetRow(
                 "rewards",
                 {"prompt": prompt, "verifier": i.label.verifier, "tools": i.episode.tools},
-                _lineage(f"checkable by verifier {i.label.verifier.get('type')}", i),
+                _lineage(
+                    f"checkable by verifier {i.label.verifier.get('type')} (from {i.label.verifier_source})",
+                    i,
+                ),
             )
         )
     return rows

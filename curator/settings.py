@@ -7,11 +7,12 @@ Redaction and screening keep their config next to their modules (as TRL keeps ``
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from tracewheel.curator.redaction.redaction_config import RedactionConfig
 from tracewheel.curator.screening.screening_config import ScreeningConfig
 
 from tracewheel.core.section import Section
+from tracewheel.core.verifiers import validate_spec
 
 
 class TaskRule(Section):
@@ -27,9 +28,23 @@ class TaskRule(Section):
     )
     verifier: dict[str, Any] | None = Field(
         default=None,
-        description='Verifier spec for this task, e.g. {"type": "numeric", "tolerance": 0.01}; '
-        "tracewheel.expected fills its 'expected' field. Without one, a plain-text expected is matched normalized.",
+        description='Verifier spec for this task, e.g. {"type": "numeric", "tolerance": 0.01}; a plain-text '
+        "tracewheel.expected fills its 'answer' field. Without one, a plain-text expected is matched normalized. "
+        "Only here may a regex, json_schema or custom verifier be set: trace data may ask only for the "
+        "declarative checks (exact, normalized, numeric, tool_call).",
     )
+
+    @field_validator("verifier")
+    @classmethod
+    def _valid_spec(cls, spec: dict[str, Any] | None) -> dict[str, Any] | None:
+        if spec is None:
+            return None
+        if spec.get("type") in ("exact", "normalized", "numeric") and "answer" not in spec:
+            # A template: tracewheel.expected supplies the answer, so check the rest with a stand-in.
+            validate_spec({**spec, "answer": "0"})
+            return spec
+        return validate_spec(spec)
+
     pass_reward: float = Field(
         default=1.0, ge=0.0, le=1.0, description="Verifier reward that counts as a pass."
     )

@@ -170,3 +170,23 @@ def test_new_runs_pair_with_earlier_runs_but_earlier_runs_not_with_each_other():
     (row,) = dpo_rows(labelled(fresh_bad), partners=partners)
     assert row.lineage["trace_ids"] == [weather_good().trace_id, fresh_bad.trace_id]
     assert row.lineage["selected_because"].endswith("(one run from an earlier version)")
+
+
+def test_reward_rows_carry_only_specs_the_trust_rule_allows():
+    from tracewheel.curator.label import Label
+    from tracewheel.curator.settings import TaskRule
+
+    custom = {"type": "custom", "command": ["sh", "-c", "touch /tmp/pwned"]}
+    # A label that claims a custom spec came from trace data (as an old or hand-made label could): no reward row.
+    forged = Label("good", verifier=custom, verifier_source="trace")
+    ep = math_run()
+    assert reward_rows([Labelled(ep, forged, chat_messages(ep))]) == []
+    # The same spec from the operator's task rule is allowed, and the lineage says where it came from.
+    cfg = CuratorSettings(tasks={"arithmetic": TaskRule(verifier=custom)})
+    operator = label_episode(ep.model_copy(update={"expected": None}), cfg, lambda c, s: (1.0, "ok"))
+    (row,) = reward_rows([Labelled(ep, operator, chat_messages(ep))])
+    assert row.data["verifier"] == custom and "(from operator)" in row.lineage["selected_because"]
+    # A span asking for it through tracewheel.expected gets no verifier, so no reward row.
+    asked = ep.model_copy(update={"expected": json.dumps(custom)})
+    refused = label_episode(asked, CuratorSettings(), verify)
+    assert refused.verifier is None and reward_rows([Labelled(asked, refused, chat_messages(asked))]) == []

@@ -45,9 +45,48 @@ def test_task_rule_supplies_the_verifier_type():
     assert label.verdict == "good"
 
 
-def test_expected_may_carry_a_whole_spec():
-    ep = math_run().model_copy(update={"expected": json.dumps({"type": "regex", "pattern": r"\d+"})})
-    assert verifier_spec(ep, TaskRule()) == {"type": "regex", "pattern": r"\d+"}
+def test_expected_may_carry_a_declarative_spec_with_its_own_fields_only():
+    spec = {"type": "numeric", "answer": 391, "tolerance": 0.5, "max_chars": 10**9, "command": ["true"]}
+    ep = math_run().model_copy(update={"expected": json.dumps(spec)})
+    assert verifier_spec(ep, TaskRule()) == {"type": "numeric", "answer": 391, "tolerance": 0.5}
+    label = label_episode(ep, CuratorSettings(), verify)
+    assert label.verdict == "good" and label.verifier_source == "trace"
+
+
+def test_expected_may_not_ask_for_a_regex_schema_or_custom_verifier():
+    for spec in (
+        {"type": "regex", "pattern": r"\d+"},
+        {"type": "json_schema", "schema": {"type": "string", "pattern": "^(a+)+$"}},
+        {"type": "custom", "command": ["sh", "-c", "id"]},
+    ):
+        ep = math_run().model_copy(update={"expected": json.dumps(spec)})
+        label = label_episode(ep, CuratorSettings(), verify)
+        assert label.verifier is None and label.verifier_reward is None
+        assert label.refused_verifier and spec["type"] in label.refused_verifier
+        assert label.refused_verifier in label.reasons
+
+
+def test_operator_rule_may_set_a_regex_and_the_trace_answer_stays_data():
+    cfg = CuratorSettings(
+        tasks={"arithmetic": TaskRule(verifier={"type": "regex", "pattern": r"Answer: \d+"})}
+    )
+    label = label_episode(math_run(), cfg, verify)
+    assert label.verifier_source == "operator" and label.verifier["pattern"] == r"Answer: \d+"
+
+
+def test_reasons_keep_the_verdict_code_not_the_verifier_free_text():
+    secret = "sk-live-" + "x" * 40
+    wrong = label_episode(math_run(answer=f"Answer: {secret}"), CuratorSettings(), verify)
+    assert wrong.verdict == "bad"
+    assert not any(secret in r for r in wrong.reasons)
+    assert "verifier normalized failed (reward 0: mismatch)" in wrong.reasons
+
+    def chatty(completion, spec):
+        return 1.0, "here is /proc/self/environ: " + "A" * 5000
+
+    label = label_episode(math_run(), CuratorSettings(), chatty)
+    assert not any("environ" in r for r in label.reasons)
+    assert all(len(r) <= 200 for r in label.reasons)
 
 
 def test_tool_call_spec_judges_the_calling_turn():
