@@ -14,15 +14,15 @@ model trained without it, so every figure there is on a domain the classifier ha
 
     .venv/bin/python -m benchmarks.injection_eval [--json] [--show-errors] [--cross-domain]
 
-``evaluate()`` is imported by ``benchmarks.curate``. The classifier is trained in memory here (or loaded from
-``models_dir`` when given), so the figures never depend on a stale cache.
+``evaluate()`` is imported by ``benchmarks.curate``. The classifier is the one shipped in the package
+(``curator/screening/data/injection_model.npz``), as ``curate`` uses it; rates come with Wilson 95% intervals, and
+the blind sets are also pooled into one figure.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -30,6 +30,7 @@ from pathlib import Path
 from tracewheel.curator.screening.screen import Screener  # noqa: E402
 from tracewheel.curator.screening.screening_config import ScreeningConfig  # noqa: E402
 
+from benchmarks._stats import fmt_ci, wilson
 from benchmarks.data import DATA_DIR, read_jsonl
 
 DATA = DATA_DIR / "injection_eval.jsonl"
@@ -56,24 +57,24 @@ HELDOUT_SETS: dict[str, tuple[Path, str]] = {
 def evaluate(
     path: Path = DATA,
     config: ScreeningConfig | None = None,
-    models_dir: Path | None = None,
     *,
     include_errors: bool = False,
+    screener: Screener | None = None,
 ) -> dict:
     """Screen every row of the benchmark set and return the figures.
 
     Keys: ``recall``, ``false_positive_rate``, ``precision``, ``counts`` (tp/fn/fp/tn/total), ``per_style``
     (style -> {n, detected, rate}: recall for injection styles, flag rate for benign ones),
-    ``threshold``, ``train_or_load_s``, ``screen_s``, ``per_item_ms``, and ``errors`` when asked.
+    ``recall_ci`` / ``false_positive_rate_ci`` (Wilson 95%), ``threshold``, ``load_s``, ``screen_s``,
+    ``per_item_ms``, and ``errors`` when asked.
     """
     rows = read_jsonl(path)
-    with tempfile.TemporaryDirectory() as tmp:
-        t0 = time.perf_counter()
-        screener = Screener(config, models_dir=models_dir or Path(tmp))
-        train_s = time.perf_counter() - t0
-        t1 = time.perf_counter()
-        results = screener.screen_many([(r["text"], r.get("tool")) for r in rows])
-        screen_s = time.perf_counter() - t1
+    t0 = time.perf_counter()
+    screener = screener or Screener(config)
+    load_s = time.perf_counter() - t0
+    t1 = time.perf_counter()
+    results = screener.screen_many([(r["text"], r.get("tool")) for r in rows])
+    screen_s = time.perf_counter() - t1
 
     counts = {"tp": 0, "fn": 0, "fp": 0, "tn": 0}
     styles: dict[str, dict[str, int]] = defaultdict(lambda: {"n": 0, "detected": 0})
@@ -99,12 +100,14 @@ def evaluate(
     flagged = counts["tp"] + counts["fp"]
     report = {
         "recall": counts["tp"] / positives if positives else 0.0,
+        "recall_ci": wilson(counts["tp"], positives),
         "false_positive_rate": counts["fp"] / negatives if negatives else 0.0,
+        "false_positive_rate_ci": wilson(counts["fp"], negatives),
         "precision": counts["tp"] / flagged if flagged else 0.0,
         "counts": {**counts, "total": len(rows), "injections": positives, "benign": negatives},
         "per_style": {s: {**v, "rate": v["detected"] / v["n"]} for s, v in sorted(styles.items())},
         "threshold": screener.config.threshold,
-        "train_or_load_s": round(train_s, 3),
+        "load_s": round(load_s, 3),
         "screen_s": round(screen_s, 3),
         "per_item_ms": round(1000 * screen_s / max(1, len(rows)), 3),
     }
@@ -115,16 +118,28 @@ def evaluate(
 
 def evaluate_heldout(
     config: ScreeningConfig | None = None,
-    models_dir: Path | None = None,
     *,
     include_errors: bool = False,
     path: Path = HELDOUT,
+    screener: Screener | None = None,
 ) -> dict:
     """:func:`evaluate` on a hand-written held-out set (styles and near misses the original set lacks)."""
-    return evaluate(path, config, models_dir, include_errors=include_errors)
+    return evaluate(path, config, include_errors=include_errors, screener=screener)
 
 
-def _speed_on_large(models_dir: Path) -> dict:
+def pooled(reports: list[dict]) -> dict:
+    """Recall and false-positive rate over several sets' counts together, with Wilson 95% intervals."""
+    tp, fn, fp, tn = (sum(r["counts"][k] for r in reports) for k in ("tp", "fn", "fp", "tn"))
+    return {
+        "recall": tp / max(1, tp + fn),
+        "recall_ci": wilson(tp, tp + fn),
+        "false_positive_rate": fp / max(1, fp + tn),
+        "false_positive_rate_ci": wilson(fp, fp + tn),
+        "counts": {"tp": tp, "fn": fn, "fp": fp, "tn": tn},
+    }
+
+
+def _speed_on_large(screener: Screener) -> dict:
     """Time one 5 MB text result and one 5 MB binary-looking result (the caps must keep these fast)."""
     import os
     import random
@@ -138,7 +153,6 @@ def _speed_on_large(models_dir: Path) -> dict:
         + text[len(text) // 2 :]
     )
     binary = os.urandom(5_000_000).decode("latin-1")
-    screener = Screener(models_dir=models_dir)
     out = {}
     for name, blob in (("text_5mb", text), ("binary_5mb", binary)):
         t0 = time.perf_counter()
@@ -151,7 +165,7 @@ def _speed_on_large(models_dir: Path) -> dict:
     return out
 
 
-def real_world_false_positives(models_dir: Path, n: int = 1000, seed: int = 1) -> dict:
+def real_world_false_positives(screener: Screener, n: int = 1000, seed: int = 1) -> dict:
     """Flag rate on windows of real third-party docs and source code (the installed packages' .md/.rst/.py files).
 
     These are the tool results an agent reads all day (files, READMEs, API docs, licenses) and the benchmark set
@@ -177,7 +191,6 @@ def real_world_false_positives(models_dir: Path, n: int = 1000, seed: int = 1) -
             continue
         start = rng.randrange(0, max(1, len(text) - 1500))
         chunks.append(text[start : start + 1500])
-    screener = Screener(models_dir=models_dir)
     t0 = time.perf_counter()
     results = screener.screen_many([(c, None) for c in chunks])
     seconds = time.perf_counter() - t0
@@ -186,6 +199,7 @@ def real_world_false_positives(models_dir: Path, n: int = 1000, seed: int = 1) -
         "chunks": len(chunks),
         "flagged": flagged,
         "rate": flagged / max(1, len(chunks)),
+        "rate_ci": wilson(flagged, len(chunks)),
         "seconds": round(seconds, 2),
     }
 
@@ -245,19 +259,20 @@ def main(argv: list[str] | None = None) -> None:
         help="windows of installed docs/code to screen (0: skip)",
     )
     args = parser.parse_args(argv)
-    with tempfile.TemporaryDirectory() as tmp:
-        # One model for the whole run: trained by evaluate() (timed there), loaded by the others.
-        models_dir = Path(tmp)
-        report = evaluate(models_dir=models_dir, include_errors=args.show_errors)
-        heldout = {
-            name: evaluate_heldout(models_dir=models_dir, include_errors=args.show_errors, path=path)
-            for name, (path, _) in HELDOUT_SETS.items()
-            if path.is_file()
-        }
-        if not args.no_large:
-            report["large_inputs"] = _speed_on_large(models_dir)
-        if args.real_world:
-            report["real_world_benign"] = real_world_false_positives(models_dir, args.real_world)
+    # One screener for the whole run: its load (the shipped model, no training) is timed by evaluate().
+    report = evaluate(include_errors=args.show_errors)
+    screener = Screener()
+    heldout = {
+        name: evaluate_heldout(include_errors=args.show_errors, path=path, screener=screener)
+        for name, (path, _) in HELDOUT_SETS.items()
+        if path.is_file()
+    }
+    report["blind_pooled"] = pooled([h for name, h in heldout.items() if name in BLIND])
+    report["heldout_pooled"] = pooled(list(heldout.values()))
+    if not args.no_large:
+        report["large_inputs"] = _speed_on_large(screener)
+    if args.real_world:
+        report["real_world_benign"] = real_world_false_positives(screener, args.real_world)
     if args.cross_domain:
         report["cross_domain"] = cross_domain()
     if args.json:
@@ -267,13 +282,16 @@ def main(argv: list[str] | None = None) -> None:
     print(
         f"injection screening on {c['total']} tool results ({c['injections']} injections, {c['benign']} benign)"
     )
-    print(f"  recall               {report['recall']:.3f}   (target >= 0.95)")
-    print(f"  false-positive rate  {report['false_positive_rate']:.3f}   (target <= 0.03)")
+    print(f"  recall               {report['recall']:.3f} {fmt_ci(report['recall_ci'])}   (target >= 0.95)")
+    print(
+        f"  false-positive rate  {report['false_positive_rate']:.3f} "
+        f"{fmt_ci(report['false_positive_rate_ci'])}   (target <= 0.03)"
+    )
     print(f"  precision            {report['precision']:.3f}")
     print(f"  counts               tp={c['tp']} fn={c['fn']} fp={c['fp']} tn={c['tn']}")
     print(f"  threshold            {report['threshold']}")
     print(
-        f"  train/load           {report['train_or_load_s']:.2f} s; screening {report['screen_s']:.2f} s "
+        f"  load                 {report['load_s']:.2f} s; screening {report['screen_s']:.2f} s "
         f"({report['per_item_ms']:.1f} ms/item)"
     )
     print("  per style (injection styles: recall; benign_*: flag rate):")
@@ -285,18 +303,28 @@ def main(argv: list[str] | None = None) -> None:
     if rw and rw.get("chunks"):
         print(
             f"  real-world benign     {rw['flagged']}/{rw['chunks']} windows of installed docs/code flagged "
-            f"(rate {rw['rate']:.4f}, {rw['seconds']:.1f} s)"
+            f"(rate {rw['rate']:.4f} {fmt_ci(rw['rate_ci'])}, {rw['seconds']:.1f} s)"
         )
     errors = list(report.get("errors", []))
-    print("hand-written held-out sets (recall / false-positive rate; targets >= 0.95 / <= 0.03):")
+    print(
+        "hand-written held-out sets (recall / false-positive rate with Wilson 95% intervals; "
+        "targets >= 0.95 / <= 0.03):"
+    )
     for name, h in heldout.items():
         hc = h["counts"]
         print(
-            f"  {name}  {h['recall']:.3f} / {h['false_positive_rate']:.3f}   "
+            f"  {name}  {h['recall']:.3f} {fmt_ci(h['recall_ci'])} / {h['false_positive_rate']:.3f} "
+            f"{fmt_ci(h['false_positive_rate_ci'])}   "
             f"tp={hc['tp']} fn={hc['fn']} fp={hc['fp']} tn={hc['tn']}   ({HELDOUT_SETS[name][1]})"
         )
         if name not in BLIND:  # the blind sets' items stay unread, so their texts are never printed
             errors += h.get("errors", [])
+    for label, key in (("blind sets pooled", "blind_pooled"), ("all held-out pooled", "heldout_pooled")):
+        p = report[key]
+        print(
+            f"  {label:20s} {p['recall']:.3f} {fmt_ci(p['recall_ci'])} / {p['false_positive_rate']:.3f} "
+            f"{fmt_ci(p['false_positive_rate_ci'])}   {p['counts']}"
+        )
     cd = report.get("cross_domain")
     if cd:
         print(

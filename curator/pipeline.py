@@ -81,9 +81,9 @@ def default_redactor(config: RedactionConfig) -> Redactor:
     return PresidioRedactor(config)
 
 
-def default_screener(config: ScreeningConfig, models_dir: Path) -> Screener:
-    # The classifier is cached under this home's models dir, not wherever the process env points.
-    return InjectionScreener(config, models_dir=models_dir)
+def default_screener(config: ScreeningConfig) -> Screener:
+    # The classifier ships fitted in the package: nothing is trained or written under the home.
+    return InjectionScreener(config)
 
 
 def _plain(obj: Any) -> dict[str, Any]:
@@ -119,7 +119,7 @@ class Engines:
     def default(cls, config: CuratorSettings, paths: Paths) -> Engines:
         return cls(
             default_redactor(config.redaction),
-            default_screener(config.screening, paths.models_dir),
+            default_screener(config.screening),
             default_verify_fn(),
         )
 

@@ -4,9 +4,12 @@ Trained at first use from the corpus shipped in the package with a fixed seed, s
 same model. The corpus is package data in two parts: ``data/injection_train.jsonl``, generated from templates by the
 build tool ``benchmarks/data/make_injection_corpus.py`` (breadth of carriers and disguises), and
 ``data/injection_handwritten/*.jsonl``, individually written injections, hard negatives and background text, one
-file per domain (breadth of wording, which templates cannot give). The fitted pipeline is cached with joblib under ``<models_dir>/injection/``, keyed by the hash of
-all corpus files and the scikit-learn version, so a new corpus or a scikit-learn upgrade retrains instead of loading
-a stale or incompatible pickle.
+file per domain (breadth of wording, which templates cannot give).
+
+The model ships fitted: ``data/injection_model.npz``, plain arrays in a format that loading cannot turn into code
+(``model_file.py``; no pickle), built from the shipped corpus by ``benchmarks/data/make_injection_model.py``
+(:func:`build_shipped`). The curator loads it at startup: no training, nothing written. Its header records the
+hash of every corpus file, so a test can tell a stale model from one the corpus rebuilds.
 
 Long texts are scored in overlapping windows and the most suspicious window wins: TF-IDF vectors are length
 normalized, so one injected sentence in a long page would otherwise be diluted by the page.
@@ -17,14 +20,11 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import re
-import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import joblib
 import numpy as np
 import sklearn
 from scipy import sparse
@@ -32,6 +32,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline
+from tracewheel.curator.screening import model_file
 from tracewheel.curator.screening.deobfuscate import Deobfuscated, deobfuscate
 from tracewheel.curator.screening.directive_vocabulary import (
     AI_GENERIC,
@@ -46,13 +47,15 @@ logger = logging.getLogger(__name__)
 SEED = 0
 WINDOW_CHARS = 700
 WINDOW_STRIDE = 350
-# Bumped when the pipeline's features change, so a cache fitted by older code is not loaded for the same corpus.
+# Bumped when the pipeline's features change in a way its parameters do not show (the directive flags' regexes),
+# so a model file fitted by older code is refused rather than read by different features.
 PIPELINE_VERSION = 5
 # The shipped corpus: the generated file (benchmarks/data/make_injection_corpus.py writes it) and the hand-written
 # files, package data of this package.
 DATA_DIR = Path(__file__).parent / "data"
 CORPUS_PATH = DATA_DIR / "injection_train.jsonl"
 HANDWRITTEN_DIR = DATA_DIR / "injection_handwritten"
+SHIPPED_MODEL_PATH = DATA_DIR / "injection_model.npz"
 
 CorpusSource = Path | Sequence[Path]
 
@@ -245,6 +248,27 @@ class InjectionModel:
         pipeline.fit(texts, np.array([r.label for r in rows]))
         return cls(pipeline, corpus_hash)
 
+    def save(self, path: Path) -> None:
+        """Write the fitted model to ``path`` (``model_file`` format: arrays and a JSON header, no pickle)."""
+        meta = {
+            "corpus_hash": self.corpus_hash,
+            "pipeline_version": PIPELINE_VERSION,
+            "sklearn_version": sklearn.__version__,
+        }
+        model_file.save(self.pipeline, path, meta)
+
+    @classmethod
+    def load(cls, path: Path) -> InjectionModel:
+        """A model written by :meth:`save`; ``model_file.ModelFileError`` if it is not one this code can read."""
+        header = model_file.read_header(path)
+        if header.get("pipeline_version") != PIPELINE_VERSION:
+            raise model_file.ModelFileError(
+                f"{path}: fitted by pipeline v{header.get('pipeline_version')}, this code is v{PIPELINE_VERSION}; "
+                "rebuild it (python -m benchmarks.data.make_injection_model)"
+            )
+        pipeline, header = model_file.load(path, build_pipeline(), N_DIRECTIVE_FEATURES)
+        return cls(pipeline, str(header.get("corpus_hash", "")))
+
     def predict_proba(self, texts: Sequence[str], *, prepared: bool = False) -> list[float]:
         """P(injection) of each text: the maximum over its windows.
 
@@ -282,38 +306,27 @@ def corpus_hash(source: CorpusSource | None = None) -> str:
     return digest.hexdigest()[:16]
 
 
-def cache_path(models_dir: Path, digest: str) -> Path:
-    return (
-        models_dir
-        / "injection"
-        / f"tfidf-lr-v{PIPELINE_VERSION}-{digest}-sklearn{sklearn.__version__}.joblib"
-    )
-
-
-def load_or_train(models_dir: Path | None, corpus: CorpusSource | None = None) -> InjectionModel:
-    """The cached model for this corpus (default: the shipped one), training (and caching, if ``models_dir`` is
-    given) when there is none."""
-    digest = corpus_hash(corpus)
-    path = cache_path(models_dir, digest) if models_dir is not None else None
-    if path is not None and path.exists():
-        try:
-            pipeline = joblib.load(path)
-            return InjectionModel(pipeline, digest)
-        except Exception as exc:  # a truncated or foreign file: retrain rather than fail screening
-            logger.warning("ignoring unreadable injection model cache %s: %s", path, exc)
-    logger.info("training the injection classifier from %s", ", ".join(str(p) for p in _paths(corpus)))
-    model = InjectionModel.train(load_corpus(corpus), digest)
-    if path is not None:
-        _save_atomically(model.pipeline, path)
+def load_shipped(path: Path = SHIPPED_MODEL_PATH) -> InjectionModel:
+    """The fitted model shipped with the package (or another file in the same format): loaded, never trained."""
+    model = InjectionModel.load(path)
+    if path == SHIPPED_MODEL_PATH and model.corpus_hash != corpus_hash():
+        # Screening still works with the older fit; the packaging test fails on it so a release never ships it.
+        logger.warning(
+            "%s was fitted on another corpus than the one shipped (%s != %s): rebuild it with "
+            "python -m benchmarks.data.make_injection_model",
+            path,
+            model.corpus_hash,
+            corpus_hash(),
+        )
     return model
 
 
-def _save_atomically(pipeline: Pipeline, path: Path) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".joblib")
-        os.close(fd)
-        joblib.dump(pipeline, tmp)
-        os.replace(tmp, path)
-    except OSError as exc:  # a read-only home still screens, it just retrains next time
-        logger.warning("could not cache the injection model at %s: %s", path, exc)
+def build_shipped(
+    path: Path | None = SHIPPED_MODEL_PATH, corpus: CorpusSource | None = None
+) -> InjectionModel:
+    """Train on the corpus (default: the shipped one) and write the model file to ``path`` (None: don't write)."""
+    logger.info("training the injection classifier from %s", ", ".join(str(p) for p in _paths(corpus)))
+    model = InjectionModel.train(load_corpus(corpus), corpus_hash(corpus))
+    if path is not None:
+        model.save(path)
+    return model

@@ -20,11 +20,10 @@ import math
 import re
 import unicodedata
 from dataclasses import dataclass
-from pathlib import Path
 
 from tracewheel.collector.episode import Episode
 from tracewheel.curator.screening.deobfuscate import Deobfuscated, deobfuscate
-from tracewheel.curator.screening.injection_model import InjectionModel, classifier_input, load_or_train
+from tracewheel.curator.screening.injection_model import InjectionModel, classifier_input, load_shipped
 from tracewheel.curator.screening.injection_rules import RuleHit, find_rule_hits
 from tracewheel.curator.screening.screening_config import ScreeningConfig
 
@@ -109,22 +108,14 @@ def _sigmoid(x: float) -> float:
 
 
 class Screener:
-    """Scores tool results; the classifier is loaded (or trained and cached) once, at construction."""
+    """Scores tool results; the classifier is loaded once, at construction (never trained, nothing written)."""
 
-    def __init__(
-        self,
-        config: ScreeningConfig | None = None,
-        models_dir: Path | None = None,
-        *,
-        model: InjectionModel | None = None,
-    ) -> None:
-        """``model``: a classifier already fitted (an experiment's); default: the shipped corpus's, cached."""
+    def __init__(self, config: ScreeningConfig | None = None, *, model: InjectionModel | None = None) -> None:
+        """``model``: a classifier already fitted (an experiment's); default: the one shipped in the package."""
         self.config = config or ScreeningConfig()
         self.model: InjectionModel | None = model
         if self.model is None and self.config.use_classifier:
-            if models_dir is None:
-                raise ValueError("models_dir is required to load or train the injection classifier")
-            self.model = load_or_train(models_dir)
+            self.model = load_shipped()
 
     # ------------------------------------------------------------------ public API
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import json
-import tempfile
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -373,11 +372,6 @@ class ListSource:
         ]
 
 
-# The injection classifier's cache is keyed by its corpus hash, so sharing it between test runs (and copying it into
-# a test home for a CLI run) is safe and saves training it again.
-MODELS_CACHE = Path(tempfile.gettempdir()) / "tracewheel-test-models"
-
-
 @functools.cache
 def engines():
     """The real redactor, screener and verifier, built once per test process."""
@@ -387,4 +381,4 @@ def engines():
 
     from tracewheel.core.verifiers import verify
 
-    return Engines(Redactor(), Screener(models_dir=MODELS_CACHE), verify)
+    return Engines(Redactor(), Screener(), verify)

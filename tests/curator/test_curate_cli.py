@@ -3,14 +3,13 @@ Parquet segments, feedback, a corrupt segment), and the ``datasets`` commands on
 
 import json
 import os
-import shutil
 import subprocess
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-from _episode_fixtures import MODELS_CACHE, engines
+from _episode_fixtures import engines
 from tracewheel.collector import segments
 from tracewheel.collector.otlp import parse_trace_request
 from tracewheel.collector.store import TraceStore
@@ -92,8 +91,6 @@ def home(tmp_path_factory):
     evals = home / "evals" / "acme"
     evals.mkdir(parents=True)
     (evals / "suite.jsonl").write_text(json.dumps({"prompt": "Stream me the answer."}) + "\n")
-    engines()  # trains (or finds) the shared injection classifier, which the CLI run below then loads
-    shutil.copytree(MODELS_CACHE, home / "models")
     return home
 
 

@@ -53,7 +53,7 @@ def screen(
         updates["use_classifier"] = False
     if updates:
         config = config.model_copy(update=updates)
-    screener = _build_screener(config, cfg.paths.models_dir)
+    screener = _build_screener(config)
 
     with jsonl_input(path, "screen") as stream:
         counts = _screen_stream(screener, stream)
@@ -118,12 +118,8 @@ def _screen_stream(screener: Any, stream: TextIO) -> dict[str, int]:
     return counts
 
 
-def _build_screener(config: Any, models_dir: Path) -> Any:
-    """The screener; on the first use in a home its classifier is trained (tens of seconds), so say so."""
-    from tracewheel.curator.screening.injection_model import cache_path, corpus_hash
+def _build_screener(config: Any) -> Any:
+    """The screener, with the classifier shipped fitted in the package (loaded, never trained here)."""
     from tracewheel.curator.screening.screen import Screener
 
-    if not config.use_classifier or cache_path(models_dir, corpus_hash()).exists():
-        return Screener(config, models_dir=models_dir)
-    with err_console.status("training the injection classifier from the shipped corpus (first use only)…"):
-        return Screener(config, models_dir=models_dir)
+    return Screener(config)
