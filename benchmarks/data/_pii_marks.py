@@ -26,6 +26,9 @@ ENTITY_CODES: dict[str, str] = {
     "K": "API_KEY",
     "CS": "CONNECTION_STRING",
     "DB": "CONNECTION_STRING",
+    "ADDR": "STREET_ADDRESS",
+    "DL": "DRIVER_LICENSE",
+    "DOB": "DATE_OF_BIRTH",
 }
 
 KINDS = frozenset({"chat", "tool_args", "tool_result", "system", "answer"})
