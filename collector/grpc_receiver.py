@@ -12,10 +12,13 @@ from concurrent import futures
 from typing import Any
 
 import grpc
+from google.protobuf import duration_pb2
+from google.rpc import error_details_pb2
 from opentelemetry.proto.collector.logs.v1 import logs_service_pb2
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2
 from tracewheel.collector import otlp
 from tracewheel.collector.ingest import Ingest
+from tracewheel.collector.limits import LimitExceeded
 from tracewheel.collector.wal import QueueFull, Signal, WalWriteError
 
 logger = logging.getLogger(__name__)
@@ -38,10 +41,16 @@ def _tenant(ingest: Ingest, context: grpc.ServicerContext) -> str:
     return tenant  # type: ignore[return-value]
 
 
-def _busy(ingest: Ingest, context: grpc.ServicerContext, message: str) -> None:
-    # The Python and Go exporters retry RESOURCE_EXHAUSTED; the pushback metadata says when.
-    ms = str(ingest.settings.retry_after_s * 1000)
-    context.set_trailing_metadata((("grpc-retry-pushback-ms", ms),))
+def _busy(context: grpc.ServicerContext, message: str, retry_after_s: int) -> None:
+    # The Python and Go exporters retry RESOURCE_EXHAUSTED; OTLP says when in a google.rpc.RetryInfo detail (read
+    # from the "-bin" trailer), grpc-retry-pushback-ms says it to gRPC's own retry policy.
+    info = error_details_pb2.RetryInfo(retry_delay=duration_pb2.Duration(seconds=retry_after_s))
+    context.set_trailing_metadata(
+        (
+            ("grpc-retry-pushback-ms", str(retry_after_s * 1000)),
+            ("google.rpc.retryinfo-bin", info.SerializeToString()),
+        )
+    )
     context.abort(grpc.StatusCode.RESOURCE_EXHAUSTED, message)
 
 
@@ -55,10 +64,14 @@ def _export(ingest: Ingest, signal: Signal, body: bytes, context: grpc.ServicerC
             ingest.acknowledged(tenant, prepared)
     except otlp.OtlpDecodeError as exc:
         context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
+    except LimitExceeded as exc:
+        _busy(context, str(exc), exc.retry_after_s)
     except QueueFull as exc:
-        _busy(ingest, context, f"collector is busy ({exc}); retry later")
+        _busy(context, f"collector is busy ({exc}); retry later", ingest.settings.retry_after_s)
     except WalWriteError as exc:
-        _busy(ingest, context, f"could not store the data durably ({exc}); retry later")
+        _busy(
+            context, f"could not store the data durably ({exc}); retry later", ingest.settings.retry_after_s
+        )
     v = prepared.validated
     if signal is Signal.TRACES:
         response: Any = trace_service_pb2.ExportTraceServiceResponse()
@@ -92,10 +105,15 @@ def create_grpc_server(ingest: Ingest, host: str, port: int) -> tuple[grpc.Serve
     limit = ingest.settings.max_body_bytes
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=ingest.settings.grpc_workers, thread_name_prefix="otlp-grpc"),
+        # Calls past this many in flight are refused with RESOURCE_EXHAUSTED instead of queueing without bound.
+        maximum_concurrent_rpcs=ingest.settings.grpc_max_concurrent_rpcs,
         options=[
             ("grpc.max_receive_message_length", limit),
             ("grpc.max_send_message_length", 4 * 1024 * 1024),
             ("grpc.so_reuseport", 0),
+            # A connection must finish its HTTP/2 handshake quickly and may not idle forever (slow clients).
+            ("grpc.server_handshake_timeout_ms", int(ingest.settings.header_timeout_s * 1000)),
+            ("grpc.max_connection_idle_ms", 5 * 60 * 1000),
         ],
     )
     server.add_generic_rpc_handlers(

@@ -1,8 +1,9 @@
-"""The receivers' shared core: authenticate, decode + validate, append to the WAL, remember trace ids.
+"""The receivers' shared core: authenticate, decode + validate, strip credentials, admit (rate and quota), append
+to the WAL, remember trace ids.
 
 HTTP and gRPC differ only in framing; both call ``Ingest`` and map its exceptions to their status codes:
-``OtlpDecodeError`` -> 400 / INVALID_ARGUMENT, ``QueueFull`` and ``WalWriteError`` -> 503 / RESOURCE_EXHAUSTED
-(with Retry-After), nothing acknowledged.
+``OtlpDecodeError`` -> 400 / INVALID_ARGUMENT, ``LimitExceeded`` -> 429 / RESOURCE_EXHAUSTED, ``QueueFull`` and
+``WalWriteError`` -> 503 / RESOURCE_EXHAUSTED (all three with Retry-After), nothing acknowledged.
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ from typing import Any
 
 import orjson
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
-from tracewheel.collector import flusher, otlp, wal
+from tracewheel.collector import credentials, flusher, otlp, wal
 from tracewheel.collector.feedback import TraceIndex, validate_feedback
+from tracewheel.collector.limits import QuotaTracker, RateLimiter
 from tracewheel.collector.segments import FlushConfig
 from tracewheel.collector.settings import CollectorSettings
 from tracewheel.collector.tenants import TenantResolver
@@ -63,6 +65,11 @@ class Ingest:
             compaction_settle_s=settings.compaction_settle_s,
         )
         self._flusher: subprocess.Popen[bytes] | None = None
+        self.rate = RateLimiter(settings.tenant_rate_records_per_s, settings.tenant_burst_records)
+        self.quota = QuotaTracker(self.traces_dir, settings.tenant_quota_bytes, settings.quota_refresh_s)
+        # Records refused at the door, by reason (partial success answers carry the same): for logs and tests.
+        self.rejected: dict[str, int] = {}
+        self._rejected_lock = threading.Lock()
 
     def _index_unflushed(self) -> None:
         # Spans acknowledged before a restart but not yet in Parquet: feedback for them must not get a 404.
@@ -77,6 +84,7 @@ class Ingest:
                     self.index.add(record.tenant, ids)
 
     def start(self) -> None:
+        self.quota.start()
         self._flusher = flusher.spawn(self.traces_dir, self.flush_config, nice=self.settings.flusher_nice)
         self._closing = threading.Event()
         threading.Thread(target=self._watch_flusher, name="flusher-watch", daemon=True).start()
@@ -95,6 +103,7 @@ class Ingest:
         """Stop taking writes, seal the WAL, let the flusher put everything into Parquet."""
         if hasattr(self, "_closing"):
             self._closing.set()
+        self.quota.stop()
         self.writer.close()
         if self._flusher is not None:
             flusher.stop(self._flusher)
@@ -102,21 +111,47 @@ class Ingest:
     # --- steps, in the order receivers call them ------------------------------------------------------------
 
     def prepare(self, signal: Signal, body: bytes, content_type: str) -> Prepared:
-        """Decode and validate; raises ``otlp.OtlpDecodeError`` / ``otlp.UnsupportedContentType``."""
+        """Decode, validate, strip credentials; raises ``otlp.OtlpDecodeError`` / ``otlp.UnsupportedContentType``.
+
+        CPU-bound (milliseconds for a large body): HTTP calls it from a worker thread, off the event loop.
+        """
         protobuf = otlp.media_type(content_type) in otlp.PROTOBUF_TYPES
         if signal is Signal.TRACES:
-            request = otlp.parse_trace_request(body, content_type)
-            validated = otlp.validate_trace_request(request, body if protobuf else None)
+            traces = otlp.parse_trace_request(body, content_type)
+            # Stripped first: the client's own bytes go to the WAL only when nothing had to be removed.
+            clean = credentials.strip_trace_request(traces) == 0
+            validated = otlp.validate_trace_request(traces, body if protobuf and clean else None)
         else:
             logs = otlp.parse_logs_request(body, content_type)
-            validated = otlp.validate_logs_request(logs, body if protobuf else None)
+            clean = credentials.strip_logs_request(logs) == 0
+            validated = otlp.validate_logs_request(logs, body if protobuf and clean else None)
+        if validated.rejected:
+            self._count_rejected(signal, validated)
         return Prepared(signal, validated)
 
+    def _count_rejected(self, signal: Signal, validated: otlp.Validated) -> None:
+        key = signal.name.lower()
+        with self._rejected_lock:
+            self.rejected[key] = self.rejected.get(key, 0) + validated.rejected
+        logger.info("refused %s at the door: %s", key, validated.error_message)
+
+    def admit(self, tenant: str, records: int, nbytes: int) -> None:
+        """Raise ``LimitExceeded`` when ``tenant`` is over its rate or storage quota (nothing is stored then)."""
+        self.quota.check(tenant, nbytes, self.settings.retry_after_s)
+        self.rate.take(tenant, records)
+
     def submit(self, tenant: str, prepared: Prepared) -> concurrent.futures.Future[None] | None:
-        """Queue for the WAL; None when there is nothing to store. Raises ``wal.QueueFull``."""
-        if prepared.validated.accepted == 0:
+        """Admit and queue for the WAL; None when there is nothing to store.
+
+        Raises ``LimitExceeded`` or ``wal.QueueFull``.
+        """
+        v = prepared.validated
+        if v.accepted == 0:
             return None
-        return self.writer.submit(prepared.signal, tenant, time.time_ns(), prepared.validated.payload)
+        self.admit(tenant, v.accepted, len(v.payload))
+        future = self.writer.submit(prepared.signal, tenant, time.time_ns(), v.payload)
+        self.quota.add(tenant, len(v.payload))
+        return future
 
     def acknowledged(self, tenant: str, prepared: Prepared) -> None:
         if prepared.validated.trace_ids:
@@ -137,4 +172,8 @@ class Ingest:
         return self.index.known_recent(tenant, trace_id) or self.index.known_in_segments(tenant, trace_id)
 
     def submit_feedback(self, tenant: str, item: dict[str, Any]) -> concurrent.futures.Future[None]:
-        return self.writer.submit(Signal.FEEDBACK, tenant, time.time_ns(), orjson.dumps(item))
+        payload = orjson.dumps(item)
+        self.admit(tenant, 1, len(payload))
+        future = self.writer.submit(Signal.FEEDBACK, tenant, time.time_ns(), payload)
+        self.quota.add(tenant, len(payload))
+        return future

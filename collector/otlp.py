@@ -3,7 +3,8 @@
 Two stages, kept apart on purpose:
 
 * ``parse_*_request`` + ``validate_*_request`` run on the ack path: they decode the body and drop records with
-  invalid ids, so the WAL only ever holds requests that will convert cleanly. Nothing here walks attributes.
+  invalid ids or values the Parquet schema cannot hold (times past int64), so the WAL only ever holds requests
+  that will convert cleanly. Nothing here walks attributes.
 * ``span_rows`` / ``log_rows`` (and the columnar ``spans_table_from_requests``) run in the flusher, off the ack
   path: they turn protobuf messages into the fixed Parquet row schemas below.
 
@@ -67,6 +68,12 @@ LOG_SCHEMA = pa.schema(
         pa.field("received_at_unix_nano", pa.int64(), nullable=False),
     ]
 )
+
+
+# OTLP times are fixed64 (unsigned); the Parquet/Arrow columns are int64. A time above this is rejected at the door
+# (partial success) rather than acknowledged and left for the flusher to choke on. It is also the year 2262, so every
+# accepted time converts to a ``datetime`` in readers too.
+MAX_UNIX_NANO = 2**63 - 1
 
 
 class OtlpDecodeError(ValueError):
@@ -197,6 +204,12 @@ def _span_problem(span: Any) -> str | None:
         return "missing name"
     if not span.start_time_unix_nano:
         return "missing start_time_unix_nano"
+    if span.start_time_unix_nano > MAX_UNIX_NANO:
+        return "start_time_unix_nano out of range"
+    if span.end_time_unix_nano > MAX_UNIX_NANO:
+        return "end_time_unix_nano out of range"
+    if any(e.time_unix_nano > MAX_UNIX_NANO for e in span.events):
+        return "event time_unix_nano out of range"
     return None
 
 
@@ -209,6 +222,10 @@ def _log_problem(record: Any) -> str | None:
         return "invalid span_id"
     if not record.time_unix_nano and not record.observed_time_unix_nano:
         return "missing time_unix_nano"
+    if record.time_unix_nano > MAX_UNIX_NANO:
+        return "time_unix_nano out of range"
+    if record.observed_time_unix_nano > MAX_UNIX_NANO:
+        return "observed_time_unix_nano out of range"
     return None
 
 
@@ -250,7 +267,7 @@ def validate_trace_request(request: ExportTraceServiceRequest, body: bytes | Non
     # when something fails does the general, slower path name the reasons and rebuild the request.
     ids: set[bytes] = set()
     add = ids.add
-    zero_trace, zero_span = _ZERO_TRACE, _ZERO_SPAN
+    zero_trace, zero_span, max_ns = _ZERO_TRACE, _ZERO_SPAN, MAX_UNIX_NANO
     accepted = 0
     for rs in request.resource_spans:
         for ss in rs.scope_spans:
@@ -266,6 +283,9 @@ def validate_trace_request(request: ExportTraceServiceRequest, body: bytes | Non
                     or (pid and len(pid) != 8)
                     or not span.start_time_unix_nano
                     or not span.name
+                    or span.start_time_unix_nano > max_ns
+                    or span.end_time_unix_nano > max_ns
+                    or (span.events and any(e.time_unix_nano > max_ns for e in span.events))
                 ):
                     return _validate(
                         request, body, ("resource_spans", "scope_spans"), "spans", _span_problem, "spans"

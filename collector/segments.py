@@ -35,11 +35,14 @@ from typing import Any
 import orjson
 import pyarrow as pa
 import pyarrow.parquet as pq
+from google.protobuf.message import DecodeError
 from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from tracewheel.collector import wal
+from tracewheel.collector.deadletter import DEADLETTER_DIR, DeadRecord, write_dead_letters
 from tracewheel.collector.feedback import FEEDBACK_SCHEMA, feedback_row
 from tracewheel.collector.otlp import LOG_SCHEMA, SPAN_SCHEMA, log_rows, span_rows
+from tracewheel.collector.tenants import NAME_RE
 from tracewheel.collector.wal import Signal, WalRecord
 
 logger = logging.getLogger(__name__)
@@ -80,26 +83,104 @@ def _to_table(rows: list[dict[str, Any]], schema: pa.Schema) -> pa.Table:
     return pa.Table.from_arrays(arrays, schema=schema)
 
 
-def group_records(records: Iterable[WalRecord]) -> dict[tuple[str, str, str], pa.Table]:
-    """``{(kind, tenant, hour): table}`` for a batch of WAL records."""
-    grouped: dict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)
+def _record_rows(record: WalRecord) -> list[dict[str, Any]]:
+    if not NAME_RE.fullmatch(record.tenant):
+        raise ValueError(f"invalid tenant name {record.tenant[:80]!r}")
+    return _rows(record)
+
+
+def _reason(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"
+
+
+# What one bad record raises while converting: undecodable protobuf or JSON, a value the Arrow type cannot hold
+# (ArrowInvalid is a ValueError; ints past int64 raise OverflowError), a field of the wrong type. OSError and
+# MemoryError are not here on purpose: they say nothing about the record, so the flush is retried.
+_RECORD_ERRORS = (
+    ValueError,
+    TypeError,
+    OverflowError,
+    KeyError,
+    pa.ArrowException,
+    DecodeError,
+    RecursionError,
+)
+
+
+@dataclass
+class Converted:
+    """One batch of WAL records as tables, plus the records that could not be converted (and why)."""
+
+    tables: dict[tuple[str, str, str], pa.Table]
+    dead: list[DeadRecord]
+
+
+def convert_records(records: Iterable[WalRecord]) -> Converted:
+    """``{(kind, tenant, hour): table}`` for a batch of WAL records; a record that fails is set aside, not fatal.
+
+    The tables are built per group in one go (the common case); only when a group fails is it rebuilt record by
+    record to find the culprits, so a good batch costs no more than before.
+    """
+    grouped: dict[tuple[str, str, str], list[tuple[WalRecord, list[dict[str, Any]]]]] = defaultdict(list)
+    dead: list[DeadRecord] = []
     for record in records:
-        key = (SIGNAL_DIRS[record.signal], record.tenant, hour_of(record.received_at_unix_nano))
-        grouped[key].extend(_rows(record))
-    return {key: _to_table(rows, SCHEMAS[key[0]]) for key, rows in grouped.items() if rows}
+        try:
+            key = (SIGNAL_DIRS[record.signal], record.tenant, hour_of(record.received_at_unix_nano))
+            grouped[key].append((record, _record_rows(record)))
+        except _RECORD_ERRORS as exc:
+            dead.append(DeadRecord(record, _reason(exc)))
+    tables: dict[tuple[str, str, str], pa.Table] = {}
+    for key, items in grouped.items():
+        schema = SCHEMAS[key[0]]
+        try:
+            rows = [row for _, record_rows in items for row in record_rows]
+            if rows:
+                tables[key] = _to_table(rows, schema)
+            continue
+        except _RECORD_ERRORS:
+            pass
+        good: list[dict[str, Any]] = []
+        for record, record_rows in items:
+            try:
+                _to_table(record_rows, schema)
+            except _RECORD_ERRORS as exc:
+                dead.append(DeadRecord(record, _reason(exc)))
+                continue
+            good.extend(record_rows)
+        if good:
+            tables[key] = _to_table(good, schema)
+    return Converted(tables, dead)
+
+
+def group_records(records: Iterable[WalRecord]) -> dict[tuple[str, str, str], pa.Table]:
+    """``{(kind, tenant, hour): table}`` for a batch of WAL records (records that cannot be converted left out)."""
+    return convert_records(records).tables
 
 
 def unflushed_tables(traces_dir: Path) -> dict[str, pa.Table]:
     """Acknowledged rows still only in the WAL: ``{"spans"|"logs"|"feedback": table}`` (always all three keys).
 
     Read-only and lock-free beside a running collector. A segment flushed while this runs may show up both here
-    and in Parquet: readers that union the two should de-duplicate (spans on tenant+trace_id+span_id).
+    and in Parquet: readers that union the two should de-duplicate (spans on tenant+trace_id+span_id). A record
+    that cannot be converted is left out with a warning; the flusher files it as a dead letter when it gets there.
     """
-    rows: dict[str, list[dict[str, Any]]] = {kind: [] for kind in SCHEMAS}
-    for _, records in wal.iter_unflushed(Path(traces_dir)):
-        for record in records:
-            rows[SIGNAL_DIRS[record.signal]].extend(_rows(record))
-    return {kind: _to_table(r, SCHEMAS[kind]) for kind, r in rows.items()}
+    tables: dict[str, list[pa.Table]] = {kind: [] for kind in SCHEMAS}
+    for seq, records in wal.iter_unflushed(Path(traces_dir)):
+        converted = convert_records(records)
+        for (kind, _, _), table in converted.tables.items():
+            tables[kind].append(table)
+        for d in converted.dead:
+            logger.warning(
+                "skipping an undecodable %s record of tenant %r in WAL segment %d: %s",
+                d.record.signal.name.lower(),
+                d.record.tenant,
+                seq,
+                d.reason,
+            )
+    return {
+        kind: pa.concat_tables(parts) if parts else SCHEMAS[kind].empty_table()
+        for kind, parts in tables.items()
+    }
 
 
 # --- writing files -------------------------------------------------------------------------------------------
@@ -117,10 +198,11 @@ def _fsync_new_dirs(path: Path, root: Path) -> None:
 
 def write_parquet(table: pa.Table, final: Path, metadata: dict[bytes, bytes]) -> None:
     """Write ``table`` durably and atomically at ``final`` (temp file, fsync, rename, fsync dir)."""
-    final.parent.mkdir(parents=True, exist_ok=True)
+    final.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     table = table.replace_schema_metadata({**(table.schema.metadata or {}), **metadata})
     tmp = final.with_name(f".{final.name}.tmp")
-    with open(tmp, "wb") as f:
+    # Span content is tenant data: owner-only whatever the process umask (entry points also set 0o077).
+    with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as f:
         pq.write_table(table, f, compression="zstd", row_group_size=64 * 1024)
         f.flush()
         os.fsync(f.fileno())
@@ -132,11 +214,19 @@ def flushed_file_name(wal_id: str, seq: int, kind: str, tenant: str, hour: str) 
 
 
 def flush_segment(traces_dir: Path, seq: int, records: list[WalRecord]) -> list[Path]:
-    """Write one WAL segment's records as Parquet; idempotent (same names on replay)."""
+    """Write one WAL segment's records as Parquet; idempotent (same names on replay).
+
+    Records that cannot be converted go to the tenant's dead-letter file (``collector/deadletter.py``) instead of
+    failing the segment: one bad record must not stop the flusher for every tenant.
+    """
     traces_dir = Path(traces_dir)
     this_wal = wal.wal_id(wal.wal_dir(traces_dir))
     written: list[Path] = []
-    for (kind, tenant, hour), table in group_records(records).items():
+    converted = convert_records(records)
+    if converted.dead:
+        # Before the checkpoint moves (the caller's next step): a crash in between replays and rewrites the same file.
+        written.extend(write_dead_letters(traces_dir, this_wal, seq, converted.dead))
+    for (kind, tenant, hour), table in converted.tables.items():
         final = partition_dir(traces_dir, kind, tenant, hour) / flushed_file_name(
             this_wal, seq, kind, tenant, hour
         )
@@ -151,7 +241,8 @@ def flush_segment(traces_dir: Path, seq: int, records: list[WalRecord]) -> list[
 
 
 def _partitions(traces_dir: Path) -> Iterable[tuple[str, Path]]:
-    for kind in SCHEMAS:
+    # Dead letters are hour-partitioned too: retention and temp-file clean-up cover them like the Parquet kinds.
+    for kind in (*SCHEMAS, DEADLETTER_DIR):
         root = Path(traces_dir) / kind
         if not root.is_dir():
             continue
@@ -177,6 +268,8 @@ def compact(traces_dir: Path, min_files: int, small_file_bytes: int, settle_s: f
     now = time.time()
     checkpoint = wal.read_checkpoint(wal.wal_dir(traces_dir))
     for kind, directory in list(_partitions(traces_dir)):
+        if kind not in SCHEMAS:
+            continue
         try:
             files = [p for p in directory.iterdir() if p.suffix == ".parquet" and not p.name.startswith(".")]
             small = [p for p in files if p.stat().st_size < small_file_bytes and _segment_of(p) <= checkpoint]

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import uvicorn
 from tracewheel.collector.grpc_receiver import create_grpc_server
+from tracewheel.collector.http_protocol import protocol_with_header_timeout
 from tracewheel.collector.http_receiver import OtlpHttpApp
 from tracewheel.collector.ingest import Ingest
 from tracewheel.collector.settings import CollectorSettings
@@ -74,7 +75,9 @@ def run_collector(
                 host=host,
                 port=http_port,
                 loop="uvloop",
-                http="httptools",
+                http=protocol_with_header_timeout(cfg.header_timeout_s),
+                # Connections and in-flight requests; past it uvicorn answers 503 instead of taking more.
+                limit_concurrency=cfg.max_connections,
                 lifespan="off",
                 access_log=False,
                 log_level="warning",

@@ -55,3 +55,44 @@ class CollectorSettings(Section):
     )
     grpc_workers: int = Field(default=8, ge=1, description="Threads serving OTLP/gRPC calls.")
     retry_after_s: int = Field(default=2, ge=1, description="Retry-After sent with 503 / RESOURCE_EXHAUSTED.")
+    # --- limits against slow or greedy clients (docs/02-collector.md, "Limits") ---
+    header_timeout_s: float = Field(
+        default=10.0,
+        gt=0,
+        description="An HTTP connection whose request headers are not complete this long after it opened (or "
+        "after its previous request) is closed: slow-header clients cannot hold connections open.",
+    )
+    body_timeout_s: float = Field(
+        default=60.0,
+        gt=0,
+        description="A request body must arrive whole within this long after its headers (408 otherwise).",
+    )
+    max_connections: int = Field(
+        default=1000,
+        ge=1,
+        description="Concurrent HTTP connections (and requests) served; above it new requests get 503.",
+    )
+    grpc_max_concurrent_rpcs: int = Field(
+        default=256, ge=1, description="Concurrent gRPC calls; above it new calls get RESOURCE_EXHAUSTED."
+    )
+    tenant_rate_records_per_s: float = Field(
+        default=0,
+        ge=0,
+        description="Per-tenant ingest rate limit in records (spans + log records + feedback items) per second, "
+        "a token bucket; over it the tenant gets 429 / RESOURCE_EXHAUSTED with Retry-After. 0: no limit.",
+    )
+    tenant_burst_records: int = Field(
+        default=100_000,
+        ge=1,
+        description="Token-bucket size: records a tenant may send at once above its rate (one large batch always "
+        "passes once the bucket is full).",
+    )
+    tenant_quota_bytes: int = Field(
+        default=0,
+        ge=0,
+        description="Per-tenant storage quota in bytes on disk (Parquet, dead letters, plus what was accepted "
+        "since the last measurement); over it the tenant gets 429 / RESOURCE_EXHAUSTED. 0: no quota.",
+    )
+    quota_refresh_s: float = Field(
+        default=10.0, gt=0, description="How often tenants' disk usage is measured for the quota."
+    )

@@ -185,7 +185,11 @@ def scan(data: bytes) -> tuple[list[WalRecord], int]:
             sig = Signal(signal)
             tenant = bytes(body[head : head + name_len]).decode()
         except (ValueError, UnicodeDecodeError):
-            break
+            # Intact framing (the CRC matched) around a header no collector writes: not a torn tail, so skip this
+            # one record instead of ending the segment (recovery would truncate every record after it).
+            logger.error("WAL: skipping a record with an invalid header at offset %d", pos)
+            pos = start + length
+            continue
         records.append(WalRecord(sig, tenant, received, bytes(body[head + name_len :])))
         pos = start + length
     return records, pos
