@@ -176,17 +176,32 @@ def test_shell_commands_run_and_cannot_write_outside_either(tmp_path: Path) -> N
 
 
 @needs_bwrap
-def test_a_script_named_on_the_command_line_is_readable(tmp_path: Path) -> None:
+def test_a_script_named_on_the_command_line_is_readable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     script = tmp_path / "check.py"
-    script.write_text("import json, sys\nprint(json.dumps({'reward': len(sys.stdin.read()) / 10}))\n")
+    script.write_text(
+        "import json, sys\n"
+        "extra = open(sys.argv[1]).read() if len(sys.argv) > 1 else ''\n"
+        "print(json.dumps({'reward': len(sys.stdin.read()) / 10, 'extra': extra}))\n"
+    )
+    (tmp_path / "rubric.txt").write_text("named, so bound read-only")
     (tmp_path / "neighbour.txt").write_text("not for the sandbox")
     result = run_sandboxed([sys.executable, str(script)], stdin=b"12345")
     assert result.failure is None, result.stderr
-    assert json.loads(result.stdout) == {"reward": 0.5}
-    peek = run_sandboxed([sys.executable, str(script), str(tmp_path / "neighbour.txt")], stdin=b"")
-    assert peek.failure is None  # a file the command line names is bound too, read-only
+    assert json.loads(result.stdout) == {"reward": 0.5, "extra": ""}
+    # A relative name works too: it is resolved against the caller's cwd, since the command runs in /tmp.
+    monkeypatch.chdir(tmp_path)
+    named = run_sandboxed([sys.executable, "check.py", "rubric.txt"], stdin=b"1")
+    assert named.failure is None, named.stderr
+    assert json.loads(named.stdout)["extra"] == "named, so bound read-only"
     other = run_sandboxed([sys.executable, "-c", f"print(open({str(tmp_path / 'neighbour.txt')!r}).read())"])
     assert other.failure is not None and b"not for the sandbox" not in other.stdout
+    before = script.read_text()
+    tamper = run_sandboxed(
+        [sys.executable, "-c", "import sys; open(sys.argv[1], 'a').write('x')", str(script)]
+    )
+    assert tamper.failure is not None and script.read_text() == before
 
 
 @needs_bwrap
