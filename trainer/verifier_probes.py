@@ -14,15 +14,22 @@ nothing, and equivalent forms of a right answer that must earn the same:
 - ``unsatisfiable task``: the same verifier type with a task nothing can satisfy (a nonce answer, ``{"not": {}}``),
   fed the right answer and every output above;
 - ``equivalent``: logically equivalent forms of a right answer (" 42.0 " for 42, key order, whitespace, case, a
-  tool call as text or structured) must get the reference's verdict; the reference itself must be rewarded.
+  tool call as text or structured) must get the reference's verdict; the reference itself must be rewarded;
+- ``format only``: a regex must accept one answer, so two non-equivalent strings it accepts (its own first and
+  second matches, ``00`` and ``11`` for ``[0-9]{2}``, or short constants such as ``yes``/``no``) fail it;
+- ``constant answer``: a number that is not the answer (0, 1, -1, half, double) within a numeric tolerance, or a
+  constant JSON value (``0``, ``""``, ``{}``...) that a schema accepts;
+- ``constant answer across tasks`` (``probe_verifiers``): one output that earns reward on more than half of the
+  tasks (rows; four or more) is a policy that ignores the prompt.
 
-Custom verifiers run in the sandbox for every probe, so at most ``max_custom_specs`` distinct specs per command are
-probed, and only the zero-reward probes apply (tracewheel cannot know a right answer for them).
+Every distinct spec is probed in full, and every further prompt it is used with gets the echo probe. Custom
+verifiers run in the sandbox for every probe, and only the zero-reward probes apply to them (tracewheel cannot
+know a right answer for them).
 
     >>> probe_verifiers([{"type": "numeric", "answer": 42}])
     []
-    >>> [f.probe for f in probe_verifiers([{"type": "regex", "pattern": ".*"}])][:2]
-    ['empty output', 'whitespace only']
+    >>> [f.probe for f in probe_verifiers([{"type": "regex", "pattern": ".*"}])][-1]
+    'format only (accepts several answers)'
 """
 
 from __future__ import annotations
@@ -35,12 +42,16 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
+from tracewheel.trainer.regex_samples import sample_matches
+
 from tracewheel.core.errors import TracewheelError
 from tracewheel.core.verifiers import (
     DEFAULT_MAX_CHARS,
     DEFAULT_TOLERANCE,
     _numeric_answer,
     _tool_arguments,
+    normalize_text,
+    parse_number,
     spec_label,
     validate_spec,
     verify,
@@ -80,6 +91,14 @@ _CUSTOM_MASTER_KEYS = (
 )
 _CUSTOM_SEPARATORS = (" ", "\n")
 _CUSTOM_WORKERS = 4
+
+# Short constant answers a format-only regex tends to accept; two non-equivalent ones passing is a failure.
+_REGEX_CONSTANTS = ("0", "1", "00", "11", "A", "B", "a", "b", "x", "y", "yes", "no", "true", "false", "none")
+_JSON_CONSTANTS = ("0", "1", '""', '"a"', "false", '{"a": 1}', "[0]")
+CROSS_TASK_MIN_TASKS = 4
+CROSS_TASK_SHARE = 0.5
+"""A constant output rewarded on more than this share of at least ``CROSS_TASK_MIN_TASKS`` distinct tasks fails."""
+_CROSS_TASK_CANDIDATES = 32
 
 
 @dataclass(frozen=True)
@@ -238,6 +257,11 @@ def _many_candidates(
         pools.append(["yes", "no", "true", "false", reference.lower(), reference.upper(), "0", "1"])
     for pool in pools:
         items = list(pool)
+        if spec["type"] == "numeric" and not all(parse_number(x) is not None for x in items):
+            # Words are no candidates for a number: "A B 42 C D" states one number, the right one.
+            items = [x for x in items if parse_number(x) is not None]
+            if len(items) < 2:
+                continue
         if isinstance(reference, str) and reference not in items:
             items.insert(len(items) // 2, reference)
         if (
@@ -268,7 +292,7 @@ def _unsatisfiable(spec: dict[str, Any]) -> dict[str, Any] | None:
     if kind == "numeric":
         return {**spec, "answer": 7.13e11 + uuid.uuid4().int % 1000, "tolerance": DEFAULT_TOLERANCE}
     if kind == "regex":
-        return {**spec, "pattern": "(?!)"}
+        return {**spec, "pattern": nonce}
     if kind == "json_schema":
         return {**spec, "schema": {"not": {}}}
     if kind == "tool_call":
@@ -324,6 +348,72 @@ def _probes(spec: dict[str, Any], prompt: Any) -> Iterator[_Probe]:
             yield _Probe(f"equivalent: {name}", output, same_as_reference=True)
 
 
+def _equivalent(a: str, b: str) -> bool:
+    """Two answers that are one answer: equal after ``normalize_text``, or the same number."""
+    if normalize_text(a) == normalize_text(b):
+        return True
+    x, y = parse_number(a.strip()), parse_number(b.strip())
+    return x is not None and x == y
+
+
+def _leniency_failures(spec: dict[str, Any], label: str) -> list[ProbeFailure]:
+    """Format-only regexes and constants that a numeric tolerance or a schema lets through."""
+    kind = spec["type"]
+    failures: list[ProbeFailure] = []
+    if kind == "regex":
+        accepted: list[str] = []
+        candidates = [*sample_matches(spec["pattern"]), *_REGEX_CONSTANTS]
+        for candidate in dict.fromkeys(candidates):
+            if candidate.strip() and verify(candidate, spec).reward > 0:
+                if not any(_equivalent(candidate, a) for a in accepted):
+                    accepted.append(candidate)
+            if len(accepted) >= 2:
+                failures.append(
+                    ProbeFailure(
+                        label,
+                        "format only (accepts several answers)",
+                        accepted[1],
+                        1.0,
+                        "reward 0 (a regex verifier must accept one answer)",
+                        f"it also accepts {accepted[0]!r}: the pattern checks a format, not the answer",
+                    )
+                )
+                break
+    elif kind == "numeric":
+        answer = _numeric_answer(spec)
+        for value in dict.fromkeys((0.0, 1.0, -1.0, answer / 2, answer * 2, answer * 1.5)):
+            if abs(value - answer) <= max(DEFAULT_TOLERANCE, 1e-9 * abs(answer)):
+                continue  # that constant is the answer itself
+            output = _format_number(value)
+            verdict = verify(output, spec)
+            if verdict.reward > 0:
+                failures.append(
+                    ProbeFailure(
+                        label,
+                        f"constant answer {output}",
+                        output,
+                        verdict.reward,
+                        "reward 0 (the tolerance is wider than the answer can bear)",
+                        verdict.reason,
+                    )
+                )
+    elif kind == "json_schema":
+        for output in _JSON_CONSTANTS:
+            verdict = verify(output, spec)
+            if verdict.reward > 0:
+                failures.append(
+                    ProbeFailure(
+                        label,
+                        f"constant answer {output}",
+                        output,
+                        verdict.reward,
+                        "reward 0 (the schema accepts a constant)",
+                        verdict.reason,
+                    )
+                )
+    return failures
+
+
 def probe_verifier(spec: dict[str, Any], prompt: Any = None, label: str | None = None) -> list[ProbeFailure]:
     """Run every probe on one spec; an invalid spec is one failure (probe ``valid spec``)."""
     try:
@@ -353,40 +443,102 @@ def probe_verifier(spec: dict[str, Any], prompt: Any = None, label: str | None =
             failures.append(
                 ProbeFailure(label, probe.name, shown, verdict.reward, "reward 0", verdict.reason)
             )
+    failures.extend(_leniency_failures(spec, label))
     return failures
 
 
-def probe_verifiers(
-    specs: list[dict[str, Any]], prompts: list[Any] | None = None, max_custom_specs: int = 8
-) -> list[ProbeFailure]:
-    """Probe every distinct spec (with its prompt, when ``prompts`` is given: one per spec); return the failures.
+def _echo_failures(spec: dict[str, Any], prompt: Any, label: str) -> list[ProbeFailure]:
+    failures = []
+    for text in _prompt_texts(prompt):
+        verdict = verify(text, spec)
+        if verdict.reward != 0.0:
+            failures.append(
+                ProbeFailure(label, "echo prompt", text, verdict.reward, "reward 0", verdict.reason)
+            )
+    return failures
+
+
+def probe_verifiers(specs: list[dict[str, Any]], prompts: list[Any] | None = None) -> list[ProbeFailure]:
+    """Probe every distinct spec in full, the echo probe for every further prompt it is used with, and constant
+    outputs across all the tasks (with its prompt, when ``prompts`` is given: one per spec); return the failures.
 
     >>> [f.probe for f in probe_verifiers([{"type": "exact", "answer": "Solution"}])][:1]
     ["master key 'Solution'"]
     """
     if prompts is not None and len(prompts) != len(specs):
         raise ValueError(f"`prompts` must give one prompt per spec: {len(prompts)} for {len(specs)}")
+    probed: dict[str, tuple[dict[str, Any], str]] = {}  # spec key -> (valid spec, label)
+    uses: dict[str, int] = {}  # spec key -> distinct prompts it is used with
+    invalid: set[str] = set()
     seen: set[str] = set()
-    custom_counts: dict[str, int] = {}
     failures: list[ProbeFailure] = []
     for i, spec in enumerate(specs):
         prompt = prompts[i] if prompts is not None else None
-        key = json.dumps([spec, prompt], sort_keys=True, default=str)
-        if key in seen:
-            continue
-        seen.add(key)
         if isinstance(spec, str):
             try:
                 spec = json.loads(spec)
             except ValueError:
                 pass  # reported as an invalid spec below
-        if isinstance(spec, dict) and spec.get("type") == "custom":
-            command = json.dumps(spec.get("command"), default=str)
-            custom_counts[command] = custom_counts.get(command, 0) + 1
-            if custom_counts[command] > max_custom_specs:
-                continue
+        key = json.dumps(spec, sort_keys=True, default=str)
         label = f"#{i} {spec_label(spec) if isinstance(spec, dict) else '?'}"
-        failures.extend(probe_verifier(spec, prompt, label=label))
+        prompt_key = json.dumps([key, prompt], sort_keys=True, default=str)
+        if key in invalid or prompt_key in seen:
+            continue
+        seen.add(prompt_key)
+        uses[key] = uses.get(key, 0) + 1  # a task is a distinct (spec, prompt)
+        if key not in probed:
+            found = probe_verifier(spec, prompt, label=label)
+            failures.extend(found)
+            if any(f.probe == "valid spec" for f in found):
+                invalid.add(key)
+                continue
+            probed[key] = (validate_spec(spec), label)
+        else:
+            failures.extend(_echo_failures(probed[key][0], prompt, probed[key][1]))
+    failures.extend(_cross_task_failures([(*probed[k], uses[k]) for k in probed]))
+    return failures
+
+
+def _cross_task_failures(tasks: list[tuple[dict[str, Any], str, int]]) -> list[ProbeFailure]:
+    """One output that earns reward on most tasks (rows): the policy can ignore the prompt and say it."""
+    tasks = [t for t in tasks if t[0]["type"] != "custom"]  # a sandboxed run per try
+    total = sum(n for _, _, n in tasks)
+    if total < CROSS_TASK_MIN_TASKS:
+        return []
+    counts: dict[str, int] = {}
+    outputs: dict[str, Any] = {}
+    for spec, _, n in tasks:
+        candidates = [_reference(spec)]
+        if spec["type"] == "regex":
+            candidates += sample_matches(spec["pattern"])[:1]
+        for candidate in candidates:
+            if candidate is None:
+                continue
+            key = json.dumps(candidate, sort_keys=True, default=str)
+            counts[key] = counts.get(key, 0) + n
+            outputs.setdefault(key, candidate)
+    for constant in ("yes", "no", "true", "false", "0", "1", "A"):
+        key = json.dumps(constant)
+        counts.setdefault(key, 0)
+        outputs.setdefault(key, constant)
+    ranked = sorted(counts, key=lambda k: -counts[k])[:_CROSS_TASK_CANDIDATES]
+    failures = []
+    for key in ranked:
+        output = outputs[key]
+        paid = [(label, n) for spec, label, n in tasks if verify(output, spec).reward > 0]
+        won = sum(n for _, n in paid)
+        if won > CROSS_TASK_SHARE * total:
+            shown = output if isinstance(output, str) else json.dumps(output)
+            failures.append(
+                ProbeFailure(
+                    paid[0][0],
+                    "constant answer across tasks",
+                    shown,
+                    1.0,
+                    f"reward on at most {CROSS_TASK_SHARE:.0%} of the tasks",
+                    f"rewarded on {won} of {total} tasks: a policy can ignore the prompt and give this",
+                )
+            )
     return failures
 
 

@@ -23,17 +23,18 @@ TENANT = "acme"
 
 
 def _sum_rows() -> list[dict[str, Any]]:
+    # Half the answers are 7 and half 1: one constant answer winning most tasks is itself a gameable reward.
     return [
         {
             "prompt": [{"role": "user", "content": f"What is {a} plus {b}? Reply with the number only."}],
-            "verifier": {"type": "numeric", "answer": 7},
+            "verifier": {"type": "numeric", "answer": a + b},
         }
-        for a, b in [(3, 4), (2, 5), (1, 6), (0, 7)]
+        for a, b in [(3, 4), (2, 5), (0, 1), (1, 0)]
     ]
 
 
 def _steer_to_digits(tokenizer: Any) -> list[int]:
-    """Token ids the tiny random model may NOT sample: everything but "7", "1" and end-of-sequence.
+    """Token ids the tiny random model may NOT sample: everything but "7", "1" (the answers) and end-of-sequence.
 
     A random-init model almost never writes a right answer, so every group would score 0 and GRPO would have
     no advantage to learn from; restricted to these tokens and one token long, about a third of completions are

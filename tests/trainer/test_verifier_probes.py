@@ -15,7 +15,7 @@ SOUND = [
     {"type": "exact", "answer": "Paris"},
     {"type": "exact", "answer": "line one\nline two"},
     {"type": "normalized", "answer": "The Eiffel Tower"},
-    {"type": "regex", "pattern": r"[0-9]{3}-[0-9]{4}"},
+    {"type": "regex", "pattern": r"(?i)eiffel\s+tower"},
     {"type": "numeric", "answer": 42},
     {"type": "numeric", "answer": 0},
     {"type": "numeric", "answer": 100},
@@ -31,7 +31,7 @@ SOUND = [
     },
     {"type": "tool_call", "name": "get_weather", "arguments": {"city": "Paris", "unit": "C"}},
     {"type": "tool_call", "name": "list_files"},
-    {"type": "regex", "pattern": r"[0-9]{3}-[0-9]{4}", "example": "555-1234"},
+    {"type": "regex", "pattern": r"(?i)eiffel\s+tower", "example": "Eiffel Tower"},
     {
         "type": "json_schema",
         "example": {"city": "Oslo", "temp_c": 4},
@@ -83,7 +83,14 @@ def test_probes_cover_the_attack_families() -> None:
 @pytest.mark.parametrize(
     ("spec", "probe"),
     [
-        ({"type": "regex", "pattern": ".*"}, "empty output"),
+        ({"type": "regex", "pattern": ".*"}, "format only"),
+        # A format, not an answer: a constant such as "00" or "yes" earns reward on every prompt.
+        ({"type": "regex", "pattern": "[0-9]{2}"}, "format only"),
+        ({"type": "regex", "pattern": "(?i)(yes|no)"}, "format only"),
+        ({"type": "regex", "pattern": r"[0-9]{3}-[0-9]{4}"}, "format only"),
+        ({"type": "numeric", "answer": 42, "tolerance": 50}, "constant answer 0"),
+        ({"type": "numeric", "answer": 0.5, "tolerance": 0.5}, "constant answer"),
+        ({"type": "json_schema", "schema": {"properties": {"city": {"type": "string"}}}}, "constant answer"),
         (
             {"type": "regex", "pattern": "[A-D]"},
             "many candidates",
@@ -131,7 +138,7 @@ def test_assert_names_the_verifier_probe_and_reward() -> None:
         assert_verifiers_sound([SOUND[0], {"type": "regex", "pattern": ".*"}])
     message = str(info.value)
     assert "#1 regex(pattern=.*)" in message
-    assert "probe 'empty output'" in message
+    assert "probe 'master key" in message
     assert "got reward 1" in message
 
 
@@ -167,7 +174,44 @@ def test_custom_verifiers_are_probed_in_the_sandbox() -> None:
     assert probe_verifier({"type": "custom", "command": STRICT, "answer": "Paris"}) == []
 
 
-def test_custom_specs_per_command_are_capped() -> None:
+def test_every_distinct_custom_spec_is_probed() -> None:
     specs = [{"type": "custom", "command": REWARD_ANY_TEXT, "answer": str(i)} for i in range(3)]
-    failures = probe_verifiers(specs, max_custom_specs=1)
-    assert failures and {f.verifier for f in failures} == {"#0 " + probes_module.spec_label(specs[0])}
+    failures = probe_verifiers(specs + specs)
+    assert {f.verifier for f in failures} == {f"#{i} " + probes_module.spec_label(specs[i]) for i in range(3)}
+
+
+def test_every_distinct_spec_is_probed_and_every_prompt_echoed() -> None:
+    specs = [{"type": "regex", "pattern": f"[0-9]{{{n}}}"} for n in range(1, 21)]
+    failures = probe_verifiers(specs)
+    assert {f.verifier for f in failures} == {f"#{i} regex(pattern=[0-9]{{{i + 1}}})" for i in range(20)}
+    spec = {"type": "exact", "answer": "Paris"}
+    prompts = [[{"role": "user", "content": f"Q{i}: capital of France?"}] for i in range(2)]
+    prompts.append([{"role": "user", "content": "Paris"}])  # the third row's prompt gives the answer away
+    failures = probe_verifiers([spec] * 3, prompts)
+    assert [(f.probe, f.output) for f in failures] == [("echo prompt", "Paris")]
+
+
+def _questions(n: int) -> list[list[dict[str, str]]]:
+    return [[{"role": "user", "content": f"Question {i}: is the sky blue there?"}] for i in range(n)]
+
+
+def test_one_constant_answer_across_most_tasks_is_caught() -> None:
+    yes, no = {"type": "normalized", "answer": "yes"}, {"type": "normalized", "answer": "no"}
+    balanced = probe_verifiers([yes, yes, no, no], _questions(4))
+    assert not any(f.probe == "constant answer across tasks" for f in balanced)
+    failures = probe_verifiers([yes, yes, no, yes, yes], _questions(5))
+    failures = [f for f in failures if f.probe == "constant answer across tasks"]
+    assert [f.output for f in failures] == ["yes"] and "4 of 5 tasks" in failures[0].reason
+    # One format regex shared by every row: its own first match wins everywhere.
+    shared = [{"type": "regex", "pattern": "[A-D]"}] * 4
+    assert any(f.probe == "constant answer across tasks" for f in probe_verifiers(shared, _questions(4)))
+    # The same task repeated is one task, not many.
+    assert not any(f.probe == "constant answer across tasks" for f in probe_verifiers([yes] * 9))
+
+
+def test_hedges_are_not_paid_by_the_probed_verifiers() -> None:
+    # The many-candidates probes include listings on separate lines; a sound regex must refuse them.
+    spec = {"type": "regex", "pattern": r"(?i)eiffel\s+tower", "example": "Eiffel Tower"}
+    assert probe_verifier(spec) == []
+    names = {p.name for p in probes_module._probes(spec, None)}
+    assert any("sep '\\n'" in n for n in names)
