@@ -223,10 +223,10 @@ def _probe(binary: str, euid: int) -> tuple[dict[str, bool], str]:
         return dict.fromkeys(_LAYERS, False), f"bwrap could not start: {exc}"
     try:
         seen = json.loads(result.stdout.decode("utf-8", "replace").strip().splitlines()[-1])
-    except (ValueError, IndexError):
+        return _judge(seen, DEFAULT_MAX_PROCESSES), ""
+    except (ValueError, IndexError, KeyError, TypeError):
         detail = result.stderr.decode("utf-8", "replace").strip().splitlines()
         return dict.fromkeys(_LAYERS, False), (detail[-1] if detail else f"probe exited {result.returncode}")
-    return _judge(seen, DEFAULT_MAX_PROCESSES), ""
 
 
 def _judge(seen: dict, max_processes: int) -> dict[str, bool]:
@@ -246,8 +246,19 @@ def _judge(seen: dict, max_processes: int) -> dict[str, bool]:
         "net_ns": seen["ns"]["net"] != host_ns["net"] and set(seen["interfaces"]) <= {"lo"},
         # uid 0 would ignore RLIMIT_NPROC; `unprivileged` rules that out.
         "nproc_limit": unprivileged and seen["nproc"] == [max_processes, max_processes],
-        "tree_kill": hasattr(os, "pidfd_open") and hasattr(signal, "pidfd_send_signal"),
+        "tree_kill": _pidfd_works(),
     }
+
+
+def _pidfd_works() -> bool:
+    """Killing and awaiting the sandbox's PID 1 (not our child) needs pidfds: Linux >= 5.3, Python >= 3.9."""
+    if not (hasattr(os, "pidfd_open") and hasattr(signal, "pidfd_send_signal")):
+        return False
+    try:
+        os.close(os.pidfd_open(os.getpid()))
+    except OSError:
+        return False
+    return True
 
 
 # --------------------------------------------------------------------------------------------------------------
