@@ -15,8 +15,9 @@ log body, nested key-value lists included:
   scheme word and loses the credential (``Bearer [stripped]``).
 
 The common request holds no credentials at all and its protobuf bytes go to the WAL untouched (the message is
-re-serialized only when something was stripped). The walk costs a few microseconds a span: key decisions are cached
-(a service repeats the same keys on every span) and only short string values are scanned for a scheme word.
+re-serialized only when something was stripped). Cost on the ack path: the key rule walks every attribute key (the
+decision per key is cached: a service repeats the same keys on every span); the value rule first looks for a scheme
+word in the raw body (one lower-cased copy, three literal-prefixed searches) and reads values only when one is there.
 """
 
 from __future__ import annotations
@@ -74,9 +75,15 @@ def _replace(m: re.Match[str]) -> str:
     return f"{m.group(1)}{m.group(2)}{STRIPPED}"
 
 
-# Credential values are short; prose and message content above this size is left to the curator's redaction.
-_MAX_VALUE_SCAN = 8192
-_SCHEME_HINTS = ("earer", "EARER", "asic", "ASIC", "egotiate", "EGOTIATE")
+# Header values are short: a value up to this size is searched for a credential anywhere in it; a longer one (prompt
+# and message content, kilobytes each and on every span) only when it starts with a scheme word or a header name.
+# Credentials pasted into long prose are the curator's redaction's job (curator/redaction/recognizers/secrets.py).
+_SCAN_WHOLE = 512
+_SCHEME_WORD = re.compile(r"bearer|basic|negotiate", re.I)
+_VALUE_PREFIXES = ("bearer", "basic", "negotiate", "authorization", "proxy-authorization")
+# First characters a long value must start with (after blanks) to be looked at: JSON and prose are skipped at once.
+_VALUE_FIRST = frozenset("bBnNaApP \t")
+
 
 # Decisions per key: a service sends the same few dozen keys on every span, so each is classified once.
 _KEY_CACHE: dict[str, bool] = {}
@@ -87,16 +94,28 @@ def is_credential_key(key: str) -> bool:
     """``http.request.header.authorization``, ``rpc.grpc.request.metadata.x-api-key``, ``Cookie``... (any case)."""
     flag = _KEY_CACHE.get(key)
     if flag is None:
-        flag = key.rpartition(".")[2].lower().replace("_", "-") in CREDENTIAL_HEADERS
-        if len(_KEY_CACHE) >= _KEY_CACHE_MAX:
-            _KEY_CACHE.clear()  # a client sending endless distinct keys must not grow this without bound
-        _KEY_CACHE[key] = flag
+        flag = _classify_key(key)
     return flag
 
 
+def _classify_key(key: str) -> bool:
+    flag = key.rpartition(".")[2].lower().replace("_", "-") in CREDENTIAL_HEADERS
+    if len(_KEY_CACHE) >= _KEY_CACHE_MAX:
+        _KEY_CACHE.clear()  # a client sending endless distinct keys must not grow this without bound
+    _KEY_CACHE[key] = flag
+    return flag
+
+
+def _worth_scanning(text: str) -> bool:
+    if len(text) > _SCAN_WHOLE:
+        return text[0] in _VALUE_FIRST and text[:32].lstrip().lower().startswith(_VALUE_PREFIXES)
+    return _SCHEME_WORD.search(text) is not None
+
+
 def strip_text(text: str) -> str:
-    """``text`` with the credential of every ``Bearer``/``Basic``/``Negotiate`` credential replaced."""
-    if len(text) > _MAX_VALUE_SCAN or not any(h in text for h in _SCHEME_HINTS):
+    """``text`` with the credential of every ``Bearer``/``Basic``/``Negotiate`` credential replaced (see above for
+    which values are searched)."""
+    if not text or not _worth_scanning(text):
         return text
     return _AUTH_VALUE.sub(_replace, text)
 
@@ -132,42 +151,86 @@ def _blank(value: Any) -> int:
     return 1
 
 
-def strip_attributes(attributes: Iterable[Any]) -> int:
-    """Strip credentials from repeated ``KeyValue`` in place; returns how many values changed."""
+# A scheme word followed by something credential-shaped, in a lower-cased copy of the raw request body. Each pattern
+# starts with a literal, which the regex engine finds with a fast substring search: no match in the body (the
+# common case) means no value can need the value rule, and the walk looks at keys only.
+_SCHEME_IN_BODY = [
+    re.compile(rb"%s\s+[a-z0-9._~+/=-]{8}" % word) for word in (b"bearer", b"basic", b"negotiate")
+]
+
+
+def body_may_hold_scheme(raw: bytes) -> bool:
+    low = raw.lower()
+    return any(p.search(low) is not None for p in _SCHEME_IN_BODY)
+
+
+def strip_attributes(attributes: Iterable[Any], values: bool = True) -> int:
+    """Strip credentials from repeated ``KeyValue`` in place; returns how many values changed.
+
+    ``values=False`` applies the key rule only (the body was checked and holds no scheme word).
+    """
+    # The loop of the ack path (every attribute of every span): the common cases inline, no call per attribute.
     changed = 0
+    cached = _KEY_CACHE.get
     for kv in attributes:
-        if is_credential_key(kv.key):
+        key = kv.key
+        flag = cached(key)
+        if flag is None:
+            flag = _classify_key(key)
+        if flag:
             changed += _blank(kv.value)
-        else:
-            changed += _strip_value(kv.value)
+            continue
+        if not values:
+            continue
+        value = kv.value
+        kind = value.WhichOneof("value")
+        if kind == "string_value":
+            text = value.string_value
+            if text and _worth_scanning(text):
+                cleaned = _AUTH_VALUE.sub(_replace, text)
+                if cleaned != text:
+                    value.string_value = cleaned
+                    changed += 1
+        elif kind is not None and kind in _NESTED:
+            changed += _strip_value(value)
     return changed
 
 
-def strip_trace_request(request: Any) -> int:
-    """Strip credentials from an ``ExportTraceServiceRequest`` in place; returns how many values changed."""
+_NESTED = frozenset({"kvlist_value", "array_value"})
+
+
+def strip_trace_request(request: Any, raw: bytes | None = None) -> int:
+    """Strip credentials from an ``ExportTraceServiceRequest`` in place; returns how many values changed.
+
+    ``raw``: the request body it was decoded from, to skip the value rule when no scheme word occurs in it.
+    """
+    values = raw is None or body_may_hold_scheme(raw)
     changed = 0
     for rs in request.resource_spans:
-        changed += strip_attributes(rs.resource.attributes)
+        changed += strip_attributes(rs.resource.attributes, values)
         for ss in rs.scope_spans:
-            changed += strip_attributes(ss.scope.attributes)
+            changed += strip_attributes(ss.scope.attributes, values)
             for span in ss.spans:
-                changed += strip_attributes(span.attributes)
-                for event in span.events:
-                    changed += strip_attributes(event.attributes)
-                for link in span.links:
-                    changed += strip_attributes(link.attributes)
+                changed += strip_attributes(span.attributes, values)
+                if span.events:
+                    for event in span.events:
+                        changed += strip_attributes(event.attributes, values)
+                if span.links:
+                    for link in span.links:
+                        changed += strip_attributes(link.attributes, values)
     return changed
 
 
-def strip_logs_request(request: Any) -> int:
+def strip_logs_request(request: Any, raw: bytes | None = None) -> int:
     """Strip credentials from an ``ExportLogsServiceRequest`` in place; returns how many values changed."""
+    values = raw is None or body_may_hold_scheme(raw)
     changed = 0
     for rl in request.resource_logs:
-        changed += strip_attributes(rl.resource.attributes)
+        changed += strip_attributes(rl.resource.attributes, values)
         for sl in rl.scope_logs:
-            changed += strip_attributes(sl.scope.attributes)
+            changed += strip_attributes(sl.scope.attributes, values)
             for record in sl.log_records:
-                changed += strip_attributes(record.attributes)
-                if record.HasField("body"):
+                changed += strip_attributes(record.attributes, values)
+                if values and record.HasField("body"):
                     changed += _strip_value(record.body)
     return changed

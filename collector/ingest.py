@@ -119,11 +119,11 @@ class Ingest:
         if signal is Signal.TRACES:
             traces = otlp.parse_trace_request(body, content_type)
             # Stripped first: the client's own bytes go to the WAL only when nothing had to be removed.
-            clean = credentials.strip_trace_request(traces) == 0
+            clean = credentials.strip_trace_request(traces, body) == 0
             validated = otlp.validate_trace_request(traces, body if protobuf and clean else None)
         else:
             logs = otlp.parse_logs_request(body, content_type)
-            clean = credentials.strip_logs_request(logs) == 0
+            clean = credentials.strip_logs_request(logs, body) == 0
             validated = otlp.validate_logs_request(logs, body if protobuf and clean else None)
         if validated.rejected:
             self._count_rejected(signal, validated)
