@@ -66,7 +66,13 @@ class Ingest:
         )
         self._flusher: subprocess.Popen[bytes] | None = None
         self.rate = RateLimiter(settings.tenant_rate_records_per_s, settings.tenant_burst_records)
-        self.quota = QuotaTracker(self.traces_dir, settings.tenant_quota_bytes, settings.quota_refresh_s)
+        self.quota = QuotaTracker(
+            self.traces_dir,
+            settings.tenant_quota_bytes,
+            settings.quota_refresh_s,
+            # Accepted bytes are in Parquet (and in the scan) once the segment is sealed and flushed.
+            settle_s=2 * settings.flush_interval_s + 5,
+        )
         # Records refused at the door, by reason (partial success answers carry the same): for logs and tests.
         self.rejected: dict[str, int] = {}
         self._rejected_lock = threading.Lock()

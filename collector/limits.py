@@ -104,16 +104,19 @@ class QuotaTracker:
     """Bytes each tenant holds on disk, against ``quota_bytes``.
 
     Usage = the tenant's files as of the last scan (every ``refresh_s``, off the request path) + the payload bytes
-    accepted for it since that scan. Data sitting in the WAL at scan time is counted once it reaches Parquet, so the
-    figure can lag by one flush interval; it never lets a tenant run past its quota by more than that.
+    accepted for it recently. Accepted bytes stop being added once they are older than ``settle_s`` at a scan (by
+    then the flusher has put them into Parquet, which the scan counted): until then they may be counted twice, so
+    the check errs on refusing early, never on letting a tenant past its quota.
     """
 
-    def __init__(self, traces_dir: Path, quota_bytes: int, refresh_s: float) -> None:
+    def __init__(self, traces_dir: Path, quota_bytes: int, refresh_s: float, settle_s: float = 10.0) -> None:
         self.traces_dir = Path(traces_dir)
         self.quota_bytes = quota_bytes
         self.refresh_s = refresh_s
+        self.settle_s = settle_s
         self._on_disk: dict[str, int] = {}
-        self._since_scan: dict[str, int] = {}
+        # tenant -> {whole second (monotonic): bytes accepted in it}
+        self._recent: dict[str, dict[int, int]] = {}
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -126,7 +129,7 @@ class QuotaTracker:
         with self._lock:
             if tenant not in self._on_disk:
                 self._on_disk[tenant] = tenant_disk_bytes(self.traces_dir, tenant)
-            return self._on_disk[tenant] + self._since_scan.get(tenant, 0)
+            return self._on_disk[tenant] + sum(self._recent.get(tenant, {}).values())
 
     def check(self, tenant: str, incoming: int, retry_after_s: int) -> None:
         if not self.enabled:
@@ -142,17 +145,29 @@ class QuotaTracker:
     def add(self, tenant: str, nbytes: int) -> None:
         if not self.enabled:
             return
+        second = int(time.monotonic())
         with self._lock:
-            self._since_scan[tenant] = self._since_scan.get(tenant, 0) + nbytes
+            recent = self._recent.setdefault(tenant, {})
+            recent[second] = recent.get(second, 0) + nbytes
+
+    def _tenants_on_disk(self) -> set[str]:
+        found: set[str] = set()
+        for tenant_dir in self.traces_dir.glob("*/tenant=*"):
+            found.add(tenant_dir.name[len("tenant=") :])
+        return found
 
     def rescan(self) -> None:
+        settled_before = time.monotonic() - self.settle_s
         with self._lock:
-            tenants = set(self._on_disk) | set(self._since_scan)
+            tenants = set(self._on_disk) | set(self._recent)
+        tenants |= self._tenants_on_disk()
         for tenant in tenants:
             size = tenant_disk_bytes(self.traces_dir, tenant)
             with self._lock:
                 self._on_disk[tenant] = size
-                self._since_scan[tenant] = 0
+                recent = self._recent.get(tenant, {})
+                for second in [s for s in recent if s < settled_before]:
+                    del recent[second]
 
     def start(self) -> None:
         if not self.enabled:
@@ -164,8 +179,12 @@ class QuotaTracker:
         self._stop.set()
 
     def _run(self) -> None:
-        while not self._stop.wait(self.refresh_s):
+        # First pass at once: a tenant's first request then finds its figure ready instead of measuring the disk
+        # on the receiver's event loop.
+        while True:
             try:
                 self.rescan()
             except OSError:
                 logger.exception("could not measure tenant storage; keeping the last figures")
+            if self._stop.wait(self.refresh_s):
+                return
