@@ -28,8 +28,9 @@ def verify(
         bool,
         typer.Option(
             "--probe",
-            help="Probe the verifiers in the file for gameability (master keys, many candidates, echoes, ...) "
-            "instead of scoring completions; a line may carry a 'prompt' for the echo probe.",
+            help="Probe every distinct verifier in the file for gameability (master keys, many candidates, echoes, "
+            "format-only regexes, constant answers, one answer winning most tasks, ...) instead of scoring "
+            "completions; a line may carry a 'prompt' for the echo probe (each line with its prompt is one task).",
         ),
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="With --probe: print the report as JSON.")] = False,
