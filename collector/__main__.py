@@ -6,6 +6,7 @@ Same server as ``tracewheel collector``; used where start-up time matters (crash
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from tracewheel.collector.server import Endpoints, run_collector
@@ -23,6 +24,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--http-port", type=int)
     parser.add_argument("--grpc-port", type=int)
     args = parser.parse_args(argv)
+    # Spans, the WAL and the tenants file are tenant data: everything this process creates is owner-only.
+    os.umask(0o077)
 
     def ready(e: Endpoints) -> None:
         sys.stderr.write(

@@ -73,6 +73,8 @@ def stop(proc: subprocess.Popen[bytes], timeout: float = 300.0) -> None:
 def main(argv: list[str]) -> int:
     traces_dir, config_json, parent, nice, level = Path(argv[0]), argv[1], int(argv[2]), int(argv[3]), argv[4]
     setup_logging(level)
+    # Inherited from the collector already; set here too so a flusher started any other way writes 0600 files.
+    os.umask(0o077)
     os.nice(nice)
     # Rows are short-lived dicts by the million: the cyclic GC only costs time here.
     gc.freeze()

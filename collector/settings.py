@@ -35,7 +35,10 @@ class CollectorSettings(Section):
         "Bursts above the flusher's rate are absorbed up to this bound.",
     )
     retention_hours: float = Field(
-        default=0, ge=0, description="Delete hour partitions older than this many hours; 0 keeps everything."
+        default=720,
+        ge=0,
+        description="Delete raw trace hour partitions older than this many hours (default 30 days: raw spans "
+        "hold unredacted PII, datasets keep what was curated); 0 keeps everything.",
     )
     compaction_min_files: int = Field(
         default=8, ge=2, description="Compact an hour partition once it holds at least this many small files."

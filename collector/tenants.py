@@ -1,8 +1,9 @@
 """Tenants and their API keys.
 
-Keys are shown once, at creation, and stored only as SHA-256 hashes in ``paths.tenants_file`` (JSON, replaced
-atomically). The running collector re-reads the file when its mtime changes, so tenants created by the CLI while
-it runs are accepted without a restart.
+Keys are shown once, at creation (or when revoked and reissued), and stored only as SHA-256 hashes in
+``paths.tenants_file`` (JSON, mode 0600, replaced atomically). The running collector looks at the file's identity
+(inode, size, mtime) on every request and re-reads it when it changed, so a tenant created by the CLI is accepted,
+and a revoked key or a deleted tenant refused, from the next request on, without a restart.
 """
 
 from __future__ import annotations
@@ -11,17 +12,18 @@ import fcntl
 import hashlib
 import json
 import os
-import re
 import secrets
 import threading
-import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from tracewheel.core import ids
 from tracewheel.core.errors import TracewheelError
 
-NAME_RE = re.compile(r"[a-z0-9][a-z0-9_-]{0,62}")
+NAME_RE = ids.NEW_TENANT_RE
 KEY_PREFIX = "tw_"
 
 
@@ -42,11 +44,7 @@ def hash_key(api_key: str) -> str:
 
 
 def validate_name(name: str) -> str:
-    if not isinstance(name, str) or not NAME_RE.fullmatch(name):
-        raise TracewheelError(
-            f"invalid tenant name {name!r}: use 1-63 characters a-z, 0-9, '_' or '-', starting with a letter or digit"
-        )
-    return name
+    return ids.new_tenant_name(name)
 
 
 def _read(path: Path) -> list[dict[str, str]]:
@@ -78,22 +76,62 @@ def _write_atomic(path: Path, payload: str) -> None:
         os.close(dir_fd)
 
 
+@contextmanager
+def _locked(path: Path) -> Iterator[list[dict[str, str]]]:
+    """The tenants list under the file's lock: two CLI invocations at once must not lose each other's change."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    fd = os.open(path.with_name(path.name + ".lock"), os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield _read(path)
+    finally:
+        os.close(fd)
+
+
+def _save(path: Path, tenants: list[dict[str, str]]) -> None:
+    _write_atomic(path, json.dumps({"tenants": tenants}, indent=2) + "\n")
+
+
+def _new_key() -> tuple[str, str]:
+    api_key = KEY_PREFIX + secrets.token_urlsafe(32)
+    return api_key, hash_key(api_key)
+
+
 def create_tenant(path: Path, name: str) -> CreatedTenant:
     """Add a tenant and return its new API key (the only time the key is visible)."""
     validate_name(name)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # Two CLI invocations at once must not lose each other's tenant: serialize read-modify-write.
-    with open(path.with_name(path.name + ".lock"), "a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        tenants = _read(path)
+    with _locked(path) as tenants:
         if any(t.get("name") == name for t in tenants):
             raise TracewheelError(f"tenant {name!r} already exists")
-        api_key = KEY_PREFIX + secrets.token_urlsafe(32)
-        tenants.append(
-            {"name": name, "key_sha256": hash_key(api_key), "created_at": datetime.now(UTC).isoformat()}
-        )
-        _write_atomic(path, json.dumps({"tenants": tenants}, indent=2) + "\n")
+        api_key, digest = _new_key()
+        tenants.append({"name": name, "key_sha256": digest, "created_at": datetime.now(UTC).isoformat()})
+        _save(path, tenants)
     return CreatedTenant(name=name, api_key=api_key)
+
+
+def revoke_key(path: Path, name: str) -> CreatedTenant:
+    """Replace a tenant's API key: the old one is refused from the collector's next request; returns the new one."""
+    ids.tenant_name(name)
+    with _locked(path) as tenants:
+        entry = next((t for t in tenants if t.get("name") == name), None)
+        if entry is None:
+            raise TracewheelError(f"no tenant {name!r}")
+        api_key, digest = _new_key()
+        entry["key_sha256"] = digest
+        entry["key_rotated_at"] = datetime.now(UTC).isoformat()
+        _save(path, tenants)
+    return CreatedTenant(name=name, api_key=api_key)
+
+
+def remove_tenant(path: Path, name: str) -> bool:
+    """Drop a tenant and its key from the file; returns whether it was there."""
+    ids.tenant_name(name)
+    with _locked(path) as tenants:
+        kept = [t for t in tenants if t.get("name") != name]
+        if len(kept) == len(tenants):
+            return False
+        _save(path, kept)
+    return True
 
 
 def list_tenants(path: Path) -> list[Tenant]:
@@ -101,50 +139,47 @@ def list_tenants(path: Path) -> list[Tenant]:
 
 
 class TenantResolver:
-    """API key -> tenant name for the receivers; reloads the file when its mtime changes.
+    """API key -> tenant name for the receivers; re-reads the file whenever it changed.
 
-    Safe to call from the event loop and from gRPC worker threads.
+    The file is only ever replaced (``os.replace``), so a ``stat`` per request (microseconds, beside the WAL's
+    fsync) sees every change: a revoked key stops working on the very next request. Safe to call from the event
+    loop and from gRPC worker threads.
     """
 
-    def __init__(self, path: Path, recheck_s: float = 1.0) -> None:
+    def __init__(self, path: Path, recheck_s: float = 0.0) -> None:
+        # ``recheck_s`` is accepted for callers that still pass it; revocation must not wait for an interval.
         self._path = path
-        self._recheck_s = recheck_s
         self._by_hash: dict[str, str] = {}
-        self._mtime: int | None = None
-        self._checked_at = 0.0
+        self._identity: tuple[int, int, int, int] | None = None
         self._lock = threading.Lock()
         self._reload(force=True)
 
+    def _stat(self) -> tuple[int, int, int, int] | None:
+        try:
+            st = self._path.stat()
+        except FileNotFoundError:
+            return None
+        return (st.st_ino, st.st_dev, st.st_size, st.st_mtime_ns)
+
     def _reload(self, force: bool = False) -> None:
+        identity = self._stat()
+        if not force and identity == self._identity:
+            return
         with self._lock:
-            try:
-                mtime = self._path.stat().st_mtime_ns
-            except FileNotFoundError:
-                mtime = None
-            self._checked_at = time.monotonic()
-            if not force and mtime == self._mtime:
-                return
             try:
                 tenants = _read(self._path)
             except TracewheelError:
                 # A half-written file cannot happen (atomic replace); a hand-edited broken one keeps the old keys.
                 return
             self._by_hash = {t["key_sha256"]: t["name"] for t in tenants if "key_sha256" in t and "name" in t}
-            self._mtime = mtime
+            self._identity = identity
 
     def resolve(self, api_key: str | None) -> str | None:
         """The tenant owning ``api_key``, or None."""
         if not api_key:
             return None
-        digest = hash_key(api_key)
-        if time.monotonic() - self._checked_at > self._recheck_s:
-            self._reload()
-        name = self._by_hash.get(digest)
-        if name is None:
-            # An unknown key may belong to a tenant created a moment ago.
-            self._reload()
-            name = self._by_hash.get(digest)
-        return name
+        self._reload()
+        return self._by_hash.get(hash_key(api_key))
 
     def resolve_header(self, authorization: str | None) -> str | None:
         """Resolve an ``Authorization: Bearer <key>`` header value."""

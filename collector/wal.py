@@ -93,7 +93,7 @@ def read_checkpoint(directory: Path) -> int:
 
 def write_checkpoint(directory: Path, seq: int) -> None:
     tmp = directory / f".{CHECKPOINT}.tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
         os.write(fd, json.dumps({"flushed_through": seq}).encode())
         os.fsync(fd)
@@ -110,11 +110,14 @@ def wal_id(directory: Path) -> str:
         return path.read_text().strip()
     except FileNotFoundError:
         pass
-    directory.mkdir(parents=True, exist_ok=True)
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
     tmp = directory / f".wal_id.{os.getpid()}.tmp"
-    tmp.write_text(uuid.uuid4().hex)
-    with open(tmp, "rb") as f:
-        os.fsync(f.fileno())
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.write(fd, uuid.uuid4().hex.encode())
+        os.fsync(fd)
+    finally:
+        os.close(fd)
     try:
         os.link(tmp, path)  # fails if another process won the race; then its id stands
     except FileExistsError:
@@ -231,7 +234,7 @@ def unflushed(traces_dir: Path) -> dict[str, list[tuple[str, int, bytes]]]:
 
 def recover(directory: Path) -> int:
     """Truncate torn tails; returns the next free segment number. Run once before a writer opens."""
-    directory.mkdir(parents=True, exist_ok=True)
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
     done = read_checkpoint(directory)
     seqs = list_segments(directory)
     for seq in seqs:
@@ -265,7 +268,7 @@ class WalLocked(Exception):
 
 def lock_exclusive(path: Path, what: str) -> int:
     """Take an exclusive ``flock`` (released by the kernel if the process dies, even by SIGKILL)."""
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError as exc:
@@ -290,7 +293,7 @@ class WalWriter:
         rotate_after_s: float | None = None,
     ) -> None:
         self.directory = wal_dir(traces_dir)
-        self.directory.mkdir(parents=True, exist_ok=True)
+        self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         self._lock_fd = lock_exclusive(self.directory / "writer.lock", "the WAL in")
         self._segment_bytes = segment_bytes
         self._max_queue_bytes = max_queue_bytes
@@ -398,7 +401,7 @@ class WalWriter:
 
     def _open_segment(self) -> None:
         path = segment_path(self.directory, self._seq)
-        self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         self._size = os.fstat(self._fd).st_size
         self._opened_at = time.monotonic()
         fsync_dir(self.directory)

@@ -178,7 +178,25 @@ def curate_tenant(
     until: datetime | None = None,
     progress: Progress | None = None,
 ) -> CurateResult:
-    """Run every stage for one tenant and write a new dataset version when anything changed."""
+    """Run every stage for one tenant and write a new dataset version when anything changed.
+
+    Holds the tenant's dataset lock throughout: a second run for the same tenant fails at once with
+    ``versions.TenantBusy`` instead of racing this one for the version directory and the watermark.
+    """
+    with versions.tenant_lock(paths.datasets_dir, tenant):
+        return _curate_tenant(cfg, paths, source, tenant, engines, since, until, progress)
+
+
+def _curate_tenant(
+    cfg: CuratorSettings,
+    paths: Paths,
+    source: EpisodeSource,
+    tenant: str,
+    engines: Engines,
+    since: datetime | None,
+    until: datetime | None,
+    progress: Progress | None,
+) -> CurateResult:
     progress = progress or _NoProgress()
     datasets_dir = paths.datasets_dir
     skipped: Counter[str] = Counter()

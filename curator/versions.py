@@ -13,16 +13,25 @@ A version is written into a temporary directory and renamed into place, so a cra
 
 Rows derived from an episode the injection screener flagged are not trainable rows: they sit as candidates inside
 that episode's ``quarantine`` row until a reviewer releases it (see ``released_rows``). The curation pipeline keeps
-its watermark beside the versions, in ``<tenant>/.watermark.json``.
+its watermark beside the versions, in ``<tenant>/.watermark.json``, and takes ``<tenant>/.curate.lock``
+(``tenant_lock``) for the whole run.
+
+Forgetting a trace (``purge_trace``) rewrites every version holding a row made from it, in place: the version
+keeps its id (adapters and reviews name it), its Parquet files and ``reviews.jsonl`` lose the rows and the
+decisions on them, and its manifest records how many rows were purged (never which trace). Each file is replaced
+atomically; a crash between files leaves a version partly purged, and running the purge again finishes it.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,6 +40,7 @@ from typing import Any, Literal
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from tracewheel.core import ids
 from tracewheel.core.errors import TracewheelError
 
 Kind = Literal["sft", "dpo", "kto", "rewards", "quarantine"]
@@ -66,11 +76,11 @@ def _digest(*parts: str) -> str:
 
 
 def tenant_dir(datasets_dir: Path, tenant: str) -> Path:
-    return datasets_dir / tenant
+    return datasets_dir / ids.tenant_name(tenant)
 
 
 def version_dir(datasets_dir: Path, tenant: str, version: str) -> Path:
-    path = tenant_dir(datasets_dir, tenant) / version
+    path = tenant_dir(datasets_dir, tenant) / ids.dataset_version(version)
     if not (path / "manifest.json").exists():
         raise TracewheelError(f"dataset version {version!r} not found for tenant {tenant!r}")
     return path
@@ -99,7 +109,7 @@ def write_version(
     final = root / version
     if (final / "manifest.json").exists():
         return read_manifest(datasets_dir, tenant, version)
-    root.mkdir(parents=True, exist_ok=True)
+    root.mkdir(mode=0o700, parents=True, exist_ok=True)
     full_manifest = {
         "version": version,
         "tenant": tenant,
@@ -275,6 +285,7 @@ def list_tenants(datasets_dir: Path) -> list[str]:
 
 def find_tenant(datasets_dir: Path, version: str, tenant: str | None = None) -> str:
     """The tenant holding ``version`` (checked against ``tenant`` when given)."""
+    ids.dataset_version(version)
     if tenant is not None:
         version_dir(datasets_dir, tenant, version)
         return tenant
@@ -327,3 +338,142 @@ def carry_decisions(datasets_dir: Path, tenant: str, parent: str, version: str) 
             fh.flush()
             os.fsync(fh.fileno())
     return len(carried)
+
+
+# --- locking and forgetting -------------------------------------------------------------------------------------
+
+
+class TenantBusy(TracewheelError):
+    """Another process is curating (or purging) this tenant's datasets."""
+
+
+@contextmanager
+def tenant_lock(datasets_dir: Path, tenant: str, what: str = "curation") -> Iterator[None]:
+    """Hold the tenant's dataset lock (``flock``: the kernel releases it when the holder dies, even by SIGKILL)."""
+    root = tenant_dir(datasets_dir, tenant)
+    root.mkdir(mode=0o700, parents=True, exist_ok=True)
+    fd = os.open(root / ".curate.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise TenantBusy(
+                f"{what} for tenant {tenant!r} cannot start: another curation of this tenant is already running"
+            ) from None
+        yield
+    finally:
+        os.close(fd)
+
+
+def _mentions(row: DatasetRow, needle: str) -> bool:
+    # Lineage names a row's traces (trace_ids, quarantined_by, a quarantine row's trace_id); anything else that
+    # carries the id (an edited candidate, a verifier reason) goes with it.
+    return needle in _canonical(row.data) or needle in _canonical(row.lineage)
+
+
+def _replace_file(path: Path, write: Any) -> None:
+    tmp = path.with_name(f".{path.name}.purge.tmp")
+    write(tmp)
+    with open(tmp, "rb") as fh:
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def _write_rows(path: Path, rows: list[DatasetRow]) -> None:
+    table = pa.table(
+        {
+            "row_id": pa.array([r.row_id for r in rows], pa.string()),
+            "data": pa.array([_canonical(r.data) for r in rows], pa.string()),
+            "lineage": pa.array([_canonical(r.lineage) for r in rows], pa.string()),
+        }
+    )
+    _replace_file(path, lambda tmp: pq.write_table(table, tmp, compression="zstd"))
+
+
+@dataclass
+class PurgeReport:
+    """What ``purge_trace`` changed: ``{version: rows removed}`` for every version it rewrote."""
+
+    versions: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def rows(self) -> int:
+        return sum(self.versions.values())
+
+
+def purge_trace(datasets_dir: Path, tenant: str, trace_id: str) -> PurgeReport:
+    """Remove every row made from ``trace_id`` from every version of ``tenant`` (see the module docstring)."""
+    trace_id = ids.trace_id(trace_id)
+    report = PurgeReport()
+    root = tenant_dir(datasets_dir, tenant)
+    if not root.is_dir():
+        return report
+    with tenant_lock(datasets_dir, tenant, "deleting a trace"):
+        for stale in root.glob(".tmp-*"):
+            # A version a crash left half written: it may hold the trace, and it is no version.
+            shutil.rmtree(stale, ignore_errors=True)
+        for directory in sorted(p for p in root.iterdir() if p.is_dir() and (p / "manifest.json").exists()):
+            removed = _purge_version(directory, trace_id)
+            if removed:
+                report.versions[directory.name] = removed
+    return report
+
+
+def _purge_version(directory: Path, trace_id: str) -> int:
+    gone: set[str] = set()
+    counts: dict[str, int] = {}
+    for kind in KINDS:
+        path = directory / f"{kind}.parquet"
+        if not path.exists():
+            continue
+        table = pq.read_table(path)
+        rows = [
+            DatasetRow(kind=kind, data=json.loads(d), lineage=json.loads(lin), row_id=rid)
+            for rid, d, lin in zip(
+                table.column("row_id").to_pylist(),
+                table.column("data").to_pylist(),
+                table.column("lineage").to_pylist(),
+                strict=True,
+            )
+        ]
+        kept = [r for r in rows if not _mentions(r, trace_id)]
+        counts[kind] = len(kept)
+        if len(kept) != len(rows):
+            gone.update(r.row_id for r in rows if _mentions(r, trace_id))
+            _write_rows(path, kept)
+    reviews = directory / "reviews.jsonl"
+    if reviews.exists():
+        lines = reviews.read_text().splitlines()
+        kept_lines = [
+            line
+            for line in lines
+            if line.strip() and trace_id not in line and json.loads(line).get("row_id") not in gone
+        ]
+        if len(kept_lines) != len([line for line in lines if line.strip()]):
+            _replace_file(reviews, lambda tmp: tmp.write_text("".join(line + "\n" for line in kept_lines)))
+    manifest_path = directory / "manifest.json"
+    text = manifest_path.read_text()
+    if not gone and trace_id not in text:
+        return 0
+    manifest = json.loads(text)
+    manifest["rows"] = counts
+    purged = manifest.get("purged") or {"rows": 0}
+    purged["rows"] = int(purged.get("rows", 0)) + len(gone)
+    purged["at"] = datetime.now(UTC).isoformat()
+    manifest["purged"] = purged
+    payload = json.dumps(manifest, indent=2, default=str)
+    if trace_id in payload:
+        # Nothing the pipeline records names a trace; if something does, it goes rather than the id staying.
+        payload = payload.replace(trace_id, "[purged]")
+    _replace_file(manifest_path, lambda tmp: tmp.write_text(payload))
+    return len(gone)
+
+
+def delete_tenant(datasets_dir: Path, tenant: str) -> bool:
+    """Remove every dataset version, review and watermark of ``tenant``; returns whether there was any."""
+    root = tenant_dir(datasets_dir, tenant)
+    if not root.exists():
+        return False
+    with tenant_lock(datasets_dir, tenant, "deleting the tenant"):
+        shutil.rmtree(root)
+    return True

@@ -13,7 +13,6 @@ from __future__ import annotations
 import fcntl
 import json
 import os
-import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
@@ -26,11 +25,10 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from tracewheel.core import ids
 from tracewheel.core.errors import TracewheelError
 
 RECORD_FILE = "record.json"
-_ID_RE = re.compile(r"^ad-[0-9a-zA-Z-]+$")
-_TENANT_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
 class AdapterStatus(StrEnum):
@@ -75,9 +73,7 @@ class AdapterRecord(BaseModel):
 
 
 def check_tenant(tenant: str) -> str:
-    if not _TENANT_RE.match(tenant or ""):
-        raise TracewheelError(f"tenant {tenant!r} is not a valid name (letters, digits, '.', '_', '-')")
-    return tenant
+    return ids.tenant_name(tenant)
 
 
 def new_adapter_id(method: str) -> str:
@@ -85,15 +81,13 @@ def new_adapter_id(method: str) -> str:
 
 
 def adapter_dir(adapters_dir: Path, tenant: str, adapter_id: str) -> Path:
-    if not _ID_RE.match(adapter_id):
-        raise TracewheelError(f"{adapter_id!r} is not an adapter id (ad-...)")
-    return adapters_dir / check_tenant(tenant) / adapter_id
+    return adapters_dir / check_tenant(tenant) / ids.adapter_id(adapter_id)
 
 
 @contextmanager
 def _tenant_lock(adapters_dir: Path, tenant: str) -> Iterator[None]:
     root = adapters_dir / check_tenant(tenant)
-    root.mkdir(parents=True, exist_ok=True)
+    root.mkdir(mode=0o700, parents=True, exist_ok=True)
     with open(root / ".lock", "w") as fh:
         fcntl.flock(fh, fcntl.LOCK_EX)
         try:
@@ -125,7 +119,7 @@ def _read_record(directory: Path) -> AdapterRecord:
 def register(adapters_dir: Path, record: AdapterRecord, write_files: Callable[[Path], None]) -> AdapterRecord:
     """Add an adapter: ``write_files(tmp_dir)`` saves the weights, then the directory appears whole, or not at all."""
     root = adapters_dir / check_tenant(record.tenant)
-    root.mkdir(parents=True, exist_ok=True)
+    root.mkdir(mode=0o700, parents=True, exist_ok=True)
     final = adapter_dir(adapters_dir, record.tenant, record.adapter_id)
     if final.exists():
         raise TracewheelError(f"adapter {record.adapter_id} already exists for tenant {record.tenant}")
@@ -162,10 +156,13 @@ def champion(adapters_dir: Path, tenant: str) -> AdapterRecord | None:
 
 def find(adapters_dir: Path, adapter_id: str, tenant: str | None = None) -> AdapterRecord:
     """Look an adapter up by id, in one tenant or across all of them."""
-    tenants = [tenant] if tenant else sorted(p.name for p in adapters_dir.glob("*") if p.is_dir())
+    ids.adapter_id(adapter_id)
+    tenants = (
+        [check_tenant(tenant)] if tenant else sorted(p.name for p in adapters_dir.glob("*") if p.is_dir())
+    )
     for name in tenants:
         directory = adapters_dir / name / adapter_id
-        if _ID_RE.match(adapter_id) and (directory / RECORD_FILE).exists():
+        if (directory / RECORD_FILE).exists():
             return _read_record(directory)
     raise TracewheelError(f"adapter {adapter_id} not found" + (f" for tenant {tenant}" if tenant else ""))
 
@@ -192,3 +189,20 @@ def transition(
         record.history.append(StatusChange(status=target, at=now, reason=reason))
         _write_record(Path(record.path), record)
         return record
+
+
+def delete_tenant(adapters_dir: Path, tenant: str) -> bool:
+    """Remove every adapter of ``tenant`` (weights, tokenizer, records); returns whether there were any."""
+    root = adapters_dir / check_tenant(tenant)
+    if not root.exists():
+        return False
+    with _tenant_lock(adapters_dir, tenant):
+        shutil.rmtree(root)
+    return True
+
+
+def trained_on(adapters_dir: Path, tenant: str, dataset_versions: set[str]) -> list[AdapterRecord]:
+    """The tenant's adapters trained on any of ``dataset_versions`` (their weights learned from those rows)."""
+    return [
+        r for r in list_adapters(adapters_dir, tenant) if dataset_versions.intersection(r.dataset_versions)
+    ]

@@ -7,7 +7,14 @@ import os
 import time
 
 import pytest
-from tracewheel.collector.tenants import TenantResolver, create_tenant, hash_key, list_tenants
+from tracewheel.collector.tenants import (
+    TenantResolver,
+    create_tenant,
+    hash_key,
+    list_tenants,
+    remove_tenant,
+    revoke_key,
+)
 from typer.testing import CliRunner
 
 from tracewheel.cli.main import app
@@ -67,3 +74,31 @@ def test_resolver_picks_up_tenants_created_later(tw_home):
     # An unknown key forces a re-read, so the new tenant works without waiting for the recheck interval.
     assert resolver.resolve(globex) == "globex"
     assert resolver.resolve(acme) == "acme"
+
+
+def test_revoked_and_removed_keys_stop_resolving_on_the_next_call(tw_home):
+    path = tw_home / "tenants.json"
+    acme = create_tenant(path, "acme").api_key
+    globex = create_tenant(path, "globex").api_key
+    resolver = TenantResolver(path)
+    assert resolver.resolve(acme) == "acme"
+    # No sleep: the replaced file is a new inode, seen by the very next resolve even within one mtime tick.
+    new = revoke_key(path, "acme").api_key
+    assert resolver.resolve(acme) is None
+    assert resolver.resolve(new) == "acme"
+    assert remove_tenant(path, "globex") and not remove_tenant(path, "globex")
+    assert resolver.resolve(globex) is None
+    assert [t.name for t in list_tenants(path)] == ["acme"]
+    assert oct(path.stat().st_mode & 0o777) == "0o600"
+    with pytest.raises(TracewheelError, match="no tenant"):
+        revoke_key(path, "globex")
+
+
+def test_revoke_key_cli_prints_only_the_new_key(tw_home):
+    old = runner.invoke(app, ["tenants", "create", "acme"]).stdout.strip()
+    result = runner.invoke(app, ["tenants", "revoke-key", "acme"])
+    assert result.exit_code == 0
+    new = result.stdout.strip()
+    assert new.startswith("tw_") and new != old
+    stored = json.loads((tw_home / "tenants.json").read_text())["tenants"][0]
+    assert stored["key_sha256"] == hash_key(new)

@@ -86,9 +86,9 @@ def test_promotion_retires_the_champion_and_rollback_restores_it(tmp_path: Path)
 
 
 def test_bad_names_are_refused(tmp_path: Path) -> None:
-    with pytest.raises(TracewheelError, match="not a valid name"):
+    with pytest.raises(TracewheelError, match="invalid tenant"):
         registry.list_adapters(tmp_path, "../etc")
-    with pytest.raises(TracewheelError, match="not an adapter id"):
+    with pytest.raises(TracewheelError, match="invalid adapter id"):
         registry.get(tmp_path, "acme", "../../x")
     with pytest.raises(TracewheelError, match="not found"):
         registry.find(tmp_path, "ad-missing")

@@ -1,4 +1,4 @@
-"""CLI commands of the collector stage: ``tenants create|list`` and ``collector``."""
+"""CLI commands of the collector stage: ``tenants create|list|revoke-key|delete`` and ``collector``."""
 
 from __future__ import annotations
 
@@ -43,6 +43,55 @@ def list_(json_out: JsonOpt = False) -> None:
         err_console.print("no tenants yet: tracewheel tenants create NAME")
     for t in items:
         print(f"{t.name}\t{t.created_at}")
+
+
+@tenants.command("revoke-key")
+def revoke_key_command(
+    name: Annotated[str, typer.Argument(help="Tenant whose key to revoke.")],
+    json_out: Annotated[bool, typer.Option("--json", help="Print {name, api_key} as JSON.")] = False,
+) -> None:
+    """Revoke a tenant's API key and print its new one (shown only this once).
+
+    A running collector refuses the old key from its next request on; nothing needs a restart.
+    """
+    from tracewheel.collector.tenants import revoke_key
+
+    created = revoke_key(settings().paths.tenants_file, name)
+    if json_out:
+        print_json(created)
+    else:
+        err_console.print(
+            f"revoked the key of tenant [bold]{created.name}[/bold]; its new API key (shown once):"
+        )
+        print(created.api_key)
+
+
+@tenants.command("delete")
+def delete_command(
+    name: Annotated[str, typer.Argument(help="Tenant to delete with all of its data.")],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    json_out: JsonOpt = False,
+) -> None:
+    """Delete a tenant: its key, raw traces (WAL, Parquet, dead letters), datasets, adapters, runs and eval suites.
+
+    The collector must be stopped (its shutdown flushes the WAL); the tenant's key is refused at once.
+    """
+    from tracewheel.cli.forget import forget_tenant
+    from tracewheel.core import ids
+
+    ids.tenant_name(name, "tenant")
+    if not yes:
+        typer.confirm(f"Delete tenant {name!r} and every byte of its data? This cannot be undone", abort=True)
+    out = forget_tenant(settings(), name)
+    if json_out:
+        print_json(out.to_dict())
+        return
+    err_console.print(
+        f"deleted tenant [bold]{name}[/bold]: key {'removed' if out.tenant_entry else 'was not there'}, "
+        f"{out.raw_files} raw file(s), datasets {'removed' if out.datasets_dir else 'none'}, "
+        f"adapters {'removed' if out.adapters_dir else 'none'}, {len(out.run_dirs)} run dir(s)",
+        highlight=False,
+    )
 
 
 @app.command("collector")

@@ -14,6 +14,7 @@ from rich.table import Table
 from tracewheel.cli.common import JsonOpt, console, err_console, parse_when, print_json, settings
 from tracewheel.collector.store import TraceStore
 from tracewheel.config import Settings
+from tracewheel.core import ids
 from tracewheel.core.errors import TracewheelError
 from tracewheel.curator import versions
 
@@ -43,8 +44,13 @@ def _trace_store(cfg: Settings) -> TraceStore:
     return TraceStore(cfg.paths.traces_dir)
 
 
+def _tenant(tenant: str | None) -> str | None:
+    """A ``--tenant`` value, checked before it names any directory."""
+    return None if tenant is None else ids.tenant_name(tenant, "--tenant")
+
+
 def _tenants_with_versions(datasets_dir: Path, tenant: str | None) -> list[str]:
-    return [tenant] if tenant else versions.list_tenants(datasets_dir)
+    return [tenant] if _tenant(tenant) else versions.list_tenants(datasets_dir)
 
 
 def _review_state(datasets_dir: Path, tenant: str, version: str) -> dict[str, Any]:
@@ -73,6 +79,7 @@ def curate_command(
     """Curate new episodes into a new dataset version: redact, screen, label, derive, dedup, decontaminate."""
     from tracewheel.curator.pipeline import Engines, curate
 
+    tenant = _tenant(tenant)
     cfg = settings()
     start, end = parse_when(since, "--since"), parse_when(until, "--until")
     if start and end and start >= end:
@@ -161,6 +168,7 @@ def show_command(
     as_json: JsonOpt = False,
 ) -> None:
     """Show a version's manifest (selection, counts, config) and review progress."""
+    tenant, version = _tenant(tenant), ids.dataset_version(version)
     d = settings().paths.datasets_dir
     t = versions.find_tenant(d, version, tenant)
     manifest = versions.read_manifest(d, t, version)
@@ -179,6 +187,11 @@ def diff_command(
     as_json: JsonOpt = False,
 ) -> None:
     """Rows added and removed per kind between two versions."""
+    tenant, old, new = (
+        _tenant(tenant),
+        ids.dataset_version(old, "old version"),
+        ids.dataset_version(new, "new version"),
+    )
     d = settings().paths.datasets_dir
     t = versions.find_tenant(d, old, tenant)
     versions.find_tenant(d, new, t)
@@ -211,6 +224,7 @@ def export_command(
     tenant: Annotated[str | None, typer.Option(help="Tenant holding the version.")] = None,
 ) -> None:
     """Export a version's rows: with --kind, the TRL rows themselves; without, every row with its lineage."""
+    tenant, version = _tenant(tenant), ids.dataset_version(version)
     from tracewheel.curator import export
 
     if fmt not in export.FORMATS:
@@ -255,6 +269,7 @@ def review_command(
     kind: Annotated[list[str] | None, typer.Option(help="Only rows of this kind (repeatable).")] = None,
 ) -> None:
     """Review rows one by one: (a)ccept/release, (r)eject, (e)dit in $EDITOR, (s)kip, (q)uit; resumable."""
+    tenant, version = _tenant(tenant), ids.dataset_version(version)
     from tracewheel.curator.review import review
 
     for k in kind or []:

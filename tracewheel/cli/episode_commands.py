@@ -1,9 +1,10 @@
-"""CLI commands: ``tracewheel episodes list|show`` and ``tracewheel traces show``.
+"""CLI commands: ``tracewheel episodes list|show`` and ``tracewheel traces show|delete``.
 
 They read the trace store through ``collector.store.TraceStore`` and work while the collector runs (Parquet
 segments plus the acknowledged rows still in its WAL; no lock is taken). Without ``--tenant`` they show every
 tenant: these commands read the local store directly, so they are the operator's view on their own machine,
-not a tenant-facing API (tenants reach their data through the collector's authenticated endpoints).
+not a tenant-facing API (tenants reach their data through the collector's authenticated endpoints). Two tenants
+may send the same trace id: ``show`` then names the tenants and asks for ``--tenant`` instead of merging them.
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ from tracewheel.cli.common import (
 )
 from tracewheel.collector.episode import Episode, Message
 from tracewheel.collector.store import TraceStore
+from tracewheel.core import ids
+from tracewheel.core.errors import TracewheelError
 
 TenantOpt = Annotated[
     str | None, typer.Option("--tenant", "-t", help="Only this tenant (default: all tenants, operator view).")
@@ -164,12 +167,15 @@ def render_episode(episode: Episode) -> None:
 
 
 def span_tree(spans: list[dict[str, Any]], trace_id: str) -> Tree:
-    ids = {s["span_id"] for s in spans}
+    span_ids = {s["span_id"] for s in spans}
     children: dict[str | None, list[dict[str, Any]]] = {}
     for s in spans:
-        parent = s["parent_span_id"] if s["parent_span_id"] in ids else None
+        parent = s["parent_span_id"] if s["parent_span_id"] in span_ids else None
         children.setdefault(parent, []).append(s)
-    root = Tree(f"trace [bold]{trace_id}[/bold] ({len(spans)} spans)")
+    tenants = sorted({s.get("tenant") or "?" for s in spans})
+    root = Tree(
+        f"trace [bold]{trace_id}[/bold] ({len(spans)} spans) tenant [bold]{escape(', '.join(tenants))}[/bold]"
+    )
 
     def label(s: dict[str, Any]) -> str:
         ms = (s["end_time_unix_nano"] - s["start_time_unix_nano"]) / 1e6
@@ -202,6 +208,24 @@ def span_tree(spans: list[dict[str, Any]], trace_id: str) -> Tree:
     return root
 
 
+def _tenant(tenant: str | None) -> str | None:
+    return None if tenant is None else ids.tenant_name(tenant, "--tenant")
+
+
+def _ambiguous(what: str, trace_id: str, holders: list[str]) -> TracewheelError:
+    return TracewheelError(
+        f"{what} {trace_id} exists for tenants {', '.join(holders)}; pass --tenant to pick one"
+    )
+
+
+def _one_tenant(store: TraceStore, trace_id: str, what: str) -> str | None:
+    """The one tenant holding ``trace_id`` (None when none does); two holders are never merged into one view."""
+    holders = sorted({s["tenant"] for s in store.spans(None, trace_id)})
+    if len(holders) > 1:
+        raise _ambiguous(what, trace_id, holders)
+    return holders[0] if holders else None
+
+
 @episodes.command("list")
 def list_episodes(
     tenant: TenantOpt = None,
@@ -213,6 +237,7 @@ def list_episodes(
     as_json: JsonOpt = False,
 ) -> None:
     """List episodes, most recently active first."""
+    tenant = _tenant(tenant)
     store = TraceStore(settings().paths.traces_dir)
     found = store.episodes(
         tenant,
@@ -236,7 +261,12 @@ def show_episode(
     as_json: JsonOpt = False,
 ) -> None:
     """Show one episode: its conversation, tools, model, usage and outcome signals."""
-    episode = TraceStore(settings().paths.traces_dir).episode(tenant, episode_id)
+    tenant = _tenant(tenant)
+    episode_id = ids.episode_id(episode_id)
+    store = TraceStore(settings().paths.traces_dir)
+    if tenant is None:
+        tenant = _one_tenant(store, episode_id, "episode")
+    episode = store.episode(tenant, episode_id) if tenant else None
     if episode is None:
         raise not_found(f"episode {episode_id}", tenant)
     if as_json:
@@ -252,10 +282,56 @@ def show_trace(
     as_json: JsonOpt = False,
 ) -> None:
     """Show the raw spans of one trace as a parent/child tree."""
+    tenant = _tenant(tenant)
+    trace_id = ids.trace_id(trace_id)
     spans = TraceStore(settings().paths.traces_dir).spans(tenant, trace_id)
+    holders = sorted({s["tenant"] for s in spans})
+    if len(holders) > 1:
+        raise _ambiguous("trace", trace_id, holders)
     if not spans:
         raise not_found(f"spans for trace {trace_id}", tenant)
     if as_json:
         print_json(spans)
         return
     console.print(span_tree(spans, trace_id))
+
+
+@traces.command("delete")
+def delete_trace(
+    trace_id: Annotated[str, typer.Argument(help="Trace id (32 hex).")],
+    tenant: Annotated[str, typer.Option("--tenant", "-t", help="Tenant that sent the trace.")],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Forget one trace: its spans, logs, feedback and dead letters, and every dataset row made from it.
+
+    The collector must be stopped (its shutdown flushes the WAL). Dataset versions that held rows of the trace
+    are rewritten in place without them (ids kept); adapters already trained on them are listed, not changed.
+    """
+    from tracewheel.cli.forget import forget_trace
+
+    tenant = ids.tenant_name(tenant, "--tenant")
+    trace_id = ids.trace_id(trace_id)
+    if not yes:
+        typer.confirm(
+            f"Delete trace {trace_id} of tenant {tenant!r} everywhere? This cannot be undone", abort=True
+        )
+    out = forget_trace(settings(), tenant, trace_id)
+    if as_json:
+        print_json(out.to_dict())
+        return
+    if not out.anything:
+        err_console.print(f"nothing held trace {trace_id} for tenant {tenant!r}", highlight=False)
+        return
+    versions = ", ".join(f"{v} (-{n})" for v, n in out.dataset_versions.items()) or "none"
+    err_console.print(
+        f"deleted trace {trace_id} of tenant {tenant!r}: {out.raw_rows} raw row(s); dataset versions "
+        f"rewritten: {versions}; {len(out.run_dirs)} run dir(s) removed",
+        highlight=False,
+    )
+    if out.adapters_trained_on_it:
+        err_console.print(
+            "[yellow]adapters trained on those versions learned from the trace: "
+            f"{', '.join(out.adapters_trained_on_it)} (retire or delete them)[/yellow]",
+            highlight=False,
+        )

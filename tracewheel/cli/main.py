@@ -6,6 +6,7 @@ Every ``*_commands`` module declares its commands on its own module-level ``app`
 
 from __future__ import annotations
 
+import os
 import sys
 
 import typer
@@ -75,7 +76,12 @@ def _setup_logging() -> None:
     setup_logging(level, RichHandler(console=err_console, show_path=False, rich_tracebacks=False))
 
 
+# Traces, datasets, adapters and keys are tenant data: whatever this process creates is owner-only (0600/0700).
+PRIVATE_UMASK = 0o077
+
+
 def run() -> None:
+    os.umask(PRIVATE_UMASK)
     _setup_logging()
     try:
         # With standalone_mode off, Typer returns a command's ``typer.Exit`` code instead of exiting.
