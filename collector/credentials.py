@@ -153,9 +153,11 @@ def _blank(value: Any) -> int:
 
 # A scheme word followed by something credential-shaped, in a lower-cased copy of the raw request body. Each pattern
 # starts with a literal, which the regex engine finds with a fast substring search: no match in the body (the
-# common case) means no value can need the value rule, and the walk looks at keys only.
+# common case) means no value can need the value rule, and the walk looks at keys only. A UTF-8 no-break space
+# counts as a blank, as ``\s`` does in the str pattern.
 _SCHEME_IN_BODY = [
-    re.compile(rb"%s\s+[a-z0-9._~+/=-]{8}" % word) for word in (b"bearer", b"basic", b"negotiate")
+    re.compile(rb"%s(?:\s|\xc2\xa0)+[a-z0-9._~+/=-]{8}" % word)
+    for word in (b"bearer", b"basic", b"negotiate")
 ]
 
 

@@ -124,12 +124,13 @@ class Ingest:
         protobuf = otlp.media_type(content_type) in otlp.PROTOBUF_TYPES
         if signal is Signal.TRACES:
             traces = otlp.parse_trace_request(body, content_type)
-            # Stripped first: the client's own bytes go to the WAL only when nothing had to be removed.
-            clean = credentials.strip_trace_request(traces, body) == 0
+            # Stripped first: the client's own bytes go to the WAL only when nothing had to be removed. The raw-body
+            # pre-check is for protobuf only: JSON escapes (\u0042earer) would hide a scheme word from it.
+            clean = credentials.strip_trace_request(traces, body if protobuf else None) == 0
             validated = otlp.validate_trace_request(traces, body if protobuf and clean else None)
         else:
             logs = otlp.parse_logs_request(body, content_type)
-            clean = credentials.strip_logs_request(logs, body) == 0
+            clean = credentials.strip_logs_request(logs, body if protobuf else None) == 0
             validated = otlp.validate_logs_request(logs, body if protobuf and clean else None)
         if validated.rejected:
             self._count_rejected(signal, validated)

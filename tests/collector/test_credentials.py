@@ -122,3 +122,9 @@ def test_log_records_bodies_and_attributes() -> None:
     assert credentials.strip_logs_request(request, request.SerializeToString()) == 2
     assert record.body.string_value == "Bearer [stripped]"
     assert attributes_dict(record.attributes) == {"http.request.header.authorization": "[stripped]"}
+
+
+def test_the_body_pre_check_sees_every_casing_and_no_break_spaces() -> None:
+    assert credentials.body_may_hold_scheme("x BEARER\u00a0abcdefgh1".encode())
+    assert credentials.body_may_hold_scheme(b"Basic dXNlcjpwYXNz")
+    assert not credentials.body_may_hold_scheme(b"basic plan")  # nothing token-shaped after it
