@@ -51,7 +51,19 @@ def _home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_docstring_examples_hold() -> None:
+    import tracewheel.trainer.regex_samples as samples_module
+
     assert doctest.testmod(probes_module).failed == 0
+    assert doctest.testmod(samples_module).failed == 0
+
+
+def test_regex_samples_take_first_and_second_choices() -> None:
+    from tracewheel.trainer.regex_samples import sample_matches
+
+    assert sample_matches(r"[A-D]") == ["A", "B"]
+    assert sample_matches(r"(?i)paris") == ["paris"]  # one answer: a single sample
+    assert sample_matches(r"a{2,}b?") == ["aa", "aab"]
+    assert sample_matches(r"(?=a)a") == []  # lookaround is not walked
 
 
 def test_sound_verifiers_pass_every_probe() -> None:

@@ -97,3 +97,19 @@ def test_verify_missing_file_is_one_line(env: dict[str, str], tmp_path: Path) ->
     result = _tracewheel(["verify", str(tmp_path / "nope.jsonl")], env)
     assert result.returncode == 1
     assert "no such file" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_verify_probe_catches_lenient_specs_past_the_eighth(tmp_path: Path, env: dict[str, str]) -> None:
+    sound = [{"verifier": {"type": "exact", "answer": f"city-{i}"}} for i in range(9)]
+    lenient = [
+        {"verifier": {"type": "regex", "pattern": "[0-9]{2}"}},
+        {"verifier": {"type": "regex", "pattern": "(?i)(yes|no)"}},
+        {"verifier": {"type": "numeric", "answer": 3, "tolerance": 10}},
+        {"verifier": {"type": "json_schema", "schema": {"properties": {"a": {"type": "string"}}}}},
+    ]
+    result = _tracewheel(
+        ["verify", "--probe", "--json", str(_write(tmp_path / "specs.jsonl", sound + lenient))], env
+    )
+    assert result.returncode == 1
+    flagged = {f["verifier"].split(" ")[0] for f in json.loads(result.stdout)["failures"]}
+    assert flagged == {"#9", "#10", "#11", "#12"}
