@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import doctest
+import shutil
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,9 @@ import tracewheel.trainer.verifier_probes as probes_module
 from tracewheel.trainer.verifier_probes import assert_verifiers_sound, probe_verifier, probe_verifiers
 
 from tracewheel.core.errors import TracewheelError
+
+# Custom verifiers run only inside bubblewrap; without it the sandbox refuses them.
+needs_bwrap = pytest.mark.skipif(shutil.which("bwrap") is None, reason="bubblewrap (bwrap) is not installed")
 
 SOUND = [
     {"type": "exact", "answer": "Paris"},
@@ -176,6 +180,7 @@ print(json.dumps({"reward": 1.0 if text.strip() == data["task"]["answer"] else 0
 """
 
 
+@needs_bwrap
 def test_custom_verifiers_are_probed_in_the_sandbox() -> None:
     lenient = probe_verifier({"type": "custom", "command": REWARD_ANY_TEXT})
     assert any(f.probe.startswith("master key") for f in lenient)
@@ -186,6 +191,7 @@ def test_custom_verifiers_are_probed_in_the_sandbox() -> None:
     assert probe_verifier({"type": "custom", "command": STRICT, "answer": "Paris"}) == []
 
 
+@needs_bwrap
 def test_every_distinct_custom_spec_is_probed() -> None:
     specs = [{"type": "custom", "command": REWARD_ANY_TEXT, "answer": str(i)} for i in range(3)]
     failures = probe_verifiers(specs + specs)

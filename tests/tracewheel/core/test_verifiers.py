@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import doctest
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,9 @@ from tracewheel.core.verifiers import (
     verifier_reward,
     verify,
 )
+
+# Custom verifiers run only inside bubblewrap; without it the sandbox refuses them.
+needs_bwrap = pytest.mark.skipif(shutil.which("bwrap") is None, reason="bubblewrap (bwrap) is not installed")
 
 
 @pytest.fixture(autouse=True)
@@ -244,6 +248,7 @@ print(json.dumps({"reward": 1.0 if ok else 0.0, "reason": "checked " + text.stri
 """
 
 
+@needs_bwrap
 def test_custom_verifier_inline_code_and_file(tmp_path: Path) -> None:
     spec = {"type": "custom", "command": CHECKER, "answer": "blue"}
     assert verify("Blue", spec) == Verdict(1.0, "checked Blue")
@@ -259,6 +264,7 @@ def test_custom_verifier_inline_code_and_file(tmp_path: Path) -> None:
     )
 
 
+@needs_bwrap
 @pytest.mark.parametrize(
     ("code", "reason"),
     [
@@ -277,6 +283,7 @@ def test_custom_verifier_failures_are_zero_with_a_reason(code: str, reason: str)
     assert reason in verdict.reason
 
 
+@needs_bwrap
 def test_custom_verifier_gets_text_and_tool_calls_already_extracted() -> None:
     code = (
         "import json, sys\n"
@@ -314,6 +321,7 @@ def test_span_spec_keeps_declarative_checks_only() -> None:
         span_spec({"type": "exact"})
 
 
+@needs_bwrap
 def test_custom_limits_are_kept_as_given_within_bounds() -> None:
     spec = validate_spec({"type": "custom", "command": "print(1)", "timeout_s": 60, "memory_mb": 4096})
     assert verify("x", spec).reward == 1.0
