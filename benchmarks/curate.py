@@ -6,7 +6,12 @@ Quality, on the labelled corpus benchmarks/data/pii_corpus.jsonl (agent-trace te
 results, system prompts, final answers, with look-alikes that are not PII):
 - recall per type: a value counts as caught only if no part of it survives, i.e. no token (``[A-Za-z0-9]+``) of
   length >= 4 of the value occurs in the output more often than in the text with all labelled values removed;
-- precision per type: share of predicted spans that overlap a labelled value (of any type).
+- precision per type: share of predicted spans that overlap a labelled value (of any type);
+- word-keep rate: share of the plain words (runs of two or more letters) of the text with every labelled value
+  removed that are still in the output, counted with multiplicity: what redaction costs the training text.
+  Masking a whole credential-bearing token (a connection string) costs nothing here, its words are labelled.
+Recall and word-keep rate come with Wilson 95% intervals (``benchmarks._stats``); words of one text are not
+independent draws, so the word-keep interval is narrower than the truth.
 Speed, end to end on episodes assembled from the same corpus: ``Redactor.redact_episodes`` (batched, deduplicated,
 NER-only spaCy) versus a naive baseline that calls ``AnalyzerEngine.analyze`` once per field with Presidio's
 standard spaCy engine (full pipeline) and the same recognizers, then ``AnonymizerEngine.anonymize``.
@@ -30,14 +35,17 @@ from presidio_anonymizer.entities import OperatorConfig
 from tracewheel.collector.episode import Episode, FunctionCall, Message, ToolCall
 from tracewheel.curator.redaction.redact import Redactor, build_analyzer, build_nlp_engine  # noqa: E402
 from tracewheel.curator.redaction.redaction_config import RedactionConfig  # noqa: E402
+from tracewheel.curator.screening.screen import Screener
 
+from benchmarks._stats import fmt_ci, wilson
 from benchmarks.data import DATA_DIR, read_jsonl
-from benchmarks.injection_eval import evaluate
+from benchmarks.injection_eval import BLIND, HELDOUT_SETS, evaluate, evaluate_heldout, pooled
 
 CORPUS = DATA_DIR / "pii_corpus.jsonl"
 
 _TOKEN = re.compile(r"[A-Za-z0-9]+")
 _PLACEHOLDER = re.compile(r"<[A-Z_]+_\d+>")
+_WORD = re.compile(r"[^\W\d_]{2,}")
 
 
 def _tokens(value: str) -> list[str]:
@@ -62,6 +70,12 @@ def caught(value: str, output: str, skeleton: str) -> bool:
     return all(have[t] <= background[t] for t in _tokens(value))
 
 
+def words_kept(output: str, skeleton: str) -> tuple[int, int]:
+    """(plain words of ``skeleton`` still in ``output``, plain words of ``skeleton``), with multiplicity."""
+    have, want = Counter(_WORD.findall(_PLACEHOLDER.sub(" ", output))), Counter(_WORD.findall(skeleton))
+    return sum(min(have[w], n) for w, n in want.items()), sum(want.values())
+
+
 def quality(redactor: Redactor, corpus: list[dict]) -> tuple[dict, float]:
     started = time.perf_counter()
     results = redactor.redact_texts([r["text"] for r in corpus])
@@ -72,8 +86,11 @@ def quality(redactor: Redactor, corpus: list[dict]) -> tuple[dict, float]:
     pred_ok: Counter[str] = Counter()
     misses: dict[str, list[str]] = defaultdict(list)
     false_pos: dict[str, list[str]] = defaultdict(list)
+    kept = words = 0
     for record, result in zip(corpus, results, strict=True):
         skeleton = _skeleton(record["text"], record["pii"])
+        k, w = words_kept(result.text, skeleton)
+        kept, words = kept + k, words + w
         for p in record["pii"]:
             gold_n[p["type"]] += 1
             if caught(p["value"], result.text, skeleton):
@@ -99,6 +116,10 @@ def quality(redactor: Redactor, corpus: list[dict]) -> tuple[dict, float]:
     rows["ALL"] = {
         "n": sum(gold_n.values()),
         "recall": sum(gold_hit.values()) / max(1, sum(gold_n.values())),
+        "recall_ci": wilson(sum(gold_hit.values()), sum(gold_n.values())),
+        "words": words,
+        "word_keep": kept / max(1, words),
+        "word_keep_ci": wilson(kept, words),
         "predicted": sum(pred_n.values()),
         "precision": sum(pred_ok.values()) / max(1, sum(pred_n.values())),
         "misses": [],
@@ -212,9 +233,16 @@ def _fmt(x: float | None) -> str:
 
 def _injection_figures() -> None:
     figures = evaluate()
-    print("\ninjection screening (benchmarks.injection_eval):")
-    for key, value in figures.items():
-        print(f"  {key}: {value:.3f}" if isinstance(value, float) else f"  {key}: {value}")
+    screener = Screener()
+    blind = pooled(
+        [evaluate_heldout(path=HELDOUT_SETS[name][0], screener=screener) for name in sorted(BLIND)]
+    )
+    print("\ninjection screening (benchmarks.injection_eval; Wilson 95% intervals):")
+    for label, f in (("benchmark set", figures), ("blind held-out sets pooled", blind)):
+        print(
+            f"  {label}: recall {f['recall']:.3f} {fmt_ci(f['recall_ci'])} (target >= 0.95), false-positive rate "
+            f"{f['false_positive_rate']:.3f} {fmt_ci(f['false_positive_rate_ci'])} (target <= 0.03)"
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -280,7 +308,13 @@ def main(argv: list[str] | None = None) -> int:
         (
             "held-out set 6",
             DATA_DIR / "pii_heldout6.jsonl",
-            "written blind and never tuned on: the clean estimate",
+            "written blind and never tuned on",
+        ),
+        (
+            "held-out set 7",
+            DATA_DIR / "pii_heldout7.jsonl",
+            "issue 10's leak categories, written blind before the recognizers changed; tuned only on separate "
+            "dev examples, never on this set",
         ),
     ):
         records = read_jsonl(path)
@@ -292,6 +326,11 @@ def main(argv: list[str] | None = None) -> int:
             f"names typed by hand; {note}): recall {figures['ALL']['recall']:.3f}, precision "
             f"{figures['ALL']['precision']:.3f}; PERSON recall {_fmt(person.get('recall'))}, precision "
             f"{_fmt(person.get('precision'))}"
+        )
+        a = figures["ALL"]
+        print(
+            f"  recall {a['recall']:.3f} {fmt_ci(a['recall_ci'])} (target >= 0.98); word-keep "
+            f"{a['word_keep']:.3f} {fmt_ci(a['word_keep_ci'])} of {a['words']} plain words (target >= 0.95)"
         )
         for t, r in figures.items():
             if t != "ALL" and ((r["recall"] or 1.0) < 1.0 or (r["precision"] or 1.0) < 1.0):

@@ -656,6 +656,11 @@ _LOWER_CUE_BEFORE = regex.compile(
     rf"|(?:send|sent|sending|forward|forwarded|write|wrote|draft|drafted)[ ]+(?:an?[ ]+|the[ ]+|my[ ]+|our[ ]+)?"
     rf"(?:invite|email|message|note|reminder|dm|text)[ ]+to|it was|was it"
     rf"|(?:status|invoices?|orders?|tickets?|account|booking|reservation|records?|details|profile|file) (?:for|of)"
+    # who did or owns something in a work log: "cc'd femi adeyemi", "the reviewer was tomasz nowak", "approved by"
+    rf"|cc['’]d|cced|bcc['’]d|(?:assigned|assign (?:it|this|that)) to|handed (?:it |this )?(?:over )?to|escalated to"
+    rf"|(?:approved|reviewed|requested|reported|created|owned|signed(?: off)?|written|submitted|merged|authored) by"
+    rf"|(?:reviewer|assignee|approver|owner|author|reporter|requester|point of contact|contact person|on-?call)"
+    rf"(?:[ ]+(?:is|was))?:?"
     rf"|(?:my|our|your|his|her|their) (?:{_RELATIVES}))[ ]+)$"
 )
 _LOWER_GREETING_BEFORE = regex.compile(
@@ -790,7 +795,9 @@ def _lower_name_length(kinds: list[str], cue: int) -> int:
 _LOWER_CUE_TAILS = frozenset(
     f"tell ask remind email e-mail ping cc bcc in to with call meet thank thanks hi hey hello dear cheers contact "
     f"from for of was it - -- — – , {' '.join(_RELATIVES.replace('?', '').replace('e(', '').split('|'))} fiance fiancee "
-    f"neighbor neighbour best regards thx ty {' '.join(a.split()[-1] for a in _FOREIGN_SIGN_OFFS.split('|'))}".split()
+    f"neighbor neighbour best regards thx ty {' '.join(a.split()[-1] for a in _FOREIGN_SIGN_OFFS.split('|'))} "
+    f"cc'd cc’d cced bcc'd bcc’d by is reviewer: assignee: approver: owner: author: reporter: requester: "
+    f"on-call: oncall:".split()
 )
 
 

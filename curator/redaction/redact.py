@@ -36,7 +36,9 @@ from presidio_anonymizer.entities import RecognizerResult as AnonymizerResult
 from tracewheel.collector.episode import Episode
 from tracewheel.curator.redaction.name_gazetteer import WORD, NameGazetteer, default_gazetteer
 from tracewheel.curator.redaction.pseudonyms import Pseudonymizer
+from tracewheel.curator.redaction.recognizers.addresses import StreetAddressRecognizer
 from tracewheel.curator.redaction.recognizers.financial import WideCreditCardRecognizer
+from tracewheel.curator.redaction.recognizers.identity import DateOfBirthRecognizer, DriverLicenseRecognizer
 from tracewheel.curator.redaction.recognizers.network import NonLocalIpRecognizer, OfflineEmailRecognizer
 from tracewheel.curator.redaction.recognizers.persons import (
     CheckedSpacyRecognizer,
@@ -193,6 +195,9 @@ def build_recognizers(config: RedactionConfig) -> list:
         UsSsnRecognizer(),
         IntlPhoneRecognizer(regions=config.phone_regions),
         SecretsRecognizer(),
+        StreetAddressRecognizer(),
+        DateOfBirthRecognizer(),
+        DriverLicenseRecognizer(),
     ]
     return [r for r in candidates if r is not None and wanted & set(r.supported_entities)]
 
@@ -302,9 +307,30 @@ def _make_field(value: str, assign: Callable[[str], None]) -> _Field:
     return _Field(value, assign, value)
 
 
+# Keys of a tool definition (JSON Schema) whose string values are prose an operator or agent wrote, where a contact
+# name, number or key can sit ("Escalate to Dana Wu on 415..."); names, types and enums are identifiers.
+_TOOL_PROSE_KEYS = frozenset({"description", "title", "default", "examples", "example"})
+
+
+def _tool_prose(node: Any, fields: list[_Field], key: str = "") -> None:
+    """Add the prose strings of a tool definition to ``fields``, each written back in place."""
+    if isinstance(node, dict):
+        for k, v in node.items():
+            if isinstance(v, str) and v and k in _TOOL_PROSE_KEYS:
+                fields.append(_make_field(v, functools.partial(node.__setitem__, k)))
+            else:
+                _tool_prose(v, fields, k)
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            if isinstance(v, str) and v and key in _TOOL_PROSE_KEYS:
+                fields.append(_make_field(v, functools.partial(node.__setitem__, i)))
+            else:
+                _tool_prose(v, fields, key)
+
+
 def _episode_fields(episode: Episode) -> list[_Field]:
-    """Every free-text field of ``episode`` (a copy the caller owns), in reading order. Tool definitions are not
-    PII and are left alone; ids, names of tools and models are not free text."""
+    """Every free-text field of ``episode`` (a copy the caller owns), in reading order, tool definitions'
+    descriptions included (every training row carries them); ids, names of tools and models are not free text."""
     fields: list[_Field] = []
 
     def add(obj: Any, attr: str) -> None:
@@ -326,6 +352,9 @@ def _episode_fields(episode: Episode) -> list[_Field]:
     for i, error in enumerate(episode.errors):
         if error:
             fields.append(_make_field(error, functools.partial(episode.errors.__setitem__, i)))
+    _tool_prose(
+        episode.tools, fields
+    )  # last: placeholders keep their numbers in reading order of the dialogue
     return fields
 
 

@@ -32,6 +32,9 @@ DEFAULT_ENTITIES: tuple[str, ...] = (
     "IBAN_CODE",
     "IP_ADDRESS",
     "US_SSN",
+    "STREET_ADDRESS",  # the whole address: street, unit, town and postcode (recognizers/addresses.py)
+    "DATE_OF_BIRTH",  # a date after a birth cue; other dates are kept (recognizers/identity.py)
+    "DRIVER_LICENSE",  # a code after a licence cue
     *SECRET_ENTITIES,
 )
 
@@ -56,7 +59,8 @@ class RedactionConfig(Section):
     entities: list[str] = Field(
         default_factory=lambda: list(DEFAULT_ENTITIES),
         description="Entity types to redact. LOCATION, DATE_TIME, NRP and URL are left out by default: they "
-        "rarely identify a person on their own and are what many agent tasks are about.",
+        "rarely identify a person on their own and are what many agent tasks are about; street addresses, dates of "
+        "birth and licence numbers, which do, are in.",
     )
     score_threshold: float = Field(
         default=0.5, ge=0.0, le=1.0, description="Minimum Presidio confidence for a span to be redacted."

@@ -7,9 +7,16 @@ import ipaddress
 import tldextract
 from presidio_analyzer.predefined_recognizers import EmailRecognizer, IpRecognizer
 
+# Top-level names that private networks use (RFC 6762 .local, ICANN's .internal, and the common de-facto ones): not
+# on the public-suffix list, but an address there is a real person's or team's mailbox all the same.
+PRIVATE_TLDS = frozenset(
+    {"internal", "local", "corp", "lan", "intranet", "home", "localdomain", "private", "priv", "intra", "ad"}
+)
+
 
 class OfflineEmailRecognizer(EmailRecognizer):
-    """Presidio's email regex, with the domain checked against tldextract's bundled public-suffix snapshot.
+    """Presidio's email regex, with the domain checked against tldextract's bundled public-suffix snapshot or
+    a private-network top-level name (``ops.example.internal``, ``ci.local``).
 
     ``suffix_list_urls=()`` and ``cache_dir=None`` mean no HTTP request and no cache file, ever.
     """
@@ -19,7 +26,9 @@ class OfflineEmailRecognizer(EmailRecognizer):
         self._tld = tldextract.TLDExtract(cache_dir=None, suffix_list_urls=(), fallback_to_snapshot=True)
 
     def validate_result(self, pattern_text: str) -> bool:
-        return self._tld(pattern_text).fqdn != ""
+        if self._tld(pattern_text).fqdn != "":
+            return True
+        return pattern_text.rsplit(".", 1)[-1].lower() in PRIVATE_TLDS
 
 
 class NonLocalIpRecognizer(IpRecognizer):

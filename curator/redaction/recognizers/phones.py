@@ -17,8 +17,21 @@ PHONE_NUMBER = "PHONE_NUMBER"
 
 _PHONE_CONTEXT = re.compile(
     r"(?i)\b(?:phone|tel|telephone|mobile|cell|call|fax|sms|whatsapp|contact|dial|number|recipient|handy)"
-    r"\W{0,3}[\w\s]{0,12}$"
+    r"\W{0,4}[\w\s]{0,12}$"
 )
+# A cue that says the digits after it are a phone number whatever they are ("call me back at", a "phone" field,
+# "ring me on", "caller ID:"): such a number is redacted even when no numbering plan knows it, since whether a
+# number is assigned is no reason to leak it.
+_STRONG_CUE = re.compile(
+    r"(?i)(?:\b(?:call|ring|reach|text|phone|contact)\s+(?:me|us|him|her|them)\b(?:\s+back)?\s+(?:at|on)"
+    r"|\b(?:phone|tel|telephone|mobile|cell|fax|caller\s*id|call\s*back|callback|whatsapp|contact)"
+    r"(?:[_ ](?:number|no|nr|num|phone))?\b\W{0,4}(?:(?:number|no|nr|is)\b\W{0,3})?)\s*[\"']?$"
+)
+# North American numbers as people write them, separators required: "(415) 555.0132", "415-555-0132". A number of
+# this shape is a phone number even when its area code is unassigned ("(123) 456-7890").
+_NANP_SHAPE = re.compile(r"^(?:\+?1[ .\-]?)?(?:\(\d{3}\)[ .\-]?|\d{3}[.\-])\d{3}[.\-]\d{4}$")
+# Digits grouped with dots the way phones are ("650.253.0000", "087.555.0119"), not a version or a date.
+_DOTTED_PHONE = re.compile(r"^(?:\+?\d{1,3}\.)?\(?\d{2,4}\)?\.\d{3,4}\.\d{4}$")
 # Words after which a run of digits is a reference, not a phone number: "Confirmation: 3318 4402 19", "EIN 84-...".
 _ID_CONTEXT = re.compile(
     r"(?i)\b(?:confirmation|conf|booking|reservation|order|invoice|receipt|reference|ref|tracking|ticket|case|"
@@ -105,11 +118,19 @@ class IntlPhoneRecognizer(ReadyRecognizer):
         for cand in _PHONE_CANDIDATE.finditer(text):
             raw = cand.group(0)
             digits = sum(c.isdigit() for c in raw)
-            if digits < 7 or digits > 15 or _DATE_LIKE.match(raw) or _DECIMAL.match(raw):
+            if digits < 7 or digits > 15 or _DECIMAL.match(raw):
+                continue
+            if _DATE_LIKE.match(raw) and not _DOTTED_PHONE.match(raw):
                 continue
             if _TIME_AFTER.match(text, cand.end()):
                 continue
             match = self._match(raw)
+            cued = bool(_STRONG_CUE.search(text[max(0, cand.start() - 40) : cand.start()]))
+            if match is None or not match.valid:
+                unchecked = self._unchecked(raw, cued)
+                if unchecked is not None:
+                    results.append(found(self, PHONE_NUMBER, cand.start(), cand.end(), unchecked, why="cue"))
+                    continue
             if match is None or _DECIMAL.match(raw[match.start : match.end]):
                 continue
             start, end = cand.start() + match.start, cand.start() + match.end
@@ -131,6 +152,16 @@ class IntlPhoneRecognizer(ReadyRecognizer):
                 score = min(1.0, score + 0.35)
             results.append(found(self, PHONE_NUMBER, start, end, score, why="phonenumbers match"))
         return results
+
+    @staticmethod
+    def _unchecked(raw: str, cued: bool) -> float | None:
+        """The score of a number no numbering plan validates: after a phone cue, any cleanly written run of 7 to
+        15 digits; without one, only the North American shape, which nothing but phone numbers uses."""
+        if cued and (IntlPhoneRecognizer._clean(raw) or _NANP_SHAPE.match(raw)):
+            return 0.85
+        if _NANP_SHAPE.match(raw):
+            return 0.6
+        return None
 
     def _match(self, raw: str) -> _PhoneMatch | None:
         """The first valid number inside ``raw``, trying each region in turn, and how it is written."""
@@ -169,7 +200,7 @@ class IntlPhoneRecognizer(ReadyRecognizer):
                 first = first or _PhoneMatch(m.start, m.end, valid=True, grouped=False)
                 if not _SEPARATED.search(m.raw_string):
                     return first  # bare digits: no region's grouping can match
-                if self._grouped(m.raw_string, region):
+                if self._grouped(m.raw_string, region) or _NANP_SHAPE.match(m.raw_string):
                     return _PhoneMatch(m.start, m.end, valid=True, grouped=True)
                 break
         return first

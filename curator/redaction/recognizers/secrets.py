@@ -252,6 +252,15 @@ SECRET_PATTERNS: tuple[SecretPattern, ...] = (
         0.95,
         validate=_random_token,
     ),
+    # tracewheel's own ingest keys ("tw_" + secrets.token_urlsafe(32)): the collector's logs and agents' configs
+    # put them in traces. A long snake_case name ("tw_settings_...") has no digit or capital; a key always has some.
+    _p(
+        API_KEY,
+        r"(?<![A-Za-z0-9_\-])tw_[A-Za-z0-9_\-]{32,}(?![A-Za-z0-9_\-])",
+        ["tw_"],
+        0.95,
+        validate=lambda v: any(c.isdigit() or c.isupper() for c in v[3:]),
+    ),
     _p(API_KEY, r"\bwhsec_[A-Za-z0-9+/=]{20,}", ["whsec_"], 0.95, validate=_random_token),
     _p(API_KEY, r"\bAIza[0-9A-Za-z_\-]{35}(?![0-9A-Za-z_\-])", ["AIza"], 0.95),
     _p(API_KEY, r"\bSK[0-9a-f]{32}\b", ["SK"], 0.85, validate=_random_token),

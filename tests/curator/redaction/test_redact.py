@@ -78,7 +78,7 @@ def all_text(episode: Episode) -> str:
 
 def test_no_value_survives_anywhere(redacted) -> None:
     _, copy, _ = redacted
-    dumped = all_text(copy.model_copy(update={"tools": []}))
+    dumped = all_text(copy)  # tool definitions included: every training row carries them
     for value in ("Maria", "Garcia", "maria.garcia", "John Smith", "john.smith", "7946", "203.0.113.9",
                   "hunter2hunter2", "Sup3rS3cret", "10.0.0.5"):  # fmt: skip
         assert value not in dumped, value
@@ -122,13 +122,17 @@ def test_counts_per_type_and_nothing_else(redacted) -> None:
     assert all(isinstance(k, str) and isinstance(v, int) for k, v in counts.items())
     assert counts["PERSON"] >= 8 and counts["EMAIL_ADDRESS"] >= 4
     assert counts["PHONE_NUMBER"] == 3 and counts["CONNECTION_STRING"] == 1 and counts["SECRET"] == 1
-    assert sum(counts.values()) == len(PLACEHOLDER.findall(all_text(copy.model_copy(update={"tools": []}))))
+    assert sum(counts.values()) == len(PLACEHOLDER.findall(all_text(copy)))
 
 
-def test_original_untouched_and_tools_left_alone(redacted) -> None:
+def test_original_untouched_and_tool_definitions_keep_their_shape(redacted) -> None:
     original, copy, _ = redacted
     assert original == make_episode()
-    assert copy.tools == original.tools
+    # The description's person is redacted; the tool's name and schema are left alone.
+    description = copy.tools[0]["function"]["description"]
+    assert re.fullmatch(r"Send an email to <PERSON_\d+>(?:'s)? team or anyone else\.", description), description
+    assert copy.tools[0]["function"]["name"] == "send_email"
+    assert copy.tools[0]["function"]["parameters"] == original.tools[0]["function"]["parameters"]
     assert (
         copy.episode_id == original.episode_id
         and copy.messages[2].tool_calls[0].function.name == "send_email"
