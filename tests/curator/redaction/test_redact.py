@@ -130,7 +130,9 @@ def test_original_untouched_and_tool_definitions_keep_their_shape(redacted) -> N
     assert original == make_episode()
     # The description's person is redacted; the tool's name and schema are left alone.
     description = copy.tools[0]["function"]["description"]
-    assert re.fullmatch(r"Send an email to <PERSON_\d+>(?:'s)? team or anyone else\.", description), description
+    assert re.fullmatch(r"Send an email to <PERSON_\d+>(?:'s)? team or anyone else\.", description), (
+        description
+    )
     assert copy.tools[0]["function"]["name"] == "send_email"
     assert copy.tools[0]["function"]["parameters"] == original.tools[0]["function"]["parameters"]
     assert (
