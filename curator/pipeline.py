@@ -248,6 +248,7 @@ def _curate_tenant(
     flags_of: dict[str, list[dict[str, Any]]] = {}
     redacted_by_type: Counter[str] = Counter()
     labels: Counter[str] = Counter()
+    refused_verifiers = 0
     for episode, counts, flags in screened:
         try:
             messages = chat_messages(episode)
@@ -257,6 +258,10 @@ def _curate_tenant(
             continue
         label = label_episode(episode, cfg, engines.verify)
         labels[label.verdict] += 1
+        if label.refused_verifier:
+            # A span asked for a verifier only the operator may set: say so in the counts, not only in lineage.
+            refused_verifiers += 1
+            details.append(f"{episode.episode_id}: {label.refused_verifier}")
         redacted_by_type.update(counts)
         lineage_of[episode.trace_id] = {"redaction": counts, "screening": flags}
         if flags:
@@ -327,6 +332,7 @@ def _curate_tenant(
         "redacted_episodes": sum(1 for _, c in redacted if any(c.values())),
         "quarantined": len(quarantined),
         "labels": dict(labels),
+        "verifiers_refused": refused_verifiers,
         "derived": dict(Counter(r.kind for r in derived)),
         "new_rows": {k: new_by_kind.get(k, 0) for k in versions.KINDS},
         "deduplicated": {

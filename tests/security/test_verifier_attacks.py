@@ -100,6 +100,8 @@ def test_curate_never_runs_a_custom_verifier_from_span_data(tmp_path: Path, monk
     )
     assert not marker.exists()
     assert not any(s.get("type") in ("custom", "regex", "json_schema") for s in spy.specs)
+    assert result.counts["verifiers_refused"] == len(runs)
+    assert sum("tracewheel.expected refused" in d for d in result.skipped_details) == len(runs)
     rows = versions.all_rows(settings.paths.datasets_dir, "acme", result.version)
     assert not [r for r in rows if r.kind == "rewards"]  # no reward row carries the attacker's spec
     # The thumbs made KTO rows (near-duplicates of each other are dropped); each says why the span's verifier was
