@@ -194,14 +194,13 @@ def reward_rows(items: list[Labelled]) -> list[DatasetRow]:
         if not reward_allowed(i.label):
             continue
         prompt, _ = split_prompt(i.messages)
+        lineage = _lineage(
+            f"checkable by verifier {i.label.verifier.get('type')} (from {i.label.verifier_source})", i
+        )
+        lineage["verifier_source"] = i.label.verifier_source
         rows.append(
             DatasetRow(
-                "rewards",
-                {"prompt": prompt, "verifier": i.label.verifier, "tools": i.episode.tools},
-                _lineage(
-                    f"checkable by verifier {i.label.verifier.get('type')} (from {i.label.verifier_source})",
-                    i,
-                ),
+                "rewards", {"prompt": prompt, "verifier": i.label.verifier, "tools": i.episode.tools}, lineage
             )
         )
     return rows

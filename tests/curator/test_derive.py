@@ -186,6 +186,7 @@ def test_reward_rows_carry_only_specs_the_trust_rule_allows():
     operator = label_episode(ep.model_copy(update={"expected": None}), cfg, lambda c, s: (1.0, "ok"))
     (row,) = reward_rows([Labelled(ep, operator, chat_messages(ep))])
     assert row.data["verifier"] == custom and "(from operator)" in row.lineage["selected_because"]
+    assert row.lineage["verifier_source"] == "operator"
     # A span asking for it through tracewheel.expected gets no verifier, so no reward row.
     asked = ep.model_copy(update={"expected": json.dumps(custom)})
     refused = label_episode(asked, CuratorSettings(), verify)
