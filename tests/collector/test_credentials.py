@@ -102,12 +102,16 @@ def test_a_trace_request_is_cleaned_everywhere_and_reports_what_changed() -> Non
     assert credentials.strip_trace_request(request, request.SerializeToString()) == 0  # idempotent
 
 
-def test_without_a_scheme_word_in_the_body_only_keys_are_looked_at() -> None:
+def test_a_body_with_nothing_to_strip_is_not_walked() -> None:
     request = ExportTraceServiceRequest()
     span = request.resource_spans.add().scope_spans.add().spans.add(name="s")
+    span.attributes.add(key="gen_ai.usage.input_tokens", value=AnyValue(int_value=3))
+    span.attributes.add(key="text", value=AnyValue(string_value="a short plain note"))
+    raw = request.SerializeToString()
+    assert not credentials.may_hold_credentials(raw)
+    # Proof that the walk is skipped: a credential put in after the bytes were taken is not seen.
     span.attributes.add(key="http.request.header.x-api-key", value=AnyValue(string_value="k-123"))
-    span.attributes.add(key="text", value=AnyValue(string_value="nothing secret here"))
-    assert not credentials.body_may_hold_scheme(request.SerializeToString())
+    assert credentials.strip_trace_request(request, raw) == 0
     assert credentials.strip_trace_request(request, request.SerializeToString()) == 1
     assert attributes_dict(span.attributes)["http.request.header.x-api-key"] == "[stripped]"
 
@@ -124,7 +128,9 @@ def test_log_records_bodies_and_attributes() -> None:
     assert attributes_dict(record.attributes) == {"http.request.header.authorization": "[stripped]"}
 
 
-def test_the_body_pre_check_sees_every_casing_and_no_break_spaces() -> None:
-    assert credentials.body_may_hold_scheme("x BEARER\u00a0abcdefgh1".encode())
-    assert credentials.body_may_hold_scheme(b"Basic dXNlcjpwYXNz")
-    assert not credentials.body_may_hold_scheme(b"basic plan")  # nothing token-shaped after it
+def test_the_body_pre_check_sees_every_casing_name_and_no_break_spaces() -> None:
+    for name in credentials.CREDENTIAL_HEADERS:
+        assert credentials.may_hold_credentials(f"k.header.{name.upper().replace('-', '_')}".encode()), name
+    assert credentials.may_hold_credentials("x BEARER\u00a0abcdefgh1".encode())
+    assert credentials.may_hold_credentials(b"\xff\x00 binary Basic dXNlcjpwYXNz")
+    assert not credentials.may_hold_credentials(b"basic plan")  # nothing token-shaped after it
