@@ -416,6 +416,7 @@ def _secret_fragments() -> list[str]:
 
 LIMITS_ENV = {
     "TRACEWHEEL_COLLECTOR__HEADER_TIMEOUT_S": "0.5",
+    "TRACEWHEEL_COLLECTOR__BODY_TIMEOUT_S": "3",
     "TRACEWHEEL_COLLECTOR__TENANT_RATE_RECORDS_PER_S": "2",
     "TRACEWHEEL_COLLECTOR__TENANT_BURST_RECORDS": "10",
     "TRACEWHEEL_COLLECTOR__TENANT_QUOTA_BYTES": "70000",
@@ -496,6 +497,19 @@ def test_slow_header_connections_are_closed(limited: CollectorProcess) -> None:
         with sock:
             assert _closed_by_server(sock)
     assert httpx.get(f"{limited.http_url}/healthz").status_code == 200
+
+
+def test_a_body_that_never_arrives_gets_408_and_the_connection_closes(limited: CollectorProcess) -> None:
+    with socket.create_connection(("127.0.0.1", limited.http_port)) as sock:
+        sock.sendall(
+            b"POST /v1/traces HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-protobuf\r\n"
+            + f"Authorization: Bearer {limited.keys['quiet']}\r\nContent-Length: 100000\r\n\r\n".encode()
+            + b"\x0a\x01"
+        )
+        sock.settimeout(30)
+        answer = sock.recv(65536)
+        assert answer.startswith(b"HTTP/1.1 408"), answer[:200]
+        assert _closed_by_server(sock)
 
 
 def test_a_tenant_over_its_rate_gets_429_while_another_is_accepted(limited: CollectorProcess) -> None:
