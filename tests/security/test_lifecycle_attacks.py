@@ -184,10 +184,17 @@ def test_dataset_ids_from_the_cli_cannot_leave_the_tenant(two_tenant_datasets: P
         ("curate", "--tenant", "../alpha"),
         ("adapters", "list", "--tenant", "../alpha"),
     ):
+        result = CliRunner().invoke(app, list(args), env={"TRACEWHEEL_HOME": str(home)})
+        assert isinstance(result.exception, TracewheelError), (args, result.output, result.exception)
+        assert "invalid" in str(result.exception), (args, result.exception)
+        assert "alpha secret row" not in result.stdout
+    # As a user sees it: one line on stderr, exit 1, nothing on stdout.
+    for args in (
+        ("datasets", "export", escape, "--tenant", "beta"),
+        ("episodes", "list", "--tenant", "../alpha"),
+    ):
         proc = tw(home, *args, check=False)
-        line = one_line_error(proc)
-        assert "invalid" in line, (args, line)
-        assert "alpha secret row" not in proc.stdout
+        assert "invalid" in one_line_error(proc) and proc.stdout == ""
 
 
 # --- keys -----------------------------------------------------------------------------------------------------------
@@ -275,6 +282,9 @@ def _curated_home(collector: CollectorProcess) -> Path:
         assert collector.post("/v1/feedback", feedback(trace_id, marker), key, JSON).status_code in (200, 202)
     assert collector.stop() == 0
     tw(home, "curate")
+    # Datasets, the watermark, the classifier and redaction caches, locks: owner-only like the raw store.
+    loose = [p for p in home.rglob("*") if not harness_file(home, p) and p.stat().st_mode & 0o077]
+    assert not loose and any((home / "datasets").rglob("*.parquet"))
     for tenant, trace_id, marker in sends:
         exported = tw(home, "datasets", "export", _latest(home, tenant), "--tenant", tenant).stdout
         assert marker in exported and trace_id in exported, (tenant, exported)
