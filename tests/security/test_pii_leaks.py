@@ -116,3 +116,89 @@ def test_tool_definition_descriptions_are_redacted_in_the_episode(redactor):
     assert copy.tools[0]["function"]["parameters"]["properties"]["note"]["type"] == "string"
     assert counts["API_KEY"] == 1 and counts["EMAIL_ADDRESS"] == 1
     assert episode.tools == tools  # the original is untouched
+
+
+class _Source:
+    """An in-memory episode source with the trace store's interface."""
+
+    def __init__(self, episodes: list[Episode]) -> None:
+        self.items = episodes
+
+    def tenants(self) -> list[str]:
+        return sorted({e.tenant for e in self.items})
+
+    def episodes(self, tenant: str, since=None, until=None) -> list[Episode]:
+        return [e for e in self.items if e.tenant == tenant]
+
+
+def test_no_tool_description_pii_reaches_any_dataset_row(tmp_path, monkeypatch, redactor):
+    from tracewheel.collector.episode import Feedback, FunctionCall, ToolCall
+    from tracewheel.curator import versions
+    from tracewheel.curator.pipeline import Engines, curate
+    from tracewheel.curator.screening.screen import Screener
+
+    from tracewheel.config import load_settings
+    from tracewheel.core.verifiers import verify
+
+    monkeypatch.setenv("TRACEWHEEL_HOME", str(tmp_path))
+    monkeypatch.delenv("TRACEWHEEL_CONFIG", raising=False)
+    settings = load_settings()
+    key = "tw_" + secrets.token_urlsafe(32)
+    tool = {
+        "type": "function",
+        "function": {
+            "name": "get_forecast",
+            "description": f"Forecast by city. Owner: Evangelina Strand-Okafor, 312.555.0177, key {key}. "
+            "Lab: 4410 Sorrel Ridge Road, Bend, OR 97701.",
+            "parameters": {"type": "object", "properties": {"city": {"type": "string"}}},
+        },
+    }
+
+    def run(trace: str, answer: str, thumb: str, minute: int) -> Episode:
+        at = NOW.replace(minute=minute)
+        messages = [
+            Message(role="user", content="What's the weather in Oslo tomorrow?"),
+            Message(
+                role="assistant",
+                tool_calls=[
+                    ToolCall(
+                        id="c1", function=FunctionCall(name="get_forecast", arguments='{"city": "Oslo"}')
+                    )
+                ],
+            ),
+            Message(
+                role="tool", name="get_forecast", tool_call_id="c1", content='{"sky": "snow", "high_c": -2}'
+            ),
+            Message(role="assistant", content=answer),
+        ]
+        return Episode(
+            episode_id=trace,
+            tenant="acme",
+            trace_id=trace,
+            started_at=at,
+            ended_at=at,
+            last_received_at=at,
+            user_task=messages[0].content,
+            messages=messages,
+            final_answer=answer,
+            tools=[tool],
+            feedback=[Feedback(thumb=thumb, received_at=at)],
+            task="weather",
+        )
+
+    episodes = [
+        run("a" * 32, "Snow in Oslo tomorrow, high of -2°C.", "up", 1),
+        run("b" * 32, "Sunny and warm in Oslo.", "down", 2),
+    ]
+    engines = Engines(redactor, Screener(), verify)
+    (result,) = curate(settings.curator, settings.paths, _Source(episodes), engines)
+    assert result.new_version
+    rows = [
+        json.dumps(r.data)
+        for kind in versions.TRAINABLE_KINDS
+        for r in versions.read_rows(settings.paths.datasets_dir, "acme", result.version, kind)
+    ]
+    assert rows and all("get_forecast" in r for r in rows)  # every row carries the tool, redacted
+    dumped = "\n".join(rows)
+    for value in ("Evangelina", "Strand", "Okafor", "555.0177", key, "Sorrel", "97701"):
+        assert value not in dumped, value
