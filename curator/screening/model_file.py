@@ -25,6 +25,13 @@ FORMAT = "tracewheel-injection-model"
 FORMAT_VERSION = 1
 # The FeatureUnion's TF-IDF parts, by name, in the order build_pipeline() lists them.
 _VECTORIZERS = ("char", "word")
+# The vectorizer parameters that decide which column a text's n-gram lands in and its weight: a file is refused when
+# one differs from the code's. Others (min_df, max_features: fitting only; parameters a newer scikit-learn adds)
+# are recorded but not compared, so an upgrade does not refuse a model it reads the same way.
+_FEATURE_PARAMS = (
+    "analyzer", "binary", "lowercase", "ngram_range", "norm", "smooth_idf", "stop_words", "strip_accents",
+    "sublinear_tf", "token_pattern", "use_idf",
+)  # fmt: skip
 
 
 class ModelFileError(ValueError):
@@ -95,7 +102,7 @@ def load(path: Path, blank: Pipeline, dense_features: int) -> tuple[Pipeline, di
     with _open(path) as data:
         header = _header(data)
         expected = pipeline_header(blank)
-        if header.get("pipeline") != expected:
+        if _features(header.get("pipeline") or {}) != _features(expected):
             raise ModelFileError(
                 f"{path}: written for other features than this code builds; rebuild it "
                 "(python -m benchmarks.data.make_injection_model)"
@@ -122,6 +129,14 @@ def load(path: Path, blank: Pipeline, dense_features: int) -> tuple[Pipeline, di
         clf.classes_ = np.array(expected["clf"]["classes"])
         clf.n_features_in_ = n_features
         return blank, header
+
+
+def _features(pipeline: dict[str, Any]) -> dict[str, Any]:
+    """The parts of a pipeline header that must match for the arrays to mean the same features."""
+    out: dict[str, Any] = {
+        n: {k: (pipeline.get(n) or {}).get(k) for k in _FEATURE_PARAMS} for n in _VECTORIZERS
+    }
+    return {**out, "directive": pipeline.get("directive"), "clf": pipeline.get("clf")}
 
 
 def _open(path: Path) -> Any:
