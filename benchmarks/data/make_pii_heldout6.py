@@ -15,11 +15,10 @@ import json
 import random
 import re
 import string
-from collections import Counter
 
-from benchmarks.data._heldout_writer import write_jsonl
+from benchmarks.data._guillemet_set import check_spans, tool_json, write_set
 from benchmarks.data._pii_checks import iban_ok, luhn_ok, ssn_ok
-from benchmarks.data._pii_marks import GUILLEMET_MARK, KINDS, strip_marks
+from benchmarks.data._pii_marks import KINDS
 
 R = random.Random(60606)
 ALNUM = string.ascii_letters + string.digits
@@ -143,23 +142,8 @@ V["pem_ssh"] = pem("OPENSSH PRIVATE KEY", "b3BlbnNzaC1rZXktdjEAAAAABG5vbmU", 5)
 # --- the texts -----------------------------------------------------------------------------
 
 
-def sub(s: str) -> str:
-    return re.sub(r"⟦(\w+)⟧", lambda m: V[m.group(1)], s)
-
-
 def J(obj) -> str:
-    """Tool JSON as an agent framework writes it (UTF-8, not ASCII-escaped)."""
-
-    def walk(o):
-        if isinstance(o, str):
-            return sub(o)
-        if isinstance(o, list):
-            return [walk(x) for x in o]
-        if isinstance(o, dict):
-            return {k: walk(v) for k, v in o.items()}
-        return o
-
-    return json.dumps(walk(obj), ensure_ascii=False)
+    return tool_json(obj, V)
 
 
 # fmt: off
@@ -304,16 +288,9 @@ TEXTS: list[tuple[str, str]] = [
 # fmt: on
 
 
-def parse(raw: str) -> tuple[str, list[dict]]:
-    text, spans = strip_marks(sub(raw), GUILLEMET_MARK)
-    assert "«" not in text and "»" not in text and "⟦" not in text, text
-    return text, spans
-
-
 def check(text: str, spans: list[dict]) -> None:
+    check_spans(text, spans)
     for s in spans:
-        assert text[s["start"] : s["end"]] == s["value"], s
-        assert s["value"] == s["value"].strip(), s
         v = s["value"]
         if s["type"] == "CREDIT_CARD":
             assert luhn_ok(v) and re.fullmatch(r"[\d -]+", v), v
@@ -323,28 +300,11 @@ def check(text: str, spans: list[dict]) -> None:
             assert ssn_ok(v), v
         if s["type"] == "PERSON":
             assert not re.match(r"(Dr|Mr|Mrs|Ms|Prof)\.?\s", v), v
-    # every whole-word occurrence of a labelled value must lie inside some span
-    covered = [(s["start"], s["end"]) for s in spans]
-    for s in spans:
-        for m in re.finditer(r"(?<!\w)" + re.escape(s["value"]) + r"(?!\w)", text):
-            assert any(a <= m.start() and m.end() <= b for a, b in covered), (s, text)
     assert not luhn_ok(V["giftcard_bad"])
 
 
 def main() -> None:
-    rows = []
-    for i, (kind, raw) in enumerate(TEXTS):
-        assert kind in KINDS
-        text, spans = parse(raw)
-        check(text, spans)
-        rows.append({"id": f"ho6-{i:04d}", "kind": kind, "text": text, "pii": spans})
-    write_jsonl("pii_heldout6.jsonl", rows)
-    counts = Counter(s["type"] for r in rows for s in r["pii"])
-    print(
-        f"{len(rows)} texts, {sum(counts.values())} values, {sum(1 for r in rows if not r['pii'])} without PII"
-    )
-    print(dict(sorted(counts.items())))
-    print(dict(Counter(r["kind"] for r in rows)))
+    write_set("pii_heldout6.jsonl", "ho6", TEXTS, V, KINDS, check)
 
 
 if __name__ == "__main__":

@@ -15,14 +15,11 @@ referenced as ⟦name⟧. ``python -m benchmarks.data.make_pii_heldout7`` writes
 
 from __future__ import annotations
 
-import json
 import random
-import re
 import string
-from collections import Counter
 
-from benchmarks.data._heldout_writer import write_jsonl
-from benchmarks.data._pii_marks import GUILLEMET_MARK, KINDS, strip_marks
+from benchmarks.data._guillemet_set import tool_json, write_set
+from benchmarks.data._pii_marks import KINDS
 
 R = random.Random(70707)
 URLSAFE = string.ascii_letters + string.digits + "-_"
@@ -35,23 +32,8 @@ def rs(n: int, alphabet: str = URLSAFE) -> str:
 V: dict[str, str] = {f"tw{i}": "tw_" + rs(43) for i in range(1, 7)}
 
 
-def sub(s: str) -> str:
-    return re.sub(r"⟦(\w+)⟧", lambda m: V[m.group(1)], s)
-
-
 def J(obj) -> str:
-    """Tool JSON as an agent framework writes it (UTF-8, not ASCII-escaped)."""
-
-    def walk(o):
-        if isinstance(o, str):
-            return sub(o)
-        if isinstance(o, list):
-            return [walk(x) for x in o]
-        if isinstance(o, dict):
-            return {k: walk(v) for k, v in o.items()}
-        return o
-
-    return json.dumps(walk(obj), ensure_ascii=False)
+    return tool_json(obj, V)
 
 
 def tool(name: str, description: str, **params: str) -> dict:
@@ -142,37 +124,8 @@ TEXTS: list[tuple[str, str]] = [
 # fmt: on
 
 
-def parse(raw: str) -> tuple[str, list[dict]]:
-    text, spans = strip_marks(sub(raw), GUILLEMET_MARK)
-    assert "«" not in text and "»" not in text and "⟦" not in text, text
-    return text, spans
-
-
-def check(text: str, spans: list[dict]) -> None:
-    for s in spans:
-        assert text[s["start"] : s["end"]] == s["value"], s
-        assert s["value"] == s["value"].strip(), s
-    # every whole-word occurrence of a labelled value must lie inside some span
-    covered = [(s["start"], s["end"]) for s in spans]
-    for s in spans:
-        for m in re.finditer(r"(?<!\w)" + re.escape(s["value"]) + r"(?!\w)", text):
-            assert any(a <= m.start() and m.end() <= b for a, b in covered), (s, text)
-
-
 def main() -> None:
-    rows = []
-    for i, (kind, raw) in enumerate(TEXTS):
-        assert kind in KINDS | {"tool_def"}, kind
-        text, spans = parse(raw)
-        check(text, spans)
-        rows.append({"id": f"ho7-{i:04d}", "kind": kind, "text": text, "pii": spans})
-    write_jsonl("pii_heldout7.jsonl", rows)
-    counts = Counter(s["type"] for r in rows for s in r["pii"])
-    print(
-        f"{len(rows)} texts, {sum(counts.values())} values, {sum(1 for r in rows if not r['pii'])} without PII"
-    )
-    print(dict(sorted(counts.items())))
-    print(dict(Counter(r["kind"] for r in rows)))
+    write_set("pii_heldout7.jsonl", "ho7", TEXTS, V, KINDS | {"tool_def"})
 
 
 if __name__ == "__main__":
