@@ -23,10 +23,8 @@ import multiprocessing as mp
 import os
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -35,14 +33,9 @@ from pathlib import Path
 import psutil
 
 from benchmarks._genai_load import genai_batch
+from tracewheel.demo import collector_command, free_port
 
 BATCH = 512
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @dataclass
@@ -279,16 +272,7 @@ def main() -> None:
     key = create_tenant(home / "tenants.json", "bench").api_key
     http_port, grpc_port = free_port(), free_port()
     env = {**os.environ, "TRACEWHEEL_HOME": str(home)}
-    cmd = [
-        sys.executable,
-        "-m",
-        "tracewheel",
-        "collector",
-        "--http-port",
-        str(http_port),
-        "--grpc-port",
-        str(grpc_port),
-    ]
+    cmd = collector_command(http_port, grpc_port)
     if shutil.which("taskset"):
         cmd = ["taskset", "-c", str(args.collector_cpu), *cmd]
     log = open(home / "collector.log", "wb")  # noqa: SIM115

@@ -24,10 +24,25 @@ from rich.table import Table
 console = Console()
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def collector_command(http_port: int, grpc_port: int) -> list[str]:
+    """The ``tracewheel collector`` command line, run with this interpreter (also what ``benchmarks/ingest.py``
+    starts)."""
+    return [
+        sys.executable,
+        "-m",
+        "tracewheel",
+        "collector",
+        "--http-port",
+        str(http_port),
+        "--grpc-port",
+        str(grpc_port),
+    ]
 
 
 def _cli(env: dict[str, str], *args: str, json_out: bool = True) -> Any:
@@ -80,20 +95,8 @@ def main() -> None:
 
     console.rule("[bold]1. collector: a tenant, the OTLP receiver, an instrumented agent")
     tenant = _cli(env, "tenants", "create", "acme", "--json")
-    http_port, grpc_port = _free_port(), _free_port()
-    collector = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "tracewheel",
-            "collector",
-            "--http-port",
-            str(http_port),
-            "--grpc-port",
-            str(grpc_port),
-        ],
-        env=env,
-    )
+    http_port, grpc_port = free_port(), free_port()
+    collector = subprocess.Popen(collector_command(http_port, grpc_port), env=env)
     endpoint = f"http://127.0.0.1:{http_port}"
     try:
         _wait_healthy(f"{endpoint}/healthz", collector)
