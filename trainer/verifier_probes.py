@@ -37,7 +37,7 @@ from __future__ import annotations
 import json
 import math
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -381,36 +381,35 @@ def _leniency_failures(spec: dict[str, Any], label: str) -> list[ProbeFailure]:
                 break
     elif kind == "numeric":
         answer = _numeric_answer(spec)
-        for value in dict.fromkeys((0.0, 1.0, -1.0, answer / 2, answer * 2, answer * 1.5)):
-            if abs(value - answer) <= max(DEFAULT_TOLERANCE, 1e-9 * abs(answer)):
-                continue  # that constant is the answer itself
-            output = _format_number(value)
-            verdict = verify(output, spec)
-            if verdict.reward > 0:
-                failures.append(
-                    ProbeFailure(
-                        label,
-                        f"constant answer {output}",
-                        output,
-                        verdict.reward,
-                        "reward 0 (the tolerance is wider than the answer can bear)",
-                        verdict.reason,
-                    )
-                )
+        constants = [
+            _format_number(value)
+            for value in dict.fromkeys((0.0, 1.0, -1.0, answer / 2, answer * 2, answer * 1.5))
+            # a constant within the tolerance is the answer itself
+            if not abs(value - answer) <= max(DEFAULT_TOLERANCE, 1e-9 * abs(answer))
+        ]
+        failures += _rewarded_constants(
+            spec, label, constants, "reward 0 (the tolerance is wider than the answer can bear)"
+        )
     elif kind == "json_schema":
-        for output in _JSON_CONSTANTS:
-            verdict = verify(output, spec)
-            if verdict.reward > 0:
-                failures.append(
-                    ProbeFailure(
-                        label,
-                        f"constant answer {output}",
-                        output,
-                        verdict.reward,
-                        "reward 0 (the schema accepts a constant)",
-                        verdict.reason,
-                    )
+        failures += _rewarded_constants(
+            spec, label, _JSON_CONSTANTS, "reward 0 (the schema accepts a constant)"
+        )
+    return failures
+
+
+def _rewarded_constants(
+    spec: dict[str, Any], label: str, constants: Iterable[str], expected: str
+) -> list[ProbeFailure]:
+    """The constant answers that earn a reward, each a failure that should have been ``expected``."""
+    failures = []
+    for output in constants:
+        verdict = verify(output, spec)
+        if verdict.reward > 0:
+            failures.append(
+                ProbeFailure(
+                    label, f"constant answer {output}", output, verdict.reward, expected, verdict.reason
                 )
+            )
     return failures
 
 
