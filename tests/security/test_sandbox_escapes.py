@@ -13,10 +13,9 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import psutil
@@ -100,9 +99,10 @@ def test_cannot_read_the_operators_environment_through_proc(monkeypatch: pytest.
 
 
 @pytest.fixture
-def unix_servers(tmp_path: Path) -> Iterator[tuple[str, str, list[bytes]]]:
+def unix_servers(
+    tmp_path: Path, connection_recorder: Callable[[list[socket.socket]], list[bytes]]
+) -> tuple[str, str, list[bytes]]:
     """A Unix socket on disk and one in the abstract namespace, both recording what reaches them."""
-    received: list[bytes] = []
     path = str(tmp_path / "operator.sock")
     abstract = f"\0tracewheel-test-{uuid.uuid4().hex}"
     servers = []
@@ -110,29 +110,9 @@ def unix_servers(tmp_path: Path) -> Iterator[tuple[str, str, list[bytes]]]:
         server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         server.bind(address)
         server.listen()
-        server.settimeout(0.2)
         servers.append(server)
     os.chmod(path, 0o777)  # the sandbox's uid would be allowed in: only the namespaces keep it out
-    stop = threading.Event()
-
-    def serve(server: socket.socket) -> None:
-        while not stop.is_set():
-            try:
-                conn, _ = server.accept()
-            except OSError:
-                continue
-            with conn:
-                received.append(conn.recv(100) or b"<connected>")
-
-    threads = [threading.Thread(target=serve, args=(s,), daemon=True) for s in servers]
-    for thread in threads:
-        thread.start()
-    yield path, abstract, received
-    stop.set()
-    for thread in threads:
-        thread.join()
-    for server in servers:
-        server.close()
+    return path, abstract, connection_recorder(servers)
 
 
 def test_cannot_connect_to_unix_sockets_outside(unix_servers: tuple[str, str, list[bytes]]) -> None:
@@ -271,32 +251,6 @@ def test_runs_as_an_unprivileged_user_that_cannot_become_root() -> None:
 
 
 # ---------------------------------------------------------------------------------------------- network
-
-
-@pytest.fixture
-def tcp_server() -> Iterator[tuple[int, list[bytes]]]:
-    received: list[bytes] = []
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen()
-    server.settimeout(0.2)
-    stop = threading.Event()
-
-    def serve() -> None:
-        while not stop.is_set():
-            try:
-                conn, _ = server.accept()
-            except OSError:
-                continue
-            with conn:
-                received.append(conn.recv(100) or b"<connected>")
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    yield server.getsockname()[1], received
-    stop.set()
-    thread.join()
-    server.close()
 
 
 def test_no_network_not_even_loopback(tcp_server: tuple[int, list[bytes]]) -> None:

@@ -8,9 +8,7 @@ import json
 import shutil
 import socket
 import sys
-import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -87,39 +85,12 @@ def test_memory_limit_is_enforced() -> None:
     assert small.failure is None and small.stdout.strip() == str(16 << 20).encode()
 
 
-@pytest.fixture
-def listening_server() -> Iterator[tuple[int, list[bytes]]]:
-    """A TCP server on an ephemeral loopback port that records whatever reaches it."""
-    received: list[bytes] = []
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen()
-    server.settimeout(0.2)
-    stop = threading.Event()
-
-    def serve() -> None:
-        while not stop.is_set():
-            try:
-                conn, _ = server.accept()
-            except OSError:
-                continue
-            with conn:
-                received.append(conn.recv(100) or b"<connected>")
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    yield server.getsockname()[1], received
-    stop.set()
-    thread.join()
-    server.close()
-
-
 @needs_bwrap
 @pytest.mark.parametrize(
     "interpreter", [[sys.executable], [sys.executable, "-I"]], ids=["python", "python-I"]
 )
-def test_network_is_blocked(interpreter: list[str], listening_server: tuple[int, list[bytes]]) -> None:
-    port, received = listening_server
+def test_network_is_blocked(interpreter: list[str], tcp_server: tuple[int, list[bytes]]) -> None:
+    port, received = tcp_server
     # The same connection works from outside the sandbox: the server is really there.
     with socket.create_connection(("127.0.0.1", port), timeout=2) as conn:
         conn.sendall(b"control")
