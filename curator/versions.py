@@ -157,7 +157,12 @@ def list_versions(datasets_dir: Path, tenant: str) -> list[dict[str, Any]]:
 
 
 def read_rows(datasets_dir: Path, tenant: str, version: str, kind: Kind) -> list[DatasetRow]:
-    path = version_dir(datasets_dir, tenant, version) / f"{kind}.parquet"
+    return _read_kind(version_dir(datasets_dir, tenant, version), kind)
+
+
+def _read_kind(directory: Path, kind: Kind) -> list[DatasetRow]:
+    """The rows of one kind's parquet file in a version directory; none when the version has no such file."""
+    path = directory / f"{kind}.parquet"
     if not path.exists():
         return []
     table = pq.read_table(path)
@@ -426,16 +431,7 @@ def _purge_version(directory: Path, trace_id: str) -> int:
         path = directory / f"{kind}.parquet"
         if not path.exists():
             continue
-        table = pq.read_table(path)
-        rows = [
-            DatasetRow(kind=kind, data=json.loads(d), lineage=json.loads(lin), row_id=rid)
-            for rid, d, lin in zip(
-                table.column("row_id").to_pylist(),
-                table.column("data").to_pylist(),
-                table.column("lineage").to_pylist(),
-                strict=True,
-            )
-        ]
+        rows = _read_kind(directory, kind)
         kept = [r for r in rows if not _mentions(r, trace_id)]
         counts[kind] = len(kept)
         if len(kept) != len(rows):
