@@ -24,7 +24,8 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from operator import attrgetter
 from typing import Any
 
 import re2
@@ -204,35 +205,51 @@ def strip_trace_request(request: Any, raw: bytes | None = None) -> int:
     ``raw``: the protobuf body it was decoded from, to skip the walk when ``may_hold_credentials`` says so. Not for
     JSON bodies: an escape (``\\u0042earer``) hides a word from a byte-level look.
     """
-    if raw is not None and not may_hold_credentials(raw):
-        return 0
-    changed = 0
-    for rs in request.resource_spans:
-        changed += strip_attributes(rs.resource.attributes)
-        for ss in rs.scope_spans:
-            changed += strip_attributes(ss.scope.attributes)
-            for span in ss.spans:
-                changed += strip_attributes(span.attributes)
-                if span.events:
-                    for event in span.events:
-                        changed += strip_attributes(event.attributes)
-                if span.links:
-                    for link in span.links:
-                        changed += strip_attributes(link.attributes)
-    return changed
+    return _strip_export(
+        raw, request.resource_spans, attrgetter("scope_spans"), attrgetter("spans"), _strip_span
+    )
 
 
 def strip_logs_request(request: Any, raw: bytes | None = None) -> int:
     """Strip credentials from an ``ExportLogsServiceRequest`` in place; returns how many values changed."""
+    return _strip_export(
+        raw, request.resource_logs, attrgetter("scope_logs"), attrgetter("log_records"), _strip_record
+    )
+
+
+def _strip_export(
+    raw: bytes | None,
+    resources: Iterable[Any],
+    scopes_of: Callable[[Any], Iterable[Any]],
+    items_of: Callable[[Any], Iterable[Any]],
+    strip_item: Callable[[Any], int],
+) -> int:
+    """The OTLP export shape every signal shares: resource, then scope, then item, each with attributes."""
     if raw is not None and not may_hold_credentials(raw):
         return 0
     changed = 0
-    for rl in request.resource_logs:
-        changed += strip_attributes(rl.resource.attributes)
-        for sl in rl.scope_logs:
-            changed += strip_attributes(sl.scope.attributes)
-            for record in sl.log_records:
-                changed += strip_attributes(record.attributes)
-                if record.HasField("body"):
-                    changed += _strip_value(record.body)
+    for resource in resources:
+        changed += strip_attributes(resource.resource.attributes)
+        for scoped in scopes_of(resource):
+            changed += strip_attributes(scoped.scope.attributes)
+            for item in items_of(scoped):
+                changed += strip_item(item)
+    return changed
+
+
+def _strip_span(span: Any) -> int:
+    changed = strip_attributes(span.attributes)
+    if span.events:
+        for event in span.events:
+            changed += strip_attributes(event.attributes)
+    if span.links:
+        for link in span.links:
+            changed += strip_attributes(link.attributes)
+    return changed
+
+
+def _strip_record(record: Any) -> int:
+    changed = strip_attributes(record.attributes)
+    if record.HasField("body"):
+        changed += _strip_value(record.body)
     return changed
