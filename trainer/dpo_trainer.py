@@ -11,6 +11,7 @@ from typing import Any
 
 from tracewheel.curator.export import rows_dataset
 from tracewheel.trainer.dpo_config import DPOMethodConfig
+from tracewheel.trainer.lora_trainer import lora_trainer, trl_args
 
 KIND = "dpo"
 CONFIG_CLASS = DPOMethodConfig
@@ -19,21 +20,15 @@ CONFIG_CLASS = DPOMethodConfig
 def build_trainer(
     model: Any, tokenizer: Any, rows: list[dict[str, Any]], config: DPOMethodConfig, output_dir: Path
 ) -> Any:
-    import torch
     from trl import DPOConfig, DPOTrainer
 
-    dataset = rows_dataset(rows)
-    args = DPOConfig(
-        **config.trl_kwargs(output_dir, bf16=model.dtype == torch.bfloat16),
+    args = trl_args(
+        DPOConfig,
+        config,
+        model,
+        output_dir,
         beta=config.beta,
         loss_type=[config.loss_type],
         max_length=config.max_length,
-        dataset_num_proc=None,
     )
-    return DPOTrainer(
-        model=model,
-        args=args,
-        train_dataset=dataset,
-        processing_class=tokenizer,
-        peft_config=config.lora_config(),
-    )
+    return lora_trainer(DPOTrainer, model, tokenizer, rows_dataset(rows), config, args)

@@ -7,6 +7,7 @@ from typing import Any
 
 from tracewheel.curator.export import rows_dataset
 from tracewheel.trainer.kto_config import KTOMethodConfig
+from tracewheel.trainer.lora_trainer import lora_trainer, trl_args
 
 from tracewheel.core.errors import TracewheelError
 
@@ -17,7 +18,6 @@ CONFIG_CLASS = KTOMethodConfig
 def build_trainer(
     model: Any, tokenizer: Any, rows: list[dict[str, Any]], config: KTOMethodConfig, output_dir: Path
 ) -> Any:
-    import torch
     from trl import KTOConfig, KTOTrainer
 
     if config.loss_type == "kto" and config.per_device_train_batch_size < 2:
@@ -26,20 +26,15 @@ def build_trainer(
         )
     if any(not isinstance(r["label"], bool) for r in rows):
         raise TracewheelError("kto rows need a boolean label (true = thumbs up)")
-    dataset = rows_dataset(rows)
-    args = KTOConfig(
-        **config.trl_kwargs(output_dir, bf16=model.dtype == torch.bfloat16),
+    args = trl_args(
+        KTOConfig,
+        config,
+        model,
+        output_dir,
         beta=config.beta,
         desirable_weight=config.desirable_weight,
         undesirable_weight=config.undesirable_weight,
         loss_type=config.loss_type,
         max_length=config.max_length,
-        dataset_num_proc=None,
     )
-    return KTOTrainer(
-        model=model,
-        args=args,
-        train_dataset=dataset,
-        processing_class=tokenizer,
-        peft_config=config.lora_config(),
-    )
+    return lora_trainer(KTOTrainer, model, tokenizer, rows_dataset(rows), config, args)

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from tracewheel.trainer.chat_template import training_chat_template
+from tracewheel.trainer.lora_trainer import lora_trainer
 from tracewheel.trainer.sft_config import SFTMethodConfig
 
 from tracewheel.core.errors import TracewheelError
@@ -99,10 +100,4 @@ def build_trainer(
             inputs["use_cache"] = False
             return Trainer.compute_loss(self, model, inputs, return_outputs, num_items_in_batch)
 
-    return LeanSFTTrainer(
-        model=model,
-        args=args,
-        train_dataset=dataset,
-        processing_class=tokenizer,
-        peft_config=config.lora_config(),
-    )
+    return lora_trainer(LeanSFTTrainer, model, tokenizer, dataset, config, args)

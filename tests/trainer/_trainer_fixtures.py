@@ -3,9 +3,12 @@ its own ``conftest``, so tests import data from here, never from ``conftest``)."
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from tracewheel.curator.versions import DatasetRow, record_decision, write_version
+from tracewheel.trainer.registry import AdapterRecord
+from tracewheel.trainer.runner import run_training
 
 from tracewheel.config import Settings
 
@@ -74,3 +77,25 @@ def write_dataset(
         for row in dataset_rows:
             record_decision(settings.paths.datasets_dir, tenant, manifest["version"], row.row_id, "accept")
     return manifest["version"]
+
+
+def train(
+    settings: Settings,
+    method: str,
+    version: str,
+    hyperparameters: dict[str, Any],
+    model_path: Path,
+    **kwargs: Any,
+) -> AdapterRecord:
+    """``run_training`` for tenant ``acme`` on the model at ``model_path``, without the progress bar."""
+    return run_training(
+        settings.trainer,
+        settings.paths,
+        method,
+        "acme",
+        version,
+        hyperparameters,
+        str(model_path),
+        progress=False,
+        **kwargs,
+    )

@@ -5,11 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from _trainer_fixtures import DPO_ROWS, tool_call, write_dataset
+from _trainer_fixtures import DPO_ROWS, tool_call, train, write_dataset
 from tracewheel.trainer.dpo_config import DPOMethodConfig
 from tracewheel.trainer.dpo_trainer import build_trainer
 from tracewheel.trainer.model import load_model, load_tokenizer
-from tracewheel.trainer.runner import run_training
 
 from tracewheel.core.errors import TracewheelError
 
@@ -31,16 +30,7 @@ def test_pairs_tokenize_with_tool_calls_in_the_chosen_completion(
 def test_dpo_run_registers_candidate(trainer_home, tiny_model_path: Path) -> None:
     version = write_dataset(trainer_home, "acme", {"dpo": DPO_ROWS})
     config = {"max_steps": 2, "per_device_train_batch_size": 2, "beta": 0.2}
-    record = run_training(
-        trainer_home.trainer,
-        trainer_home.paths,
-        "dpo",
-        "acme",
-        version,
-        config,
-        str(tiny_model_path),
-        progress=False,
-    )
+    record = train(trainer_home, "dpo", version, config, tiny_model_path)
     assert record.method == "dpo" and record.hyperparameters["beta"] == 0.2
     assert record.metrics["global_step"] == 2 and (Path(record.path) / "adapter_model.safetensors").exists()
 
@@ -48,16 +38,7 @@ def test_dpo_run_registers_candidate(trainer_home, tiny_model_path: Path) -> Non
 def test_pairs_missing_a_side_are_refused(trainer_home, tiny_model_path: Path) -> None:
     version = write_dataset(trainer_home, "acme", {"dpo": [{"prompt": DPO_ROWS[0]["prompt"], "chosen": []}]})
     with pytest.raises(TracewheelError, match="dpo row 0 lacks rejected"):
-        run_training(
-            trainer_home.trainer,
-            trainer_home.paths,
-            "dpo",
-            "acme",
-            version,
-            {"max_steps": 1},
-            str(tiny_model_path),
-            progress=False,
-        )
+        train(trainer_home, "dpo", version, {"max_steps": 1}, tiny_model_path)
 
 
 def test_tool_call_arguments_reach_the_tokens_exactly(tiny_model_path: Path, tmp_path: Path) -> None:

@@ -5,8 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from _trainer_fixtures import KTO_ROWS, write_dataset
-from tracewheel.trainer.runner import run_training
+from _trainer_fixtures import KTO_ROWS, train, write_dataset
 
 from tracewheel.core.errors import TracewheelError
 
@@ -14,16 +13,7 @@ from tracewheel.core.errors import TracewheelError
 def test_kto_run_registers_candidate(trainer_home, tiny_model_path: Path) -> None:
     version = write_dataset(trainer_home, "acme", {"kto": KTO_ROWS})
     config = {"max_steps": 2, "per_device_train_batch_size": 2, "desirable_weight": 1.2}
-    record = run_training(
-        trainer_home.trainer,
-        trainer_home.paths,
-        "kto",
-        "acme",
-        version,
-        config,
-        str(tiny_model_path),
-        progress=False,
-    )
+    record = train(trainer_home, "kto", version, config, tiny_model_path)
     assert record.method == "kto" and record.hyperparameters["desirable_weight"] == 1.2
     assert record.metrics["global_step"] == 2 and record.metrics["rows"] == len(KTO_ROWS)
 
@@ -31,18 +21,7 @@ def test_kto_run_registers_candidate(trainer_home, tiny_model_path: Path) -> Non
 def test_kto_needs_two_rows_per_batch_and_boolean_labels(trainer_home, tiny_model_path: Path) -> None:
     version = write_dataset(trainer_home, "acme", {"kto": KTO_ROWS})
     with pytest.raises(TracewheelError, match="per_device_train_batch_size >= 2"):
-        run_training(trainer_home.trainer, trainer_home.paths, "kto", "acme", version, {"per_device_train_batch_size": 1}, str(tiny_model_path),
-            progress=False,
-        )  # fmt: skip
+        train(trainer_home, "kto", version, {"per_device_train_batch_size": 1}, tiny_model_path)
     bad = write_dataset(trainer_home, "acme", {"kto": [{**KTO_ROWS[0], "label": "yes"}, KTO_ROWS[1]]})
     with pytest.raises(TracewheelError, match="boolean label"):
-        run_training(
-            trainer_home.trainer,
-            trainer_home.paths,
-            "kto",
-            "acme",
-            bad,
-            {"max_steps": 1},
-            str(tiny_model_path),
-            progress=False,
-        )
+        train(trainer_home, "kto", bad, {"max_steps": 1}, tiny_model_path)

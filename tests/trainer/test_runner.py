@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from _trainer_fixtures import SFT_ROWS, write_dataset
+from _trainer_fixtures import SFT_ROWS, train, write_dataset
 from tracewheel.curator.versions import read_rows, record_decision
 from tracewheel.trainer import registry, runner
 from tracewheel.trainer.registry import AdapterRecord, AdapterStatus
@@ -36,25 +36,11 @@ def _only_the_champion_remains(settings, champ: AdapterRecord) -> None:
     ] == [champ.adapter_id]
 
 
-def _train_sft(settings, version: str, model_path: Path, hyperparameters: dict, **kwargs) -> AdapterRecord:
-    return run_training(
-        settings.trainer,
-        settings.paths,
-        "sft",
-        "acme",
-        version,
-        hyperparameters,
-        str(model_path),
-        progress=False,
-        **kwargs,
-    )
-
-
 def test_nan_loss_registers_nothing_and_keeps_the_champion(trainer_home, tiny_model_path: Path) -> None:
     champ = _champion(trainer_home)
     version = write_dataset(trainer_home, "acme", {"sft": SFT_ROWS})
     with pytest.raises(TracewheelError, match=r"diverged \((loss|grad_norm) is (nan|inf)") as info:
-        _train_sft(trainer_home, version, tiny_model_path, {"max_steps": 4, "learning_rate": 1e38})
+        train(trainer_home, "sft", version, {"max_steps": 4, "learning_rate": 1e38}, tiny_model_path)
     assert "\n" not in str(info.value)
     _only_the_champion_remains(trainer_home, champ)
 
@@ -70,14 +56,14 @@ def test_exception_mid_run_registers_nothing(trainer_home, tiny_model_path: Path
     with pytest.raises(
         TracewheelError, match="sft training failed: simulated device failure; nothing registered"
     ):
-        _train_sft(trainer_home, version, tiny_model_path, {"max_steps": 2}, callbacks=[_Boom()])
+        train(trainer_home, "sft", version, {"max_steps": 2}, tiny_model_path, callbacks=[_Boom()])
     _only_the_champion_remains(trainer_home, champ)
 
 
 def test_new_adapter_records_the_champion_as_parent(trainer_home, tiny_model_path: Path) -> None:
     champ = _champion(trainer_home)
     version = write_dataset(trainer_home, "acme", {"sft": SFT_ROWS})
-    record = _train_sft(trainer_home, version, tiny_model_path, {"max_steps": 1})
+    record = train(trainer_home, "sft", version, {"max_steps": 1}, tiny_model_path)
     assert record.parent == champ.adapter_id and record.status == AdapterStatus.CANDIDATE
     assert registry.champion(trainer_home.paths.adapters_dir, "acme").adapter_id == champ.adapter_id
     assert not list((trainer_home.home / "runs" / "acme").glob("sft-*/checkpoint-*"))  # cleaned after success
@@ -86,10 +72,10 @@ def test_new_adapter_records_the_champion_as_parent(trainer_home, tiny_model_pat
 def test_only_reviewed_rows_unless_all_rows(trainer_home, tiny_model_path: Path) -> None:
     version = write_dataset(trainer_home, "acme", {"sft": SFT_ROWS}, accept=False)
     with pytest.raises(TracewheelError, match="no sft rows.*--all-rows"):
-        _train_sft(trainer_home, version, tiny_model_path, {"max_steps": 1})
+        train(trainer_home, "sft", version, {"max_steps": 1}, tiny_model_path)
     rows = read_rows(trainer_home.paths.datasets_dir, "acme", version, "sft")
     record_decision(trainer_home.paths.datasets_dir, "acme", version, rows[0].row_id, "reject")
-    record = _train_sft(trainer_home, version, tiny_model_path, {"max_steps": 1}, reviewed_only=False)
+    record = train(trainer_home, "sft", version, {"max_steps": 1}, tiny_model_path, reviewed_only=False)
     assert record.metrics["rows"] == len(SFT_ROWS) - 1  # rejected rows are never trained on
     assert record.hyperparameters["reviewed_only"] is False
 
