@@ -30,7 +30,27 @@ def _shown(value: object) -> str:
     return text if len(text) <= 60 else text[:57] + "...'"
 
 
-def _check(value: object, pattern: re.Pattern[str], param: str, rule: str) -> str:
+# Each id kind: the pattern it must match whole, and the rule the error states when it does not.
+_RULES: dict[str, tuple[re.Pattern[str], str]] = {
+    "tenant": (
+        _TENANT_RE,
+        f"use at most {MAX_ID_LENGTH} characters a-z, A-Z, 0-9, '_', '.' or '-', starting with a letter or digit",
+    ),
+    "new tenant": (
+        NEW_TENANT_RE,
+        "use 1-63 characters a-z, 0-9, '_' or '-', starting with a letter or digit",
+    ),
+    "dataset version": (
+        _VERSION_RE,
+        f"a dataset version id is 'ds-' and letters, digits, '_' or '-' (at most {MAX_ID_LENGTH})",
+    ),
+    "adapter": (_ADAPTER_RE, f"an adapter id is 'ad-' and letters, digits or '-' (at most {MAX_ID_LENGTH})"),
+    "trace": (_TRACE_RE, "a trace id is 32 hexadecimal digits"),
+}
+
+
+def _check(value: object, kind: str, param: str) -> str:
+    pattern, rule = _RULES[kind]
     if not isinstance(value, str) or len(value) > MAX_ID_LENGTH or not pattern.fullmatch(value):
         raise TracewheelError(f"invalid {param} {_shown(value)}: {rule}")
     return value
@@ -38,47 +58,27 @@ def _check(value: object, pattern: re.Pattern[str], param: str, rule: str) -> st
 
 def tenant_name(value: object, param: str = "tenant") -> str:
     """An existing tenant's name, safe as one path component."""
-    return _check(
-        value,
-        _TENANT_RE,
-        param,
-        f"use at most {MAX_ID_LENGTH} characters a-z, A-Z, 0-9, '_', '.' or '-', starting with a letter or digit",
-    )
+    return _check(value, "tenant", param)
 
 
 def new_tenant_name(value: object, param: str = "tenant name") -> str:
     """A name for a new tenant (what ``tenants create`` accepts)."""
-    return _check(
-        value,
-        NEW_TENANT_RE,
-        param,
-        "use 1-63 characters a-z, 0-9, '_' or '-', starting with a letter or digit",
-    )
+    return _check(value, "new tenant", param)
 
 
 def dataset_version(value: object, param: str = "dataset version") -> str:
-    return _check(
-        value,
-        _VERSION_RE,
-        param,
-        f"a dataset version id is 'ds-' and letters, digits, '_' or '-' (at most {MAX_ID_LENGTH})",
-    )
+    return _check(value, "dataset version", param)
 
 
 def adapter_id(value: object, param: str = "adapter id") -> str:
-    return _check(
-        value,
-        _ADAPTER_RE,
-        param,
-        f"an adapter id is 'ad-' and letters, digits or '-' (at most {MAX_ID_LENGTH})",
-    )
+    return _check(value, "adapter", param)
 
 
 def trace_id(value: object, param: str = "trace id") -> str:
     """A trace id (32 hex digits, any case), lower-cased as the store keeps it."""
     if isinstance(value, str):
         value = value.strip().lower()
-    return _check(value, _TRACE_RE, param, "a trace id is 32 hexadecimal digits")
+    return _check(value, "trace", param)
 
 
 def episode_id(value: object, param: str = "episode id") -> str:
