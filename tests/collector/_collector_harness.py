@@ -9,6 +9,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -141,6 +143,22 @@ class CollectorProcess:
     def spans(self, tenant: str | None = None) -> list[dict]:
         rows = self.table("spans").to_pylist()
         return [r for r in rows if tenant is None or r["tenant"] == tenant]
+
+
+@contextmanager
+def running_collector(
+    home: Path, tenants: Iterable[str], env: dict[str, str] | None = None
+) -> Iterator[CollectorProcess]:
+    """A collector on ``home`` (created if missing) with ``tenants`` (keys in ``.keys``), stopped on exit."""
+    home.mkdir(parents=True, exist_ok=True)
+    proc = CollectorProcess(home, env=env)
+    for tenant in tenants:
+        proc.add_tenant(tenant)
+    proc.start()
+    try:
+        yield proc
+    finally:
+        proc.stop()
 
 
 def read_all(traces_dir: Path, kind: str = "spans") -> pa.Table:

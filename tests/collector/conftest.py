@@ -13,11 +13,12 @@ Helpers (``CollectorProcess`` to kill/restart, ``free_port``, ``read_all``, ``SA
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from _collector_harness import CollectorProcess
+from _collector_harness import CollectorProcess, running_collector
+
+ACME_AND_GLOBEX = ("acme", "globex")
 
 
 @pytest.fixture
@@ -28,28 +29,15 @@ def tw_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return home
 
 
-@contextmanager
-def _running_collector(home: Path) -> Iterator[CollectorProcess]:
-    """A collector on ``home`` with tenants ``acme`` and ``globex``, stopped on exit."""
-    proc = CollectorProcess(home)
-    proc.add_tenant("acme")
-    proc.add_tenant("globex")
-    proc.start()
-    try:
-        yield proc
-    finally:
-        proc.stop()
-
-
 @pytest.fixture
 def collector(tw_home: Path) -> Iterator[CollectorProcess]:
     """A running collector with tenants ``acme`` and ``globex`` (keys in ``collector.keys``)."""
-    with _running_collector(tw_home) as proc:
+    with running_collector(tw_home, ACME_AND_GLOBEX) as proc:
         yield proc
 
 
 @pytest.fixture(scope="module")
 def shared_collector(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CollectorProcess]:
     """One collector per test module (cheaper); tests must not depend on each other's data."""
-    with _running_collector(tmp_path_factory.mktemp("home")) as proc:
+    with running_collector(tmp_path_factory.mktemp("home"), ACME_AND_GLOBEX) as proc:
         yield proc

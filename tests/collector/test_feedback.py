@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import orjson
 import pytest
-from _collector_harness import CollectorProcess, make_trace_request
+from _collector_harness import CollectorProcess, make_trace_request, running_collector
 from tracewheel.collector.feedback import FeedbackError, TraceIndex, validate_feedback
 
 
@@ -52,11 +52,8 @@ def test_trace_index_is_bounded_and_forgets_the_oldest_first(tmp_path):
 
 def test_feedback_round_trip_and_after_restart(tmp_path):
     home = tmp_path / "home"
-    home.mkdir()
-    col = CollectorProcess(home)
-    key = col.add_tenant("acme")
-    col.start()
-    try:
+    with running_collector(home, ("acme",)) as col:  # stopped gracefully: everything lands in Parquet
+        key = col.keys["acme"]
         request = make_trace_request(2)
         trace_id = request.resource_spans[0].scope_spans[0].spans[0].trace_id.hex()
         assert col.post("/v1/traces", request.SerializeToString(), key).status_code == 200
@@ -87,8 +84,6 @@ def test_feedback_round_trip_and_after_restart(tmp_path):
             ).status_code
             == 401
         )
-    finally:
-        col.stop()  # graceful: everything lands in Parquet
     col = CollectorProcess(home)
     col.keys["acme"] = key
     col.start()

@@ -37,7 +37,7 @@ from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "collector"))
 
-from _collector_harness import CollectorProcess, wait_for  # noqa: E402
+from _collector_harness import CollectorProcess, running_collector, wait_for  # noqa: E402
 from tracewheel.collector import wal  # noqa: E402
 from tracewheel.collector.deadletter import read_dead_letters  # noqa: E402
 from tracewheel.collector.segments import FlushConfig, Flusher, unflushed_tables  # noqa: E402
@@ -347,12 +347,8 @@ def _secret_attrs() -> list[KeyValue]:
 
 
 def test_credentials_are_stripped_before_the_wal(tmp_path: Path) -> None:
-    home = tmp_path / "home"
-    home.mkdir()
-    c = CollectorProcess(home)
-    key = c.add_tenant("acme")
-    c.start()
-    try:
+    with running_collector(tmp_path / "home", ("acme",)) as c:
+        key = c.keys["acme"]
         trace_id = os.urandom(16)
         request = trace_request(_chat_span(trace_id))
         rs = request.resource_spans[0]
@@ -394,8 +390,6 @@ def test_credentials_are_stripped_before_the_wal(tmp_path: Path) -> None:
         assert attrs["http.request.header.authorization-list"] == "ok"  # not a credential header
         assert attrs["llm.note"] == "retry with Authorization: Bearer [stripped]"
         assert attrs["gen_ai.request.model"] == "tiny"
-    finally:
-        c.stop()
 
 
 def _secret_fragments() -> list[str]:
@@ -425,14 +419,9 @@ LIMITS_ENV = {
 
 @pytest.fixture(scope="module")
 def limited(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CollectorProcess]:
-    proc = CollectorProcess(tmp_path_factory.mktemp("home"), env=LIMITS_ENV)
-    for tenant in ("flooder", "neighbour", "hoarder", "quiet", "big"):
-        proc.add_tenant(tenant)
-    proc.start()
-    try:
+    tenants = ("flooder", "neighbour", "hoarder", "quiet", "big")
+    with running_collector(tmp_path_factory.mktemp("home"), tenants, env=LIMITS_ENV) as proc:
         yield proc
-    finally:
-        proc.stop()
 
 
 def test_healthz_answers_while_a_big_json_body_decodes(limited: CollectorProcess) -> None:

@@ -22,7 +22,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "collector"))
 
-from _collector_harness import CollectorProcess, wait_for  # noqa: E402
+from _collector_harness import CollectorProcess, running_collector, wait_for  # noqa: E402
 from _trace_fixtures import JSON, T0, feedback_record, flush, leave_in_wal, span, trace_body, trace_record  # noqa: E402
 from tracewheel.collector import segments, wal  # noqa: E402
 from tracewheel.collector.settings import CollectorSettings  # noqa: E402
@@ -202,16 +202,8 @@ def test_dataset_ids_from_the_cli_cannot_leave_the_tenant(two_tenant_datasets: P
 
 @pytest.fixture
 def collector(tmp_path: Path) -> Iterator[CollectorProcess]:
-    home = tmp_path / "home"
-    home.mkdir()
-    proc = CollectorProcess(home)
-    proc.add_tenant("alpha")
-    proc.add_tenant("beta")
-    proc.start()
-    try:
+    with running_collector(tmp_path / "home", ("alpha", "beta")) as proc:
         yield proc
-    finally:
-        proc.stop()
 
 
 def test_a_revoked_key_is_refused_at_once_by_a_running_collector(collector: CollectorProcess) -> None:
