@@ -14,7 +14,7 @@ import re
 
 from presidio_analyzer import RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
-from tracewheel.curator.redaction.recognizers.base import ReadyRecognizer, found
+from tracewheel.curator.redaction.recognizers.base import OneEntityRecognizer, found
 
 STREET_ADDRESS = "STREET_ADDRESS"
 
@@ -79,15 +79,10 @@ def _keyed_value_is_address(value: str) -> bool:
     return any(c.isdigit() for c in value) and not value.lower().startswith("0x") and "@" not in value
 
 
-class StreetAddressRecognizer(ReadyRecognizer):
+class StreetAddressRecognizer(OneEntityRecognizer):
     """Whole street addresses in prose, tables and JSON (see the module docstring)."""
 
-    def __init__(self, supported_language: str = "en") -> None:
-        super().__init__(
-            supported_entities=[STREET_ADDRESS],
-            supported_language=supported_language,
-            name="StreetAddressRecognizer",
-        )
+    ENTITY = STREET_ADDRESS
 
     def find(
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None

@@ -1,9 +1,11 @@
-"""What the recognizers of every family share: results that record which recognizer found them, and the base of the
-recognizers that have nothing to load."""
+"""What the recognizers of every family share: results that record which recognizer found them, the base of the
+recognizers that have nothing to load, and of those that find one entity type (some only after a cue)."""
 
 from __future__ import annotations
 
+import re
 from abc import abstractmethod
+from typing import ClassVar
 
 from presidio_analyzer import AnalysisExplanation, LocalRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
@@ -58,3 +60,40 @@ class ReadyRecognizer(LocalRecognizer):
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None
     ) -> list[RecognizerResult]:
         """Results for ``text``, one of whose entity types is among ``entities``."""
+
+
+class OneEntityRecognizer(ReadyRecognizer):
+    """A ready recognizer of the one entity type ``ENTITY``, named after its class."""
+
+    ENTITY: ClassVar[str]
+
+    def __init__(self, supported_language: str = "en") -> None:
+        super().__init__(
+            supported_entities=[self.ENTITY], supported_language=supported_language, name=type(self).__name__
+        )
+
+
+class CuedRecognizer(OneEntityRecognizer):
+    """Values that ``PATTERN`` captures (group 1) after a cue, scored ``SCORE``; the pattern runs only on a text that
+    holds one of ``NEEDLES`` (lower case), since most texts hold no cue at all."""
+
+    NEEDLES: ClassVar[tuple[str, ...]]
+    PATTERN: ClassVar[re.Pattern[str]]
+    SCORE: ClassVar[float]
+    WHY: ClassVar[str]
+
+    def keep(self, value: str) -> bool:
+        """Whether a captured value is one (subclasses drop look-alikes)."""
+        return True
+
+    def find(
+        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None
+    ) -> list[RecognizerResult]:
+        lowered = text.lower()
+        if not any(n in lowered for n in self.NEEDLES):
+            return []
+        return [
+            found(self, self.ENTITY, m.start(1), m.end(1), self.SCORE, why=self.WHY)
+            for m in self.PATTERN.finditer(text)
+            if self.keep(m.group(1))
+        ]

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import re
 
-from presidio_analyzer import RecognizerResult
-from presidio_analyzer.nlp_engine import NlpArtifacts
-from tracewheel.curator.redaction.recognizers.base import ReadyRecognizer, found
+from tracewheel.curator.redaction.recognizers.base import CuedRecognizer
 
 DATE_OF_BIRTH = "DATE_OF_BIRTH"
 DRIVER_LICENSE = "DRIVER_LICENSE"
@@ -48,47 +46,25 @@ def _licence_like(value: str) -> bool:
     return digits >= 5 and not re.fullmatch(r"(?:19|20)\d\d", value)
 
 
-class DateOfBirthRecognizer(ReadyRecognizer):
+class DateOfBirthRecognizer(CuedRecognizer):
     """A date right after a birth cue (``DOB``, ``date of birth``, ``born``, a ``birthdate`` key)."""
 
-    def __init__(self, supported_language: str = "en") -> None:
-        super().__init__(
-            supported_entities=[DATE_OF_BIRTH],
-            supported_language=supported_language,
-            name="DateOfBirthRecognizer",
-        )
-
-    def find(
-        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None
-    ) -> list[RecognizerResult]:
-        lowered = text.lower()
-        if not any(n in lowered for n in _DOB_NEEDLES):
-            return []
-        return [
-            found(self, DATE_OF_BIRTH, m.start(1), m.end(1), 0.9, why="date after a birth cue")
-            for m in _DOB.finditer(text)
-        ]
+    ENTITY = DATE_OF_BIRTH
+    NEEDLES = _DOB_NEEDLES
+    PATTERN = _DOB
+    SCORE = 0.9
+    WHY = "date after a birth cue"
 
 
-class DriverLicenseRecognizer(ReadyRecognizer):
+class DriverLicenseRecognizer(CuedRecognizer):
     """A licence number right after a licence cue (``driver's license``, ``License No.``, a ``drivers_license``
     key), in any jurisdiction's shape: ``D4418273``, ``741 239 806``, ``Y425-118-79-311-0``, ``MORGA657054SM9IJ``."""
 
-    def __init__(self, supported_language: str = "en") -> None:
-        super().__init__(
-            supported_entities=[DRIVER_LICENSE],
-            supported_language=supported_language,
-            name="DriverLicenseRecognizer",
-        )
+    ENTITY = DRIVER_LICENSE
+    NEEDLES = _LICENCE_NEEDLES
+    PATTERN = _LICENCE
+    SCORE = 0.85
+    WHY = "code after a licence cue"
 
-    def find(
-        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None
-    ) -> list[RecognizerResult]:
-        lowered = text.lower()
-        if not any(n in lowered for n in _LICENCE_NEEDLES):
-            return []
-        return [
-            found(self, DRIVER_LICENSE, m.start(1), m.end(1), 0.85, why="code after a licence cue")
-            for m in _LICENCE.finditer(text)
-            if _licence_like(m.group(1))
-        ]
+    def keep(self, value: str) -> bool:
+        return _licence_like(value)

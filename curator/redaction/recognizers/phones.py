@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import phonenumbers
 from presidio_analyzer import RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
-from tracewheel.curator.redaction.recognizers.base import ReadyRecognizer, found
+from tracewheel.curator.redaction.recognizers.base import OneEntityRecognizer, found
 from tracewheel.curator.redaction.redaction_config import DEFAULT_PHONE_REGIONS
 
 PHONE_NUMBER = "PHONE_NUMBER"
@@ -86,7 +86,7 @@ class _PhoneMatch:
     grouped: bool  # written with separators where that region's format puts them
 
 
-class IntlPhoneRecognizer(ReadyRecognizer):
+class IntlPhoneRecognizer(OneEntityRecognizer):
     """International and national phone numbers of many regions, validated by ``phonenumbers``.
 
     A number written the way phones are (``+44 20 7946 0958``; ``(415) 555-0132`` and ``020 7946 0958``, whose digit
@@ -97,6 +97,8 @@ class IntlPhoneRecognizer(ReadyRecognizer):
     fiction and tests) scores 0.55 when grouped: a leading "+" and grouping are how people write phone numbers.
     """
 
+    ENTITY = PHONE_NUMBER
+
     def __init__(
         self,
         regions: Sequence[str] = DEFAULT_PHONE_REGIONS,
@@ -105,11 +107,7 @@ class IntlPhoneRecognizer(ReadyRecognizer):
     ):
         self.regions = tuple(regions)
         self.leniency = leniency
-        super().__init__(
-            supported_entities=[PHONE_NUMBER],
-            supported_language=supported_language,
-            name="IntlPhoneRecognizer",
-        )
+        super().__init__(supported_language)
 
     def find(
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None
