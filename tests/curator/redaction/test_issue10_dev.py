@@ -35,77 +35,60 @@ def test_whole_addresses_are_found(text, address):
     assert address in _found(StreetAddressRecognizer(), "STREET_ADDRESS", text)
 
 
-@pytest.mark.parametrize("text", NOT_ADDRESSES)
-def test_street_words_without_an_address_are_not(text):
-    assert _found(StreetAddressRecognizer(), "STREET_ADDRESS", text) == []
-
-
-@pytest.mark.parametrize(
-    ("text", "value"),
-    [
-        ("DOB 1990-02-11, member since 2015", "1990-02-11"),
-        ('{"birth_date": "12/31/1977", "joined": "2020-01-01"}', "12/31/1977"),
-        ("she was born on July 4, 1986 in Ohio", "July 4, 1986"),
-        ("her birthday is 3 Jan 1999", "3 Jan 1999"),
+# A value after its cue (a birth word, a licence word, a phone word or phone punctuation) is found, exactly.
+CUED = {
+    (DateOfBirthRecognizer, "DATE_OF_BIRTH"): {
+        "DOB 1990-02-11, member since 2015": "1990-02-11",
+        '{"birth_date": "12/31/1977", "joined": "2020-01-01"}': "12/31/1977",
+        "she was born on July 4, 1986 in Ohio": "July 4, 1986",
+        "her birthday is 3 Jan 1999": "3 Jan 1999",
+    },
+    (DriverLicenseRecognizer, "DRIVER_LICENSE"): {
+        "Driver's License #: F2249187": "F2249187",
+        "drivers licence number is 882 101 447": "882 101 447",
+        '"driving_license": "SMITH711036JA9LX"': "SMITH711036JA9LX",
+        "DL# W-221-884-19": "W-221-884-19",
+    },
+    (IntlPhoneRecognizer, "PHONE_NUMBER"): {
+        "my cell is 415.867.5309 thanks": "415.867.5309",
+        "office: (312) 555.7781": "(312) 555.7781",
+        "call us back at 555-7712 please": "555-7712",
+        '{"phone": "(199) 222-3434"}': "(199) 222-3434",
+        "mobile: +44 000 1234 5678": "+44 000 1234 5678",
+    },
+}
+# Look-alikes: street words without an address, other dates, software licences, versions and decimals.
+LOOK_ALIKES = {
+    (StreetAddressRecognizer, "STREET_ADDRESS"): NOT_ADDRESSES,
+    (DateOfBirthRecognizer, "DATE_OF_BIRTH"): ["meeting on 2026-03-11, born-again release 2.0"],
+    (DriverLicenseRecognizer, "DRIVER_LICENSE"): [
+        "licensed under Apache License 2.0",
+        "license 2024 renewal",
+        "license key ABCD-1234",
     ],
-)
-def test_dates_after_a_birth_cue_are_dates_of_birth(text, value):
-    assert _found(DateOfBirthRecognizer(), "DATE_OF_BIRTH", text) == [value]
-
-
-def test_other_dates_are_kept():
-    assert (
-        _found(DateOfBirthRecognizer(), "DATE_OF_BIRTH", "meeting on 2026-03-11, born-again release 2.0")
-        == []
-    )
-
-
-@pytest.mark.parametrize(
-    ("text", "value"),
-    [
-        ("Driver's License #: F2249187", "F2249187"),
-        ("drivers licence number is 882 101 447", "882 101 447"),
-        ('"driving_license": "SMITH711036JA9LX"', "SMITH711036JA9LX"),
-        ("DL# W-221-884-19", "W-221-884-19"),
-    ],
-)
-def test_codes_after_a_licence_cue_are_licences(text, value):
-    assert _found(DriverLicenseRecognizer(), "DRIVER_LICENSE", text) == [value]
-
-
-@pytest.mark.parametrize(
-    "text", ["licensed under Apache License 2.0", "license 2024 renewal", "license key ABCD-1234"]
-)
-def test_software_licences_are_not_driving_licences(text):
-    assert _found(DriverLicenseRecognizer(), "DRIVER_LICENSE", text) == []
-
-
-@pytest.mark.parametrize(
-    ("text", "value"),
-    [
-        ("my cell is 415.867.5309 thanks", "415.867.5309"),
-        ("office: (312) 555.7781", "(312) 555.7781"),
-        ("call us back at 555-7712 please", "555-7712"),
-        ('{"phone": "(199) 222-3434"}', "(199) 222-3434"),
-        ("mobile: +44 000 1234 5678", "+44 000 1234 5678"),
-    ],
-)
-def test_dotted_and_cued_phone_numbers_are_found(text, value):
-    assert _found(IntlPhoneRecognizer(), "PHONE_NUMBER", text) == [value]
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
+    (IntlPhoneRecognizer, "PHONE_NUMBER"): [
         "version 10.24.1337 released",
         "build 2025.11.0342",
         "ip 192.168.10.1",
         "pi is 3.1415926535",
         "id 4400.2210.9981",
     ],
+}
+
+
+@pytest.mark.parametrize(
+    ("recognizer", "entity", "text", "value"),
+    [(*key, text, value) for key, cases in CUED.items() for text, value in cases.items()],
 )
-def test_versions_and_decimals_are_not_phone_numbers(text):
-    assert _found(IntlPhoneRecognizer(), "PHONE_NUMBER", text) == []
+def test_values_after_a_cue_are_found(recognizer, entity, text, value):
+    assert _found(recognizer(), entity, text) == [value]
+
+
+@pytest.mark.parametrize(
+    ("recognizer", "entity", "text"), [(*key, text) for key, texts in LOOK_ALIKES.items() for text in texts]
+)
+def test_look_alikes_are_not_found(recognizer, entity, text):
+    assert _found(recognizer(), entity, text) == []
 
 
 @pytest.mark.parametrize(
