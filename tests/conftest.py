@@ -1,4 +1,7 @@
-"""Fixtures shared by test folders that have nothing else in common (each folder keeps its own ``conftest``)."""
+"""Fixtures shared by test folders that have nothing else in common (each folder keeps its own ``conftest``).
+
+Loading this file puts ``tests/`` on ``sys.path`` (pytest's default import mode), so shared helper modules here,
+such as ``_tool_specs``, import by bare name from every test folder."""
 
 from __future__ import annotations
 

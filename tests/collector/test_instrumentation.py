@@ -16,6 +16,7 @@ from typing import Any
 import openai
 import pytest
 import uvicorn
+from _tool_specs import function_tool
 from opentelemetry.exporter.otlp.proto.common._log_encoder import encode_logs
 from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
 from opentelemetry.sdk._logs import LoggerProvider
@@ -33,14 +34,7 @@ from tracewheel.collector.episode import Episode
 from tracewheel.collector.normalize import normalize_trace
 from tracewheel.collector.otlp import log_rows, span_rows
 
-WEATHER_TOOL = {
-    "type": "function",
-    "function": {
-        "name": "get_weather",
-        "description": "Weather for a city",
-        "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
-    },
-}
+WEATHER_TOOL = function_tool("get_weather", "Weather for a city", "city")
 
 
 @dataclass

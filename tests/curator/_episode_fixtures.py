@@ -13,33 +13,16 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from _tool_specs import function_tool
 from tracewheel.collector.episode import Episode, Feedback, FunctionCall, Message, ToolCall
 
 from tracewheel.demo_agent import CALCULATOR_TOOL
 
 T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 
-WEATHER_TOOL = {
-    "type": "function",
-    "function": {
-        "name": "get_weather",
-        "description": "Forecast for a city and a date.",
-        "parameters": {
-            "type": "object",
-            "properties": {"city": {"type": "string"}, "date": {"type": "string"}},
-            "required": ["city"],
-        },
-    },
-}
+WEATHER_TOOL = function_tool("get_weather", "Forecast for a city and a date.", "city", optional=("date",))
 CALC_TOOL = CALCULATOR_TOOL  # the same tool the demo agent offers
-FETCH_TOOL = {
-    "type": "function",
-    "function": {
-        "name": "fetch_url",
-        "description": "Fetch a web page as text.",
-        "parameters": {"type": "object", "properties": {"url": {"type": "string"}}, "required": ["url"]},
-    },
-}
+FETCH_TOOL = function_tool("fetch_url", "Fetch a web page as text.", "url")
 
 SYSTEM = "You are a helpful travel and shopping assistant. Use tools when they help. Be concise."
 WEATHER_PROMPT = (

@@ -6,20 +6,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from _tool_specs import function_tool
 from tracewheel.curator.versions import DatasetRow, record_decision, write_version
 from tracewheel.trainer.registry import AdapterRecord
 from tracewheel.trainer.runner import run_training
 
 from tracewheel.config import Settings
 
-WEATHER_TOOL = {
-    "type": "function",
-    "function": {
-        "name": "get_weather",
-        "description": "Current weather for a city.",
-        "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
-    },
-}
+WEATHER_TOOL = function_tool("get_weather", "Current weather for a city.", "city")
 
 
 def tool_call(name: str, **arguments: Any) -> dict[str, Any]:
