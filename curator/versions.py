@@ -27,6 +27,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import json
+import logging
 import os
 import shutil
 import tempfile
@@ -42,6 +43,9 @@ import pyarrow.parquet as pq
 
 from tracewheel.core import ids
 from tracewheel.core.errors import TracewheelError
+from tracewheel.core.verifiers import SPAN_SAFE_TYPES
+
+logger = logging.getLogger(__name__)
 
 Kind = Literal["sft", "dpo", "kto", "rewards", "quarantine"]
 KINDS: tuple[Kind, ...] = ("sft", "dpo", "kto", "rewards", "quarantine")
@@ -227,8 +231,26 @@ def training_rows(
         verdict = decision["decision"] if decision else None
         if verdict == "reject" or (reviewed_only and verdict not in ("accept", "edit")):
             continue
+        if verdict != "edit" and not _verifier_allowed(row):
+            kind_of_check = row.data["verifier"].get("type")
+            logger.warning(
+                "row %s skipped: its %s verifier is not from the operator's config", row.row_id, kind_of_check
+            )
+            continue
         out.append(decision["edited"] if verdict == "edit" else row.data)
     return out + released_rows(datasets_dir, tenant, version, kind, chosen)
+
+
+def _verifier_allowed(row: DatasetRow) -> bool:
+    """A reward row runs its verifier in training: code- or regex-running specs must be the operator's.
+
+    Rows are derived under the same rule (``curator/derive.py``); this holds it again for versions written before
+    the rule, or by hand, because the trainer sees only row data.
+    """
+    spec = row.data.get("verifier") if row.kind == "rewards" else None
+    if not isinstance(spec, dict) or spec.get("type") in SPAN_SAFE_TYPES:
+        return True
+    return row.lineage.get("verifier_source") == "operator"
 
 
 # --- quarantine -------------------------------------------------------------------------------------------------

@@ -236,3 +236,27 @@ def test_right_answers_are_paid_and_hedges_are_not(
     completion: str, spec: dict[str, Any], reward: float
 ) -> None:
     assert verify(completion, spec).reward == reward
+
+
+def test_training_never_takes_a_code_running_spec_that_trace_data_put_in_a_version(tmp_path: Path) -> None:
+    # A version written before the rule (or by hand) may hold a custom spec that came from a span: the trainer sees
+    # only row data, so the rows it is given must already be clean.
+    marker = tmp_path / "pwned"
+    custom = {"type": "custom", "command": [sys.executable, "-c", f"open({str(marker)!r}, 'w')"]}
+    prompt = [{"role": "user", "content": "What is 2 + 2?"}]
+    rows = [
+        versions.DatasetRow("rewards", {"prompt": prompt, "verifier": custom}, {"verifier_source": "trace"}),
+        versions.DatasetRow(
+            "rewards", {"prompt": prompt, "verifier": custom}, {"reason": "no source recorded"}
+        ),
+        versions.DatasetRow(
+            "rewards",
+            {"prompt": prompt, "verifier": {"type": "regex", "pattern": "4"}},
+            {"verifier_source": "operator"},
+        ),
+        versions.DatasetRow("rewards", {"prompt": prompt, "verifier": {"type": "numeric", "answer": 4}}, {}),
+    ]
+    manifest = versions.write_version(tmp_path, "acme", rows)
+    taken = versions.training_rows(tmp_path, "acme", manifest["version"], "rewards", reviewed_only=False)
+    assert sorted(r["verifier"]["type"] for r in taken) == ["numeric", "regex"]
+    assert not marker.exists()
