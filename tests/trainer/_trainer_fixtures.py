@@ -60,9 +60,13 @@ KTO_ROWS: list[dict[str, Any]] = [
 def write_dataset(
     settings: Settings, tenant: str, rows: dict[str, list[dict[str, Any]]], accept: bool = True
 ) -> str:
-    """Write a dataset version (``{"sft": [...], "dpo": [...]}``); with ``accept``, accept every row."""
+    """Write a dataset version (``{"sft": [...], "dpo": [...]}``); with ``accept``, accept every row.
+
+    Reward rows' verifiers count as the operator's, as curation records for specs from ``[curator.tasks.<task>]``.
+    """
+    lineage = {"reason": "test fixture", "verifier_source": "operator"}
     dataset_rows = [
-        DatasetRow(kind=kind, data=data, lineage={"trace_ids": [f"t{i}"], "reason": "test fixture"})  # type: ignore[arg-type]
+        DatasetRow(kind=kind, data=data, lineage={"trace_ids": [f"t{i}"], **lineage})  # type: ignore[arg-type]
         for kind, kind_rows in rows.items()
         for i, data in enumerate(kind_rows)
     ]
