@@ -394,6 +394,8 @@ def _bwrap_options(
         opts += ["--ro-bind-try", path, path]
     for dest, src in etc.items():
         opts += ["--ro-bind", str(src), dest]
+    # The private /tmp first: a Python prefix may live under /tmp (a venv in a checkout there) and is bound on top.
+    opts += ["--perms", "1777", "--size", str(limits.file_size_mb << 20), "--tmpfs", "/tmp"]
     bound = _python_prefixes()
     for prefix in bound:
         opts += [*_parent_dirs(prefix), "--ro-bind", str(prefix), str(prefix)]
@@ -401,7 +403,6 @@ def _bwrap_options(
         if hidden.is_dir() and any(hidden.is_relative_to(prefix) for prefix in bound):
             opts += ["--tmpfs", str(hidden)]
     opts += ["--proc", "/proc", "--dev", "/dev", "--remount-ro", "/dev"]
-    opts += ["--perms", "1777", "--size", str(limits.file_size_mb << 20), "--tmpfs", "/tmp"]
     for source, dest in named_files:
         opts += [*_parent_dirs(dest), "--ro-bind", str(source), str(dest)]
     # bwrap builds the root on a tmpfs; nothing but /tmp stays writable.
