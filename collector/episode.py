@@ -87,6 +87,12 @@ class Episode(BaseModel):
         default_factory=list, description="Span status errors and tool errors, in order."
     )
     finish_reasons: list[str] = Field(default_factory=list)
+    undecoded: list[str] = Field(
+        default_factory=list,
+        description="What the collector found but could not read, one reason each (a tool result whose content "
+        "is in no shape it knows, a message part of unknown type): the curator holds such a run back, since an "
+        "unread tool result must never make a run look clean.",
+    )
     feedback: list[Feedback] = Field(default_factory=list)
     span_count: int = 0
     last_received_at: datetime | None = Field(

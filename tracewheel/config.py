@@ -35,6 +35,8 @@ from tracewheel.collector.settings import CollectorSettings
 from tracewheel.core.errors import TracewheelError
 from tracewheel.core.paths import Paths
 from tracewheel.curator.settings import CuratorSettings
+from tracewheel.evals.settings import EvalsSettings
+from tracewheel.serving.settings import ServingSettings
 from tracewheel.trainer.settings import TrainerSettings
 
 ENV_PREFIX = "TRACEWHEEL_"
@@ -54,6 +56,8 @@ class Settings(BaseSettings):
     collector: CollectorSettings = Field(default_factory=CollectorSettings)
     curator: CuratorSettings = Field(default_factory=CuratorSettings)
     trainer: TrainerSettings = Field(default_factory=TrainerSettings)
+    evals: EvalsSettings = Field(default_factory=EvalsSettings)
+    serving: ServingSettings = Field(default_factory=ServingSettings)
 
     @field_validator("home")
     @classmethod

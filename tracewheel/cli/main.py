@@ -14,12 +14,16 @@ from rich.logging import RichHandler
 from rich.markup import escape
 
 from tracewheel.cli import (
+    canary_commands,
     collector_commands,
     curator_commands,
     episode_commands,
+    evals_commands,
     redact_commands,
     screen_commands,
+    serving_commands,
     trainer_commands,
+    usage_commands,
     verify_commands,
 )
 from tracewheel.cli.common import err_console, settings
@@ -47,6 +51,10 @@ for commands in (
     curator_commands,
     trainer_commands,
     verify_commands,
+    usage_commands,
+    evals_commands,
+    serving_commands,
+    canary_commands,
 ):
     app.add_typer(commands.app)
 

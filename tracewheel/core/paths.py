@@ -35,3 +35,18 @@ class Paths:
     @property
     def evals_dir(self) -> Path:
         return self.home / "evals"
+
+    @property
+    def metrics_dir(self) -> Path:
+        """OTLP metrics (GenAI token usage, operation duration), per tenant."""
+        return self.home / "metrics"
+
+    @property
+    def splits_dir(self) -> Path:
+        """The held-out split of each tenant's episodes, recorded when they are first curated."""
+        return self.home / "splits"
+
+    @property
+    def serving_dir(self) -> Path:
+        """Serving state: canaries, routing decisions, the server's own records."""
+        return self.home / "serving"

@@ -1,0 +1,7 @@
+"""Commands: canary (filled in by its stage)."""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer()

@@ -1,0 +1,7 @@
+"""Commands: evals (filled in by its stage)."""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer()

@@ -1,0 +1,7 @@
+"""Commands: usage (filled in by its stage)."""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer()
