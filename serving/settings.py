@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 
 from tracewheel.core.section import Section
@@ -9,6 +11,57 @@ from tracewheel.core.section import Section
 
 class ServingSettings(Section):
     """The OpenAI-compatible server, its adapter engine, and canaries."""
+
+    # --- server and engine (serving/app.py, serving/engine.py; docs/09-serving.md) -------------------------------
+    host: str = Field(default="127.0.0.1", description="Address `tracewheel serve` binds.")
+    port: int = Field(
+        default=8000, ge=0, le=65535, description="Port `tracewheel serve` binds (0: any free one)."
+    )
+    backend: Literal["peft", "vllm"] = Field(
+        default="peft",
+        description="peft: many LoRA adapters on one base in this process (CPU or CUDA); vllm: a vLLM OpenAI server "
+        "started as a subprocess, with tenancy, routing, canary and tracing kept in front of it.",
+    )
+    model: str | None = Field(
+        default=None,
+        description="Base model to serve (embedded:..., a local directory, a cached hub id); default: the trainer's "
+        "default_model.",
+    )
+    main_model: str = Field(
+        default="tracewheel",
+        min_length=1,
+        description="Model name that routes to the tenant's champion (or its canary candidate, or the base).",
+    )
+    max_adapters_per_tenant: int = Field(
+        default=8,
+        ge=1,
+        description="Adapters a tenant may have loaded at once; past it the least recently used one that is not the "
+        "tenant's champion is unloaded.",
+    )
+    max_batch_size: int = Field(
+        default=32, ge=1, description="Most sequences generated together in one batch (all adapters mixed)."
+    )
+    batch_wait_ms: float = Field(
+        default=5.0,
+        ge=0.0,
+        description="How long the engine waits for more concurrent requests before starting a batch.",
+    )
+    max_tokens_limit: int = Field(default=2048, ge=1, description="Largest max_tokens a request may ask for.")
+    num_threads: int | None = Field(
+        default=None, ge=1, description="CPU threads torch may use for generation (default: torch's choice)."
+    )
+    vllm_command: str = Field(default="vllm", description="The vLLM executable (--backend vllm).")
+    vllm_max_loras: int = Field(
+        default=8, ge=1, description="vLLM --max-loras: adapters resident on the GPU at once."
+    )
+    vllm_max_lora_rank: int = Field(default=64, ge=1, description="vLLM --max-lora-rank.")
+    vllm_extra_args: list[str] = Field(
+        default_factory=list,
+        description="More arguments for `vllm serve` (e.g. --gpu-memory-utilization 0.5).",
+    )
+    vllm_startup_timeout_s: float = Field(
+        default=600.0, gt=0.0, description="How long to wait for the vLLM server to answer /health."
+    )
 
     # --- canary (serving/canary.py, serving/sequential.py, serving/canary_monitor.py; docs/11-canary.md) ---------
     canary_share: float = Field(
