@@ -5,7 +5,16 @@ On disk, under ``paths.adapters_dir/<tenant>/<adapter_id>/``: the PEFT adapter (
 built under a temporary name and renamed into place, so a crash or a kill never leaves a half adapter; a record
 update is written to a temporary file and ``os.replace``d. Status changes go through ``transition``, which holds a
 per-tenant lock and follows ``ALLOWED_TRANSITIONS``; promoting a candidate retires the tenant's champion in the
-same locked step, so a tenant has at most one champion.
+same locked step, so a tenant has at most one champion (and at most one canary). Every change is appended to the
+record's history with its reason and a reference to its evidence (an eval run, a canary decision).
+
+The life of an adapter (docs/11-canary.md)::
+
+    candidate ──► canary ──► champion ──► retired ──► champion   (a rollback restores a previous champion)
+        │            │                      ▲
+        │            └── retired (rolled back) ┘
+        └──► champion | retired   (gate or operator, without a canary)
+    canary ──► candidate   (canary stopped by hand, no decision)
 """
 
 from __future__ import annotations
@@ -33,13 +42,16 @@ RECORD_FILE = "record.json"
 
 class AdapterStatus(StrEnum):
     CANDIDATE = "candidate"  # trained, not yet gated
+    CANARY = "canary"  # serving a share of the tenant's main-model traffic, watched by the canary monitor
     CHAMPION = "champion"  # the adapter serving the tenant
     RETIRED = "retired"  # rejected by the gate, replaced, or rolled back
 
 
-# A retired adapter may become champion again: that is what a rollback to the previous champion is.
+# A retired adapter may become champion again: that is what a rollback to the previous champion is. A canary
+# goes back to candidate only when an operator stops it without a decision.
 ALLOWED_TRANSITIONS: dict[AdapterStatus, frozenset[AdapterStatus]] = {
-    AdapterStatus.CANDIDATE: frozenset({AdapterStatus.CHAMPION, AdapterStatus.RETIRED}),
+    AdapterStatus.CANDIDATE: frozenset({AdapterStatus.CANARY, AdapterStatus.CHAMPION, AdapterStatus.RETIRED}),
+    AdapterStatus.CANARY: frozenset({AdapterStatus.CHAMPION, AdapterStatus.RETIRED, AdapterStatus.CANDIDATE}),
     AdapterStatus.CHAMPION: frozenset({AdapterStatus.RETIRED}),
     AdapterStatus.RETIRED: frozenset({AdapterStatus.CHAMPION}),
 }
@@ -49,6 +61,15 @@ class StatusChange(BaseModel):
     status: AdapterStatus
     at: datetime
     reason: str = ""
+    evidence: str = Field(
+        default="",
+        description="Where the evidence for this change is stored (a decision log line, an eval run).",
+    )
+    previous_champion: str | None = Field(
+        default=None,
+        description="On a change to champion: the champion it replaced (None: the base model), which a rollback "
+        "restores.",
+    )
 
 
 class AdapterRecord(BaseModel):
@@ -154,6 +175,10 @@ def champion(adapters_dir: Path, tenant: str) -> AdapterRecord | None:
     return next((r for r in list_adapters(adapters_dir, tenant) if r.status == AdapterStatus.CHAMPION), None)
 
 
+def canary(adapters_dir: Path, tenant: str) -> AdapterRecord | None:
+    return next((r for r in list_adapters(adapters_dir, tenant) if r.status == AdapterStatus.CANARY), None)
+
+
 def find(adapters_dir: Path, adapter_id: str, tenant: str | None = None) -> AdapterRecord:
     """Look an adapter up by id, in one tenant or across all of them."""
     ids.adapter_id(adapter_id)
@@ -168,27 +193,98 @@ def find(adapters_dir: Path, adapter_id: str, tenant: str | None = None) -> Adap
 
 
 def transition(
-    adapters_dir: Path, tenant: str, adapter_id: str, status: AdapterStatus | str, reason: str = ""
+    adapters_dir: Path,
+    tenant: str,
+    adapter_id: str,
+    status: AdapterStatus | str,
+    reason: str = "",
+    evidence: str = "",
 ) -> AdapterRecord:
     """Move an adapter to ``status`` if ``ALLOWED_TRANSITIONS`` permits; a new champion retires the old one."""
-    target = AdapterStatus(status)
     with _tenant_lock(adapters_dir, tenant):
-        record = get(adapters_dir, tenant, adapter_id)
-        if target not in ALLOWED_TRANSITIONS[record.status]:
-            raise TracewheelError(f"adapter {adapter_id} cannot go from {record.status} to {target}")
-        now = datetime.now(UTC)
-        if target == AdapterStatus.CHAMPION:
-            current = champion(adapters_dir, tenant)
-            if current is not None and current.adapter_id != adapter_id:
-                current.status = AdapterStatus.RETIRED
-                current.history.append(
-                    StatusChange(status=current.status, at=now, reason=f"replaced by {adapter_id}")
+        return _transition(adapters_dir, tenant, adapter_id, AdapterStatus(status), reason, evidence)
+
+
+def _transition(
+    adapters_dir: Path,
+    tenant: str,
+    adapter_id: str,
+    target: AdapterStatus,
+    reason: str,
+    evidence: str,
+    previous_champion: str | None = None,
+) -> AdapterRecord:
+    """``transition`` with the tenant lock held. A new champion records the champion it replaces, or
+    ``previous_champion`` when there is none (a rollback restoring an adapter keeps its old predecessor)."""
+    record = get(adapters_dir, tenant, adapter_id)
+    if target not in ALLOWED_TRANSITIONS[record.status]:
+        raise TracewheelError(f"adapter {adapter_id} cannot go from {record.status} to {target}")
+    now = datetime.now(UTC)
+    change = StatusChange(status=target, at=now, reason=reason, evidence=evidence)
+    if target == AdapterStatus.CANARY:
+        running = canary(adapters_dir, tenant)
+        if running is not None:
+            raise TracewheelError(f"tenant {tenant} already has a canary: {running.adapter_id}")
+    if target == AdapterStatus.CHAMPION:
+        current = champion(adapters_dir, tenant)
+        change.previous_champion = current.adapter_id if current is not None else previous_champion
+        if current is not None and current.adapter_id != adapter_id:
+            current.status = AdapterStatus.RETIRED
+            current.history.append(
+                StatusChange(
+                    status=current.status, at=now, reason=f"replaced by {adapter_id}", evidence=evidence
                 )
-                _write_record(Path(current.path), current)
-        record.status = target
-        record.history.append(StatusChange(status=target, at=now, reason=reason))
-        _write_record(Path(record.path), record)
-        return record
+            )
+            _write_record(Path(current.path), current)
+    record.status = target
+    record.history.append(change)
+    _write_record(Path(record.path), record)
+    return record
+
+
+def last_champion_change(record: AdapterRecord) -> StatusChange | None:
+    """The change that last made ``record`` champion (it names the champion it replaced)."""
+    return next((c for c in reversed(record.history) if c.status == AdapterStatus.CHAMPION), None)
+
+
+def rollback(
+    adapters_dir: Path, tenant: str, reason: str, evidence: str = ""
+) -> tuple[AdapterRecord, AdapterRecord | None]:
+    """Retire the tenant's champion and restore the champion it replaced (``None``: back to the base model).
+
+    Rollbacks stack: the restored adapter keeps the predecessor it had in its own reign, so a second rollback goes
+    one further back instead of bouncing between the last two.
+    """
+    with _tenant_lock(adapters_dir, tenant):
+        current = champion(adapters_dir, tenant)
+        if current is None:
+            raise TracewheelError(
+                f"tenant {tenant} has no champion to roll back (it is served the base model)"
+            )
+        change = last_champion_change(current)
+        previous_id = change.previous_champion if change is not None else None
+        previous = None
+        if previous_id is not None:
+            try:
+                previous = get(adapters_dir, tenant, previous_id)
+            except TracewheelError:
+                previous = None  # deleted since: fall back to the base model
+        retired = _transition(
+            adapters_dir, tenant, current.adapter_id, AdapterStatus.RETIRED, reason, evidence
+        )
+        if previous is None or previous.status != AdapterStatus.RETIRED:
+            return retired, None
+        earlier = last_champion_change(previous)
+        restored = _transition(
+            adapters_dir,
+            tenant,
+            previous.adapter_id,
+            AdapterStatus.CHAMPION,
+            reason,
+            evidence,
+            previous_champion=earlier.previous_champion if earlier is not None else None,
+        )
+        return retired, restored
 
 
 def delete_tenant(adapters_dir: Path, tenant: str) -> bool:

@@ -59,10 +59,8 @@ def test_failed_write_leaves_no_adapter_and_no_temp_dir(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("start", "target"), list(itertools.product(AdapterStatus, AdapterStatus)))
 def test_transitions_follow_the_table(tmp_path: Path, start: AdapterStatus, target: AdapterStatus) -> None:
     record = _add(tmp_path)
-    if start == AdapterStatus.CHAMPION:
-        registry.transition(tmp_path, "acme", record.adapter_id, AdapterStatus.CHAMPION)
-    elif start == AdapterStatus.RETIRED:
-        registry.transition(tmp_path, "acme", record.adapter_id, AdapterStatus.RETIRED)
+    if start != AdapterStatus.CANDIDATE:
+        registry.transition(tmp_path, "acme", record.adapter_id, start)
     if target in ALLOWED_TRANSITIONS[start]:
         moved = registry.transition(tmp_path, "acme", record.adapter_id, target, reason="test")
         assert moved.status == target and moved.history[-1].reason == "test"
@@ -92,3 +90,45 @@ def test_bad_names_are_refused(tmp_path: Path) -> None:
         registry.get(tmp_path, "acme", "../../x")
     with pytest.raises(TracewheelError, match="not found"):
         registry.find(tmp_path, "ad-missing")
+
+
+def test_one_canary_per_tenant_and_its_outcomes(tmp_path: Path) -> None:
+    champ, first, second = _add(tmp_path), _add(tmp_path), _add(tmp_path)
+    registry.transition(tmp_path, "acme", champ.adapter_id, "champion")
+    registry.transition(tmp_path, "acme", first.adapter_id, "canary", reason="canary started")
+    with pytest.raises(TracewheelError, match=f"already has a canary: {first.adapter_id}"):
+        registry.transition(tmp_path, "acme", second.adapter_id, "canary")
+    assert registry.canary(tmp_path, "acme").adapter_id == first.adapter_id
+    # Rolled back: retired, the champion untouched; the second candidate may then start its canary.
+    registry.transition(tmp_path, "acme", first.adapter_id, "retired", reason="rolled back", evidence="d-1")
+    assert registry.champion(tmp_path, "acme").adapter_id == champ.adapter_id
+    registry.transition(tmp_path, "acme", second.adapter_id, "canary")
+    promoted = registry.transition(tmp_path, "acme", second.adapter_id, "champion", evidence="d-2")
+    assert promoted.history[-1].previous_champion == champ.adapter_id
+    assert promoted.history[-1].evidence == "d-2"
+    old = registry.get(tmp_path, "acme", champ.adapter_id)
+    assert (
+        old.status == AdapterStatus.RETIRED and old.history[-1].reason == f"replaced by {second.adapter_id}"
+    )
+    assert [c.status for c in registry.get(tmp_path, "acme", first.adapter_id).history] == [
+        "canary",
+        "retired",
+    ]
+    assert registry.get(tmp_path, "acme", first.adapter_id).history[-1].evidence == "d-1"
+
+
+def test_rollbacks_stack_back_to_the_base_model(tmp_path: Path) -> None:
+    a, b, c = _add(tmp_path), _add(tmp_path), _add(tmp_path)
+    for record in (a, b, c):
+        registry.transition(tmp_path, "acme", record.adapter_id, "champion")
+    retired, restored = registry.rollback(tmp_path, "acme", reason="by hand", evidence="cli")
+    assert (retired.adapter_id, restored.adapter_id) == (c.adapter_id, b.adapter_id)
+    assert retired.status == AdapterStatus.RETIRED and retired.history[-1].reason == "by hand"
+    # The second rollback goes one further back (to a), not back to c.
+    retired, restored = registry.rollback(tmp_path, "acme", reason="again")
+    assert (retired.adapter_id, restored.adapter_id) == (b.adapter_id, a.adapter_id)
+    retired, restored = registry.rollback(tmp_path, "acme", reason="to base")
+    assert retired.adapter_id == a.adapter_id and restored is None
+    assert registry.champion(tmp_path, "acme") is None
+    with pytest.raises(TracewheelError, match="no champion to roll back"):
+        registry.rollback(tmp_path, "acme", reason="nothing left")
