@@ -1,0 +1,636 @@
+"""The PEFT engine: one base model, many LoRA adapters, requests for different adapters generated in one batch.
+
+Public interface (used by the server, evals and the canary):
+
+    SamplingParams, GenerationRequest, Choice, GenerationResult      the wire types (docs: contracts)
+    Engine (Protocol): base_model, generate(requests), load_adapter(name, path), unload_adapter(name),
+                       loaded_adapters()
+    PeftEngine(model, tokenizer, base_model, *, max_batch_size, batch_wait_ms, max_tokens_limit)
+        .generate(requests) -> list[GenerationResult]      blocking; all requests go into the same batch(es)
+        .submit(request, on_delta=None) -> Future[GenerationResult]
+            for the server: ``on_delta(choice_index, text)`` is called from the worker thread with each new piece
+            of a choice's text, so a mixed-adapter batch streams every one of its requests at once
+        .close()
+    open_engine(serving, trainer, paths, *, model=None) -> PeftEngine
+
+How a batch runs. A worker thread owns generation; ``submit`` queues a job and returns at once, so the server's
+event loop never waits on torch. The worker takes what is queued, waits ``batch_wait_ms`` for more (the micro-
+batcher), and generates up to ``max_batch_size`` sequences together: left-padded prompts, one forward per step with
+PEFT's mixed-adapter batches (``adapter_names=[...]``, ``"__base__"`` for the base model, per row), a KV cache that
+drops rows as they finish. The decoding loop is tracewheel's own rather than ``model.generate`` because HF generate
+takes one temperature/top_p/seed per call: here every row samples with its own temperature, top_p and
+``torch.Generator`` (seeded from the request's ``seed`` + choice index), so a seeded request gives the same text
+whatever it is batched with, and stops at its own ``max_tokens`` and ``stop`` strings.
+
+Adapters. PEFT names are internal (``lora_1``, ``lora_2``, ...) and mapped from the public names, so unloading an
+adapter that an in-flight batch still uses only hides the public name; the weights are deleted when the last row
+using them finishes, and the same public name can be loaded again at once. Loading and unloading take the model
+lock, which the worker holds one forward step at a time.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import logging
+import queue
+import secrets
+import threading
+import time
+import warnings
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, Protocol
+
+from pydantic import BaseModel, Field
+from tracewheel.serving.tool_calls import parse_tool_calls
+from tracewheel.trainer.model import load_model, load_tokenizer, resolve_model
+
+from tracewheel.core.errors import TracewheelError
+from tracewheel.core.paths import Paths
+
+if TYPE_CHECKING:
+    import torch
+    from tracewheel.serving.settings import ServingSettings
+    from tracewheel.trainer.settings import TrainerSettings
+
+logger = logging.getLogger(__name__)
+
+BASE_ADAPTER = "__base__"  # PEFT's name for "no adapter" in a mixed batch
+DeltaSink = Callable[[int, str], None]
+
+
+class SamplingParams(BaseModel):
+    """OpenAI request fields that shape generation."""
+
+    max_tokens: int = Field(default=256, ge=1)
+    temperature: float = Field(default=0.0, ge=0.0, le=2.0)
+    top_p: float = Field(default=1.0, gt=0.0, le=1.0)
+    stop: list[str] = Field(default_factory=list)
+    seed: int | None = None
+    n: int = Field(default=1, ge=1, le=16)
+
+
+class GenerationRequest(BaseModel):
+    messages: list[dict[str, Any]]  # OpenAI chat shape
+    tools: list[dict[str, Any]] | None = None  # OpenAI tools shape
+    adapter: str | None = None  # name of an adapter loaded in the engine; None = the base model
+    params: SamplingParams = Field(default_factory=SamplingParams)
+    # OpenAI's tool_choice: "auto" (default), "none" (tools not shown), "required" or
+    # {"type": "function", "function": {"name": ...}} (the answer is started as a tool call, so the model writes one).
+    tool_choice: str | dict[str, Any] | None = None
+
+
+class Choice(BaseModel):
+    text: str  # content with any tool-call markup removed
+    tool_calls: list[
+        dict[str, Any]
+    ]  # OpenAI shape [{"id","type":"function","function":{"name","arguments"}}]
+    tool_call_parse_error: bool  # the model tried to emit a tool call that did not parse
+    finish_reason: Literal["stop", "length", "tool_calls"]
+    raw_text: str  # what the model generated, verbatim
+
+
+class GenerationResult(BaseModel):
+    choices: list[Choice]
+    prompt_tokens: int
+    completion_tokens: int
+
+
+class Engine(Protocol):
+    base_model: str
+
+    def generate(self, requests: Sequence[GenerationRequest]) -> list[GenerationResult]: ...
+    def load_adapter(self, name: str, path: Path) -> None: ...
+    def unload_adapter(self, name: str) -> None: ...
+    def loaded_adapters(self) -> list[str]: ...
+
+
+class EngineError(TracewheelError):
+    """A request the engine refuses (the server answers 400 or 404); ``code`` names the reason."""
+
+    def __init__(self, message: str, code: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class UnknownAdapter(EngineError):
+    def __init__(self, name: str) -> None:
+        super().__init__(f"adapter {name!r} is not loaded", "model_not_found")
+
+
+class ContextTooLong(EngineError):
+    def __init__(self, message: str) -> None:
+        super().__init__(message, "context_length_exceeded")
+
+
+class EngineClosed(EngineError):
+    def __init__(self) -> None:
+        super().__init__("the engine is shut down", "engine_closed")
+
+
+# --- prompts ----------------------------------------------------------------------------------------------------
+
+
+def _text_of(content: Any) -> str:
+    """OpenAI content: a string, None, or a list of parts of which the text ones count."""
+    if content is None:
+        return ""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "".join(p.get("text", "") for p in content if isinstance(p, dict) and p.get("type") == "text")
+    return str(content)
+
+
+def _template_message(message: dict[str, Any]) -> dict[str, Any]:
+    """An OpenAI message as the chat template expects it: string content, tool-call arguments as objects."""
+    out = {k: v for k, v in message.items() if v is not None}
+    out["content"] = _text_of(message.get("content"))
+    calls = []
+    for call in message.get("tool_calls") or []:
+        function = dict(call.get("function") or {})
+        arguments = function.get("arguments")
+        if isinstance(arguments, str):
+            try:
+                function["arguments"] = json.loads(arguments) if arguments.strip() else {}
+            except json.JSONDecodeError:
+                pass  # rendered as the string the client sent
+        calls.append({**call, "function": function})
+    if calls:
+        out["tool_calls"] = calls
+    else:
+        out.pop("tool_calls", None)
+    return out
+
+
+def _forced_prefix(request: GenerationRequest) -> str:
+    """Text the answer starts with to honour tool_choice "required" or a named function."""
+    choice = request.tool_choice
+    if not request.tools or choice in (None, "auto", "none"):
+        return ""
+    if choice == "required":
+        return '<tool_call>\n{"name": "'
+    if isinstance(choice, dict):
+        name = (choice.get("function") or {}).get("name")
+        if name:
+            return f'<tool_call>\n{{"name": {json.dumps(name)}, "arguments": '
+    return ""
+
+
+# --- the batch --------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Job:
+    request: GenerationRequest
+    prompt_ids: list[int]
+    prefix: str
+    peft_name: str
+    future: Future[GenerationResult]
+    on_delta: DeltaSink | None
+    rows_done: int = 0
+    texts: list[str] = field(default_factory=list)
+    finish: list[str] = field(default_factory=list)
+    completion_tokens: int = 0
+
+
+@dataclass
+class _Row:
+    job: _Job
+    index: int  # choice index within the job
+    generator: torch.Generator | None
+    tokens: list[int] = field(default_factory=list)
+    emitted: int = 0  # characters of the text already sent to on_delta
+    text: str = ""
+    finish: str | None = None
+    stop_scan_from: int = 0
+
+
+def _holdback(text: str, stops: Sequence[str]) -> int:
+    """Characters at the end of ``text`` that may be the start of a stop string (not streamed yet)."""
+    keep = 0
+    for stop in stops:
+        for k in range(min(len(stop) - 1, len(text)), keep, -1):
+            if text.endswith(stop[:k]):
+                keep = k
+                break
+    return keep
+
+
+class PeftEngine:
+    """See the module docstring."""
+
+    def __init__(
+        self,
+        model: Any,
+        tokenizer: Any,
+        base_model: str,
+        *,
+        max_batch_size: int = 32,
+        batch_wait_ms: float = 5.0,
+        max_tokens_limit: int = 2048,
+    ) -> None:
+        import torch
+
+        self.base_model = base_model
+        self.tokenizer = tokenizer
+        self._model = model.eval()
+        self._device = next(model.parameters()).device
+        self._max_batch = max_batch_size
+        self._wait_s = batch_wait_ms / 1000
+        self._max_tokens_limit = max_tokens_limit
+        self.max_context = int(getattr(model.config, "max_position_embeddings", 0) or 1 << 30)
+        self._pad_id = (
+            tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+        )
+        self._eos_ids = {i for i in (tokenizer.eos_token_id, model.config.eos_token_id) if isinstance(i, int)}
+        for token in ("<|im_end|>", "<|endoftext|>", "<|eot_id|>"):
+            token_id = tokenizer.convert_tokens_to_ids(token)
+            if isinstance(token_id, int) and token_id != tokenizer.unk_token_id:
+                self._eos_ids.add(token_id)
+        self._torch = torch
+        # Public adapter name -> PEFT name; a PEFT name is never reused (see the module docstring).
+        self._adapters: dict[str, str] = {}
+        self._in_use: dict[str, int] = {}  # PEFT name -> rows queued or generating with it
+        self._retired: set[str] = set()  # unloaded public names whose PEFT weights await their last row
+        self._names = (f"lora_{i}" for i in itertools.count(1))
+        self._state_lock = threading.Lock()  # the maps above
+        self._model_lock = threading.Lock()  # the model's modules: one forward step, or one load/unload
+        self._queue: queue.Queue[list[_Job] | None] = queue.Queue()
+        self._closed = False
+        self._worker = threading.Thread(target=self._work, name="tracewheel-engine", daemon=True)
+        self._worker.start()
+
+    # --- adapters -----------------------------------------------------------------------------------------------
+
+    def loaded_adapters(self) -> list[str]:
+        with self._state_lock:
+            return sorted(self._adapters)
+
+    def load_adapter(self, name: str, path: Path) -> None:
+        """Load (or replace) the PEFT adapter at ``path`` under ``name``; safe while batches run."""
+        from peft import PeftModel
+
+        if not (Path(path) / "adapter_config.json").exists():
+            raise TracewheelError(f"{path} is not a PEFT adapter (no adapter_config.json)")
+        with self._state_lock:
+            peft_name = next(self._names)
+        with self._model_lock:
+            try:
+                if isinstance(self._model, PeftModel):
+                    self._model.load_adapter(str(path), adapter_name=peft_name, is_trainable=False)
+                else:
+                    self._model = PeftModel.from_pretrained(
+                        self._model, str(path), adapter_name=peft_name, is_trainable=False
+                    ).eval()
+            except (ValueError, OSError, RuntimeError, KeyError) as exc:
+                raise TracewheelError(f"cannot load adapter {name!r} from {path}: {exc}") from exc
+        with self._state_lock:
+            previous = self._adapters.get(name)
+            self._adapters[name] = peft_name
+        if previous is not None:
+            self._retire(previous)
+
+    def unload_adapter(self, name: str) -> None:
+        with self._state_lock:
+            peft_name = self._adapters.pop(name, None)
+        if peft_name is None:
+            raise UnknownAdapter(name)
+        self._retire(peft_name)
+
+    def _retire(self, peft_name: str) -> None:
+        with self._state_lock:
+            self._retired.add(peft_name)
+        self._delete_retired()
+
+    def _delete_retired(self) -> None:
+        with self._state_lock:
+            ready = [n for n in self._retired if not self._in_use.get(n)]
+            self._retired.difference_update(ready)
+        if not ready:
+            return
+        with self._model_lock:
+            if set(ready) >= set(self._model.peft_config):
+                # PEFT cannot run with no adapter at all: the last one goes by unwrapping the base model again.
+                self._model = self._model.unload()
+                return
+            with warnings.catch_warnings():
+                # PEFT warns that the deleted adapter was "active"; the engine never uses the active adapter.
+                warnings.filterwarnings("ignore", message=r"Adapter .* was active which is now deleted")
+                for peft_name in ready:
+                    self._model.delete_adapter(peft_name)
+
+    # --- requests -----------------------------------------------------------------------------------------------
+
+    def _prepare(self, request: GenerationRequest, on_delta: DeltaSink | None) -> _Job:
+        if request.params.max_tokens > self._max_tokens_limit:
+            raise EngineError(
+                f"max_tokens {request.params.max_tokens} is above this server's limit of {self._max_tokens_limit}",
+                "invalid_value",
+            )
+        tools = request.tools if request.tool_choice != "none" else None
+        messages = [_template_message(m) for m in request.messages]
+        try:
+            prompt = self.tokenizer.apply_chat_template(
+                messages, tools=tools or None, add_generation_prompt=True, tokenize=False
+            )
+        except Exception as exc:  # jinja errors on a message shape the template cannot render
+            raise EngineError(
+                f"cannot render the messages with the chat template: {exc}", "invalid_messages"
+            ) from exc
+        prefix = _forced_prefix(request)
+        prompt_ids = self.tokenizer(prompt + prefix, add_special_tokens=False)["input_ids"]
+        wanted = len(prompt_ids) + request.params.max_tokens
+        if wanted > self.max_context:
+            raise ContextTooLong(
+                f"this model's maximum context length is {self.max_context} tokens; the messages take "
+                f"{len(prompt_ids)} and max_tokens asks for {request.params.max_tokens} more"
+            )
+        with self._state_lock:
+            if self._closed:
+                raise EngineClosed()
+            if request.adapter is None:
+                peft_name = BASE_ADAPTER
+            else:
+                peft_name = self._adapters.get(request.adapter, "")
+                if not peft_name:
+                    raise UnknownAdapter(request.adapter)
+                self._in_use[peft_name] = self._in_use.get(peft_name, 0) + request.params.n
+        return _Job(
+            request=request,
+            prompt_ids=prompt_ids,
+            prefix=prefix,
+            peft_name=peft_name,
+            future=Future(),
+            on_delta=on_delta,
+        )
+
+    def submit(
+        self, request: GenerationRequest, on_delta: DeltaSink | None = None
+    ) -> Future[GenerationResult]:
+        """Queue one request; the future resolves when all its choices are done (``on_delta`` streams them)."""
+        job = self._prepare(request, on_delta)
+        self._queue.put([job])
+        return job.future
+
+    def generate(self, requests: Sequence[GenerationRequest]) -> list[GenerationResult]:
+        """Generate for all ``requests`` together (mixed adapters in one batch); blocks until all are done."""
+        jobs: list[_Job] = []
+        try:
+            for request in requests:
+                jobs.append(self._prepare(request, None))
+        except BaseException:
+            self._release(jobs)
+            raise
+        self._queue.put(jobs)
+        return [job.future.result() for job in jobs]
+
+    def close(self) -> None:
+        with self._state_lock:
+            self._closed = True
+        self._queue.put(None)
+        self._worker.join(timeout=30)
+        # A request that slipped in as the engine closed is failed, not left waiting.
+        while True:
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                return
+            for job in item or []:
+                if not job.future.done():
+                    job.future.set_exception(EngineClosed())
+
+    # --- the worker ---------------------------------------------------------------------------------------------
+
+    def _gather(self, first: list[_Job]) -> tuple[list[_Job], bool]:
+        """``first`` plus whatever arrives within the batching window, up to the batch size."""
+        jobs = list(first)
+        deadline = time.monotonic() + self._wait_s
+        stop = False
+        while sum(j.request.params.n for j in jobs) < self._max_batch:
+            remaining = deadline - time.monotonic()
+            try:
+                more = self._queue.get(timeout=remaining) if remaining > 0 else self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if more is None:
+                stop = True
+                break
+            jobs.extend(more)
+        return jobs, stop
+
+    def _work(self) -> None:
+        pending: list[_Job] = []
+        stop = False
+        while True:
+            if not pending:
+                if stop:
+                    return
+                item = self._queue.get()
+                if item is None:
+                    return
+                pending = item
+            if not stop:
+                pending, stop = self._gather(pending)
+            rows: list[_Row] = []
+            while pending and (not rows or len(rows) + pending[0].request.params.n <= self._max_batch):
+                job = pending.pop(0)
+                rows.extend(self._rows(job))
+            try:
+                self._run(rows)
+            except Exception as exc:  # one failed batch fails its requests, never the worker
+                logger.exception("generation failed")
+                for job in {id(r.job): r.job for r in rows}.values():
+                    if not job.future.done():
+                        job.future.set_exception(exc)
+            finally:
+                self._release({id(r.job): r.job for r in rows}.values())
+
+    def _rows(self, job: _Job) -> list[_Row]:
+        params = job.request.params
+        job.texts = [""] * params.n
+        job.finish = ["stop"] * params.n
+        rows = []
+        for i in range(params.n):
+            generator = None
+            if params.temperature > 0:
+                generator = self._torch.Generator(device="cpu")
+                seed = params.seed + i if params.seed is not None else secrets.randbits(63)
+                generator.manual_seed(seed % (1 << 63))
+            rows.append(_Row(job=job, index=i, generator=generator, text=job.prefix))
+        return rows
+
+    def _release(self, jobs: Any) -> None:
+        with self._state_lock:
+            for job in jobs:
+                if job.peft_name != BASE_ADAPTER:
+                    self._in_use[job.peft_name] -= job.request.params.n
+                    if self._in_use[job.peft_name] <= 0:
+                        del self._in_use[job.peft_name]
+        self._delete_retired()
+
+    def _forward(self, names: list[str], **inputs: Any) -> Any:
+        from peft import PeftModel
+
+        with self._model_lock:
+            if isinstance(self._model, PeftModel):
+                inputs["adapter_names"] = names
+            return self._model(**inputs, use_cache=True, logits_to_keep=1)
+
+    def _run(self, rows: list[_Row]) -> None:
+        torch = self._torch
+        from transformers import DynamicCache
+
+        width = max(len(r.job.prompt_ids) for r in rows)
+        ids = torch.full((len(rows), width), self._pad_id, dtype=torch.long)
+        mask = torch.zeros((len(rows), width), dtype=torch.long)
+        for b, row in enumerate(rows):
+            prompt = row.job.prompt_ids
+            ids[b, width - len(prompt) :] = torch.tensor(prompt, dtype=torch.long)
+            mask[b, width - len(prompt) :] = 1
+        ids, mask = ids.to(self._device), mask.to(self._device)
+        positions = (mask.cumsum(-1) - 1).clamp(min=0)
+        cache = DynamicCache(config=self._model.config)
+        live = list(rows)
+        names = [r.job.peft_name for r in live]
+        with torch.inference_mode():
+            out = self._forward(
+                names, input_ids=ids, attention_mask=mask, position_ids=positions, past_key_values=cache
+            )
+            positions = positions[:, -1:]
+            while True:
+                next_ids = self._sample(out.logits[:, -1, :], live)
+                keep: list[int] = []
+                for b, row in enumerate(live):
+                    self._advance(row, int(next_ids[b]))
+                    if row.finish is None:
+                        keep.append(b)
+                    else:
+                        self._finish_row(row)
+                if not keep:
+                    return
+                if len(keep) < len(live):
+                    index = torch.tensor(keep, device=self._device)
+                    cache.batch_select_indices(index)
+                    mask, positions, next_ids = mask[index], positions[index], next_ids[index]
+                    live = [live[b] for b in keep]
+                    names = [r.job.peft_name for r in live]
+                mask = torch.cat([mask, mask.new_ones((len(live), 1))], dim=-1)
+                positions = positions + 1
+                out = self._forward(
+                    names,
+                    input_ids=next_ids.view(-1, 1),
+                    attention_mask=mask,
+                    position_ids=positions,
+                    past_key_values=cache,
+                )
+
+    def _sample(self, logits: torch.Tensor, rows: list[_Row]) -> torch.Tensor:
+        torch = self._torch
+        chosen = logits.argmax(dim=-1).cpu()
+        for b, row in enumerate(rows):
+            params = row.job.request.params
+            if row.generator is None:
+                continue
+            scaled = logits[b].float().cpu() / params.temperature
+            probs = torch.softmax(scaled, dim=-1)
+            if params.top_p < 1.0:
+                sorted_probs, order = probs.sort(descending=True)
+                # Keep the smallest set whose mass reaches top_p (the first token always stays).
+                drop = sorted_probs.cumsum(-1) - sorted_probs >= params.top_p
+                sorted_probs[drop] = 0.0
+                probs = torch.zeros_like(probs).scatter_(0, order, sorted_probs)
+            chosen[b] = torch.multinomial(probs, 1, generator=row.generator)[0]
+        return chosen.to(self._device)
+
+    def _advance(self, row: _Row, token: int) -> None:
+        params = row.job.request.params
+        if row.job.future.cancelled():  # the client went away
+            row.finish = "stop"
+            return
+        if token in self._eos_ids:
+            row.finish = "stop"
+            return
+        row.tokens.append(token)
+        text = self.tokenizer.decode(row.tokens, skip_special_tokens=True)
+        full = row.job.prefix + text
+        for stop in params.stop:
+            at = full.find(stop, max(0, row.stop_scan_from - len(stop)))
+            if at >= 0:
+                row.text = full[:at]
+                row.finish = "stop"
+                return
+        row.stop_scan_from = len(full)
+        row.text = full
+        if len(row.tokens) >= params.max_tokens:
+            row.finish = "length"
+            return
+        self._emit(row, final=False)
+
+    def _emit(self, row: _Row, final: bool) -> None:
+        sink = row.job.on_delta
+        if sink is None:
+            return
+        end = len(row.text)
+        if not final:
+            # An incomplete UTF-8 sequence decodes as U+FFFD; a partial stop string may still turn out to be one.
+            if row.text.endswith("\ufffd"):
+                end -= 1
+            end -= _holdback(row.text[:end], row.job.request.params.stop)
+        if end > row.emitted:
+            sink(row.index, row.text[row.emitted : end])
+            row.emitted = end
+
+    def _finish_row(self, row: _Row) -> None:
+        self._emit(row, final=True)
+        job = row.job
+        job.texts[row.index] = row.text
+        job.finish[row.index] = row.finish or "stop"
+        job.completion_tokens += len(row.tokens)
+        job.rows_done += 1
+        if job.rows_done == job.request.params.n and not job.future.done():
+            job.future.set_result(self._result(job))
+
+    def _result(self, job: _Job) -> GenerationResult:
+        choices = []
+        for text, finish in zip(job.texts, job.finish, strict=True):
+            parsed = parse_tool_calls(text)
+            reason = "tool_calls" if parsed.tool_calls and finish == "stop" else finish
+            choices.append(
+                Choice(
+                    text=parsed.content,
+                    tool_calls=parsed.tool_calls,
+                    tool_call_parse_error=parsed.parse_error,
+                    finish_reason=reason,  # type: ignore[arg-type]
+                    raw_text=text,
+                )
+            )
+        return GenerationResult(
+            choices=choices, prompt_tokens=len(job.prompt_ids), completion_tokens=job.completion_tokens
+        )
+
+
+def open_engine(
+    serving: ServingSettings, trainer: TrainerSettings, paths: Paths, *, model: str | None = None
+) -> PeftEngine:
+    """The PEFT engine on the configured base model (CPU float32, or CUDA bf16 when a GPU is present)."""
+    if serving.num_threads:
+        import torch
+
+        torch.set_num_threads(serving.num_threads)
+    resolved = resolve_model(trainer, paths, model or serving.model)
+    tokenizer = load_tokenizer(resolved.path)
+    loaded = load_model(resolved.path)
+    if loaded.config.pad_token_id is None:
+        loaded.config.pad_token_id = tokenizer.pad_token_id
+    return PeftEngine(
+        loaded,
+        tokenizer,
+        resolved.name,
+        max_batch_size=serving.max_batch_size,
+        batch_wait_ms=serving.batch_wait_ms,
+        max_tokens_limit=serving.max_tokens_limit,
+    )
