@@ -1,0 +1,91 @@
+"""Every recorded framework capture (tests/collector/captures/*.json, made by captures/record.py with the real
+framework and instrumentation installed from the registry) replays into one right episode per run, and through
+the real curator: PII redacted, the injected run quarantined. docs/08-frameworks.md is generated from these."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from _framework_capture import Capture, captures, check_episode, episodes, load_capture
+from tracewheel.collector import segments
+from tracewheel.collector.otlp import parse_logs_request, parse_trace_request
+from tracewheel.collector.store import TraceStore
+from tracewheel.collector.wal import Signal, WalRecord
+
+from tracewheel.config import load_settings
+
+CAPTURES = captures()
+
+
+@pytest.fixture(scope="module")
+def loaded() -> dict[str, Capture]:
+    return {path.stem: load_capture(path) for path in CAPTURES}
+
+
+@pytest.mark.parametrize("name", [p.stem for p in CAPTURES])
+def test_capture_replays_into_one_right_episode_per_run(name: str, loaded: dict[str, Capture]) -> None:
+    capture = loaded[name]
+    found = episodes(capture.spans, capture.logs)
+    expect = capture.expect
+    assert len(found) == expect["episodes"], [e.trace_id for e in found]
+    if expect["episodes"] == 1:
+        check_episode(found[0], capture.scenario, expect)
+    else:
+        # One trace per model call (no root span): nothing in them may look like a clean, finished run unless it
+        # is one, so every episode either ends on the final answer or is flagged as cut short.
+        for episode in found:
+            last = episode.messages[-1]
+            assert last.role == "assistant" and not last.tool_calls or episode.final_answer is None
+
+
+def _store_with(captures_: list[Capture], home: Path) -> TraceStore:
+    records = []
+    for i, capture in enumerate(captures_):
+        doc = json.loads(capture.path.read_text())
+        body = parse_trace_request(json.dumps(doc["traces"]).encode(), "application/json")
+        records.append(
+            WalRecord(Signal.TRACES, "acme", 1_800_000_000_000_000_000 + i, body.SerializeToString())
+        )
+        if doc.get("logs"):
+            logs = parse_logs_request(json.dumps(doc["logs"]).encode(), "application/json")
+            records.append(
+                WalRecord(Signal.LOGS, "acme", 1_800_000_000_000_000_000 + i, logs.SerializeToString())
+            )
+    segments.flush_segment(home, 1, records)
+    return TraceStore(home)
+
+
+@pytest.mark.skipif(not CAPTURES, reason="no captures recorded")
+def test_curating_captures_redacts_pii_and_quarantines_the_injected_runs(
+    loaded: dict[str, Capture], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tracewheel.curator import versions
+    from tracewheel.curator.pipeline import Engines, curate
+    from tracewheel.curator.redaction.redact import Redactor
+    from tracewheel.curator.screening.screen import Screener
+
+    from tracewheel.core.verifiers import verify
+
+    monkeypatch.setenv("TRACEWHEEL_HOME", str(tmp_path))
+    settings = load_settings()
+    single = [c for c in loaded.values() if c.expect["episodes"] == 1]
+    store = _store_with(single, settings.paths.traces_dir)
+    (result,) = curate(
+        settings.curator, settings.paths, store, Engines(Redactor(), Screener(), verify), tenant="acme"
+    )
+    rows = versions.all_rows(settings.paths.datasets_dir, "acme", result.version)
+    text = json.dumps([r.data for r in rows], ensure_ascii=False)
+    for capture in single:
+        for value in capture.scenario.pii:
+            assert value not in text, (capture.path.name, value)
+    quarantined = {t for r in rows if r.kind == "quarantine" for t in r.lineage.get("trace_ids", [])}
+    trained = {t for r in rows if r.kind != "quarantine" for t in r.lineage.get("trace_ids", [])}
+    for capture in single:
+        trace = capture.spans[0]["trace_id"]
+        if capture.scenario.injected:
+            assert trace in quarantined, capture.path.name
+            assert trace not in trained, capture.path.name
+        else:
+            assert trace not in quarantined, capture.path.name
