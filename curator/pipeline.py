@@ -26,11 +26,13 @@ from tracewheel.curator import versions
 from tracewheel.curator.decontaminate import (
     Decontaminator,
     decontaminate,
+    drop_heldout,
     eval_suite_paths,
     load_eval_prompts,
 )
 from tracewheel.curator.dedup import dedup_rows
 from tracewheel.curator.derive import (
+    HeldBack,
     Labelled,
     UnusableEpisode,
     chat_messages,
@@ -46,6 +48,7 @@ from tracewheel.curator.screening.screen import Screener as InjectionScreener
 from tracewheel.curator.screening.screening_config import ScreeningConfig
 from tracewheel.curator.select import EpisodeSource, Selection, select_episodes
 from tracewheel.curator.settings import CuratorSettings
+from tracewheel.curator.split import assign_split, record_heldout_examples
 from tracewheel.curator.versions import DatasetRow
 
 from tracewheel.core.paths import Paths
@@ -104,6 +107,8 @@ class CurateResult:
     new_version: bool
     counts: dict[str, Any] = field(default_factory=dict)
     skipped_details: list[str] = field(default_factory=list)
+    # Runs the integrity check held back (curator/integrity.py): trace_id, reason, findings.
+    held_back: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -201,16 +206,31 @@ def _curate_tenant(
     datasets_dir = paths.datasets_dir
     skipped: Counter[str] = Counter()
     details: list[str] = []
+    held: Counter[str] = Counter()
+    held_runs: list[dict[str, Any]] = []
+    dropped_pairs: Counter[str] = Counter()
 
     def skip(reason: str, detail: str) -> None:
         skipped[reason] += 1
         details.append(detail)
         logger.warning("skipped episode: %s", detail)
 
+    def hold(episode: Episode, exc: HeldBack) -> None:
+        # Not trained on in any form (not even as a quarantine candidate): counted apart from skips.
+        held[exc.reason] += 1
+        held_runs.append({"trace_id": episode.trace_id, **exc.integrity.to_dict()})
+        details.append(str(exc))
+        logger.warning("held back episode: %s", exc)
+
     selection = select_episodes(
         source, datasets_dir, tenant, since, until, watermark_file=_watermark_file(datasets_dir, tenant)
     )
     skipped.update(selection.skipped)
+    # Sides are recorded before anything else, once per episode and forever (curator/split.py).
+    split = assign_split(
+        paths.splits_dir, tenant, selection.episodes, cfg.heldout_fraction, cfg.heldout_min_per_task
+    )
+    heldout = split.heldout_episodes()
     # The store skips segments it cannot read (and logs them); say so in the counts, the rest still curates.
     bad_segments = [p for p in getattr(source, "skipped_segments", []) or [] if f"tenant={tenant}" in str(p)]
     if bad_segments:
@@ -223,6 +243,8 @@ def _curate_tenant(
         try:
             check_episode(episode, cfg.max_tool_result_bytes)
             usable.append(episode)
+        except HeldBack as exc:
+            hold(episode, exc)
         except UnusableEpisode as exc:
             skip(exc.reason, str(exc))
         progress.advance()
@@ -252,6 +274,10 @@ def _curate_tenant(
     for episode, counts, flags in screened:
         try:
             messages = chat_messages(episode)
+        except HeldBack as exc:
+            hold(episode, exc)
+            progress.advance()
+            continue
         except UnusableEpisode as exc:
             skip(exc.reason, str(exc))
             progress.advance()
@@ -284,7 +310,7 @@ def _curate_tenant(
     progress.stage(f"{tenant}: deriving rows", 1)
     # Earlier runs of the same prompt (read back from the parent's rows) can be DPO partners of new runs.
     earlier = [r for r in kept_parent if r.kind != "quarantine"]
-    derived = derive_rows(labelled, cfg.dpo_max_pairs_per_group, partner_runs(earlier))
+    derived = derive_rows(labelled, cfg.dpo_max_pairs_per_group, partner_runs(earlier), dropped_pairs)
     for row in earlier:
         for t in row.lineage.get("trace_ids", []):
             lineage_of.setdefault(
@@ -307,7 +333,12 @@ def _curate_tenant(
     ]
 
     progress.stage(f"{tenant}: deduplicating", 1)
-    fresh, duplicates = dedup_rows(derived, known, cfg.near_duplicate_threshold, cfg.minhash_permutations)
+    held_examples = [i for i in labelled if i.episode.episode_id in heldout]
+    heldout_examples = record_heldout_examples(paths.splits_dir, tenant, held_examples, flags_of)
+    derived_kept, heldout_rows = drop_heldout(derived, heldout)
+    fresh, duplicates = dedup_rows(
+        derived_kept, known, cfg.near_duplicate_threshold, cfg.minhash_permutations
+    )
     progress.advance()
 
     progress.stage(f"{tenant}: decontaminating", 1)
@@ -319,6 +350,7 @@ def _curate_tenant(
         [r for r in kept_parent if r.kind != "quarantine"], decon
     )
     kept_parent = kept_parent_trainable + [r for r in kept_parent if r.kind == "quarantine"]
+    kept_parent, old_heldout_rows = drop_heldout(kept_parent, heldout)
     progress.advance()
 
     clean, quarantined = partition(fresh, flags_of, lineage_of)
@@ -328,12 +360,14 @@ def _curate_tenant(
         "selected": len(selection.episodes),
         "curated": len(labelled),
         "skipped": dict(skipped),
+        "held_back": dict(held),
         "redacted": dict(redacted_by_type),
         "redacted_episodes": sum(1 for _, c in redacted if any(c.values())),
         "quarantined": len(quarantined),
         "labels": dict(labels),
         "verifiers_refused": refused_verifiers,
         "derived": dict(Counter(r.kind for r in derived)),
+        "dpo_pairs_dropped": dict(dropped_pairs),
         "new_rows": {k: new_by_kind.get(k, 0) for k in versions.KINDS},
         "deduplicated": {
             "exact": sum(1 for d in duplicates if d.how == "exact"),
@@ -341,13 +375,19 @@ def _curate_tenant(
         },
         "decontaminated": len(contaminated) + len(old_contaminated),
         "replaced_from_parent": replaced,
+        "heldout": {
+            "episodes": sum(1 for e in selection.episodes if e.episode_id in heldout),
+            "examples_recorded": heldout_examples,
+            "rows_dropped": len(heldout_rows) + len(old_heldout_rows),
+            "groups_per_task": split.counts(),
+        },
         "kept_from_parent": len(kept_parent),
         "eval_suites": {"files": suites.files, "prompts": len(suites.prompts), "bad_lines": suites.bad_lines},
     }
 
     if not rows and parent is None:
         _save_watermark(datasets_dir, tenant, selection, None)
-        return CurateResult(tenant, None, None, False, counts, details)
+        return CurateResult(tenant, None, None, False, counts, details, held_runs)
     manifest = versions.write_version(
         datasets_dir,
         tenant,
@@ -365,7 +405,7 @@ def _curate_tenant(
         counts["review_decisions_carried"] = versions.carry_decisions(datasets_dir, tenant, parent, version)
     counts["rows"] = manifest["rows"]
     _save_watermark(datasets_dir, tenant, selection, version)
-    return CurateResult(tenant, version, parent, is_new, counts, details)
+    return CurateResult(tenant, version, parent, is_new, counts, details, held_runs)
 
 
 def curate(

@@ -1,25 +1,33 @@
 """Stage 5a: TRL conversational rows from labelled episodes (curator/derive.py)."""
 
 import json
+from collections import Counter
 
 import pytest
 from _episode_fixtures import (
+    WEATHER_TOOL,
     bad_arguments_run,
     binary_tool_run,
+    call,
     corrected_run,
+    episode,
     huge_tool_run,
     injected_run,
     math_run,
     no_user_run,
+    thumb,
     weather_bad,
     weather_good,
 )
+from tracewheel.collector.episode import Episode, Message
 from tracewheel.curator.derive import (
+    NOT_SUBSTANTIVE,
     Labelled,
     UnusableEpisode,
     chat_messages,
     check_episode,
     derive_rows,
+    differ_in_substance,
     dpo_rows,
     kto_rows,
     partner_runs,
@@ -35,6 +43,12 @@ from transformers.utils.chat_template_utils import render_jinja_template
 from tracewheel.core.verifiers import verify
 
 
+def _tc(name, call_id=None, **arguments):
+    return {"type": "function", "function": {"name": name, "arguments": arguments}} | (
+        {"id": call_id} if call_id else {}
+    )
+
+
 def labelled(*episodes):
     cfg = CuratorSettings()
     return [Labelled(e, label_episode(e, cfg, verify), chat_messages(e)) for e in episodes]
@@ -44,13 +58,20 @@ def test_messages_are_in_chat_template_form():
     msgs = chat_messages(weather_good())
     assert [m["role"] for m in msgs] == ["system", "user", "assistant", "tool", "assistant"]
     call = msgs[2]["tool_calls"][0]
+    call_id = "call_" + "a1" * 16  # the run's own id
     assert call == {
         "type": "function",
+        "id": call_id,
         "function": {"name": "get_weather", "arguments": {"city": "Paris", "date": "tomorrow"}},
     }
-    assert msgs[3] == {"role": "tool", "name": "get_weather", "content": msgs[3]["content"]}
+    assert msgs[3] == {
+        "role": "tool",
+        "tool_call_id": call_id,
+        "name": "get_weather",
+        "content": msgs[3]["content"],
+    }
     assert json.loads(msgs[3]["content"])["city"] == "Paris"
-    assert all(set(m) <= {"role", "content", "tool_calls", "name"} for m in msgs)
+    assert all(set(m) <= {"role", "content", "tool_calls", "tool_call_id", "name"} for m in msgs)
 
 
 def test_system_instructions_are_added_when_no_system_message():
@@ -68,7 +89,7 @@ def test_tool_name_comes_from_the_call_when_the_result_lacks_it():
 @pytest.mark.parametrize(
     ("make", "reason"),
     [
-        (no_user_run, "no user turn"),
+        (no_user_run, "no user message"),
         (binary_tool_run, "binary tool result"),
         (huge_tool_run, "tool result too large"),
     ],
@@ -111,7 +132,11 @@ def test_dpo_split_moves_back_to_the_calling_turn_when_only_the_tool_result_diff
     bad.feedback = weather_bad().feedback
     (row,) = dpo_rows(labelled(good, bad))
     assert row.data["chosen"][0]["role"] == "assistant" and row.data["rejected"][0]["role"] == "assistant"
-    assert row.data["chosen"][0] == row.data["rejected"][0]
+    # the same call (each run keeps its own call id)
+    assert (
+        row.data["chosen"][0]["tool_calls"][0]["function"]
+        == row.data["rejected"][0]["tool_calls"][0]["function"]
+    )
     assert row.data["chosen"][1]["content"] != row.data["rejected"][1]["content"]
 
 
@@ -191,3 +216,178 @@ def test_reward_rows_carry_only_specs_the_trust_rule_allows():
     asked = ep.model_copy(update={"expected": json.dumps(custom)})
     refused = label_episode(asked, CuratorSettings(), verify)
     assert refused.verifier is None and reward_rows([Labelled(asked, refused, chat_messages(asked))]) == []
+
+
+# --- tool-call ids ------------------------------------------------------------------------------------------------
+
+
+def _parallel_run(ids: tuple[str | None, ...], result_order: tuple[int, ...], result_ids: bool = True):
+    """Two get_weather calls in one turn (Paris, Oslo), their results in ``result_order``."""
+    cities = ("Paris", "Oslo")
+    calls = [call("get_weather", {"city": c}, i) for c, i in zip(cities, ids, strict=True)]
+    results = [
+        Message(
+            role="tool",
+            name="get_weather",
+            tool_call_id=ids[k] if result_ids else None,
+            content=f'{{"city": "{cities[k]}", "temp_c": {10 + k}}}',
+        )
+        for k in result_order
+    ]
+    return episode(
+        "ab" * 16,
+        [
+            Message(role="user", content="Weather in Paris and in Oslo?"),
+            Message(role="assistant", tool_calls=calls, finish_reason="tool_calls"),
+            *results,
+            Message(role="assistant", content="Paris 10°C, Oslo 11°C.", finish_reason="stop"),
+        ],
+        tools=[WEATHER_TOOL],
+        feedback=[thumb("up")],
+    )
+
+
+def _paired(msgs):
+    """{call id: (city asked, city answered)} for every call of the conversation."""
+    asked = {c["id"]: c["function"]["arguments"]["city"] for m in msgs for c in m.get("tool_calls") or []}
+    return {
+        m["tool_call_id"]: (asked[m["tool_call_id"]], json.loads(m["content"])["city"])
+        for m in msgs
+        if m["role"] == "tool"
+    }
+
+
+def test_parallel_calls_keep_their_ids_and_results_answer_by_id():
+    msgs = chat_messages(_parallel_run(("call_p", "call_o"), result_order=(1, 0)))
+    assert [c["id"] for c in msgs[2]["tool_calls"]] == ["call_p", "call_o"]
+    assert [m["tool_call_id"] for m in msgs if m["role"] == "tool"] == ["call_o", "call_p"]
+    assert _paired(msgs) == {"call_p": ("Paris", "Paris"), "call_o": ("Oslo", "Oslo")}
+
+
+def test_calls_without_ids_get_stable_synthetic_ones_paired_in_order():
+    ep = _parallel_run((None, None), result_order=(0, 1), result_ids=False)
+    msgs = chat_messages(ep)
+    assert [c["id"] for c in msgs[2]["tool_calls"]] == ["call_1", "call_2"]
+    assert _paired(msgs) == {"call_1": ("Paris", "Paris"), "call_2": ("Oslo", "Oslo")}
+    assert chat_messages(ep) == msgs  # stable: the same run gives the same row
+
+
+def test_an_id_reused_across_turns_is_replaced_so_each_call_has_its_own():
+    ep = _parallel_run(("call_0", None), result_order=(0, 1))
+    ep.messages[2:2] = []  # keep the first turn as it is, then add a second turn reusing the id
+    second = [
+        Message(role="assistant", tool_calls=[call("get_weather", {"city": "Lima"}, "call_0")]),
+        Message(role="tool", name="get_weather", tool_call_id="call_0", content='{"city": "Lima"}'),
+    ]
+    ep.messages[-1:-1] = second
+    msgs = chat_messages(ep)
+    ids = [c["id"] for m in msgs for c in m.get("tool_calls") or []]
+    assert len(set(ids)) == 3 and "call_0" not in ids
+    assert sorted(_paired(msgs).values()) == [("Lima", "Lima"), ("Oslo", "Oslo"), ("Paris", "Paris")]
+
+
+def test_rows_with_ids_render_through_the_tool_chat_template():
+    ep = _parallel_run(("call_p", "call_o"), result_order=(1, 0))
+    (row,) = sft_rows(labelled(ep))
+    text = render_jinja_template(
+        [row.data["messages"]], tools=row.data["tools"], chat_template=chatml_tool_template()
+    )[0][0]
+    conversation = text.split("</tool_call><|im_end|>", 1)[1]  # after the system prompt's format example
+    assert conversation.count("<tool_call>") == 2 and conversation.count("<tool_response>") == 2
+
+
+# --- DPO pairs differ in substance --------------------------------------------------------------------------------
+
+
+def _announced(trace_id: str, announce: str, answer: str, fb) -> Episode:
+    """weather_good's run with the call announced by ``announce`` and closed by ``answer``."""
+    ep = weather_good(trace_id)
+    ep.messages[2].content = announce
+    ep.messages[4].content = answer
+    ep.feedback = [fb]
+    return ep
+
+
+def test_pairs_that_differ_only_in_filler_are_dropped_and_counted():
+    answer = weather_good().messages[4].content
+    good = _announced("a1" * 16, "Let me check that.", answer, thumb("up"))
+    bad = _announced("b2" * 16, "Let me look that up for you!", "Sure! " + answer.upper(), thumb("down"))
+    dropped = Counter()
+    assert dpo_rows(labelled(good, bad), dropped=dropped) == []
+    assert dropped == {NOT_SUBSTANTIVE: 1}
+
+
+def test_a_filler_partner_gives_way_to_a_good_run_that_differs():
+    answer = weather_good().messages[4].content
+    twin = _announced("a1" * 16, "Let me check that.", answer, thumb("up", 0.9))
+    other = _announced("a2" * 16, "", "Rain tomorrow in Paris: take an umbrella.", thumb("up", 0.5))
+    bad = _announced("b2" * 16, "One moment, let me look that up.", answer, thumb("down"))
+    dropped = Counter()
+    (row,) = dpo_rows(labelled(twin, other, bad), dropped=dropped)
+    assert row.lineage["trace_ids"] == [other.trace_id, bad.trace_id] and not dropped
+
+
+def test_a_correction_that_only_rewords_filler_is_no_pair():
+    ep = corrected_run()
+    ep.feedback[0].corrected_answer = "Sure, new employees get 15 vacation days in their first year!"
+    dropped = Counter()
+    assert dpo_rows(labelled(ep), dropped=dropped) == [] and dropped == {NOT_SUBSTANTIVE: 1}
+
+
+@pytest.mark.parametrize(
+    ("chosen", "rejected", "differ"),
+    [
+        # the calls made
+        (
+            [{"role": "assistant", "content": "", "tool_calls": [_tc("get_weather", city="Paris")]}],
+            [{"role": "assistant", "content": "", "tool_calls": [_tc("get_weather", city="Lyon")]}],
+            True,
+        ),
+        # the same call, announced differently, with ids that differ: filler
+        (
+            [{"role": "assistant", "content": "Let me check.", "tool_calls": [_tc("f", "1", x=1)]}],
+            [{"role": "assistant", "content": "I'll look it up", "tool_calls": [_tc("f", "2", x=1)]}],
+            False,
+        ),
+        # arguments as a JSON string or a dict, keys in another order: the same call
+        (
+            [{"role": "assistant", "content": "", "tool_calls": [_tc("f", a=1, b=2)]}],
+            [
+                {
+                    "role": "assistant",
+                    "content": "",
+                    "tool_calls": [
+                        {"type": "function", "function": {"name": "f", "arguments": '{"b":2,"a":1}'}}
+                    ],
+                }
+            ],
+            False,
+        ),
+        # the tool result used
+        (
+            [
+                {"role": "tool", "name": "f", "content": '{"temp": 12}'},
+                {"role": "assistant", "content": "12"},
+            ],
+            [
+                {"role": "tool", "name": "f", "content": '{"temp": 21}'},
+                {"role": "assistant", "content": "12"},
+            ],
+            True,
+        ),
+        # the final answer's words, not its case, spacing, punctuation or filler
+        ([{"role": "assistant", "content": "Paris."}], [{"role": "assistant", "content": "Lyon."}], True),
+        (
+            [{"role": "assistant", "content": "Sure! The answer is   Paris."}],
+            [{"role": "assistant", "content": "OK, answer is paris"}],
+            False,
+        ),
+        (
+            [{"role": "assistant", "content": "It is not OK."}],
+            [{"role": "assistant", "content": "It is OK."}],
+            True,
+        ),
+    ],
+)
+def test_substance_is_calls_results_and_the_final_answers_words(chosen, rejected, differ):
+    assert differ_in_substance(chosen, rejected) is differ

@@ -55,11 +55,12 @@ def test_first_run_curates_a_realistic_batch(settings, real_engines):
     assert result.new_version and result.parent is None
     assert c["selected"] == 12 and c["curated"] == 8
     assert c["skipped"] == {
-        "no user turn": 1,
         "binary tool result": 1,
         "tool result too large": 1,
         "invalid tool-call arguments": 1,
     }
+    assert c["held_back"] == {"no user message": 1}  # the integrity check (curator/integrity.py)
+    assert [(h["trace_id"], h["reason"]) for h in result.held_back] == [("b8" * 16, "no user message")]
     assert any("5200000 bytes" in d for d in result.skipped_details)
     assert c["redacted"].get("PERSON", 0) >= 2 and c["redacted"].get("EMAIL_ADDRESS", 0) >= 2
     assert c["quarantined"] == 1
