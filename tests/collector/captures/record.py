@@ -2,7 +2,8 @@
 
 For each instrumentation the scenario module lists (or the ones named), builds a throwaway venv under
 ``/tmp/tracewheel-captures/<module>-<instrumentation>`` with the module's PINNED packages plus the OTel SDK,
-runs every scenario there against the fake LLM (tests/_fake_llm.py) and writes
+runs every scenario there (with the repository root on the path for ``tracewheel.instrument``, which needs only
+the OTel API) against the fake LLM (tests/_fake_llm.py) and writes
 ``tests/collector/captures/<framework>-<instrumentation>-<version>-<scenario>.json``. Needs only PyPI.
 
 Example::
@@ -10,15 +11,15 @@ Example::
     python tests/collector/captures/record.py pydantic_ai_scenario builtin-v2
     python tests/collector/captures/record.py --list
 
-Runs with any Python 3.11+ (it imports neither tracewheel nor the frameworks). After recording, regenerate the
+Runs with any Python 3.11+ (it imports neither tracewheel nor the frameworks, only the scenario modules' constants). After recording, regenerate the
 compatibility table: ``.venv/bin/python tests/collector/captures/compat_table.py --write``.
 """
 
 from __future__ import annotations
 
 import argparse
-import ast
 import hashlib
+import importlib.util
 import os
 import subprocess
 import sys
@@ -33,19 +34,12 @@ VENV_ROOT = Path(os.environ.get("TRACEWHEEL_CAPTURE_VENVS", "/tmp/tracewheel-cap
 
 
 def _constants(module: str) -> dict[str, object]:
-    """The scenario module's literal constants, read without importing it (its framework is not installed)."""
-    tree = ast.parse((HERE / "scenarios" / f"{module}.py").read_text())
-    out: dict[str, object] = {}
-    for node in tree.body:
-        if isinstance(node, ast.Assign | ast.AnnAssign):
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            for target in targets:
-                if isinstance(target, ast.Name) and target.id.isupper():
-                    try:
-                        out[target.id] = ast.literal_eval(node.value)
-                    except ValueError:
-                        pass
-    return out
+    """The scenario module's constants (it imports its framework only inside functions, so it loads anywhere)."""
+    spec = importlib.util.spec_from_file_location(module, HERE / "scenarios" / f"{module}.py")
+    assert spec is not None and spec.loader is not None
+    loaded = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(loaded)
+    return {k: v for k, v in vars(loaded).items() if k.isupper()}
 
 
 def _venv(module: str, packages: list[str]) -> Path:
@@ -76,7 +70,9 @@ def record(module: str, instrumentations: list[str], scenarios: list[str]) -> li
         python = _venv(module, packages)
         env = {
             **os.environ,
-            "PYTHONPATH": os.pathsep.join([str(TESTS), str(TESTS / "collector"), str(HERE / "scenarios")]),
+            "PYTHONPATH": os.pathsep.join(
+                [str(TESTS.parent), str(TESTS), str(TESTS / "collector"), str(HERE / "scenarios")]
+            ),
             "OTEL_SDK_DISABLED": "false",
             "OPENAI_API_KEY": "sk-fake",
         }
