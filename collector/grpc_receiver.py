@@ -1,4 +1,5 @@
-"""OTLP/gRPC receiver: ``TraceService/Export`` and ``LogsService/Export`` as grpcio generic handlers.
+"""OTLP/gRPC receiver: ``TraceService/Export``, ``LogsService/Export`` and ``MetricsService/Export`` as grpcio
+generic handlers.
 
 The handlers take the raw request bytes (no deserializer) so the validated bytes go to the WAL without a
 re-serialization; service and method names come from the opentelemetry-proto descriptors. gzip request
@@ -15,10 +16,13 @@ import grpc
 from google.protobuf import duration_pb2
 from google.rpc import error_details_pb2
 from opentelemetry.proto.collector.logs.v1 import logs_service_pb2
+from opentelemetry.proto.collector.metrics.v1 import metrics_service_pb2
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2
 from tracewheel.collector import otlp
 from tracewheel.collector.ingest import Ingest
 from tracewheel.collector.limits import LimitExceeded
+from tracewheel.collector.metrics_ingest import MetricsIngest
+from tracewheel.collector.metrics_ingest import response as metrics_response
 from tracewheel.collector.wal import QueueFull, Signal, WalWriteError
 
 logger = logging.getLogger(__name__)
@@ -86,6 +90,38 @@ def _export(ingest: Ingest, signal: Signal, body: bytes, context: grpc.ServicerC
     return response
 
 
+def _export_metrics(metrics: MetricsIngest, body: bytes, context: grpc.ServicerContext) -> Any:
+    tenant = _tenant(metrics.ingest, context)
+    try:
+        batch = metrics.prepare(body, _PROTOBUF)
+        metrics.store(tenant, batch, len(body))
+    except otlp.OtlpDecodeError as exc:
+        context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
+    except LimitExceeded as exc:
+        _busy(context, str(exc), exc.retry_after_s)
+    except WalWriteError as exc:
+        _busy(
+            context,
+            f"could not store the data durably ({exc}); retry later",
+            metrics.ingest.settings.retry_after_s,
+        )
+    return metrics_response(batch)
+
+
+def _metrics_handler(metrics: MetricsIngest) -> grpc.GenericRpcHandler:
+    service = metrics_service_pb2.DESCRIPTOR.services_by_name["MetricsService"]
+
+    def export(body: bytes, context: grpc.ServicerContext) -> Any:
+        return _export_metrics(metrics, body, context)
+
+    handler = grpc.unary_unary_rpc_method_handler(
+        export,
+        request_deserializer=None,
+        response_serializer=metrics_service_pb2.ExportMetricsServiceResponse.SerializeToString,
+    )
+    return grpc.method_handlers_generic_handler(service.full_name, {"Export": handler})
+
+
 def _service_handler(
     ingest: Ingest, service: Any, signal: Signal, response_type: Any
 ) -> grpc.GenericRpcHandler:
@@ -100,8 +136,11 @@ def _service_handler(
     return grpc.method_handlers_generic_handler(service.full_name, {method.name: handler})
 
 
-def create_grpc_server(ingest: Ingest, host: str, port: int) -> tuple[grpc.Server, int]:
-    """A started-ready (not yet started) gRPC server bound to ``host:port``; returns it and the bound port."""
+def create_grpc_server(
+    ingest: Ingest, host: str, port: int, metrics: MetricsIngest | None = None
+) -> tuple[grpc.Server, int]:
+    """A started-ready (not yet started) gRPC server bound to ``host:port``; returns it and the bound port.
+    ``metrics``: where ``MetricsService/Export`` goes (None: that service is UNIMPLEMENTED)."""
     limit = ingest.settings.max_body_bytes
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=ingest.settings.grpc_workers, thread_name_prefix="otlp-grpc"),
@@ -130,6 +169,7 @@ def create_grpc_server(ingest: Ingest, host: str, port: int) -> tuple[grpc.Serve
                 Signal.LOGS,
                 logs_service_pb2.ExportLogsServiceResponse,
             ),
+            *([_metrics_handler(metrics)] if metrics is not None else []),
         )
     )
     bound = server.add_insecure_port(f"{host}:{port}")

@@ -1,4 +1,4 @@
-"""OTLP/HTTP receiver: a raw ASGI app (``/v1/traces``, ``/v1/logs``, ``/v1/feedback``, ``/healthz``).
+"""OTLP/HTTP receiver: a raw ASGI app (``/v1/traces``, ``/v1/logs``, ``/v1/metrics``, ``/v1/feedback``, ``/healthz``).
 
 Raw ASGI rather than a framework route: the hot path is one body read, one upb parse and one await on the WAL
 group commit, and a framework's request objects would cost more than all of that for small batches.
@@ -30,6 +30,8 @@ from tracewheel.collector import otlp
 from tracewheel.collector.feedback import FeedbackError
 from tracewheel.collector.ingest import Ingest, Prepared
 from tracewheel.collector.limits import LimitExceeded
+from tracewheel.collector.metrics_ingest import METRICS_PATH, MetricsIngest
+from tracewheel.collector.metrics_ingest import response as metrics_response
 from tracewheel.collector.wal import QueueFull, Signal, WalWriteError
 
 logger = logging.getLogger(__name__)
@@ -96,8 +98,10 @@ def _headers(scope: dict[str, Any]) -> dict[bytes, bytes]:
 
 
 class OtlpHttpApp:
-    def __init__(self, ingest: Ingest) -> None:
+    def __init__(self, ingest: Ingest, metrics: MetricsIngest | None = None) -> None:
+        """``metrics``: where ``/v1/metrics`` goes (None: that route answers 404)."""
         self.ingest = ingest
+        self.metrics = metrics
         self.limit = ingest.settings.max_body_bytes
         self.retry_after = str(ingest.settings.retry_after_s).encode()
         self.body_timeout_s = ingest.settings.body_timeout_s
@@ -129,7 +133,8 @@ class OtlpHttpApp:
             await _respond(send, 200, b'{"status":"ok"}', b"application/json")
             return
         signal = _SIGNALS.get(path)
-        if signal is None and path != "/v1/feedback":
+        metrics = path == METRICS_PATH and self.metrics is not None
+        if signal is None and path != "/v1/feedback" and not metrics:
             raise HttpError(404, f"no route {path}")
         if scope["method"] != "POST":
             raise HttpError(405, f"{path} takes POST", [(b"allow", b"POST")])
@@ -137,7 +142,7 @@ class OtlpHttpApp:
         if tenant is None:
             raise HttpError(401, "missing or unknown API key (send 'Authorization: Bearer <key>')")
         kind = otlp.media_type(content_type)
-        if signal is None:
+        if path == "/v1/feedback":
             if kind not in otlp.JSON_TYPES:
                 raise HttpError(415, "feedback takes application/json")
         elif kind not in otlp.PROTOBUF_TYPES and kind not in otlp.JSON_TYPES:
@@ -157,7 +162,9 @@ class OtlpHttpApp:
             raise HttpError(
                 408, f"request body not received within {self.body_timeout_s:g}s", [(b"connection", b"close")]
             ) from exc
-        if signal is None:
+        if metrics:
+            await self._metrics(tenant, body, content_type, kind in otlp.PROTOBUF_TYPES, send)
+        elif signal is None:
             await self._feedback(tenant, body, send)
         else:
             await self._export(signal, tenant, body, content_type, kind in otlp.PROTOBUF_TYPES, send)
@@ -219,6 +226,41 @@ class OtlpHttpApp:
         return await asyncio.get_running_loop().run_in_executor(
             None, self.ingest.prepare, signal, body, content_type
         )
+
+    async def _metrics(
+        self, tenant: str, body: bytes, content_type: str, as_protobuf: bool, send: Send
+    ) -> None:
+        assert self.metrics is not None
+        loop = asyncio.get_running_loop()
+        try:
+            threshold = _OFFLOAD_PROTOBUF_BYTES if as_protobuf else _OFFLOAD_JSON_BYTES
+            if len(body) < threshold:
+                batch = self.metrics.prepare(body, content_type)
+            else:
+                batch = await loop.run_in_executor(None, self.metrics.prepare, body, content_type)
+            # The append fsyncs: off the event loop.
+            await loop.run_in_executor(None, self.metrics.store, tenant, batch, len(body))
+        except LimitExceeded as exc:
+            raise HttpError(429, str(exc), [(b"retry-after", str(exc.retry_after_s).encode())]) from exc
+        except otlp.OtlpDecodeError as exc:
+            raise HttpError(400, str(exc)) from exc
+        except otlp.UnsupportedContentType as exc:
+            raise HttpError(415, str(exc)) from exc
+        except WalWriteError as exc:
+            raise HttpError(
+                503, f"could not store the data durably ({exc}); retry later", self._retry()
+            ) from exc
+        answer = metrics_response(batch)
+        if as_protobuf:
+            await _respond(send, 200, answer.SerializeToString(), b"application/x-protobuf")
+            return
+        payload: dict[str, Any] = {}
+        if batch.rejected:
+            payload["partialSuccess"] = {
+                "rejectedDataPoints": str(batch.rejected),
+                "errorMessage": batch.error_message,
+            }
+        await _respond(send, 200, orjson.dumps(payload), b"application/json")
 
     async def _feedback(self, tenant: str, body: bytes, send: Send) -> None:
         try:

@@ -20,6 +20,7 @@ from tracewheel.collector.grpc_receiver import create_grpc_server
 from tracewheel.collector.http_protocol import protocol_with_header_timeout
 from tracewheel.collector.http_receiver import OtlpHttpApp
 from tracewheel.collector.ingest import Ingest
+from tracewheel.collector.metrics_ingest import MetricsIngest
 from tracewheel.collector.settings import CollectorSettings
 
 from tracewheel.core.paths import Paths
@@ -61,17 +62,18 @@ def run_collector(
     # `kill -USR1 <pid>` prints every thread's stack: the first thing to look at when a collector seems stuck.
     faulthandler.register(signal.SIGUSR1, all_threads=True)
     ingest = Ingest(cfg, paths.traces_dir, paths.tenants_file)
+    metrics = MetricsIngest(ingest, paths.metrics_dir)
     _tune_uvicorn()
     grpc_server = None
     try:
         ingest.start()
         # Request garbage is mostly acyclic; scan for cycles less often than every 700 allocations.
         gc.set_threshold(50_000, 20, 20)
-        grpc_server, bound_grpc = create_grpc_server(ingest, host, grpc_port)
+        grpc_server, bound_grpc = create_grpc_server(ingest, host, grpc_port, metrics)
         grpc_server.start()
         server = uvicorn.Server(
             uvicorn.Config(
-                OtlpHttpApp(ingest),
+                OtlpHttpApp(ingest, metrics),
                 host=host,
                 port=http_port,
                 loop="uvloop",
@@ -97,6 +99,7 @@ def run_collector(
         if grpc_server is not None:
             grpc_server.stop(grace=5).wait()
         ingest.close()
+        metrics.close()
 
 
 def _stopping(signum: int, frame: object) -> None:
