@@ -396,6 +396,8 @@ def _curate_tenant(
             "parent": parent,
             "selection": selection.describe(),
             "counts": counts,
+            # Listed by `datasets review`; a purge replaces a forgotten trace's id here like anywhere in it.
+            "held_back": held_runs,
             "config": cfg.model_dump(mode="json"),
         },
     )
