@@ -38,6 +38,9 @@ from tracewheel.core import ids
 from tracewheel.core.errors import TracewheelError
 
 RECORD_FILE = "record.json"
+CHANGED_FILE = ".changed"
+"""Per tenant: a fresh random token written on every registration and status change, so a router that caches who
+the champion is can tell cheaply (one tiny read) whether to look again."""
 
 
 class AdapterStatus(StrEnum):
@@ -131,6 +134,21 @@ def _write_record(directory: Path, record: AdapterRecord) -> None:
         raise
 
 
+def _mark_changed(root: Path) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=".changed-", dir=root)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(token_hex(8))
+    os.replace(tmp, root / CHANGED_FILE)
+
+
+def changed_token(adapters_dir: Path, tenant: str) -> str:
+    """The tenant's registry change token ("" before any change): equal tokens mean nothing changed."""
+    try:
+        return (adapters_dir / check_tenant(tenant) / CHANGED_FILE).read_text()
+    except FileNotFoundError:
+        return ""
+
+
 def _read_record(directory: Path) -> AdapterRecord:
     record = AdapterRecord.model_validate_json((directory / RECORD_FILE).read_text())
     record.path = str(directory)
@@ -152,6 +170,7 @@ def register(adapters_dir: Path, record: AdapterRecord, write_files: Callable[[P
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    _mark_changed(root)
     return _read_record(final)
 
 
@@ -239,6 +258,7 @@ def _transition(
     record.status = target
     record.history.append(change)
     _write_record(Path(record.path), record)
+    _mark_changed(Path(record.path).parent)
     return record
 
 
