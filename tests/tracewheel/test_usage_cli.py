@@ -70,3 +70,11 @@ def test_user_errors(home: Path) -> None:
     assert code == 1 and "no metrics for tenant 'globex'" in out
     code, out = _run("--tenant", "../etc")
     assert code == 1 and "--tenant" in out
+
+
+def test_tenants_delete_removes_its_metrics(home: Path) -> None:
+    result = CliRunner().invoke(app, ["tenants", "delete", "acme", "--yes", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["metrics"] is True
+    assert not (home / "metrics" / "tenant=acme").exists()
+    assert _run("--json") == (0, '{\n  "tenants": []\n}\n')

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tracewheel.collector import purge
+from tracewheel.collector import metrics_store, purge
 from tracewheel.collector.tenants import remove_tenant
 from tracewheel.config import Settings
 from tracewheel.core import ids
@@ -32,6 +32,7 @@ class Forgotten:
     tenant_entry: bool = False
     raw_rows: int = 0
     raw_files: int = 0
+    metrics: bool = False
     dataset_versions: dict[str, int] = field(default_factory=dict)
     datasets_dir: bool = False
     adapters_dir: bool = False
@@ -45,6 +46,7 @@ class Forgotten:
             self.tenant_entry
             or self.raw_rows
             or self.raw_files
+            or self.metrics
             or self.dataset_versions
             or self.datasets_dir
             or self.adapters_dir
@@ -69,6 +71,7 @@ def forget_tenant(cfg: Settings, tenant: str) -> Forgotten:
         # The key goes first: whatever fails later, the tenant can no longer send anything.
         out.tenant_entry = remove_tenant(paths.tenants_file, tenant)
         out.raw_files = purge.purge_tenant(paths.traces_dir, tenant)
+        out.metrics = metrics_store.purge_tenant(paths.metrics_dir, tenant)
     out.datasets_dir = versions.delete_tenant(paths.datasets_dir, tenant)
     out.adapters_dir = registry.delete_tenant(paths.adapters_dir, tenant)
     runs = _runs_root(cfg, tenant)
