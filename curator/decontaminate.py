@@ -5,6 +5,9 @@ or ``"messages"`` (chat messages). They are read from ``$TRACEWHEEL_HOME/evals/<
 ``[curator] eval_paths``. Only user text is compared: system prompts are shared by every run of an agent and would
 match everything. A row is contaminated when its user text shares one word n-gram with an eval prompt, or, for eval
 prompts shorter than n words, when its user text equals that prompt.
+
+Rows derived from a held-out episode (``curator/split.py``) are dropped too, by lineage: whatever its text, a row
+whose ``trace_ids`` name a held-out run never reaches a dataset version (``drop_heldout``).
 """
 
 from __future__ import annotations
@@ -123,3 +126,20 @@ def decontaminate(
         hit = decon.match(row)
         (dropped.append((row, hit)) if hit is not None else clean.append(row))
     return clean, dropped
+
+
+def drop_heldout(rows: list[DatasetRow], heldout: set[str]) -> tuple[list[DatasetRow], list[DatasetRow]]:
+    """(rows, dropped): a row derived from any held-out episode (by its lineage's trace ids) is dropped."""
+    clean: list[DatasetRow] = []
+    dropped: list[DatasetRow] = []
+    for row in rows:
+        (dropped if heldout.intersection(_row_traces(row)) else clean).append(row)
+    return clean, dropped
+
+
+def _row_traces(row: DatasetRow) -> set[str]:
+    """The runs a row derives from; a quarantine row also from its candidates' (DPO pairs name two runs)."""
+    traces = set(row.lineage.get("trace_ids", []))
+    for candidate in row.data.get("candidates", []) if row.kind == "quarantine" else []:
+        traces.update((candidate.get("lineage") or {}).get("trace_ids", []))
+    return traces

@@ -86,6 +86,19 @@ class CuratorSettings(Section):
         description="Extra eval suites (JSONL with 'prompt' or 'messages') to decontaminate against, beside "
         "$TRACEWHEEL_HOME/evals/<tenant>/*.jsonl.",
     )
+    heldout_fraction: float = Field(
+        default=0.2,
+        ge=0.0,
+        le=0.5,
+        description="Share of each task's conversations held out for evaluation (never trained on), decided once "
+        "per conversation by a hash of tenant and conversation (curator/split.py).",
+    )
+    heldout_min_per_task: int = Field(
+        default=2,
+        ge=0,
+        description="Conversations held out per task at least, so small tasks still get an eval suite (never more "
+        "than half of a task's conversations).",
+    )
     dpo_max_pairs_per_group: int = Field(
         default=8,
         ge=1,

@@ -12,6 +12,14 @@ from collections.abc import Callable, Iterator
 import pytest
 
 
+@pytest.fixture(autouse=True)
+def _no_heldout_split(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Curate every episode into training rows, as the tests written before the held-out split expect; the split's
+    own tests (tests/evals/test_split.py) set these back."""
+    monkeypatch.setenv("TRACEWHEEL_CURATOR__HELDOUT_FRACTION", "0")
+    monkeypatch.setenv("TRACEWHEEL_CURATOR__HELDOUT_MIN_PER_TASK", "0")
+
+
 @pytest.fixture
 def connection_recorder() -> Iterator[Callable[[list[socket.socket]], list[bytes]]]:
     """Serve listening sockets until the test ends, recording what each connection sends first.
