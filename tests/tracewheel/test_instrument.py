@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import subprocess
 import sys
 import threading
 from collections.abc import Iterator
@@ -160,6 +161,18 @@ def test_without_an_sdk_it_is_a_no_op() -> None:
         return "done"
 
     assert run() == "done"
+
+
+def test_importing_it_loads_only_the_otel_api() -> None:
+    # An agent process pays for the API alone: no SDK, no other tracewheel module (import-linter checks the
+    # tracewheel side statically; this checks what actually loads).
+    code = (
+        "import sys, tracewheel.instrument; "
+        "print([m for m in sys.modules if m.startswith(('opentelemetry.sdk', 'tracewheel.')) "
+        "and m != 'tracewheel.instrument'])"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
 
 
 # --- end to end: openai-v2 + the real collector --------------------------------------------------------------
