@@ -32,7 +32,7 @@ The rule (docs/11-canary.md):
 * ``still_collecting`` otherwise, and always before each arm has ``min_samples`` outcomes.
 
 The chance of ever promoting a candidate worse than the champion by more than the margin, or of rolling back one
-that is better, is at most ``alpha``.
+that is better before the cap, is at most ``alpha``.
 """
 
 from __future__ import annotations
