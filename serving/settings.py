@@ -78,11 +78,12 @@ class ServingSettings(Section):
         "true difference between candidate and champion, however often it is checked.",
     )
     canary_margin: float = Field(
-        default=0.02,
+        default=0.05,
         ge=0.0,
         le=1.0,
         description="Non-inferiority margin on the outcome scale [0, 1]: at the sample or time cap, a candidate is "
-        "promoted only if it is shown to be worse than the champion by less than this.",
+        "promoted only if it is shown to be worse than the champion by less than this. Sized to the sample cap: at 5000 "
+        "pairs of thumbs the interval is about +-0.045 wide, so an equal candidate passes a 0.05 margin.",
     )
     canary_min_samples: int = Field(
         default=30, ge=1, description="Outcomes each arm needs before the canary decides anything."
