@@ -512,6 +512,10 @@ class PeftEngine:
                         self._finish_row(row)
                 if not keep:
                     return
+                if self._closed:
+                    # Shutting down: in-flight requests fail now (a stream ends with an error) instead of the
+                    # shutdown waiting for every max_tokens.
+                    raise EngineClosed()
                 if len(keep) < len(live):
                     index = torch.tensor(keep, device=self._device)
                     cache.batch_select_indices(index)

@@ -1,0 +1,1 @@
+"""One router per resource, as vLLM's OpenAI server lays them out."""
