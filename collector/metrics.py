@@ -9,7 +9,8 @@ tracewheel keeps what says how a tenant's agents use models and acknowledges eve
   ``gen_ai.server.operation.duration``), seconds (a ``ms`` unit is converted).
 
 Both as explicit-bucket or exponential histograms, delta or cumulative (``metrics_usage`` turns cumulative series
-into deltas when reading). Every other metric, and a GenAI one of another instrument type, is dropped and counted
+into deltas when reading); token usage also as a monotonic counter and durations as a summary, the shapes
+Micrometer-based instrumentations (Spring AI) export. Every other metric, and a GenAI one of another instrument type, is dropped and counted
 by name. Data points whose times or values the store cannot hold are rejected (OTLP partial success).
 
 Only chosen attributes are kept (model, operation, provider, token type, error type, server address, service):
@@ -57,6 +58,18 @@ SERVICE_NAME: Final = "service.name"
 _TOKEN_TYPES: Final = {"input": "input", "prompt": "input", "output": "output", "completion": "output"}
 _DELTA, _CUMULATIVE = 1, 2
 _MS_UNITS: Final = frozenset({"ms", "milliseconds"})
+# What each kind may arrive as: histograms as the GenAI conventions define them; a monotonic counter of tokens and
+# a summary of durations as Micrometer-based instrumentations (Spring AI) export them.
+_SHAPES: Final = frozenset(
+    {
+        ("histogram", TOKEN_USAGE),
+        ("histogram", DURATION),
+        ("exponential_histogram", TOKEN_USAGE),
+        ("exponential_histogram", DURATION),
+        ("sum", TOKEN_USAGE),
+        ("summary", DURATION),
+    }
+)
 
 
 @dataclass
@@ -128,16 +141,18 @@ def extract(request: ExportMetricsServiceRequest) -> MetricsBatch:
             for metric in sm.metrics:
                 kind = KINDS.get(metric.name)
                 data = metric.WhichOneof("data")
-                if kind is None or data not in ("histogram", "exponential_histogram"):
+                if kind is None or (data, kind) not in _SHAPES:
                     n = _count_points(metric, data)
                     if n:
                         batch.dropped[metric.name] = batch.dropped.get(metric.name, 0) + n
                     continue
                 scale = 1e-3 if kind == DURATION and metric.unit.strip().lower() in _MS_UNITS else 1.0
-                histogram = getattr(metric, data)
-                for dp in histogram.data_points:
+                values = getattr(metric, data)
+                # OTLP summaries have no temporality field: they are cumulative by definition.
+                temporality = _CUMULATIVE if data == "summary" else values.aggregation_temporality
+                for dp in values.data_points:
                     try:
-                        point = _point(metric.name, kind, data, dp, histogram.aggregation_temporality, scale)
+                        point = _point(metric.name, kind, data, dp, temporality, scale)
                     except _Rejected as exc:
                         batch.rejected += 1
                         reasons[str(exc)] = reasons.get(str(exc), 0) + 1
@@ -169,18 +184,29 @@ def _point(name: str, kind: str, data: str, dp: Any, temporality: int, scale: fl
     if temporality not in (_DELTA, _CUMULATIVE):
         raise _Rejected("aggregation temporality unspecified")
     attrs = otlp.attributes_dict(dp.attributes)
+    bounds: list[float] = []
+    buckets: list[int] = []
+    count: int | None = None  # a counter's point says how many tokens, not in how many records
+    low = high = None
+    if data == "sum":
+        total: float | None = float(dp.as_int if dp.WhichOneof("value") == "as_int" else dp.as_double)
+    else:
+        count = dp.count
+        # ``sum`` is optional in OTLP histograms (absent when values may be negative); always there in summaries.
+        total = dp.sum if data == "summary" or dp.HasField("sum") else None
     if data == "histogram":
         bounds = list(dp.explicit_bounds)
         buckets = list(dp.bucket_counts)
         if buckets and len(buckets) != len(bounds) + 1:
             raise _Rejected("bucket_counts do not match explicit_bounds")
-    else:
+    elif data == "exponential_histogram":
         bounds, buckets = _exponential_buckets(dp)
-    total = dp.sum if dp.HasField("sum") else None  # optional in OTLP (absent when values may be negative)
-    values = ([total] if total is not None else []) + bounds + ([dp.min] if dp.HasField("min") else [])
-    values += [dp.max] if dp.HasField("max") else []
+    if data in ("histogram", "exponential_histogram"):
+        low = dp.min if dp.HasField("min") else None
+        high = dp.max if dp.HasField("max") else None
+    values = [v for v in (total, low, high) if v is not None] + bounds
     if not all(math.isfinite(v) for v in values):
-        raise _Rejected("non-finite sum, bound, min or max")
+        raise _Rejected("non-finite value, sum, bound, min or max")
     token_type = attrs.get(GEN_AI_TOKEN_TYPE)
     # The model asked for, as the agent names it: stable across a call's records (a failed call has no response
     # model) and across a provider's dated snapshots; the response model only when no request model was recorded.
@@ -197,10 +223,10 @@ def _point(name: str, kind: str, data: str, dp: Any, temporality: int, scale: fl
         "token_type": _TOKEN_TYPES.get(str(token_type).lower(), _text(token_type)) if token_type else None,
         "error_type": _text(attrs.get(ERROR_TYPE)),
         "server_address": _text(attrs.get(SERVER_ADDRESS)),
-        "count": dp.count,
+        "count": count,
         "sum": total * scale if total is not None else None,
-        "min": dp.min * scale if dp.HasField("min") else None,
-        "max": dp.max * scale if dp.HasField("max") else None,
+        "min": low * scale if low is not None else None,
+        "max": high * scale if high is not None else None,
         "bounds": [b * scale for b in bounds],
         "buckets": buckets,
     }

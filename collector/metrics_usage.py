@@ -114,7 +114,7 @@ def summarize(key: str, points: Iterable[dict[str, Any]]) -> Usage:
             if p.get("token_type") in tokens and p.get("sum") is not None:
                 tokens[p["token_type"]] += p["sum"]
             if p.get("token_type") == "input":
-                token_records += p["count"]
+                token_records += p["count"] or 0
         elif p["kind"] == DURATION:
             durations.append(p)
     return Usage(
@@ -152,13 +152,17 @@ def to_deltas(points: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
         for p in run:
             delta = p if previous is None else _minus(p, previous)
             previous = p
-            if delta["count"]:
+            if delta["count"] or (delta["count"] is None and delta.get("sum")):
                 out.append(delta)
     return out
 
 
 def _minus(current: dict[str, Any], previous: dict[str, Any]) -> dict[str, Any]:
-    if current["count"] < previous["count"]:
+    if current["count"] is None:  # a counter: only its value
+        if current.get("sum") is None or previous.get("sum") is None or current["sum"] < previous["sum"]:
+            return current
+        return {**current, "sum": current["sum"] - previous["sum"]}
+    if previous["count"] is None or current["count"] < previous["count"]:
         return current  # the series restarted under the same start time: the new totals are all new
     count = current["count"] - previous["count"]
     total = None
@@ -182,6 +186,7 @@ def _intervals(point: dict[str, Any]) -> list[tuple[float, float, float]]:
     bounds, buckets = point["bounds"], point["buckets"]
     vmin, vmax = point.get("min"), point.get("max")
     if not buckets:
+        # A summary (count and sum only): its mean, as a point mass.
         if point["count"] and point.get("sum") is not None:
             mean = point["sum"] / point["count"]
             return [(mean, mean, float(point["count"]))]

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from _collector_harness import running_collector
 from opentelemetry.exporter.otlp.proto.common._internal.metrics_encoder import encode_metrics
+from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import ExportMetricsServiceRequest
 from opentelemetry.sdk.metrics import Histogram, MeterProvider
 from opentelemetry.sdk.metrics.export import AggregationTemporality, InMemoryMetricReader
 from opentelemetry.sdk.metrics.view import ExponentialBucketHistogramAggregation, View
@@ -145,3 +146,33 @@ def test_usage_windows_and_groups(tmp_path: Path) -> None:
 
 def _now_ns() -> int:
     return int(datetime.now(UTC).timestamp() * 1e9) + os.getpid() % 7
+
+
+def test_micrometer_shapes_a_token_counter_and_a_duration_summary() -> None:
+    # Spring AI (Micrometer) exports token usage as a monotonic counter and timers as summaries.
+    provider, reader = _reader()
+    counter = provider.get_meter("t").create_counter("gen_ai.client.token.usage")
+    points = []
+    for n in (30, 12):
+        counter.add(n, {"gen_ai.request.model": "m", "gen_ai.token.type": "input"})
+        points += _batch(reader).points
+    assert [p["sum"] for p in points] == [30, 42] and points[0]["count"] is None
+    request = ExportMetricsServiceRequest()
+    metric = (
+        request.resource_metrics.add()
+        .scope_metrics.add()
+        .metrics.add(name="gen_ai.client.operation.duration", unit="ms")
+    )
+    for count, total in ((2, 600.0), (4, 1000.0)):
+        metric.summary.data_points.add(
+            time_unix_nano=1_700_000_000 * 10**9 + count, start_time_unix_nano=1, count=count, sum=total
+        ).attributes.add(key="gen_ai.request.model").value.string_value = "m"
+    points += extract(request).points
+    deltas = to_deltas(points)
+    assert sorted((p["kind"], p["count"], p["sum"]) for p in deltas) == [
+        ("duration", 2, pytest.approx(0.4)),
+        ("duration", 2, pytest.approx(0.6)),
+        ("token_usage", None, 12),
+        ("token_usage", None, 30),
+    ]
+    assert quantile([d for d in deltas if d["kind"] == "duration"], 0.5) == pytest.approx(0.3, abs=0.11)
