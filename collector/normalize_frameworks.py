@@ -1,0 +1,398 @@
+"""What agent frameworks put in their spans beyond the convention families, read after the family readers
+(``normalize.read_step``) and before the transcript is assembled (docs/08-frameworks.md).
+
+``adjust_steps`` runs on every trace. Shape-based fixes apply wherever the shape appears (Converse content blocks,
+framework objects around tool results, tool spans that carry no call id); framework fixes apply when a span's
+instrumentation scope names the framework:
+
+* **smolagents** (OpenInference): the model is shown its tool calls and results as text, under smolagents' own
+  roles ``tool-call`` (``Calling tools:\\n[...]``) and ``tool-response`` (``Observation:\\n...``); a run ends with a
+  call to the ``final_answer`` tool, whose argument is the answer. The agent span is named ``<agent>.run``.
+* **LlamaIndex** (OpenInference): the agent's name is only in the workflow events' text
+  (``current_agent_name='...'``).
+* **Google ADK**: a tool that returns a non-dict is recorded (and, through LiteLLM, sent) as ``{"result": value}``;
+  parallel results may be merged into one ``(merged tools)`` span.
+* **Strands Agents**: each event-loop cycle repeats its model call's messages on a span of its own.
+
+Never raises on bad data: a fix that fails is logged and skipped, as in ``normalize``.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import logging
+import re
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Final
+
+from tracewheel.collector import normalize_common as common
+from tracewheel.collector import semconv as sc
+from tracewheel.collector.episode import FunctionCall, Message, ToolCall
+from tracewheel.collector.unwrap_frameworks import (
+    Unreadable,
+    call_arguments,
+    converse_blocks,
+    expand_converse,
+    tool_output_text,
+)
+
+logger = logging.getLogger(__name__)
+
+Row = Mapping[str, Any]
+
+SMOLAGENTS_SCOPE: Final = "openinference.instrumentation.smolagents"
+LLAMA_INDEX_SCOPE: Final = "openinference.instrumentation.llama_index"
+ADK_SCOPES: Final = ("gcp.vertex.agent", "google.adk")
+STRANDS_SCOPES: Final = ("strands.telemetry",)
+SMOL_TOOL_CALL_ROLE: Final = "tool-call"
+SMOL_TOOL_RESPONSE_ROLE: Final = "tool-response"
+SMOL_FINAL_ANSWER: Final = "final_answer"
+ADK_MERGED_TOOLS: Final = "(merged tools)"
+STRANDS_CYCLE_OP: Final = "execute_event_loop_cycle"
+_CALLING_TOOLS = re.compile(r"^\s*Calling tools:\s*\n", re.S)
+_CALL_ID = re.compile(r"^\s*Call id:\s*(\S+)\s*\n")
+_OBSERVATION = re.compile(r"^\s*Observation:\s*\n?")
+_NEW_TASK = re.compile(r"^New task:\s*\n")
+_LLAMA_AGENT = re.compile(r"current_agent_name='([^'\\]+)'")
+
+
+def _attrs(row: Row) -> dict[str, Any]:
+    value = common.load_json(row.get("attributes"))
+    return value if isinstance(value, dict) else {}
+
+
+def _problems(step: common.Step) -> list[str]:
+    """Where this step's undecodable content is reported (``Episode.undecoded``)."""
+    sink = getattr(step, "undecoded", None)
+    return sink if isinstance(sink, list) else []
+
+
+def _safely(what: str, fn: Callable[..., None], *args: Any) -> None:
+    try:
+        fn(*args)
+    except Exception:  # noqa: BLE001 - one framework fix must not cost the episode
+        logger.warning("normalize: framework fix %s failed; skipped", what, exc_info=True)
+
+
+def adjust_steps(rows: Sequence[Row], steps: Sequence[common.Step]) -> None:
+    """Apply the shape and framework fixes to ``steps`` (read from ``rows``, same order) in place."""
+    scopes = {str(r.get("scope_name") or "") for r in rows}
+    attrs = {str(r.get("span_id") or ""): _attrs(r) for r in rows}
+    _safely("converse", _converse, steps)
+    _safely("tool outputs", _tool_outputs, steps)
+    if any(s.startswith(SMOLAGENTS_SCOPE) for s in scopes):
+        _safely("smolagents", _smolagents, steps, attrs)
+    if any(s.startswith(LLAMA_INDEX_SCOPE) for s in scopes):
+        _safely("llama-index", _llama_index, steps, attrs)
+    if any(s.startswith(ADK_SCOPES) for s in scopes):
+        _safely("google-adk", _adk, steps)
+    if any(s.startswith(STRANDS_SCOPES) for s in scopes):
+        _safely("strands", _strands, steps, rows)
+    _safely("tool call ids", _pair_tool_calls, steps)
+
+
+# --- shapes ----------------------------------------------------------------------------------------------------
+
+
+def _converse(steps: Sequence[common.Step]) -> None:
+    for step in steps:
+        problems = _problems(step)
+        step.input_messages = expand_converse(step.input_messages, problems)
+        step.output_messages = expand_converse(step.output_messages, problems)
+
+
+def _unwrapped(value: str | None, where: str, problems: list[str]) -> tuple[bool, str | None]:
+    """``(True, text)`` when ``value`` is a framework object around a tool result."""
+    try:
+        text = tool_output_text(value)
+    except Unreadable as exc:
+        problems.append(f"{where}: {exc}")
+        return True, None
+    return (text is not None), text
+
+
+def _tool_outputs(steps: Sequence[common.Step]) -> None:
+    for step in steps:
+        problems = _problems(step)
+        if step.kind == "tool":
+            if step.tool_result is None and step.output_messages:
+                # Emitters of the deprecated events put a tool span's result in its choice event.
+                step.tool_result = step.output_messages[-1].content
+            known, text = _unwrapped(step.tool_result, f"tool {step.tool_name or step.name} result", problems)
+            if known:
+                step.tool_result = text
+            step.tool_arguments = call_arguments(step.tool_arguments) or step.tool_arguments
+        for name in ("input_messages", "output_messages"):
+            messages = getattr(step, name)
+            if not messages:
+                continue
+            out = []
+            for m in messages:
+                if m.role == "tool":
+                    known, text = _unwrapped(
+                        m.content, f"tool result of call {m.tool_call_id or '?'}", problems
+                    )
+                    if known:
+                        m = m.model_copy(update={"content": text})
+                out.append(m)
+            setattr(step, name, out)
+
+
+def _canonical(arguments: str | None) -> str:
+    loaded = common.load_json(arguments or "{}")
+    return json.dumps(loaded, sort_keys=True) if isinstance(loaded, dict | list) else str(loaded).strip()
+
+
+def _pair_tool_calls(steps: Sequence[common.Step]) -> None:
+    """A tool span without a call id (OpenInference tool spans of Python callables) answers the earliest
+    unanswered call to that tool with the same arguments (else the earliest to that tool): parallel calls to one
+    tool get their own results, not the last call's."""
+    ordered = sorted(steps, key=lambda s: (s.start_ns, s.end_ns, s.span_id))
+    taken = {s.tool_call_id for s in ordered if s.kind == "tool" and s.tool_call_id}
+    calls: list[ToolCall] = []
+    for step in ordered:
+        if step.kind == "llm":
+            for message in step.output_messages or []:
+                calls.extend(c for c in message.tool_calls or [] if c.id and c not in calls)
+        elif step.kind == "tool" and step.tool_name and not step.tool_call_id:
+            open_calls = [c for c in calls if c.function.name == step.tool_name and c.id not in taken]
+            same = [
+                c for c in open_calls if _canonical(c.function.arguments) == _canonical(step.tool_arguments)
+            ]
+            chosen = (same or open_calls or [None])[0]
+            if chosen is not None:
+                step.tool_call_id = chosen.id
+                taken.add(chosen.id)
+
+
+# --- smolagents ------------------------------------------------------------------------------------------------
+
+
+def _smol_calls(text: str) -> list[ToolCall] | None:
+    """``Calling tools:\\n[{'id':..., 'type':'function', 'function': {'name':..., 'arguments': {...}}}]``."""
+    body = _CALLING_TOOLS.sub("", text, count=1)
+    if body == text:
+        return None
+    try:
+        listed = ast.literal_eval(body.strip())
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        return None
+    calls = []
+    for item in listed if isinstance(listed, list) else []:
+        fn = item.get("function") if isinstance(item, dict) else None
+        if not isinstance(fn, dict) or not isinstance(fn.get("name"), str):
+            continue
+        arguments = fn.get("arguments")
+        text_args = arguments if isinstance(arguments, str) else common.json_text(arguments or {}) or "{}"
+        calls.append(
+            ToolCall(
+                id=common.as_str(item.get("id")), function=FunctionCall(name=fn["name"], arguments=text_args)
+            )
+        )
+    return calls or None
+
+
+def _smol_input(items: list[Any], span_id: str, problems: list[str]) -> list[Message]:
+    """An LLM span's ``llm.input_messages`` with smolagents' own roles read as OpenAI messages."""
+    out: list[Message] = []
+    last_calls: list[ToolCall] = []
+    for item in items:
+        raw = item.get(sc.OI_MESSAGE) if isinstance(item, dict) else None
+        if not isinstance(raw, dict):
+            continue
+        role = raw.get(sc.KEY_ROLE)
+        text = (
+            common.text_content(
+                raw.get(sc.KEY_CONTENT)
+                or [
+                    {"type": "text", "text": c[sc.OI_MESSAGE_CONTENT].get(sc.OI_TEXT)}
+                    for c in raw.get(sc.OI_CONTENTS) or []
+                    if isinstance(c, dict) and isinstance(c.get(sc.OI_MESSAGE_CONTENT), dict)
+                ]
+            )
+            or ""
+        )
+        if role not in (SMOL_TOOL_CALL_ROLE, SMOL_TOOL_RESPONSE_ROLE):
+            calls = [
+                {
+                    "id": tc[sc.OI_TOOL_CALL].get(sc.KEY_ID),
+                    "function": tc[sc.OI_TOOL_CALL].get(sc.OI_FUNCTION) or {},
+                }
+                for tc in raw.get(sc.KEY_TOOL_CALLS) or []
+                if isinstance(tc, dict) and isinstance(tc.get(sc.OI_TOOL_CALL), dict)
+            ]
+            plain = {sc.KEY_ROLE: role, sc.KEY_CONTENT: text or None, sc.KEY_TOOL_CALLS: calls}
+            plain[sc.KEY_TOOL_CALL_ID] = raw.get(sc.KEY_TOOL_CALL_ID)
+            out.extend(common.openai_messages([plain], span_id) or [])
+            continue
+        if role == SMOL_TOOL_CALL_ROLE:
+            calls = _smol_calls(text)
+            if calls is None:
+                problems.append("a smolagents tool-call message that does not parse")
+                continue
+            last_calls = calls
+            if out and out[-1].role == "assistant" and not out[-1].tool_calls:
+                out[-1] = out[-1].model_copy(update={"tool_calls": calls})  # the model's text, then its calls
+            else:
+                out.append(Message(role="assistant", tool_calls=calls, span_id=span_id))
+            continue
+        match = _CALL_ID.match(text)
+        call_id = match.group(1) if match else None
+        body = text[match.end() :] if match else text
+        observed = _OBSERVATION.match(body)
+        if observed:
+            body = body[observed.end() :]
+        if call_id is None and len(last_calls) == 1:
+            call_id = last_calls[0].id
+        if call_id is not None:
+            out.append(Message(role="tool", content=body.strip(), tool_call_id=call_id, span_id=span_id))
+        else:
+            # Several calls' observations joined in one text, which cannot be split: each call's result comes
+            # from its tool span (matched by id); a call no span answered stays without a result.
+            out.extend(Message(role="tool", tool_call_id=c.id, span_id=span_id) for c in last_calls)
+    return out
+
+
+def _smol_final(messages: list[Message] | None) -> list[Message] | None:
+    """A turn that only calls ``final_answer`` is the run's answer, as text."""
+    if not messages:
+        return messages
+    out = []
+    for m in messages:
+        calls = m.tool_calls or []
+        if m.role == "assistant" and calls and all(c.function.name == SMOL_FINAL_ANSWER for c in calls):
+            args = common.load_json(calls[-1].function.arguments)
+            answer = args.get("answer") if isinstance(args, dict) and "answer" in args else args
+            text = answer if isinstance(answer, str) else common.json_text(answer)
+            m = Message(role="assistant", content=text, finish_reason="stop", span_id=m.span_id)
+        out.append(m)
+    return out
+
+
+def _smol_task(message: Message) -> Message:
+    """smolagents frames the user's task as ``New task:\n<task>``: the task is the user's turn."""
+    if message.role == "user" and message.content:
+        match = _NEW_TASK.match(message.content)
+        if match:
+            return message.model_copy(update={"content": message.content[match.end() :]})
+    return message
+
+
+def _smolagents(steps: Sequence[common.Step], attrs: dict[str, dict[str, Any]]) -> None:
+    for step in steps:
+        a = attrs.get(step.span_id, {})
+        if step.kind == "llm":
+            items = common.unflatten(a, sc.LLM_INPUT_MESSAGES)
+            if any(
+                isinstance(i, dict)
+                and isinstance(i.get(sc.OI_MESSAGE), dict)
+                and i[sc.OI_MESSAGE].get(sc.KEY_ROLE) in (SMOL_TOOL_CALL_ROLE, SMOL_TOOL_RESPONSE_ROLE)
+                for i in items
+            ):
+                _, rest = common.split_system(_smol_input(items, step.span_id, _problems(step)))
+                step.input_messages = rest
+            step.input_messages = _smol_final(step.input_messages)
+            step.output_messages = _smol_final(step.output_messages)
+            if step.output_messages and step.output_messages[-1].finish_reason == "stop":
+                step.finish_reasons = ["stop"]
+        if step.kind == "llm":
+            step.input_messages = [_smol_task(m) for m in step.input_messages or []] or step.input_messages
+        elif step.kind == "tool" and step.tool_name == SMOL_FINAL_ANSWER:
+            step.kind = "other"  # the answer itself, already a text turn
+        elif step.kind == "agent" and step.name.endswith(".run"):
+            name = step.name.removesuffix(".run")
+            if step.agent_name in (None, step.name):
+                step.agent_name = name
+            if getattr(step, "agent_label", None) == step.name:
+                step.agent_label = name  # type: ignore[attr-defined]
+
+
+# --- LlamaIndex ------------------------------------------------------------------------------------------------
+
+
+def _llama_index(steps: Sequence[common.Step], attrs: dict[str, dict[str, Any]]) -> None:
+    if any(s.agent_name for s in steps):
+        return
+    for step in sorted(steps, key=lambda s: (s.start_ns, s.span_id)):
+        a = attrs.get(step.span_id, {})
+        for key in (sc.INPUT_VALUE, sc.OUTPUT_VALUE):
+            value = a.get(key)
+            match = _LLAMA_AGENT.search(value) if isinstance(value, str) else None
+            if match:
+                root = next((s for s in steps if s.parent_span_id not in {t.span_id for t in steps}), step)
+                root.agent_name = match.group(1)
+                return
+
+
+# --- Google ADK ------------------------------------------------------------------------------------------------
+
+
+def _adk_result(text: str | None) -> str | None:
+    loaded = common.load_json(text)
+    if isinstance(loaded, dict) and set(loaded) == {"result"}:
+        return common.json_text(loaded["result"])
+    return text
+
+
+def _adk(steps: Sequence[common.Step]) -> None:
+    for step in steps:
+        if step.kind == "tool":
+            if step.tool_name == ADK_MERGED_TOOLS:
+                step.kind = "other"  # the per-call tool spans and the next model call carry each result
+                continue
+            step.tool_result = _adk_result(step.tool_result)
+        for name in ("input_messages", "output_messages"):
+            messages = getattr(step, name)
+            if messages:
+                setattr(
+                    step,
+                    name,
+                    [
+                        m.model_copy(update={"content": _adk_result(m.content)}) if m.role == "tool" else m
+                        for m in messages
+                    ],
+                )
+
+
+# --- Strands Agents --------------------------------------------------------------------------------------------
+
+
+def _choice_outputs(events: Any, step: common.Step) -> list[Message]:
+    """``gen_ai.choice`` events whose ``message`` is text (Strands: Converse blocks as JSON text), in order."""
+    out: list[Message] = []
+    for event in events if isinstance(events, list) else []:
+        if not isinstance(event, dict) or event.get("name") != sc.EVENT_CHOICE:
+            continue
+        body = event.get("attributes") if isinstance(event.get("attributes"), dict) else {}
+        message = body.get("message")
+        if isinstance(message, str) and message:
+            reason = common.finish_reason(body.get(sc.KEY_FINISH_REASON))
+            out.append(Message(role="assistant", content=message, finish_reason=reason, span_id=step.span_id))
+    return expand_converse(out, _problems(step)) or []
+
+
+def _strands(steps: Sequence[common.Step], rows: Sequence[Row]) -> None:
+    by_id = {str(r.get("span_id") or ""): r for r in rows}
+    for step in steps:
+        row = by_id.get(step.span_id, {})
+        attrs = _attrs(row)
+        if attrs.get(sc.GEN_AI_OPERATION_NAME) == STRANDS_CYCLE_OP:
+            step.kind = "other"  # repeats its chat span's messages
+            continue
+        blocks = converse_blocks(step.system_instructions)
+        if blocks is not None:
+            step.system_instructions = "\n".join(b["text"] for b in blocks if isinstance(b.get("text"), str))
+        if step.kind in ("llm", "agent", "tool"):
+            outputs = _choice_outputs(common.load_json(row.get("events")), step)
+            if outputs and not any(m.content or m.tool_calls for m in step.output_messages or []):
+                step.output_messages = outputs
+                if step.kind == "tool" and not step.tool_result:
+                    known, text = _unwrapped(
+                        outputs[-1].content, f"tool {step.tool_name} result", _problems(step)
+                    )
+                    step.tool_result = text if known else outputs[-1].content
+            if step.kind == "agent" and step.output_messages:
+                last = step.output_messages[-1]
+                if last.content and not last.tool_calls:  # the agent's copy of the answer ends in a newline
+                    step.output_messages[-1] = last.model_copy(update={"content": last.content.strip()})
