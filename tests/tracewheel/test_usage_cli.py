@@ -78,3 +78,17 @@ def test_tenants_delete_removes_its_metrics(home: Path) -> None:
     assert json.loads(result.stdout)["metrics"] is True
     assert not (home / "metrics" / "tenant=acme").exists()
     assert _run("--json") == (0, '{\n  "tenants": []\n}\n')
+
+
+def test_model_names_cannot_style_or_control_the_terminal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TRACEWHEEL_HOME", str(tmp_path))
+    reader = InMemoryMetricReader()
+    tokens = create_token_histogram(MeterProvider([reader]).get_meter("t"))
+    tokens.record(5, {"gen_ai.request.model": "[red]evil[/red]\x1b[2J", "gen_ai.token.type": "input"})
+    log = MetricsLog(tmp_path / "metrics")
+    log.append("acme", time.time_ns(), extract(encode_metrics(reader.get_metrics_data())))
+    log.close()
+    code, out = _run()
+    assert code == 0 and "[red]evil[/red]?[2J" in out and "\x1b" not in out

@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 from rich import box
+from rich.markup import escape
 from rich.table import Table
 
 from tracewheel.cli.common import JsonOpt, console, not_found, parse_when, print_json, settings
@@ -55,6 +56,11 @@ def usage_command(
         console.print(_table(item, by))  # type: ignore[arg-type]
 
 
+def _shown(key: str) -> str:
+    # Model names come from the tenant's agents: no Rich markup, no terminal control characters.
+    return escape("".join(ch if ch.isprintable() else "?" for ch in key))
+
+
 def _seconds(value: float | None) -> str:
     return "-" if value is None else f"{value:.3f}"
 
@@ -69,7 +75,7 @@ def _table(item: TenantUsage, by: GroupBy) -> Table:
 
     def row(u: Usage, style: str | None = None) -> None:
         table.add_row(
-            u.key,
+            _shown(u.key),
             str(u.input_tokens),
             str(u.output_tokens),
             str(u.calls),
