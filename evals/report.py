@@ -7,11 +7,13 @@ from __future__ import annotations
 import html
 import io
 import json
+import re
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from tracewheel.evals.store import EvalRun, ExampleResult
 
+_METADATA = re.compile(r"<metadata>.*?</metadata>", re.S)
 _CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;margin:2rem;color:#1d232a;max-width:1200px}
 h1{font-size:1.5rem}h2{font-size:1.15rem;margin-top:2rem;border-bottom:1px solid #ddd}
@@ -26,9 +28,10 @@ tr.changed{background:#fff8c5}
 
 def _svg(fig: Any) -> str:
     buf = io.StringIO()
-    fig.savefig(buf, format="svg", bbox_inches="tight")
+    fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
     text = buf.getvalue()
-    return text[text.index("<svg") :]
+    # The RDF metadata block only names its vocabularies' URLs; nothing in the page may point outside it.
+    return _METADATA.sub("", text[text.index("<svg") :])
 
 
 def interval_svg(interval: dict[str, Any] | None, naive: dict[str, Any] | None, min_lift: float) -> str:
