@@ -125,7 +125,7 @@ class ResponseChoice(BaseModel):
     index: int
     message: ResponseMessage
     finish_reason: str
-    logprobs: None = None
+    logprobs: Any = None
 
 
 def completion_id() -> str:
@@ -152,7 +152,7 @@ class ChunkChoice(BaseModel):
     index: int
     delta: ChunkDelta
     finish_reason: str | None = None
-    logprobs: None = None
+    logprobs: Any = None
 
 
 class ChatCompletionChunk(BaseModel):
