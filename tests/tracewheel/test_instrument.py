@@ -23,6 +23,8 @@ from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind, StatusCode
+from tracewheel.collector.normalize import normalize_trace
+from tracewheel.collector.otlp import parse_trace_request, span_rows
 from tracewheel.collector.store import TraceStore
 
 from tracewheel.instrument import agent_run, set_expected, set_task
@@ -173,6 +175,28 @@ def test_importing_it_loads_only_the_otel_api() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+CAPTURES = sorted((Path(__file__).parent / "agent_run_captures").glob("*.json"))
+
+
+@pytest.mark.parametrize("capture", CAPTURES, ids=[p.stem for p in CAPTURES])
+def test_frameworks_that_own_their_root_span_nest_inside_agent_run(capture: Path) -> None:
+    """Recorded with the real frameworks (agent_run_captures/record_agent_run.py): pydantic-ai's own
+    instrumentation, LangGraph and the OpenAI Agents SDK through OpenInference. Each framework names its agent
+    differently ("weather-bot", "weather-graph", "weather-agent"); the run is one trace under our span and the
+    episode takes the name, task and expected value from it."""
+    doc = json.loads(capture.read_text())
+    rows = span_rows(parse_trace_request(json.dumps(doc["traces"]).encode(), "application/json"), "acme", 1)
+    assert len({r["trace_id"] for r in rows}) == 1
+    roots = [r for r in rows if not r["parent_span_id"]]
+    assert [r["name"] for r in roots] == ["invoke_agent weather"]
+    episode = normalize_trace(rows, [])
+    assert episode is not None
+    assert (episode.agent_name, episode.task) == ("weather", "weather")
+    assert json.loads(episode.expected) == {"type": "normalized", "answer": "Sunny."}
+    assert [m.role for m in episode.messages] == ["system", "user", "assistant", "tool", "assistant"]
+    assert episode.final_answer == "Sunny." and episode.status == "ok"
 
 
 # --- end to end: openai-v2 + the real collector --------------------------------------------------------------
