@@ -17,12 +17,16 @@ from typing import Any
 import openai
 import pytest
 from _tool_specs import function_tool
+from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+from opentelemetry.sdk.metrics import MeterProvider
+from opentelemetry.sdk.metrics.export import PeriodicExportingMetricReader
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind, StatusCode
+from tracewheel.collector.metrics_usage import usage
 from tracewheel.collector.normalize import normalize_trace
 from tracewheel.collector.otlp import parse_trace_request, span_rows
 from tracewheel.collector.store import TraceStore
@@ -251,13 +255,13 @@ def collector(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CollectorPro
         yield proc
 
 
-def _two_model_calls(client: openai.OpenAI) -> None:
+def _two_model_calls(client: openai.OpenAI, model: str) -> None:
     messages: list[dict[str, Any]] = [{"role": "user", "content": "Weather in Paris?"}]
-    first = client.chat.completions.create(model="tiny", messages=messages, tools=[WEATHER_TOOL])
+    first = client.chat.completions.create(model=model, messages=messages, tools=[WEATHER_TOOL])
     call = first.choices[0].message.tool_calls[0]
     messages.append(first.choices[0].message.model_dump(exclude_none=True))
     messages.append({"role": "tool", "tool_call_id": call.id, "content": '{"sky": "sunny"}'})
-    client.chat.completions.create(model="tiny", messages=messages, tools=[WEATHER_TOOL])
+    client.chat.completions.create(model=model, messages=messages, tools=[WEATHER_TOOL])
 
 
 @pytest.mark.parametrize("wrapped", [True, False], ids=["agent_run", "no-root-span"])
@@ -276,7 +280,16 @@ def test_openai_v2_run_is_one_episode_only_inside_agent_run(
     )
     provider.add_span_processor(SimpleSpanProcessor(exporter))
     instrumentor = OpenAIInstrumentor()
-    instrumentor.instrument(tracer_provider=provider)
+    # openai-v2 records the GenAI metrics too: exported to /v1/metrics with the same key.
+    metric_exporter = OTLPMetricExporter(
+        endpoint=f"{collector.http_url}/v1/metrics",
+        headers={"authorization": f"Bearer {collector.keys['acme']}"},
+    )
+    meters = MeterProvider(
+        [PeriodicExportingMetricReader(metric_exporter, export_interval_millis=3_600_000)],
+        resource=Resource.create({"service.name": service}),
+    )
+    instrumentor.instrument(tracer_provider=provider, meter_provider=meters)
     client = openai.OpenAI(base_url=llm_url, api_key="test", max_retries=0)
     try:
         if wrapped:
@@ -288,12 +301,13 @@ def test_openai_v2_run_is_one_episode_only_inside_agent_run(
                     "invoke_agent agent",
                     attributes={"gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "agent"},
                 ):
-                    _two_model_calls(client)
+                    _two_model_calls(client, f"tiny-{service}")
         else:
-            _two_model_calls(client)
+            _two_model_calls(client, f"tiny-{service}")
     finally:
         instrumentor.uninstrument()
         provider.shutdown()
+        meters.shutdown()  # exports what was recorded
 
     store = TraceStore(collector.traces_dir)
 
@@ -311,3 +325,10 @@ def test_openai_v2_run_is_one_episode_only_inside_agent_run(
     assert [m.role for m in episode.messages] == ["user", "assistant", "tool", "assistant"]
     assert episode.final_answer == "Sunny in Paris."
     assert (episode.usage.input_tokens, episode.usage.output_tokens) == (24, 8)
+    (metrics,) = usage(collector.home / "metrics", "acme")
+    (ours,) = [g for g in metrics.groups if g.key == f"tiny-{service}"]
+    assert (ours.input_tokens, ours.output_tokens, ours.calls) == (
+        24,
+        8,
+        2,
+    ) and ours.duration_p50_s is not None
