@@ -119,18 +119,23 @@ def read_state(paths: Paths, tenant: str) -> CanaryState | None:
         return None
 
 
-def _write_state(paths: Paths, state: CanaryState) -> None:
-    directory = _ensure_dir(tenant_dir(paths, state.tenant))
-    fd, tmp = tempfile.mkstemp(prefix=".canary-", dir=directory)
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write a temporary file beside ``path``, fsync it, ``os.replace`` it in: readers see the old or the new."""
+    directory = _ensure_dir(path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", dir=directory)
     try:
         with os.fdopen(fd, "w") as fh:
-            fh.write(state.model_dump_json(indent=2))
+            fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())
-        os.replace(tmp, directory / CANARY_FILE)
+        os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _write_state(paths: Paths, state: CanaryState) -> None:
+    write_text_atomic(tenant_dir(paths, state.tenant) / CANARY_FILE, state.model_dump_json(indent=2))
 
 
 def append_jsonl(path: Path, rows: list[dict[str, Any]]) -> None:

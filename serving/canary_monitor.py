@@ -27,6 +27,7 @@ import asyncio
 import contextlib
 import logging
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
@@ -75,18 +76,41 @@ def _outcome_time(episode: Episode) -> datetime:
     return max(t if t.tzinfo else t.replace(tzinfo=UTC) for t in times)
 
 
+LATE_WINDOW = timedelta(minutes=5)
+"""Each check reads the episodes with activity since the previous check's start less this much: a record the
+collector received (and stamped) just before that check may have reached its WAL just after, and the collector's
+and the monitor's clocks may differ a little. Re-reading an episode is harmless (recorded ones are skipped)."""
+
+
+def _watermark_path(paths: Paths, state: CanaryState) -> Path:
+    return canary.outcomes_path(paths, state).with_suffix(".watermark")
+
+
+def _read_watermark(paths: Paths, state: CanaryState) -> datetime:
+    try:
+        return datetime.fromisoformat(_watermark_path(paths, state).read_text().strip())
+    except (FileNotFoundError, ValueError):
+        return state.started_at
+
+
 def record_outcomes(
     paths: Paths, state: CanaryState, curator: CuratorSettings, store: TraceStore | None = None
 ) -> int:
-    """Append the outcomes of episodes not yet recorded for this canary; returns how many were added."""
+    """Append the outcomes of episodes not yet recorded for this canary; returns how many were added.
+
+    Only episodes with new activity (a span or a feedback) since the last check are read: an outcome only ever
+    appears with new activity, so an older episode without one has none yet.
+    """
     store = store or TraceStore(paths.traces_dir)
     arms = {state.candidate: CANDIDATE_ARM, state.champion_arm: CHAMPION_ARM}
     verify = default_verify_fn()
     with canary.tenant_lock(paths, state.tenant):
         path = canary.outcomes_path(paths, state)
         seen = {row["trace_id"] for row in canary.read_jsonl(path)}
+        checked_at = datetime.now(UTC)
+        since = max(state.started_at, _read_watermark(paths, state) - LATE_WINDOW)
         fresh: list[tuple[datetime, str, dict[str, Any]]] = []
-        for episode in store.episodes(state.tenant, since=state.started_at):
+        for episode in store.episodes(state.tenant, since=since):
             started = (
                 episode.started_at if episode.started_at.tzinfo else episode.started_at.replace(tzinfo=UTC)
             )
@@ -103,6 +127,7 @@ def record_outcomes(
         fresh.sort(key=lambda item: (item[0], item[1]))
         if fresh:
             canary.append_jsonl(path, [row for _, _, row in fresh])
+        canary.write_text_atomic(_watermark_path(paths, state), checked_at.isoformat())
         return len(fresh)
 
 

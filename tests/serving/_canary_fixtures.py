@@ -78,3 +78,10 @@ class ServedTraffic:
             trace_ids.append(trace_id)
         leave_in_wal(self.traces_dir, self._seq, records)
         return trace_ids
+
+    def feedback(self, trace_ids: list[str], **item: Any) -> None:
+        """Feedback arriving later for runs already served."""
+        self._seq += 1
+        now = time.time_ns()
+        records = [feedback_record(self.tenant, now + i, trace_id=t, **item) for i, t in enumerate(trace_ids)]
+        leave_in_wal(self.traces_dir, self._seq, records)

@@ -178,6 +178,20 @@ def test_monitor_rolls_back_a_worse_candidate_and_keeps_the_champion(paths: Path
     assert {r["signal"] for r in rows} == {"verifier", "score"}
 
 
+def test_feedback_arriving_after_a_check_is_counted_once(paths: Paths) -> None:
+    champ, cand = _running(paths)
+    traffic = ServedTraffic(paths.traces_dir)
+    silent = traffic.serve(cand, 3)
+    assert check_canary(paths, "acme").new_outcomes == 0  # no outcome yet: looked at again next time
+    traffic.feedback(silent, thumb="up")
+    traffic.serve(champ, 2, {"score": 0.25})
+    report = check_canary(paths, "acme")
+    assert report.new_outcomes == 5 and (report.evidence.n_candidate, report.evidence.n_champion) == (3, 2)
+    traffic.feedback(silent, thumb="down")  # a later change of mind: the recorded outcome stays frozen
+    report = check_canary(paths, "acme")
+    assert report.new_outcomes == 0 and report.evidence.mean_candidate == 1.0
+
+
 def test_a_champion_changed_by_hand_stops_the_canary(paths: Paths) -> None:
     champ, cand = _running(paths)
     registry.rollback(paths.adapters_dir, "acme", reason="outside the canary")
