@@ -25,6 +25,7 @@ import hashlib
 import json
 import logging
 import os
+import shutil
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -257,3 +258,41 @@ def load_heldout_examples(splits_dir: Path, tenant: str) -> list[dict[str, Any]]
         if isinstance(record.get("episode_id"), str) and isinstance(record.get("messages"), list):
             latest[record["episode_id"]] = record  # dicts keep first insertion order; the value is replaced
     return list(latest.values())
+
+
+def _rewrite(path: Path, keep: Iterable[dict[str, Any]]) -> None:
+    """Replace ``path`` by the kept records (temporary file, fsync, rename)."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.write(fd, b"".join(json.dumps(r, sort_keys=True).encode() + b"\n" for r in keep))
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(tmp, path)
+
+
+def purge_trace(splits_dir: Path, tenant: str, trace_id: str) -> int:
+    """Forget one trace: its assignment and its held-out records go (files rewritten); returns lines removed."""
+    root = split_dir(splits_dir, tenant)
+    if not root.exists():
+        return 0
+    removed = 0
+    with _locked(splits_dir, tenant):
+        for name in (ASSIGNMENTS_FILE, HELDOUT_FILE):
+            path = root / name
+            records = list(_read_lines(path))
+            keep = [r for r in records if trace_id not in (r.get("trace_id"), r.get("episode_id"))]
+            if len(keep) != len(records):
+                removed += len(records) - len(keep)
+                _rewrite(path, keep)
+    return removed
+
+
+def delete_tenant(splits_dir: Path, tenant: str) -> bool:
+    """Remove the tenant's whole split (assignments and held-out runs); returns whether there was one."""
+    root = split_dir(splits_dir, tenant)
+    if not root.exists():
+        return False
+    shutil.rmtree(root)
+    return True

@@ -154,3 +154,18 @@ def append_decision(run: EvalRun, record: dict[str, Any]) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def purge_trace(evals_dir: Path, tenant: str, trace_id: str) -> list[str]:
+    """Delete every run that evaluated on the trace (its outputs and report quote it); returns their ids.
+
+    A run's interval and decision rest on all its examples, so a run is removed whole rather than edited.
+    """
+    removed = []
+    for run in list_runs(evals_dir, tenant):
+        with open(Path(run.path) / EXAMPLES_FILE) as fh:
+            used = any(json.loads(line).get("example_id") == trace_id for line in fh if line.strip())
+        if used:
+            shutil.rmtree(run.path)
+            removed.append(run.run_id)
+    return removed

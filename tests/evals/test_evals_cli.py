@@ -9,11 +9,12 @@ import pytest
 from _evals_fixtures import arithmetic_episode, random_lora, register_adapter
 from tracewheel.curator.derive import Labelled, chat_messages
 from tracewheel.curator.label import label_episode
-from tracewheel.curator.split import assign_split, record_heldout_examples
+from tracewheel.curator.split import assign_split, load_heldout_examples, load_split, record_heldout_examples
 from tracewheel.trainer import registry
 from tracewheel.trainer.model import build_tiny_model
 from typer.testing import CliRunner
 
+from tracewheel.cli.forget import forget_trace
 from tracewheel.cli.main import app
 from tracewheel.config import load_settings
 from tracewheel.core.verifiers import verify
@@ -90,3 +91,11 @@ def test_evals_run_show_and_gate(home):
     assert len(decisions) == 2 and json.loads(decisions[0])["interval"] is not None
     # the gate never changes adapter status
     assert registry.get(settings.paths.adapters_dir, "acme", cand).status == "candidate"
+
+    # forgetting a held-out trace removes it from the split and every eval run that quoted it
+    trace = shown["examples"][0]["example_id"]
+    out = forget_trace(settings, "acme", trace)
+    assert out.heldout_records == 2 and set(out.eval_runs) == {run["run_id"], first["run_id"]}
+    assert trace not in {e["episode_id"] for e in load_heldout_examples(settings.paths.splits_dir, "acme")}
+    assert trace not in load_split(settings.paths.splits_dir, "acme").episodes
+    assert not Path(first["path"]).exists()

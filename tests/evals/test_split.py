@@ -101,3 +101,16 @@ def test_curate_never_puts_a_heldout_run_in_a_dataset_version(split_settings):
     assert second.version != first.version
     assert not heldout & _row_traces(s, second.version)
     assert len(_row_traces(s, second.version)) > 10
+
+
+def test_deleting_a_tenant_or_a_trace_forgets_its_split(tmp_path):
+    from tracewheel.curator.split import delete_tenant, purge_trace
+
+    episodes = [arithmetic_episode(i) for i in range(6)]
+    assign_split(tmp_path, "acme", episodes, 0.5, 3)
+    gone = episodes[0].trace_id
+    assert purge_trace(tmp_path, "acme", gone) == 1
+    assert (
+        gone not in load_split(tmp_path, "acme").episodes and len(load_split(tmp_path, "acme").episodes) == 5
+    )
+    assert delete_tenant(tmp_path, "acme") and not split_dir(tmp_path, "acme").exists()

@@ -2,7 +2,8 @@
 
 Each stage forgets its own part (``collector.purge``: WAL and raw segments; ``curator.versions.purge_trace``:
 dataset rows and the reviews of them; ``trainer.registry``: adapters); this module runs them in order, plus the
-places only the whole configuration knows (trainer run directories, eval suites). The collector must be stopped
+places only the whole configuration knows (trainer run directories, eval suites, the held-out split and the
+eval runs that used a trace). The collector must be stopped
 (``collector.purge.stopped_store`` says so otherwise): it is the one thing that cannot be rewritten under a
 running writer.
 """
@@ -19,7 +20,9 @@ from tracewheel.collector.tenants import remove_tenant
 from tracewheel.config import Settings
 from tracewheel.core import ids
 from tracewheel.core.errors import TracewheelError
+from tracewheel.curator import split as heldout_split
 from tracewheel.curator import versions
+from tracewheel.evals import store as eval_store
 from tracewheel.trainer import registry
 
 
@@ -38,6 +41,9 @@ class Forgotten:
     adapters_dir: bool = False
     run_dirs: list[str] = field(default_factory=list)
     eval_suites: bool = False
+    heldout_split: bool = False
+    heldout_records: int = 0
+    eval_runs: list[str] = field(default_factory=list)
     adapters_trained_on_it: list[str] = field(default_factory=list)
 
     @property
@@ -52,6 +58,9 @@ class Forgotten:
             or self.adapters_dir
             or self.run_dirs
             or self.eval_suites
+            or self.heldout_split
+            or self.heldout_records
+            or self.eval_runs
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -82,6 +91,7 @@ def forget_tenant(cfg: Settings, tenant: str) -> Forgotten:
     if evals.exists():
         out.eval_suites = True
         shutil.rmtree(evals)
+    out.heldout_split = heldout_split.delete_tenant(paths.splits_dir, tenant)
     if not out.anything:
         raise TracewheelError(f"no tenant {tenant!r}: nothing to delete")
     return out
@@ -97,6 +107,9 @@ def forget_trace(cfg: Settings, tenant: str, trace_id: str) -> Forgotten:
         out.raw_rows = purge.purge_trace(paths.traces_dir, tenant, trace_id)
     report = versions.purge_trace(paths.datasets_dir, tenant, trace_id)
     out.dataset_versions = report.versions
+    # A held-out run is in no dataset, but its redacted text is in the split and in the eval runs that used it.
+    out.heldout_records = heldout_split.purge_trace(paths.splits_dir, tenant, trace_id)
+    out.eval_runs = eval_store.purge_trace(paths.evals_dir, tenant, trace_id)
     touched = set(report.versions)
     runs = _runs_root(cfg, tenant)
     if touched and runs.is_dir():
