@@ -5,6 +5,10 @@ flagged highlighted. Keys: ``a`` accept (on a quarantine row: release it into tr
 (opens ``$EDITOR`` on the row JSON; an edit is recorded as ``edit``, or as a release carrying the edited row for a
 quarantine row), ``s`` skip, ``q`` quit. Each decision is appended at once (``versions.record_decision``), so
 quitting or a crash loses nothing, and a later review starts at the first undecided row.
+
+Runs the integrity check held back (``curator/integrity.py``) have no row to decide on: the review lists them first,
+with their reasons, as recorded in the version's manifest (``held_back_table``; ``tracewheel datasets held-back``
+lists every held-back run in the trace store).
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from typing import Any
 
 from rich.console import Console, Group
 from rich.panel import Panel
+from rich.table import Table
 from rich.text import Text
 from tracewheel.curator import versions
 from tracewheel.curator.versions import DatasetRow, Kind
@@ -164,6 +169,22 @@ def render_row(row: DatasetRow, position: int, total: int) -> Panel:
     return Panel(Group(*body), title=title, border_style="red" if row.kind == "quarantine" else "blue")
 
 
+def held_back_table(runs: list[dict[str, Any]], title: str) -> Table:
+    """Held-back runs (``HeldBackRun.to_dict`` or a manifest's ``held_back`` entries) with every finding."""
+    table = Table(title=title, title_justify="left", show_lines=True)
+    with_tenant = any("tenant" in r for r in runs)
+    if with_tenant:
+        table.add_column("tenant", no_wrap=True)
+    table.add_column("trace", no_wrap=True)
+    table.add_column("reason", style="bold red")
+    table.add_column("findings")
+    for r in runs:
+        findings = "\n".join(f"{f.get('defect')}: {f.get('detail')}" for f in r.get("findings") or [])
+        cells = [str(r.get("trace_id")), str(r.get("reason")), findings]
+        table.add_row(*([str(r.get("tenant", ""))] if with_tenant else []), *cells)
+    return table
+
+
 def _edit_in_editor(text: str, editor: str) -> str:
     fd, path = tempfile.mkstemp(prefix="tracewheel-row-", suffix=".json")
     try:
@@ -201,6 +222,15 @@ def review(
     def say(message: str, style: str = "") -> None:
         console.print(Text(message, style=style))
 
+    held = versions.read_manifest(datasets_dir, tenant, version).get("held_back") or []
+    if held:
+        console.print(
+            held_back_table(
+                held,
+                f"{len(held)} run(s) held back when {version} was curated: not trained on, in no row "
+                "(an incomplete or unreadable conversation)",
+            )
+        )
     rows = pending_rows(datasets_dir, tenant, version, kinds)
     total = len(rows)
     done: Counter[str] = Counter()

@@ -111,7 +111,11 @@ def test_curate_reads_the_store_and_reports_counts(curated):
     assert c["redacted"]["EMAIL_ADDRESS"] >= 3
     assert c["decontaminated"] == 1  # the scored "Stream me the answer." run's SFT row
     assert c["deduplicated"]["exact"] == 2  # the copy's SFT and KTO rows
-    assert c["new_rows"]["sft"] >= 1 and c["new_rows"]["kto"] == 2 and c["new_rows"]["dpo"] >= 1
+    # the run stopped at its tool call (and its copies from the other instrumentations) is held back: its thumb
+    # down gives no KTO row (curator/integrity.py)
+    assert c["held_back"] == {"tool call without result": 3}
+    assert WEATHER_CUT in {h["trace_id"] for h in acme["held_back"]}
+    assert c["new_rows"]["sft"] >= 1 and c["new_rows"]["kto"] == 1 and c["new_rows"]["dpo"] >= 1
     assert set(c) >= {
         "quarantined",
         "labels",
@@ -138,7 +142,8 @@ def test_curated_rows_are_redacted_with_lineage(home, curated):
     assert call["type"] == "function" and call["function"]["name"] == "get_weather"
     assert call["function"]["arguments"]["city"] == "Paris"  # parsed into a dict for the chat template
     tool = kto_up.data["completion"][1]
-    assert set(tool) == {"role", "name", "content"} and tool["name"] == "get_weather"
+    assert set(tool) == {"role", "tool_call_id", "name", "content"} and tool["name"] == "get_weather"
+    assert tool["tool_call_id"] == call["id"] == "call_abc123"  # the run's own call id, on call and result
     assert json.loads(tool["content"])["temp_c"] == 21
     assert kto_up.data["tools"][0]["function"]["name"] == "get_weather"
 
@@ -157,7 +162,7 @@ def test_datasets_list_show_export(home, curated):
     kto = [
         json.loads(line) for line in cli(home, "datasets", "export", version, "--kind", "kto").splitlines()
     ]
-    assert sorted(r["label"] for r in kto) == [False, True] and set(kto[0]) == {
+    assert sorted(r["label"] for r in kto) == [True] and set(kto[0]) == {
         "prompt",
         "completion",
         "label",
@@ -179,15 +184,19 @@ def test_datasets_diff_after_late_feedback(home, curated, monkeypatch):
     settings = load_settings()
     old = curated[0][0]["version"]
     late = datetime.now(UTC) + timedelta(minutes=1)
+    at = int(late.timestamp() * 1e9)
     segments.flush_segment(
         settings.paths.traces_dir,
         2,
-        [_feedback("acme", int(late.timestamp() * 1e9), WEATHER_CUT, thumb="up")],
+        [
+            _feedback("acme", at, WEATHER_OK, thumb="down"),
+            _feedback("acme", at + 1, WEATHER_OK_COPY, thumb="down"),
+        ],
     )
     (result,) = curate(
         settings.curator, settings.paths, TraceStore(settings.paths.traces_dir), engines(), tenant="acme"
     )
-    assert result.counts["selected"] == 1 and result.parent == old
+    assert result.counts["selected"] == 2 and result.parent == old
     diff = json.loads(cli(home, "datasets", "diff", old, result.version, "--json"))
     assert diff["summary"]["kto"] == {"added": 1, "removed": 1}  # the thumb flipped
     assert diff["rows"]["kto"]["removed"][0] not in diff["rows"]["kto"]["added"]

@@ -19,7 +19,9 @@ from tracewheel.core.errors import TracewheelError
 from tracewheel.curator import versions
 
 app = typer.Typer()
-datasets = typer.Typer(help="Dataset versions: list, show, diff, export, review.", no_args_is_help=True)
+datasets = typer.Typer(
+    help="Dataset versions: list, show, diff, export, review; runs held back from them.", no_args_is_help=True
+)
 app.add_typer(datasets, name="datasets")
 
 
@@ -98,6 +100,7 @@ def curate_command(
         "version",
         "selected",
         "skipped",
+        "held back",
         "redacted",
         "quarantined",
         "new rows",
@@ -111,6 +114,7 @@ def curate_command(
             (r.version or "-") + ("" if r.new_version else " (unchanged)"),
             str(c["selected"]),
             ", ".join(f"{k}: {v}" for k, v in c["skipped"].items()) or "0",
+            ", ".join(f"{k}: {v}" for k, v in c.get("held_back", {}).items()) or "0",
             ", ".join(f"{k}: {v}" for k, v in sorted(c["redacted"].items())) or "0",
             str(c["quarantined"]),
             ", ".join(f"{k}: {v}" for k, v in c["new_rows"].items() if v) or "0",
@@ -120,6 +124,42 @@ def curate_command(
     console.print(table)
     if not results:
         console.print("no tenants have episodes yet")
+    if any(r.held_back for r in results):
+        console.print("held-back runs are listed, with why, by `tracewheel datasets held-back`")
+
+
+@datasets.command("held-back")
+def held_back_command(
+    tenant: Annotated[str | None, typer.Option(help="Only this tenant (default: every tenant).")] = None,
+    since: Annotated[
+        str | None, typer.Option(help="Only runs active since: ISO time or a duration ago (30m, 1h, 2d).")
+    ] = None,
+    until: Annotated[str | None, typer.Option(help="Only runs last active before this (same forms).")] = None,
+    limit: Annotated[int, typer.Option(min=1, help="At most this many, most recently active first.")] = 100,
+    as_json: JsonOpt = False,
+) -> None:
+    """List the runs curation holds back (no SFT, DPO, KTO or reward row), each with its reasons.
+
+    Reads the trace store with the same integrity check ``curate`` runs: a run ending on a tool message, a tool
+    call without a result or a result without a call, a turn after the final answer, no user message or final
+    answer, an empty turn, or content the collector could not read.
+    """
+    from tracewheel.curator.integrity import held_back_runs
+    from tracewheel.curator.review import held_back_table
+
+    tenant = _tenant(tenant)
+    store = _trace_store(settings())
+    episodes = store.episodes(
+        tenant, since=parse_when(since, "--since"), until=parse_when(until, "--until"), newest_first=True
+    )
+    runs = [r.to_dict() for r in held_back_runs(episodes)][:limit]
+    if as_json:
+        print_json(runs)
+        return
+    if not runs:
+        console.print("no run is held back")
+        return
+    console.print(held_back_table(runs, f"{len(runs)} run(s) held back: not trained on, in no row"))
 
 
 @datasets.command("list")

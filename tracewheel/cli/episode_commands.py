@@ -32,6 +32,7 @@ from tracewheel.collector.episode import Episode, Message
 from tracewheel.collector.store import TraceStore
 from tracewheel.core import ids
 from tracewheel.core.errors import TracewheelError
+from tracewheel.curator.integrity import Integrity, check_integrity
 
 TenantOpt = Annotated[
     str | None, typer.Option("--tenant", "-t", help="Only this tenant (default: all tenants, operator view).")
@@ -130,6 +131,15 @@ def _message_panel(message: Message) -> Panel:
     )
 
 
+def _integrity_rows(integrity: Integrity) -> list[tuple[str, str]]:
+    """The ``integrity`` line of ``episodes show``: whether curation would train on the run, and if not, why."""
+    if not integrity.held_back:
+        return [("integrity", "[green]ok[/green]")]
+    rows = [("integrity", f"[red]held back: {escape(str(integrity.reason))}[/red] (curation derives no row)")]
+    rows += [("", f"[red]{escape(str(f.defect))}[/red]: {escape(f.detail)}") for f in integrity.findings]
+    return rows
+
+
 def render_episode(episode: Episode) -> None:
     head = Table.grid(padding=(0, 2))
     head.add_column(style="bold")
@@ -161,6 +171,8 @@ def render_episode(episode: Episode) -> None:
             f"corrected={fb.corrected_answer!r}" if fb.corrected_answer else "",
         ]
         head.add_row("feedback", escape(" ".join(p for p in parts if p)))
+    for key, value in _integrity_rows(check_integrity(episode)):
+        head.add_row(key, value)
     console.print(Panel(head, title="episode", title_align="left", expand=not pipe_friendly()))
     for message in episode.messages:
         console.print(_message_panel(message))
@@ -270,7 +282,8 @@ def show_episode(
     if episode is None:
         raise not_found(f"episode {episode_id}", tenant)
     if as_json:
-        print_json(episode)
+        # The episode as stored, plus the curator's integrity verdict (the same check ``curate`` runs).
+        print_json({**episode.model_dump(mode="json"), "integrity": check_integrity(episode).to_dict()})
         return
     render_episode(episode)
 
