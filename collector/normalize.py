@@ -21,7 +21,12 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from tracewheel.collector import normalize_openinference, normalize_openllmetry, normalize_otel
+from tracewheel.collector import (
+    normalize_frameworks,
+    normalize_openinference,
+    normalize_openllmetry,
+    normalize_otel,
+)
 from tracewheel.collector import semconv as sc
 from tracewheel.collector.episode import Episode, Feedback, FunctionCall, Message, ToolCall, Usage
 from tracewheel.collector.normalize_common import Step, as_int, as_str, json_text, load_json
@@ -342,6 +347,7 @@ def _assemble(rows: list[Row], logs: list[Row], feedback: list[Row], tenant: str
         if record.get("span_id"):
             logs_by_span.setdefault(str(record["span_id"]), []).append(record)
     steps = [read_step(row, logs_by_span.get(str(row.get("span_id")), [])) for row in rows]
+    normalize_frameworks.adjust_steps(rows, steps)  # framework shapes the families do not cover
     by_id = {s.span_id: s for s in steps}
     ordered = _ordered(steps, by_id)
     trace_id = str(rows[0].get("trace_id") or "")

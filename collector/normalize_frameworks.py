@@ -34,6 +34,9 @@ from tracewheel.collector.unwrap_frameworks import (
     call_arguments,
     converse_blocks,
     expand_converse,
+    expand_gemini,
+    gemini_content,
+    gemini_messages,
     tool_output_text,
 )
 
@@ -86,7 +89,7 @@ def adjust_steps(rows: Sequence[Row], steps: Sequence[common.Step]) -> None:
     if any(s.startswith(LLAMA_INDEX_SCOPE) for s in scopes):
         _safely("llama-index", _llama_index, steps, attrs)
     if any(s.startswith(ADK_SCOPES) for s in scopes):
-        _safely("google-adk", _adk, steps)
+        _safely("google-adk", _adk, steps, attrs)
     if any(s.startswith(STRANDS_SCOPES) for s in scopes):
         _safely("strands", _strands, steps, rows)
     _safely("tool call ids", _pair_tool_calls, steps)
@@ -100,6 +103,8 @@ def _converse(steps: Sequence[common.Step]) -> None:
         problems = _problems(step)
         step.input_messages = expand_converse(step.input_messages, problems)
         step.output_messages = expand_converse(step.output_messages, problems)
+        step.input_messages = expand_gemini(step.input_messages, problems)
+        step.output_messages = expand_gemini(step.output_messages, problems)
 
 
 def _unwrapped(value: str | None, where: str, problems: list[str]) -> tuple[bool, str | None]:
@@ -335,7 +340,69 @@ def _adk_result(text: str | None) -> str | None:
     return text
 
 
-def _adk(steps: Sequence[common.Step]) -> None:
+ADK_LLM_REQUEST: Final = "gcp.vertex.agent.llm_request"
+ADK_LLM_RESPONSE: Final = "gcp.vertex.agent.llm_response"
+ADK_TOOL_ARGS: Final = "gcp.vertex.agent.tool_call_args"
+ADK_TOOL_RESPONSE: Final = "gcp.vertex.agent.tool_response"
+
+
+def _adk_legacy_call(step: common.Step, a: dict[str, Any]) -> bool:
+    """ADK's own ``call_llm`` span (schema 1, and ADK 1.x): the google-genai request and response as JSON.
+    ``True`` when it held a request with contents."""
+    request = common.load_json(a.get(ADK_LLM_REQUEST))
+    if not isinstance(request, dict) or not isinstance(request.get("contents"), list):
+        return False
+    problems = _problems(step)
+    inputs: list[Message] = []
+    for content in request["contents"]:
+        found = gemini_content(content)
+        if found is not None:
+            inputs.extend(gemini_messages(found, step.span_id, problems))
+    config = request.get("config") if isinstance(request.get("config"), dict) else {}
+    system = config.get("system_instruction")
+    if isinstance(system, dict | list):
+        system = common.text_content(system.get("parts") if isinstance(system, dict) else system)
+    step.kind = "llm"
+    step.input_messages = inputs
+    step.fill("system_instructions", common.as_str(system))
+    step.fill("request_model", common.as_str(request.get("model")))
+    tools = []
+    for tool in config.get("tools") or []:
+        for declaration in (tool.get("function_declarations") or []) if isinstance(tool, dict) else []:
+            if isinstance(declaration, dict):
+                declaration = dict(declaration)
+                declaration.setdefault("parameters", declaration.pop("parameters_json_schema", None))
+                definition = common.tool_definition(declaration)
+                if definition is not None:
+                    tools.append(definition)
+    step.fill("tools", tools)
+    response = common.load_json(a.get(ADK_LLM_RESPONSE))
+    if isinstance(response, dict):
+        found = gemini_content(response.get("content"))
+        if found is not None:
+            outputs = gemini_messages({**found, "role": "model"}, step.span_id, problems)
+            reason = common.finish_reason(str(response.get("finish_reason") or "").lower() or None)
+            if outputs and reason:
+                outputs[-1] = outputs[-1].model_copy(update={"finish_reason": reason})
+            step.output_messages = outputs
+        step.fill("response_model", common.as_str(response.get("model_version")))
+    return True
+
+
+def _adk(steps: Sequence[common.Step], attrs: dict[str, dict[str, Any]]) -> None:
+    legacy = {s.span_id for s in steps if _adk_legacy_call(s, attrs.get(s.span_id, {}))}
+    for step in steps:
+        if step.parent_span_id in legacy and step.kind == "llm":
+            step.kind = (
+                "other"  # the inference span inside ADK's call_llm: the same call, its content in events
+            )
+        a = attrs.get(step.span_id, {})
+        if step.kind == "tool" and step.tool_result is None:
+            step.tool_result = common.json_text(common.load_json(a.get(ADK_TOOL_RESPONSE)))
+        if step.kind == "tool" and step.tool_arguments in (None, "{}"):
+            step.tool_arguments = (
+                common.json_text(common.load_json(a.get(ADK_TOOL_ARGS))) or step.tool_arguments
+            )
     for step in steps:
         if step.kind == "tool":
             if step.tool_name == ADK_MERGED_TOOLS:

@@ -185,3 +185,124 @@ def call_arguments(value: Any) -> str | None:
     ):
         return json.dumps(loaded["kwargs"], ensure_ascii=False)
     return None
+
+
+# --- Gemini contents (google-genai ``Content``: ADK's legacy llm_request / llm_response, its events) -------------
+
+_GEMINI_ROLES: Final = {
+    "user": "user",
+    "model": "assistant",
+    "assistant": "assistant",
+    "function": "user",
+    "tool": "user",
+    "system": "system",
+}
+_GEMINI_PART_KEYS: Final = frozenset(
+    {
+        "text",
+        "function_call",
+        "functionCall",
+        "function_response",
+        "functionResponse",
+        "inline_data",
+        "inlineData",
+        "file_data",
+        "fileData",
+        "executable_code",
+        "executableCode",
+        "code_execution_result",
+        "codeExecutionResult",
+        "thought",
+        "thought_signature",
+        "thoughtSignature",
+    }
+)
+_GEMINI_MEDIA: Final = ("inline_data", "inlineData", "file_data", "fileData")
+
+
+def _set(part: dict[str, Any]) -> dict[str, Any]:
+    """A part without its null fields (pydantic dumps of google-genai parts list every field)."""
+    return {k: v for k, v in part.items() if v is not None}
+
+
+def gemini_content(value: Any) -> dict[str, Any] | None:
+    """``value`` (a dict or its JSON text) when it is a google-genai ``Content`` (``{role?, parts:[...]}`` whose
+    parts are keyed ``text`` / ``function_call`` / ``function_response`` / ...), else ``None``."""
+    loaded = load_json(value)
+    if not isinstance(loaded, dict) or not isinstance(loaded.get("parts"), list) or not loaded["parts"]:
+        return None
+    if set(loaded) - {"parts", "role"}:
+        return None
+    for part in loaded["parts"]:
+        if not isinstance(part, dict) or "type" in part:
+            return None  # OTel GenAI parts are typed; these are not
+        present = set(_set(part))
+        if not present or not present & _GEMINI_PART_KEYS:
+            return None
+    return loaded
+
+
+def _gemini_response_text(response: Any) -> str | None:
+    return json_text(response) if response is not None else None
+
+
+def gemini_messages(content: dict[str, Any], span_id: str | None, problems: list[str]) -> list[Message]:
+    """One google-genai ``Content`` in the OpenAI shape: text and function calls in one message, each function
+    response a ``tool`` message (its ``response`` object as JSON text)."""
+    role = _GEMINI_ROLES.get(str(content.get("role") or "user"), "user")
+    texts: list[str] = []
+    calls: list[ToolCall] = []
+    results: list[Message] = []
+    for raw in content["parts"]:
+        part = _set(raw)
+        call = part.get("function_call") or part.get("functionCall")
+        response = part.get("function_response") or part.get("functionResponse")
+        if part.get("thought") is True:
+            continue  # reasoning, not part of the answer
+        if isinstance(part.get("text"), str):
+            texts.append(part["text"])
+        elif isinstance(call, dict) and isinstance(call.get("name"), str):
+            arguments = json_text(call.get("args") if call.get("args") is not None else {}) or "{}"
+            calls.append(
+                ToolCall(id=call.get("id"), function=FunctionCall(name=call["name"], arguments=arguments))
+            )
+        elif isinstance(response, dict):
+            results.append(
+                Message(
+                    role="tool",
+                    content=_gemini_response_text(response.get("response")),
+                    tool_call_id=response.get("id"),
+                    name=response.get("name") if isinstance(response.get("name"), str) else None,
+                    span_id=span_id,
+                )
+            )
+        elif any(k in part for k in _GEMINI_MEDIA):
+            problems.append(f"a {role} message holds a media part (not text)")
+        elif set(part) - {"thought_signature", "thoughtSignature"}:
+            problems.append(f"a {role} message holds a part {sorted(part)} (not text)")
+    out: list[Message] = list(results)
+    if texts or calls:
+        out.append(
+            Message(
+                role="assistant" if calls else role,  # type: ignore[arg-type]
+                content="\n".join(texts) if texts else None,
+                tool_calls=calls or None,
+                span_id=span_id,
+            )
+        )
+    return out
+
+
+def expand_gemini(messages: list[Message] | None, problems: list[str]) -> list[Message] | None:
+    """Messages whose content is a google-genai ``Content`` (as JSON text), expanded; others unchanged."""
+    if not messages:
+        return messages
+    out: list[Message] = []
+    for message in messages:
+        content = gemini_content(message.content) if not message.tool_calls else None
+        if content is None:
+            out.append(message)
+            continue
+        role = content.get("role") or message.role
+        out.extend(gemini_messages({**content, "role": role}, message.span_id, problems))
+    return out

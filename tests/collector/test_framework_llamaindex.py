@@ -1,0 +1,39 @@
+"""LlamaIndex 0.14 FunctionAgent with openinference-instrumentation-llama-index: tool results recorded as a
+serialized ``ToolOutput`` become the text the model was sent; the agent's name comes from the workflow."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from _framework_capture import CAPTURES_DIR, check_episode, episodes, load_capture
+from tracewheel.collector.unwrap_frameworks import Unreadable, call_arguments, tool_output_text
+
+CAPTURES = sorted(CAPTURES_DIR.glob("llama-index-*.json"))
+
+
+@pytest.mark.parametrize("path", CAPTURES, ids=lambda p: p.stem)
+def test_llama_index_capture_is_one_right_episode(path) -> None:
+    capture = load_capture(path)
+    (episode,) = episodes(capture.spans, capture.logs)
+    check_episode(episode, capture.scenario, capture.expect)
+    tool_outputs = [
+        json.loads(r["attributes"]).get("output.value")
+        for r in capture.spans
+        if r["name"] == "FunctionTool.acall"
+    ]
+    assert tool_outputs and all('"blocks"' in v for v in tool_outputs)  # recorded wrapped, read unwrapped
+
+
+def test_tool_output_shapes() -> None:
+    wrapped = {
+        "blocks": [{"block_type": "text", "text": "a"}, {"text": "b"}],
+        "tool_name": "t",
+        "is_error": False,
+    }
+    assert tool_output_text(json.dumps(wrapped)) == "a\nb"
+    assert tool_output_text('{"temp": 3}') is None and tool_output_text("plain") is None
+    with pytest.raises(Unreadable, match="image"):
+        tool_output_text({"blocks": [{"block_type": "image", "url": "x"}], "tool_name": "t"})
+    assert call_arguments('{"kwargs": {"city": "Paris"}}') == '{"city": "Paris"}'
+    assert call_arguments('{"args": [1], "kwargs": {}}') is None

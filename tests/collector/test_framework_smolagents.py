@@ -1,0 +1,49 @@
+"""smolagents 1.26 ToolCallingAgent with openinference-instrumentation-smolagents: its text-framed tool turns
+(``tool-call`` / ``tool-response`` roles, ``Observation:``), the ``final_answer`` tool and the ``<agent>.run``
+span name become an ordinary tool-calling episode."""
+
+from __future__ import annotations
+
+import pytest
+from _framework_capture import CAPTURES_DIR, check_episode, episodes, load_capture
+from tracewheel.collector.normalize_frameworks import _smol_input
+
+CAPTURES = sorted(CAPTURES_DIR.glob("smolagents-*.json"))
+
+
+@pytest.mark.parametrize("path", CAPTURES, ids=lambda p: p.stem)
+def test_smolagents_capture_is_one_right_episode(path) -> None:
+    capture = load_capture(path)
+    (episode,) = episodes(capture.spans, capture.logs)
+    check_episode(episode, capture.scenario, capture.expect)
+    assert not any(c.function.name == "final_answer" for m in episode.messages for c in m.tool_calls or [])
+    assert episode.finish_reasons[-1] == "stop"
+
+
+def _item(role: str, text: str) -> dict:
+    return {"message": {"role": role, "contents": [{"message_content": {"type": "text", "text": text}}]}}
+
+
+def test_tool_response_with_call_id_and_model_text_before_the_calls() -> None:
+    """Other smolagents versions prefix ``Call id:`` and keep the model's text as its own assistant message."""
+    items = [
+        _item("user", "New task:\nWeather?"),
+        _item("assistant", "Let me look."),
+        _item(
+            "tool-call",
+            "Calling tools:\n[{'id': 'c1', 'type': 'function', 'function': "
+            "{'name': 'get_weather', 'arguments': {'city': 'Oslo'}}}]",
+        ),
+        _item("tool-response", "Call id: c1\nObservation:\n-3°C"),
+    ]
+    problems: list[str] = []
+    out = _smol_input(items, "s1", problems)
+    assert [m.role for m in out] == ["user", "assistant", "tool"] and not problems
+    assert out[1].content == "Let me look." and out[1].tool_calls[0].id == "c1"
+    assert (out[2].tool_call_id, out[2].content) == ("c1", "-3°C")
+
+
+def test_unparseable_tool_call_text_is_reported() -> None:
+    problems: list[str] = []
+    _smol_input([_item("tool-call", "Calling tools:\n[not python")], "s1", problems)
+    assert problems == ["a smolagents tool-call message that does not parse"]  # reported, not guessed
