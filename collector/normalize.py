@@ -87,6 +87,7 @@ def read_step(span: Row, logs: Iterable[Row] = ()) -> Step:
         status_code=as_int(span.get("status_code")) or 0,
         status_message=str(span.get("status_message") or ""),
         received_ns=as_int(span.get("received_at_unix_nano")) or 0,
+        span_kind=as_int(span.get("kind")) or 0,
     )
     attrs = decoded(span.get("attributes"), {})
     events = decoded(span.get("events"), [])
@@ -216,11 +217,23 @@ def merge_messages(transcript: list[Message], incoming: list[Message]) -> None:
         position = found + 1
 
 
+def _same_arguments(call: ToolCall, arguments: str | None) -> bool:
+    """Whether a tool span's recorded arguments are this call's (as JSON, or the one value some record)."""
+    if arguments is None:
+        return False
+    if _canonical_args(call.function.arguments) == _canonical_args(arguments):
+        return True
+    loaded = load_json(call.function.arguments)
+    values = list(loaded.values()) if isinstance(loaded, dict) else []
+    return len(values) == 1 and str(values[0]) == arguments.strip()
+
+
 def _tool_messages(step: Step, transcript: list[Message]) -> list[Message]:
     """A tool step's result as a ``tool`` message, answering the call it belongs to.
 
-    The call is found by id; failing that, the latest unanswered call to the same tool lends its id (frameworks
-    often mint their own ids), so the next chat's copy of the result matches. When no model call recorded the
+    The call is found by id; failing that (frameworks often mint their own ids, or record none), an unanswered
+    call to the same tool lends its id: the one with the same arguments, else the earliest (tools run in the
+    order they were called), so the next chat's copy of the result matches. When no model call recorded the
     call at all (content captured on tool spans only), the call itself is restored from the tool span.
     """
     calls = [c for m in transcript for c in m.tool_calls or []]
@@ -229,7 +242,8 @@ def _tool_messages(step: Step, transcript: list[Message]) -> list[Message]:
         answered = {m.tool_call_id for m in transcript if m.role == "tool"}
         open_calls = [c for c in calls if c.function.name == step.tool_name and c.id and c.id not in answered]
         if open_calls:
-            call_id = open_calls[-1].id
+            matching = [c for c in open_calls if _same_arguments(c, step.tool_arguments)]
+            call_id = (matching or open_calls)[0].id
         elif step.tool_name:
             restored = Message(
                 role="assistant",
@@ -279,6 +293,62 @@ def _conversation(ordered: list[Step], by_id: dict[str, Step]) -> list[Message]:
 
 def _first(values: Iterable[Any]) -> Any:
     return next((v for v in values if v), None)
+
+
+# Names frameworks give their graph nodes, workflows and wrapper spans: never an agent's name. (LangGraph's
+# prebuilt nodes and default graph name, the OpenAI Agents SDK's trace name, generic span names.)
+_NOT_AGENT_NAMES = frozenset(
+    {
+        "agent",
+        "agents",
+        "tools",
+        "tool",
+        "model",
+        "call_model",
+        "langgraph",
+        "graph",
+        "chain",
+        "runnablesequence",
+        "agent workflow",
+        "workflow",
+        "agent run",
+        "agent_run",
+        "invoke_agent",
+        "run",
+        "__start__",
+        "__end__",
+    }
+)
+
+
+def _named(value: str | None) -> str | None:
+    if not value or value.strip().lower() in _NOT_AGENT_NAMES:
+        return None
+    return value.strip()
+
+
+def agent_name(ordered: list[Step]) -> str | None:
+    """The run's agent: the first name a span states as the agent's (``gen_ai.agent.name``, ``agent.name``),
+    else the first AGENT span / graph node name that is not a framework's generic node name; else ``None``,
+    since a node name ("agent", "tools") would group unrelated agents' runs together."""
+    return _first(_named(s.agent_name) for s in ordered) or _first(_named(s.agent_label) for s in ordered)
+
+
+def _undecoded(ordered: list[Step], messages: list[Message]) -> list[str]:
+    """What the run holds that could not be read: each span's own findings, and every tool result the
+    transcript still lacks (with the reason a span gave for it, when one did)."""
+    reasons: dict[str, str] = {}
+    for step in ordered:
+        for call_id, reason in step.unread_results.items():
+            reasons.setdefault(call_id, reason)
+    found = [reason for step in ordered for reason in step.undecoded]
+    for m in messages:
+        if m.role == "tool" and m.content is None:
+            found.append(
+                reasons.get(m.tool_call_id or "")
+                or f"tool result of call {m.tool_call_id or '?'} ({m.name or 'unnamed tool'}) was not recorded"
+            )
+    return list(dict.fromkeys(found))
 
 
 def _feedback(rows: Iterable[Row]) -> list[Feedback]:
@@ -383,6 +453,7 @@ def _assemble(rows: list[Row], logs: list[Row], feedback: list[Row], tenant: str
     model = model or _first(s.response_model or s.request_model for s in reversed(ordered))
 
     errors = [s.error for s in ordered if s.error]
+    undecoded = _undecoded(ordered, messages)
     failed = any(s.error for s in ordered if s.kind != "tool")
     final = messages[-1] if messages else None
     final_answer = final.content if final and final.role == "assistant" and not final.tool_calls else None
@@ -397,7 +468,7 @@ def _assemble(rows: list[Row], logs: list[Row], feedback: list[Row], tenant: str
         started_at=to_datetime(min(s.start_ns for s in steps)),
         ended_at=to_datetime(max(s.end_ns for s in steps)),
         conversation_id=_first(s.conversation_id for s in ordered),
-        agent_name=_first(s.agent_name for s in ordered),
+        agent_name=agent_name(ordered),
         services=sorted({s.service for s in steps if s.service}),
         system_instructions=system,
         user_task=_first(m.content for m in messages if m.role == "user"),
@@ -413,6 +484,7 @@ def _assemble(rows: list[Row], logs: list[Row], feedback: list[Row], tenant: str
         status="error" if failed else "ok",
         errors=errors,
         finish_reasons=[r for s in top_llm for r in s.finish_reasons],
+        undecoded=undecoded,
         feedback=_feedback(feedback),
         span_count=len(steps),
         last_received_at=to_datetime(max(received)) if any(received) else None,

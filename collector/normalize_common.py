@@ -15,6 +15,7 @@ from typing import Any, Literal
 from pydantic import ValidationError
 from tracewheel.collector import semconv as sc
 from tracewheel.collector.episode import FunctionCall, Message, ToolCall
+from tracewheel.collector.normalize_payloads import read_tool_result
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +40,7 @@ class Step:
     name: str
     start_ns: int
     end_ns: int
+    span_kind: int = 0  # OTLP SpanKind: 2 = SERVER
     service: str | None = None
     status_code: int = 0
     status_message: str = ""
@@ -64,6 +66,12 @@ class Step:
     expected: str | None = None
     adapter: str | None = None
     error: str | None = None
+    # A weaker agent name (an AGENT span's own name, a graph node id): used only when no span names the agent.
+    agent_label: str | None = None
+    # What this span holds that could not be read (Episode.undecoded), and, per tool-call id, why a result
+    # recorded here could not be read (reported only if no other span supplies that result).
+    undecoded: list[str] = field(default_factory=list)
+    unread_results: dict[str, str] = field(default_factory=dict)
 
     def fill(self, name: str, value: Any) -> None:
         """Set ``name`` to ``value`` unless it already holds something (first family to speak wins)."""
@@ -236,12 +244,63 @@ def _message_dicts(value: Any, *, single_ok: bool) -> list[tuple[dict[str, Any],
     return [(raw, role(raw.get(sc.KEY_ROLE))) for raw in value if isinstance(raw, dict)]
 
 
-def otel_messages(value: Any, span_id: str | None) -> list[Message] | None:
+# Keys a ``tool_call_response`` part carries its result under: ``response`` in the conventions, ``result`` in
+# pydantic-ai's instrumentation (versions 2-6), ``output`` / ``content`` in other emitters.
+_RESPONSE_KEYS = (sc.KEY_RESPONSE, sc.KEY_RESULT, sc.KEY_OUTPUT, sc.KEY_CONTENT)
+# Part types that carry nothing a text row keeps and lose nothing by being dropped.
+_SILENT_PARTS = {sc.PART_REASONING}
+# Part types that carry media: a text row cannot hold what the model saw.
+_MEDIA_PARTS = {
+    sc.PART_BLOB,
+    sc.PART_URI,
+    sc.PART_FILE,
+    "image",
+    "image_url",
+    "input_image",
+    "audio",
+    "input_audio",
+}
+
+
+def _response_part(
+    part: dict[str, Any], span_id: str | None, problems: list[str], unread: dict[str, str]
+) -> Message | None:
+    call_id = as_str(part.get(sc.KEY_ID))
+    key = next((k for k in _RESPONSE_KEYS if k in part), None)
+    where = f"tool result of call {call_id or '?'}"
+    content = None
+    if key is None:
+        unread[call_id or ""] = (
+            f"{where}: a tool_call_response part without a result key (keys: {sorted(part)})"
+        )
+    else:
+        reasons: list[str] = []
+        content = read_tool_result(part.get(key), where, reasons)
+        if reasons:
+            unread[call_id or ""] = reasons[0]
+    return _message(
+        role="tool",
+        content=content,
+        tool_call_id=call_id,
+        name=as_str(part.get(sc.KEY_NAME)),
+        span_id=span_id,
+    )
+
+
+def otel_messages(
+    value: Any,
+    span_id: str | None,
+    problems: list[str] | None = None,
+    unread: dict[str, str] | None = None,
+) -> list[Message] | None:
     """``gen_ai.input/output.messages`` (list or JSON text of ``{role, parts, finish_reason}``) -> messages.
 
-    A ``tool`` message's ``tool_call_response`` parts become one tool message each (the OpenAI shape).
-    ``None`` when the attribute is absent or unreadable.
+    A ``tool_call_response`` part becomes a tool message of its own (the OpenAI shape). Parts that cannot be
+    read (media, unknown types) are reported into ``problems``; unreadable tool results into ``unread`` by call
+    id. ``None`` when the attribute is absent or unreadable.
     """
+    problems = [] if problems is None else problems
+    unread = {} if unread is None else unread
     messages = _message_dicts(value, single_ok=False)
     if messages is None:
         return None
@@ -250,7 +309,7 @@ def otel_messages(value: Any, span_id: str | None) -> list[Message] | None:
         parts = raw.get(sc.KEY_PARTS)
         if not isinstance(parts, list):
             # Not part-shaped: fall back to the OpenAI shape some emitters use here.
-            out.extend(openai_messages([raw], span_id) or [])
+            out.extend(openai_messages([raw], span_id, problems, unread) or [])
             continue
         texts: list[str] = []
         calls: list[ToolCall] = []
@@ -266,17 +325,22 @@ def otel_messages(value: Any, span_id: str | None) -> list[Message] | None:
                 if call is not None:
                     calls.append(call)
             elif kind == sc.PART_TOOL_CALL_RESPONSE:
-                msg = _message(
-                    role="tool",
-                    content=json_text(part.get(sc.KEY_RESPONSE)),
-                    tool_call_id=as_str(part.get(sc.KEY_ID)),
-                    span_id=span_id,
-                )
+                msg = _response_part(part, span_id, problems, unread)
                 if msg is not None:
                     responses.append(msg)
-            # reasoning, blob, uri, file: not part of a text training row.
+            elif kind in _SILENT_PARTS:
+                continue
+            elif kind in _MEDIA_PARTS:
+                mime = part.get("mime_type") or part.get("modality") or "?"
+                problems.append(f"a {r or raw.get(sc.KEY_ROLE)} message holds a {kind} part ({mime})")
+            else:
+                problems.append(f"a {r or raw.get(sc.KEY_ROLE)} message part of unknown type {kind!r}")
         if responses:
             out.extend(responses)
+            if texts:  # text beside the results (some emitters add a note): keep it as the user's
+                msg = _message(role=r if r in ("user", "system") else "user", content="\n".join(texts))
+                if msg is not None:
+                    out.append(msg)
             continue
         if r is None:
             continue
@@ -293,8 +357,31 @@ def otel_messages(value: Any, span_id: str | None) -> list[Message] | None:
     return out
 
 
-def openai_messages(value: Any, span_id: str | None) -> list[Message] | None:
-    """OpenAI chat messages (list or JSON text; ``tool_calls`` with ``function`` or flat name/arguments)."""
+def _content_text(value: Any, what: str, problems: list[str]) -> str | None:
+    """Message content as text; parts that are not text (images, audio) are reported."""
+    if isinstance(value, list):
+        for item in value:
+            if isinstance(item, dict) and item.get(sc.KEY_TYPE) not in (
+                None,
+                sc.PART_TEXT,
+                "input_text",
+                "output_text",
+            ):
+                problems.append(f"a {what} message holds a {item.get(sc.KEY_TYPE)} part")
+    return text_content(value)
+
+
+def openai_messages(
+    value: Any,
+    span_id: str | None,
+    problems: list[str] | None = None,
+    unread: dict[str, str] | None = None,
+) -> list[Message] | None:
+    """OpenAI chat messages (list or JSON text; ``tool_calls`` with ``function`` or flat name/arguments).
+
+    A tool message's content is unwrapped to the text the model saw (``normalize_payloads``)."""
+    problems = [] if problems is None else problems
+    unread = {} if unread is None else unread
     messages = _message_dicts(value, single_ok=True)
     if messages is None:
         return None
@@ -310,13 +397,21 @@ def openai_messages(value: Any, span_id: str | None) -> list[Message] | None:
             call = _tool_call(tc.get(sc.KEY_ID), fn.get(sc.KEY_NAME), fn.get(sc.KEY_ARGUMENTS))
             if call is not None:
                 calls.append(call)
+        call_id = as_str(raw.get(sc.KEY_TOOL_CALL_ID) or (raw.get(sc.KEY_ID) if r == "tool" else None))
+        if r == "tool":
+            reasons: list[str] = []
+            content = read_tool_result(
+                raw.get(sc.KEY_CONTENT), f"tool result of call {call_id or '?'}", reasons
+            )
+            if reasons:
+                unread[call_id or ""] = reasons[0]
+        else:
+            content = _content_text(raw.get(sc.KEY_CONTENT), r, problems)
         msg = _message(
             role=r,
-            content=text_content(raw.get(sc.KEY_CONTENT)),
+            content=content,
             tool_calls=calls or None,
-            tool_call_id=as_str(
-                raw.get(sc.KEY_TOOL_CALL_ID) or (raw.get(sc.KEY_ID) if r == "tool" else None)
-            ),
+            tool_call_id=call_id,
             name=as_str(raw.get(sc.KEY_NAME)) if r == "tool" else None,
             finish_reason=finish_reason(raw.get(sc.KEY_FINISH_REASON)),
             span_id=span_id,

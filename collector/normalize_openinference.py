@@ -8,24 +8,34 @@ from typing import Any
 from tracewheel.collector import normalize_common as common
 from tracewheel.collector import semconv as sc
 from tracewheel.collector.episode import Message
+from tracewheel.collector.normalize_payloads import envelope_call_id, read_tool_result
 
 _KINDS = {sc.OI_KIND_LLM: "llm", sc.OI_KIND_TOOL: "tool", sc.OI_KIND_AGENT: "agent"}
 
 
-def _as_openai(item: Any) -> dict[str, Any] | None:
+def _contents(contents: list[Any], problems: list[str]) -> list[dict[str, Any]]:
+    """``message.contents.{k}.message_content.{type,text,image}`` as OpenAI content parts (non-text reported)."""
+    parts = []
+    for c in contents:
+        node = c.get(sc.OI_MESSAGE_CONTENT) if isinstance(c, dict) else None
+        if not isinstance(node, dict):
+            continue
+        kind = node.get(sc.KEY_TYPE) or sc.PART_TEXT
+        if kind == sc.PART_TEXT and isinstance(node.get(sc.OI_TEXT), str):
+            parts.append({"type": "text", "text": node[sc.OI_TEXT]})
+        else:
+            problems.append(f"a message holds a {kind} content part")
+    return parts
+
+
+def _as_openai(item: Any, problems: list[str]) -> dict[str, Any] | None:
     """One ``llm.*_messages.{i}`` node -> an OpenAI-shape message dict."""
     if not isinstance(item, dict) or not isinstance(item.get(sc.OI_MESSAGE), dict):
         return None
     msg = item[sc.OI_MESSAGE]
     content = msg.get(sc.KEY_CONTENT)
     if content is None and isinstance(msg.get(sc.OI_CONTENTS), list):
-        content = common.text_content(
-            [
-                {"type": "text", "text": c[sc.OI_MESSAGE_CONTENT].get(sc.OI_TEXT)}
-                for c in msg[sc.OI_CONTENTS]
-                if isinstance(c, dict) and isinstance(c.get(sc.OI_MESSAGE_CONTENT), dict)
-            ]
-        )
+        content = common.text_content(_contents(msg[sc.OI_CONTENTS], problems))
     calls = []
     for tc in msg.get(sc.KEY_TOOL_CALLS) or []:
         call = tc.get(sc.OI_TOOL_CALL) if isinstance(tc, dict) else None
@@ -42,9 +52,11 @@ def _as_openai(item: Any) -> dict[str, Any] | None:
     }
 
 
-def _messages(attrs: dict[str, Any], prefix: str, span_id: str) -> list[Message] | None:
-    items = [m for m in (_as_openai(i) for i in common.unflatten(attrs, prefix)) if m is not None]
-    return common.openai_messages(items, span_id) if items else None
+def _messages(attrs: dict[str, Any], prefix: str, step: common.Step) -> list[Message] | None:
+    items = [
+        m for m in (_as_openai(i, step.undecoded) for i in common.unflatten(attrs, prefix)) if m is not None
+    ]
+    return common.openai_messages(items, step.span_id, step.undecoded, step.unread_results) if items else None
 
 
 def _request_response(attrs: dict[str, Any], step: common.Step) -> None:
@@ -91,10 +103,10 @@ def read_attributes(attrs: dict[str, Any], step: common.Step) -> None:
     if kind is None and sc.OPENINFERENCE_SPAN_KIND in attrs:
         kind = "other"
     step.fill("kind", kind)
-    system, inputs = common.split_system(_messages(attrs, sc.LLM_INPUT_MESSAGES, step.span_id))
+    system, inputs = common.split_system(_messages(attrs, sc.LLM_INPUT_MESSAGES, step))
     step.fill("system_instructions", system)
     step.fill("input_messages", inputs)
-    step.fill("output_messages", _messages(attrs, sc.LLM_OUTPUT_MESSAGES, step.span_id))
+    step.fill("output_messages", _messages(attrs, sc.LLM_OUTPUT_MESSAGES, step))
     tools = []
     for item in common.unflatten(attrs, sc.LLM_TOOLS):
         node = item.get(sc.OI_TOOL) if isinstance(item, dict) else None
@@ -121,7 +133,13 @@ def read_attributes(attrs: dict[str, Any], step: common.Step) -> None:
             "tool_arguments", common.json_text(common.load_json(attrs.get(sc.TOOL_CALL_FUNCTION_ARGUMENTS)))
         )
         step.fill("tool_arguments", common.json_text(attrs.get(sc.INPUT_VALUE)))
-        step.fill("tool_result", common.json_text(attrs.get(sc.OUTPUT_VALUE)))
+        # LangChain's instrumentation records the ToolMessage it built (serialized); the model saw its content.
+        reasons: list[str] = []
+        result = read_tool_result(attrs.get(sc.OUTPUT_VALUE), f"tool result on span {step.name!r}", reasons)
+        step.fill("tool_result", result)
+        step.fill("tool_call_id", envelope_call_id(attrs.get(sc.OUTPUT_VALUE)))
+        step.undecoded.extend(reasons)
     elif step.kind == "agent":
-        step.fill("agent_name", step.name)
+        step.fill("agent_label", step.name)
         _agent_io(attrs, step)
+    step.fill("agent_label", common.as_str(attrs.get(sc.GRAPH_NODE_ID)))

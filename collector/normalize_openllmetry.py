@@ -19,14 +19,15 @@ from tracewheel.collector.normalize_common import (
     tool_definition,
     unflatten,
 )
+from tracewheel.collector.normalize_payloads import read_tool_result
 
 _TRACELOOP_KINDS = {"tool": "tool", "agent": "agent", "workflow": "agent"}
 
 
-def _messages(attrs: dict[str, Any], prefix: str, span_id: str) -> list[Message] | None:
+def _messages(attrs: dict[str, Any], prefix: str, step: Step) -> list[Message] | None:
     items = [i for i in unflatten(attrs, prefix) if isinstance(i, dict)]
     # OpenLLMetry writes tool calls flat (``tool_calls.{j}.name``); openai_messages reads both shapes.
-    return openai_messages(items, span_id) if items else None
+    return openai_messages(items, step.span_id, step.undecoded, step.unread_results) if items else None
 
 
 def _traceloop_io(attrs: dict[str, Any], step: Step) -> None:
@@ -40,19 +41,21 @@ def _traceloop_io(attrs: dict[str, Any], step: Step) -> None:
             step.fill("tool_arguments", json_text(raw_in["kwargs"]))
         else:
             step.fill("tool_arguments", json_text(raw_in))
-        step.fill("tool_result", json_text(raw_out))
+        reasons: list[str] = []
+        step.fill("tool_result", read_tool_result(raw_out, f"tool result on span {step.name!r}", reasons))
+        step.undecoded.extend(reasons)
     elif step.kind == "agent":
-        step.fill("agent_name", name)
+        step.fill("agent_label", name)
 
 
 def read_attributes(attrs: dict[str, Any], step: Step) -> None:
     if attrs.get(sc.LLM_REQUEST_TYPE) in ("chat", "completion"):
         step.fill("kind", "llm")
     step.fill("kind", _TRACELOOP_KINDS.get(str(attrs.get(sc.TRACELOOP_SPAN_KIND, ""))))
-    system, inputs = split_system(_messages(attrs, sc.OPENLLMETRY_PROMPT_PREFIX, step.span_id))
+    system, inputs = split_system(_messages(attrs, sc.OPENLLMETRY_PROMPT_PREFIX, step))
     step.fill("system_instructions", system)
     step.fill("input_messages", inputs)
-    outputs = _messages(attrs, sc.OPENLLMETRY_COMPLETION_PREFIX, step.span_id)
+    outputs = _messages(attrs, sc.OPENLLMETRY_COMPLETION_PREFIX, step)
     step.fill("output_messages", outputs)
     if outputs:
         step.fill("kind", "llm")

@@ -125,6 +125,23 @@ KEY_TYPE: Final = "type"
 """A part's type."""
 KEY_RESPONSE: Final = "response"
 """A ``tool_call_response`` part's result."""
+KEY_RESULT: Final = "result"
+"""Where pydantic-ai's instrumentation (data-format versions 2-6) puts a ``tool_call_response`` part's result."""
+KEY_OUTPUT: Final = "output"
+"""Another key some emitters put a ``tool_call_response`` part's result under."""
+PART_BLOB: Final = "blob"
+"""Part type: inline binary content (``mime_type``, ``content``)."""
+PART_URI: Final = "uri"
+"""Part type: content by reference (``uri``, ``mime_type``)."""
+PART_FILE: Final = "file"
+"""Part type: a file reference (``file_id``)."""
+
+# --- framework-specific attributes --------------------------------------------------------------------------
+
+PYDANTIC_AI_TOOL_ARGUMENTS: Final = "tool_arguments"
+"""pydantic-ai (instrumentation data-format versions 2-4): a tool span's arguments (JSON text)."""
+PYDANTIC_AI_TOOL_RESPONSE: Final = "tool_response"
+"""pydantic-ai (instrumentation data-format versions 2-4): a tool span's result."""
 
 # --- OTel GenAI (deprecated, <= v1.36) and OpenLLMetry -----------------------------------------------------------
 
@@ -245,6 +262,13 @@ USER_ID: Final = "user.id"
 """OpenInference end-user id."""
 AGENT_NAME: Final = "agent.name"
 """OpenInference agent name."""
+GRAPH_NODE_ID: Final = "graph.node.id"
+"""OpenInference: the node of an agent graph a span runs (an agent's name in the OpenAI Agents SDK, a graph
+node such as ``agent`` / ``tools`` in LangGraph): only a fallback for the agent name."""
+GRAPH_NODE_PARENT_ID: Final = "graph.node.parent_id"
+"""OpenInference: the parent node of ``graph.node.id``."""
+METADATA: Final = "metadata"
+"""OpenInference: JSON metadata of the span (LangChain run metadata: ``langgraph_node``, ``lc_agent_name``...)."""
 
 # Keys below ``llm.{input,output}_messages.{i}``.
 OI_MESSAGE: Final = "message"

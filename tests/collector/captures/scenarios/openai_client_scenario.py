@@ -9,7 +9,7 @@ from typing import Any
 
 FRAMEWORK = "openai"
 DISTRIBUTION = "openai"
-PACKAGES = ["openai==3.54.0"]
+PACKAGES = ["openai==3.54.0", "httpx==0.28.1"]  # openai-v2 imports httpx; openai 3 uses httpx2
 _OTEL = ["opentelemetry-instrumentation-openai-v2==2.4b0", "opentelemetry-util-genai==1.1b0"]
 _OPENINFERENCE = ["openinference-instrumentation-openai==0.1.66"]
 _OPENLLMETRY = ["opentelemetry-instrumentation-openai==0.62.4"]

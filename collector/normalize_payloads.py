@@ -1,0 +1,140 @@
+"""Tool results as the text the model saw, out of the envelopes frameworks serialize them in.
+
+Instrumentations record a tool's result however the framework holds it: LangChain's serialized ``ToolMessage``
+(``{"lc":1,"type":"constructor","id":[...,"ToolMessage"],"kwargs":{"content":...}}``, its ``messages_to_dict``
+form ``{"type":"tool","data":{"content":...}}``, or its ``model_dump``), content-block lists
+(``[{"type":"text","text":...}]``), MCP ``CallToolResult`` (``{"content":[blocks], "isError":...}``). The model was
+sent the content inside, so that is what goes into a training row. Anything that is not such an envelope is the
+tool's own output and is kept as it is (a JSON result stays its JSON text).
+
+``tool_result_text`` never raises; what it cannot turn into text is reported, so the collector can put it in
+``Episode.undecoded`` instead of training on a blank or a serialization.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Final
+
+_MAX_DEPTH: Final = 8
+_TEXT_BLOCKS: Final = frozenset({"text", "input_text", "output_text"})
+_MESSAGE_CLASSES: Final = frozenset(
+    {"ToolMessage", "FunctionMessage", "AIMessage", "HumanMessage", "ChatMessage"}
+)
+# Keys a content block may carry its text under.
+_BLOCK_TEXT_KEYS: Final = ("text", "content")
+
+
+class Unreadable(ValueError):
+    """A payload in a recognised envelope whose content is not text (an image block, ...)."""
+
+
+def _loaded(value: Any) -> Any:
+    """JSON text that looks like an object or array, decoded; anything else as it is."""
+    if isinstance(value, str) and value.lstrip()[:1] in ("{", "["):
+        try:
+            return json.loads(value)
+        except (ValueError, RecursionError):
+            return value
+    return value
+
+
+def _as_text(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    try:
+        return json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def _blocks_text(blocks: list[Any]) -> str:
+    """A list of content blocks (OpenAI / Anthropic / MCP / LangChain) as one text."""
+    texts = []
+    for block in blocks:
+        if isinstance(block, str):
+            texts.append(block)
+            continue
+        kind = block.get("type") if isinstance(block, dict) else None
+        text = next(
+            (block[k] for k in _BLOCK_TEXT_KEYS if isinstance(block, dict) and isinstance(block.get(k), str)),
+            None,
+        )
+        if kind in _TEXT_BLOCKS and text is not None:
+            texts.append(text)
+        else:
+            raise Unreadable(f"a content block of type {kind!r} (not text)")
+    return "\n".join(texts)
+
+
+def _is_block_list(value: Any) -> bool:
+    return (
+        isinstance(value, list)
+        and bool(value)
+        and all(isinstance(b, dict) and isinstance(b.get("type"), str) for b in value)
+        and any(b.get("type") in _TEXT_BLOCKS for b in value)
+    )
+
+
+def _envelope_content(value: dict[str, Any]) -> tuple[bool, Any]:
+    """``(True, inner)`` when ``value`` is a known envelope around ``inner``; ``(False, None)`` otherwise."""
+    ident = value.get("id")
+    if value.get("lc") == 1 and value.get("type") == "constructor" and isinstance(value.get("kwargs"), dict):
+        # langchain_core.load.dumpd: id is the class path, e.g. [..., "messages", "ToolMessage"].
+        if isinstance(ident, list) and ident and ident[-1] in _MESSAGE_CLASSES:
+            return True, value["kwargs"].get("content")
+    data = value.get("data")
+    if value.get("type") in ("tool", "function", "ai", "human", "chat") and isinstance(data, dict):
+        if "content" in data:  # langchain_core.messages.messages_to_dict
+            return True, data["content"]
+    if value.get("type") in ("tool", "function") and "content" in value:
+        if "tool_call_id" in value or "name" in value:  # ToolMessage.model_dump / dict()
+            return True, value["content"]
+    if "content" in value and ("isError" in value or "structuredContent" in value):
+        content = value["content"]  # MCP CallToolResult
+        if isinstance(content, list):
+            return True, content
+    return False, None
+
+
+def tool_result_text(value: Any) -> str | None:
+    """A tool result in any shape as text; ``None`` when absent. Raises ``Unreadable`` for non-text content.
+
+    Envelopes are unwrapped (repeatedly: a JSON string holding a dumped ``ToolMessage`` whose content is a block
+    list); everything else keeps its own text (strings as they are, other values as JSON).
+    """
+    current = value
+    for _ in range(_MAX_DEPTH):
+        if current is None:
+            return None
+        loaded = _loaded(current)
+        if isinstance(loaded, dict):
+            known, inner = _envelope_content(loaded)
+            if not known:
+                break
+            current = inner
+            continue
+        if _is_block_list(loaded):
+            return _blocks_text(loaded)
+        break
+    return _as_text(current)
+
+
+def envelope_call_id(value: Any) -> str | None:
+    """The tool-call id a serialized tool message carries (LangChain's ``ToolMessage`` has ``tool_call_id``)."""
+    loaded = _loaded(value)
+    if not isinstance(loaded, dict):
+        return None
+    for node in (loaded, loaded.get("data"), loaded.get("kwargs")):
+        if isinstance(node, dict) and isinstance(node.get("tool_call_id"), str) and node["tool_call_id"]:
+            return node["tool_call_id"]
+    return None
+
+
+def read_tool_result(value: Any, where: str, problems: list[str]) -> str | None:
+    """``tool_result_text``, with an unreadable payload reported into ``problems`` (and ``None`` returned)."""
+    try:
+        return tool_result_text(value)
+    except Unreadable as exc:
+        problems.append(f"{where}: {exc}")
+        return None
