@@ -28,12 +28,22 @@ class Duplicate:
     similarity: float
 
 
+def _structure(obj: dict[str, Any]) -> set[str]:
+    """Keys of a message or tool call that are structure, not content: a message's role and ``tool_call_id``,
+    a call's ``id`` (each run's own, often random: two runs that did the same are duplicates whatever their
+    provider named the calls). An argument called ``id`` is content."""
+    if "role" in obj:
+        return {"role", "tool_call_id"}
+    return {"id"} if isinstance(obj.get("function"), dict) else set()
+
+
 def _texts(obj: Any) -> list[str]:
     """Every string value inside a row, in order (contents, tool names, arguments, verifier answers)."""
     if isinstance(obj, str):
         return [obj]
     if isinstance(obj, dict):
-        return [t for key in sorted(obj) if key != "role" for t in _texts(obj[key])]
+        skip = _structure(obj)
+        return [t for key in sorted(obj) if key not in skip for t in _texts(obj[key])]
     if isinstance(obj, list):
         return [t for item in obj for t in _texts(item)]
     return [json.dumps(obj)] if obj is not None else []

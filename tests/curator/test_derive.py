@@ -391,3 +391,22 @@ def test_a_correction_that_only_rewords_filler_is_no_pair():
 )
 def test_substance_is_calls_results_and_the_final_answers_words(chosen, rejected, differ):
     assert differ_in_substance(chosen, rejected) is differ
+
+
+def test_runs_that_differ_only_in_call_ids_are_exact_duplicates():
+    from tracewheel.curator.dedup import dedup_rows
+
+    first = _parallel_run(("call_x1", "call_x2"), result_order=(0, 1))
+    again = _parallel_run(("call_y1", "call_y2"), result_order=(0, 1)).model_copy(
+        update={"trace_id": "cd" * 16}
+    )
+    other = _parallel_run(("call_x1", "call_x2"), result_order=(0, 1)).model_copy(
+        update={"trace_id": "ef" * 16}
+    )
+    other.messages[1].tool_calls[0].function.arguments = json.dumps({"city": "Paris", "id": 7})
+    rows = sft_rows(labelled(first, again, other))
+    kept, dropped = dedup_rows(rows)
+    assert [d.how for d in dropped] == [
+        "exact"
+    ]  # the ids are each run's own; an argument named id is content
+    assert [r.lineage["trace_ids"] for r in kept] == [[first.trace_id], [other.trace_id]]
