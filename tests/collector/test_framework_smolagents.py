@@ -5,7 +5,7 @@ span name become an ordinary tool-calling episode."""
 from __future__ import annotations
 
 import pytest
-from _framework_capture import CAPTURES_DIR, check_episode, episodes, load_capture
+from _framework_capture import CAPTURES_DIR, check_episode, episodes, load_capture, record
 from tracewheel.collector.normalize_frameworks import _smol_input
 
 CAPTURES = sorted(CAPTURES_DIR.glob("smolagents-*.json"))
@@ -47,3 +47,12 @@ def test_unparseable_tool_call_text_is_reported() -> None:
     problems: list[str] = []
     _smol_input([_item("tool-call", "Calling tools:\n[not python")], "s1", problems)
     assert problems == ["a smolagents tool-call message that does not parse"]  # reported, not guessed
+
+
+def test_smolagents_live_run_is_one_right_episode(tmp_path) -> None:
+    """The real package (a dev dependency) against the fake model, recorded and replayed in-process."""
+    pytest.importorskip("smolagents")
+    path = record("smolagents_scenario", "openinference", "parallel", tmp_path)
+    capture = load_capture(path)
+    (episode,) = episodes(capture.spans, capture.logs)
+    check_episode(episode, capture.scenario, capture.expect)

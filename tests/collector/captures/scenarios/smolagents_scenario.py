@@ -53,14 +53,24 @@ def _answer(llm: Any, body: dict[str, Any]) -> dict[str, Any]:
 def run(instrumentation: str, scenario: Any, llm: Any, telemetry: Any) -> None:
     from _framework_capture import AGENT_NAME, SYSTEM_PROMPT, TOOL_DESCRIPTION, TOOL_NAME
     from openinference.instrumentation.smolagents import SmolagentsInstrumentor
-    from smolagents import OpenAIServerModel, Tool, ToolCallingAgent
 
     llm.answer = lambda body: _answer(llm, body)
-    SmolagentsInstrumentor().instrument(tracer_provider=telemetry.tracer_provider)
+    instrumentor = SmolagentsInstrumentor()
+    instrumentor.instrument(tracer_provider=telemetry.tracer_provider)
+    try:
+        _run_agent(scenario, llm, AGENT_NAME, SYSTEM_PROMPT, TOOL_DESCRIPTION, TOOL_NAME)
+    finally:
+        instrumentor.uninstrument()  # a live test may run again in the same process
+
+
+def _run_agent(
+    scenario: Any, llm: Any, agent_name: str, system: str, tool_description: str, tool_name: str
+) -> None:
+    from smolagents import OpenAIServerModel, Tool, ToolCallingAgent
 
     class Weather(Tool):
-        name = TOOL_NAME
-        description = TOOL_DESCRIPTION
+        name = tool_name
+        description = tool_description
         inputs = {"city": {"type": "string", "description": "The city."}}
         output_type = "string"
 
@@ -69,12 +79,7 @@ def run(instrumentation: str, scenario: Any, llm: Any, telemetry: Any) -> None:
 
     model = OpenAIServerModel(model_id="fake-gpt", api_base=llm.base_url, api_key="sk-fake")
     agent = ToolCallingAgent(
-        tools=[Weather()],
-        model=model,
-        name=AGENT_NAME,
-        instructions=SYSTEM_PROMPT,
-        max_steps=4,
-        verbosity_level=0,
+        tools=[Weather()], model=model, name=agent_name, instructions=system, max_steps=4, verbosity_level=0
     )
     answer = agent.run(scenario.user)
     assert answer == scenario.final_answer, answer
