@@ -13,6 +13,7 @@ import grpc
 import pytest
 from _collector_harness import CollectorProcess, running_collector
 from opentelemetry.exporter.otlp.proto.grpc.metric_exporter import OTLPMetricExporter as GrpcExporter
+from opentelemetry.exporter.otlp.proto.http import Compression as HttpCompression
 from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter as HttpExporter
 from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import (
     ExportMetricsServiceRequest,
@@ -86,8 +87,8 @@ def _usage(home: Path, monkeypatch: pytest.MonkeyPatch, *args: str) -> dict[str,
 def test_http_and_grpc_exporters_usage_per_model(
     collector: CollectorProcess, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # HTTP, cumulative (the SDK's default): exported twice, the second export repeats the first call's totals.
-    provider, reader = _provider(_http(collector, "acme"), "agent-http")
+    # HTTP, gzip, cumulative (the SDK's default): exported twice, the second export repeats the first call's totals.
+    provider, reader = _provider(_http(collector, "acme", compression=HttpCompression.Gzip), "agent-http")
     meter = provider.get_meter("opentelemetry.instrumentation.openai_v2")
     tokens, durations = create_token_histogram(meter), create_duration_histogram(meter)
     other = meter.create_counter("http.client.request.count")
@@ -98,8 +99,10 @@ def test_http_and_grpc_exporters_usage_per_model(
     _call(tokens, durations, "gpt-a", 200, 20, 5.0)
     assert reader.force_flush()
     provider.shutdown()
-    # gRPC, delta temporality, another model and a failed call.
-    provider, reader = _provider(_grpc(collector, "acme", preferred_temporality=DELTA), "agent-grpc")
+    # gRPC, gzip, delta temporality, another model and a failed call.
+    provider, reader = _provider(
+        _grpc(collector, "acme", preferred_temporality=DELTA, compression=grpc.Compression.Gzip), "agent-grpc"
+    )
     meter = provider.get_meter("opentelemetry.instrumentation.openai_v2")
     tokens, durations = create_token_histogram(meter), create_duration_histogram(meter)
     _call(tokens, durations, "gpt-b", 50, 5, 0.05)
