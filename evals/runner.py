@@ -39,7 +39,7 @@ from tracewheel.core.paths import Paths
 
 Against = Literal["champion", "base"]
 # Settings that change what the models generate: a run is reused only when they are the same.
-_GENERATION_KEYS = ("seed", "max_tokens", "max_examples_per_task", "probes")
+_GENERATION_KEYS = ("seed", "max_tokens", "max_examples_per_task", "probes", "cluster_by")
 
 
 class Progress(Protocol):
@@ -162,7 +162,7 @@ def run_eval(
         raise TracewheelError(
             f"adapter {candidate_id} was trained on {candidate.base_model}, the engine serves {engine.base_model}"
         )
-    suites = load_task_suites(paths.splits_dir, tenant, settings.max_examples_per_task)
+    suites = load_task_suites(paths.splits_dir, tenant, settings.max_examples_per_task, settings.cluster_by)
     probes = load_probes() if settings.probes else []
     examples = [*suites.examples, *probes]
 
@@ -284,7 +284,7 @@ def gate(
     candidate = registry.get(paths.adapters_dir, tenant, candidate_id)
     baseline = resolve_baseline(paths, tenant, candidate, "champion")
     baseline_id = baseline.adapter_id if baseline else None
-    suites = load_task_suites(paths.splits_dir, tenant, settings.max_examples_per_task)
+    suites = load_task_suites(paths.splits_dir, tenant, settings.max_examples_per_task, settings.cluster_by)
     probes_fp = fingerprint(load_probes() if settings.probes else [])
     reused = next(
         (

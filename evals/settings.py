@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 
 from tracewheel.core.section import Section
@@ -45,6 +47,12 @@ class EvalsSettings(Section):
     max_tokens: int = Field(default=128, ge=1, description="Tokens generated per example (greedy).")
     batch_size: int = Field(
         default=16, ge=1, description="Requests sent to the engine at once (both models mixed)."
+    )
+    cluster_by: Literal["conversation", "conversation+template"] = Field(
+        default="conversation",
+        description="What the bootstrap resamples as one unit: the conversation, or also every example of one task "
+        "template (user text with numbers and quoted strings masked), when templated prompts succeed and fail "
+        "together (more honest, and far more examples needed).",
     )
     max_examples_per_task: int = Field(
         default=200, ge=1, description="Held-out examples per task at most (the most recent recorded first)."

@@ -9,8 +9,9 @@ A held-out run (recorded by the curator, ``curator/split.py``: redacted, labelle
   ``tool_call`` spec for a tool-calling turn, a text spec for an answer.
 
 A run none of these can judge (the first turn is a tool call of a bad run and no tool_call spec says what is right)
-is left out and counted. Each example belongs to a cluster: its conversation, merged with every example of the same
-task template (the user text with numbers and quoted strings masked), since those succeed and fail together.
+is left out and counted. Each example belongs to a cluster: its conversation, and with ``cluster_by =
+"conversation+template"`` also every example of the same task template (the user text with numbers and quoted
+strings masked), for suites whose templated prompts succeed and fail together.
 """
 
 from __future__ import annotations
@@ -166,8 +167,11 @@ def merge_clusters(examples: list[EvalExample]) -> None:
         e.cluster = find(e.cluster)
 
 
-def load_task_suites(splits_dir: Path, tenant: str, max_per_task: int) -> Suites:
-    """The tenant's held-out examples, the most recent ``max_per_task`` of each task."""
+def load_task_suites(
+    splits_dir: Path, tenant: str, max_per_task: int, cluster_by: str = "conversation"
+) -> Suites:
+    """The tenant's held-out examples, the most recent ``max_per_task`` of each task, clustered by conversation
+    (and by task template with ``cluster_by="conversation+template"``)."""
     examples: list[EvalExample] = []
     left_out: dict[str, int] = {}
     for record in load_heldout_examples(splits_dir, tenant):
@@ -185,7 +189,8 @@ def load_task_suites(splits_dir: Path, tenant: str, max_per_task: int) -> Suites
         else:
             left_out["over max_examples_per_task"] = left_out.get("over max_examples_per_task", 0) + 1
     kept.reverse()
-    merge_clusters(kept)
+    if cluster_by == "conversation+template":
+        merge_clusters(kept)
     return Suites(examples=kept, left_out=left_out, fingerprint=fingerprint(kept))
 
 
