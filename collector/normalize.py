@@ -317,6 +317,7 @@ _NOT_AGENT_NAMES = frozenset(
         "run",
         "__start__",
         "__end__",
+        "openai agent",  # opentelemetry-instrumentation-openai-agents-v2's placeholder on non-agent spans
     }
 )
 
@@ -328,10 +329,15 @@ def _named(value: str | None) -> str | None:
 
 
 def agent_name(ordered: list[Step]) -> str | None:
-    """The run's agent: the first name a span states as the agent's (``gen_ai.agent.name``, ``agent.name``),
-    else the first AGENT span / graph node name that is not a framework's generic node name; else ``None``,
-    since a node name ("agent", "tools") would group unrelated agents' runs together."""
-    return _first(_named(s.agent_name) for s in ordered) or _first(_named(s.agent_label) for s in ordered)
+    """The run's agent: the first name an agent span states (``gen_ai.agent.name``, ``agent.name``), else one any
+    span states, else the first AGENT span / graph node name that is not a framework's generic name; else
+    ``None``, since a node name ("agent", "tools") would group unrelated agents' runs together."""
+    agents = [s for s in ordered if s.kind == "agent"]
+    return (
+        _first(_named(s.agent_name) for s in agents)
+        or _first(_named(s.agent_name) for s in ordered)
+        or _first(_named(s.agent_label) for s in ordered)
+    )
 
 
 def _undecoded(ordered: list[Step], messages: list[Message]) -> list[str]:

@@ -15,7 +15,7 @@ from typing import Any, Literal
 from pydantic import ValidationError
 from tracewheel.collector import semconv as sc
 from tracewheel.collector.episode import FunctionCall, Message, ToolCall
-from tracewheel.collector.normalize_payloads import read_tool_result
+from tracewheel.collector.normalize_payloads import read_tool_result, serialized_message
 
 logger = logging.getLogger(__name__)
 
@@ -336,14 +336,16 @@ def otel_messages(
             else:
                 problems.append(f"a {r or raw.get(sc.KEY_ROLE)} message part of unknown type {kind!r}")
         if responses:
-            out.extend(responses)
-            if texts:  # text beside the results (some emitters add a note): keep it as the user's
-                msg = _message(role=r if r in ("user", "system") else "user", content="\n".join(texts))
-                if msg is not None:
-                    out.append(msg)
+            out.extend(_with_texts(responses, texts, r, span_id))
             continue
         if r is None:
             continue
+        if r == "assistant" and not calls and len(texts) == 1:
+            serialized = serialized_message(texts[0])
+            if serialized is not None:  # the whole message written as text: read it as the message it is
+                serialized.setdefault(sc.KEY_FINISH_REASON, raw.get(sc.KEY_FINISH_REASON))
+                out.extend(openai_messages([serialized], span_id, problems, unread) or [])
+                continue
         msg = _message(
             role=r,
             content="\n".join(texts) if texts else None,
@@ -355,6 +357,20 @@ def otel_messages(
         if msg is not None:
             out.append(msg)
     return out
+
+
+def _with_texts(
+    responses: list[Message], texts: list[str], r: str | None, span_id: str | None
+) -> list[Message]:
+    """Tool results with the text parts beside them: in a ``tool`` message a text part repeats (or, for a result
+    recorded without one, is) the result; in a ``user`` message it is the user's own text, kept after them."""
+    if r != "user":
+        if len(responses) == 1 and responses[0].content is None and texts:
+            responses = [responses[0].model_copy(update={"content": "\n".join(texts)})]
+        return responses
+    extra = [t for t in texts if t not in {m.content for m in responses}]
+    msg = _message(role="user", content="\n".join(extra), span_id=span_id) if extra else None
+    return responses + ([msg] if msg is not None else [])
 
 
 def _content_text(value: Any, what: str, problems: list[str]) -> str | None:

@@ -13,6 +13,7 @@ tool's own output and is kept as it is (a JSON result stays its JSON text).
 
 from __future__ import annotations
 
+import ast
 import json
 from typing import Any, Final
 
@@ -138,3 +139,33 @@ def read_tool_result(value: Any, where: str, problems: list[str]) -> str | None:
     except Unreadable as exc:
         problems.append(f"{where}: {exc}")
         return None
+
+
+_MAX_LITERAL_CHARS: Final = 200_000
+
+
+def serialized_message(text: Any) -> dict[str, Any] | None:
+    """An assistant message an instrumentation wrote as text: its JSON, or its Python ``repr`` (one version of
+    the OpenAI Agents SDK's contrib instrumentation stringifies the SDK's ``ChatCompletionMessage`` dict).
+
+    Only a mapping with an assistant ``role`` and ``tool_calls`` / ``content`` counts; the Python form is read with
+    ``ast.literal_eval`` (literals only, never code), bounded in size.
+    """
+    if not isinstance(text, str) or len(text) > _MAX_LITERAL_CHARS:
+        return None
+    stripped = text.strip()
+    if not (stripped.startswith("{") and stripped.endswith("}")) or "role" not in stripped:
+        return None
+    value: Any = _loaded(stripped)
+    if isinstance(value, str):
+        try:
+            value = ast.literal_eval(stripped)
+        except (ValueError, SyntaxError, MemoryError, RecursionError):
+            return None
+    if (
+        isinstance(value, dict)
+        and value.get("role") == "assistant"
+        and ("tool_calls" in value or "content" in value)
+    ):
+        return value
+    return None
