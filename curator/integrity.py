@@ -140,6 +140,9 @@ class Pairing:
 
 def _pair(messages: Sequence[_Msg]) -> Pairing:
     out = Pairing()
+    # A result naming a call of another turn is misplaced; one naming no call of the run at all carries an id the
+    # framework made up on its own side (a converted or regenerated id), and pairs like a result without one.
+    known_ids = {c.id for m in messages if m.role == "assistant" for c in m.calls if c.id}
     i = 0
     while i < len(messages):
         m = messages[i]
@@ -155,7 +158,6 @@ def _pair(messages: Sequence[_Msg]) -> Pairing:
         while end < len(messages) and messages[end].role == "tool":
             end += 1
         open_calls = list(range(len(m.calls)))
-        with_ids = any(c.id for c in m.calls)
         leftover: list[int] = []
         # By id first, so a result without an id cannot take the call a later result names.
         for t in range(block, end):
@@ -164,8 +166,8 @@ def _pair(messages: Sequence[_Msg]) -> Pairing:
             if match is not None:
                 out.answers[t] = (i, match)
                 open_calls.remove(match)
-            elif tid and with_ids:
-                out.orphans.append(t)  # names a call this turn did not make
+            elif tid in known_ids:
+                out.orphans.append(t)  # names a call another turn made (or one already answered)
             else:
                 leftover.append(t)
         for t in leftover:

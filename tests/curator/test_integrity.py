@@ -69,6 +69,17 @@ DEFECTS = {
         _run(USER, _calls(("Paris", "c1")), _result("Paris", "c1"), _result("Oslo", "c9"), ANSWER),
         Defect.RESULT_WITHOUT_CALL,
     ),
+    "a result naming a call of an earlier turn": (
+        _run(
+            USER,
+            _calls(("Paris", "c1")),
+            _result("Paris", "c1"),
+            _calls(("Oslo", "c2")),
+            _result("Oslo", "c1"),
+            ANSWER,
+        ),
+        Defect.CALL_WITHOUT_RESULT,
+    ),
     "a result with no call before it": (
         _run(USER, _result("Paris", None), ANSWER),
         Defect.RESULT_WITHOUT_CALL,
@@ -188,6 +199,13 @@ CLEAN = {
         ),
         _result("12:00", None, name="local_time"),
         _result("Paris", None),
+        ANSWER,
+    ),
+    "results whose ids the framework made up on its side (matched by name)": _run(
+        USER,
+        _calls(("Paris", "c1"), ("Oslo", "c2")),
+        _result("Paris", "fw-1"),
+        _result("Oslo", "fw-2"),
         ANSWER,
     ),
     "two rounds of calls and a second user turn": _run(
