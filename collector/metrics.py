@@ -58,6 +58,12 @@ SERVICE_NAME: Final = "service.name"
 _TOKEN_TYPES: Final = {"input": "input", "prompt": "input", "output": "output", "completion": "output"}
 _DELTA, _CUMULATIVE = 1, 2
 _MS_UNITS: Final = frozenset({"ms", "milliseconds"})
+# What a request may make the store keep, whatever it sends (the agent is not trusted, and metrics bytes are bounded
+# by the tenant's rate limit only): this many dropped-metric names, the rest counted under OTHER_METRICS, and
+# names and attribute values cut to this many characters (OTel caps instrument names at 255).
+MAX_DROPPED_NAMES: Final = 64
+OTHER_METRICS: Final = "(other metrics)"
+MAX_TEXT: Final = 256
 # What each kind may arrive as: histograms as the GenAI conventions define them; a monotonic counter of tokens and
 # a summary of durations as Micrometer-based instrumentations (Spring AI) export them.
 _SHAPES: Final = frozenset(
@@ -144,7 +150,8 @@ def extract(request: ExportMetricsServiceRequest) -> MetricsBatch:
                 if kind is None or (data, kind) not in _SHAPES:
                     n = _count_points(metric, data)
                     if n:
-                        batch.dropped[metric.name] = batch.dropped.get(metric.name, 0) + n
+                        name = metric.name[:MAX_TEXT]
+                        batch.dropped[name] = batch.dropped.get(name, 0) + n
                     continue
                 scale = 1e-3 if kind == DURATION and metric.unit.strip().lower() in _MS_UNITS else 1.0
                 values = getattr(metric, data)
@@ -157,9 +164,13 @@ def extract(request: ExportMetricsServiceRequest) -> MetricsBatch:
                         batch.rejected += 1
                         reasons[str(exc)] = reasons.get(str(exc), 0) + 1
                         continue
-                    point["service"] = resource.get(SERVICE_NAME)
+                    point["service"] = _text(resource.get(SERVICE_NAME))
                     point["series"] = _series(resource_key, sm.scope.name, metric.name, point, dp)
                     batch.points.append(point)
+    if len(batch.dropped) > MAX_DROPPED_NAMES:
+        ranked = sorted(batch.dropped.items(), key=lambda item: (-item[1], item[0]))
+        batch.dropped = dict(ranked[: MAX_DROPPED_NAMES - 1])
+        batch.dropped[OTHER_METRICS] = sum(n for _, n in ranked[MAX_DROPPED_NAMES - 1 :])
     if batch.rejected:
         detail = ", ".join(f"{n} {reason}" for reason, n in sorted(reasons.items()))
         batch.error_message = f"rejected {batch.rejected} data points: {detail}"
@@ -235,7 +246,7 @@ def _point(name: str, kind: str, data: str, dp: Any, temporality: int, scale: fl
 def _text(value: Any) -> str | None:
     if value is None or value == "":
         return None
-    return value if isinstance(value, str) else str(value)
+    return (value if isinstance(value, str) else str(value))[:MAX_TEXT]
 
 
 def _exponential_buckets(dp: Any) -> tuple[list[float], list[int]]:

@@ -17,7 +17,7 @@ from opentelemetry.sdk.metrics import Histogram, MeterProvider
 from opentelemetry.sdk.metrics.export import AggregationTemporality, InMemoryMetricReader
 from opentelemetry.sdk.metrics.view import ExponentialBucketHistogramAggregation, View
 from opentelemetry.util.genai.instruments import create_duration_histogram, create_token_histogram
-from tracewheel.collector.metrics import extract
+from tracewheel.collector.metrics import MAX_DROPPED_NAMES, extract
 from tracewheel.collector.metrics_store import MetricsLog, purge_tenant, read_records
 from tracewheel.collector.metrics_usage import quantile, to_deltas, usage
 from tracewheel.collector.wal import WalLocked
@@ -176,3 +176,20 @@ def test_micrometer_shapes_a_token_counter_and_a_duration_summary() -> None:
         ("token_usage", None, 30),
     ]
     assert quantile([d for d in deltas if d["kind"] == "duration"], 0.5) == pytest.approx(0.3, abs=0.11)
+
+
+def test_what_a_request_can_make_the_store_keep_is_bounded() -> None:
+    provider, reader = _reader()
+    meter = provider.get_meter("t")
+    for i in range(MAX_DROPPED_NAMES + 10):
+        meter.create_counter(f"spam.{i:03d}").add(1)
+    meter.create_counter("busy").add(1, {"a": 1})
+    meter.create_counter("busy").add(1, {"a": 2})
+    create_token_histogram(meter).record(
+        1, {"gen_ai.request.model": "m" * 10_000, "gen_ai.token.type": "input"}
+    )
+    batch = _batch(reader)
+    assert len(batch.dropped) == MAX_DROPPED_NAMES and batch.dropped["busy"] == 2
+    assert sum(batch.dropped.values()) == MAX_DROPPED_NAMES + 12
+    (point,) = batch.points
+    assert len(point["model"]) == 256
