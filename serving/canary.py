@@ -354,11 +354,32 @@ class _View:
     champion: str | None
 
 
+def _stat_key(path: str) -> tuple[int, ...]:
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return ()
+    return st.st_mtime_ns, st.st_size, st.st_ino
+
+
+def _read_small(path: str) -> bytes:
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(64)
+    except FileNotFoundError:
+        return b""
+
+
 class CanaryRouter:
-    """Routes the main alias; caches each tenant's view until ``canary.json`` or the registry changes."""
+    """Routes the main alias; caches each tenant's view until ``canary.json`` or the registry changes.
+
+    Per request: one ``stat`` and one 16-byte read, on paths built once per tenant (building pathlib objects
+    would cost more than both).
+    """
 
     def __init__(self) -> None:
         self._views: dict[tuple[Path, str], _View] = {}
+        self._files: dict[tuple[Path, str], tuple[str, str]] = {}
 
     def route(self, paths: Paths, tenant: str, sticky_key: str | None) -> RouteDecision:
         view = self._view(paths, tenant)
@@ -369,13 +390,14 @@ class CanaryRouter:
         return RouteDecision(state.candidate, True) if chosen else RouteDecision(state.champion, False)
 
     def _view(self, paths: Paths, tenant: str) -> _View:
-        try:
-            st = (tenant_dir(paths, tenant) / CANARY_FILE).stat()
-            canary_key: tuple[Any, ...] = (st.st_mtime_ns, st.st_size, st.st_ino)
-        except FileNotFoundError:
-            canary_key = ()
-        key = (canary_key, registry.changed_token(paths.adapters_dir, tenant))
-        cached = self._views.get((paths.home, tenant))
+        where = (paths.home, tenant)
+        files = self._files.get(where)
+        if files is None:
+            canary_file = str(tenant_dir(paths, tenant) / CANARY_FILE)  # checks the tenant name, once
+            changed_file = str(paths.adapters_dir / tenant / registry.CHANGED_FILE)
+            files = self._files[where] = (canary_file, changed_file)
+        key = (_stat_key(files[0]), _read_small(files[1]))
+        cached = self._views.get(where)
         if cached is not None and cached.key == key:
             return cached
         champ = registry.champion(paths.adapters_dir, tenant)
@@ -384,13 +406,12 @@ class CanaryRouter:
         if state is not None and state.champion != champion:
             state = None  # the champion changed under the canary: the monitor stops it; serve the champion
         view = _View(key, state, champion)
-        self._views[(paths.home, tenant)] = view
+        self._views[where] = view
         return view
 
 
-_ROUTER = (
-    CanaryRouter()
-)  # a per-process cache of files on disk, not state: every process reads the same files
+# A per-process cache of what the files on disk say, not state of its own: every process reads the same files.
+_ROUTER = CanaryRouter()
 
 
 def route_main_model(paths: Paths, tenant: str, sticky_key: str | None) -> RouteDecision:
