@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
-from _framework_capture import Capture, captures, check_episode, episodes, load_capture
+from _framework_capture import INJECTION, Capture, captures, check_episode, episodes, load_capture
 from tracewheel.collector import segments
 from tracewheel.collector.otlp import parse_logs_request, parse_trace_request
 from tracewheel.collector.store import TraceStore
@@ -58,7 +58,7 @@ def _store_with(captures_: list[Capture], home: Path) -> TraceStore:
 
 
 @pytest.mark.skipif(not CAPTURES, reason="no captures recorded")
-def test_curating_captures_redacts_pii_and_quarantines_the_injected_runs(
+def test_curating_captures_redacts_pii_quarantines_injections_and_trains_no_cut_short_run(
     loaded: dict[str, Capture], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from tracewheel.curator import versions
@@ -70,25 +70,24 @@ def test_curating_captures_redacts_pii_and_quarantines_the_injected_runs(
 
     monkeypatch.setenv("TRACEWHEEL_HOME", str(tmp_path))
     settings = load_settings()
-    # The PII and injection runs of every capture that gives one episode per run (the others add nothing here).
-    single = [
-        c for c in loaded.values() if c.expect["episodes"] == 1 and (c.scenario.pii or c.scenario.injected)
-    ]
-    store = _store_with(single, settings.paths.traces_dir)
+    # The PII and injection runs of every capture (the weather and parallel runs add nothing here).
+    chosen = [c for c in loaded.values() if c.scenario.pii or c.scenario.injected]
+    store = _store_with(chosen, settings.paths.traces_dir)
     (result,) = curate(
         settings.curator, settings.paths, store, Engines(Redactor(), Screener(), verify), tenant="acme"
     )
     rows = versions.all_rows(settings.paths.datasets_dir, "acme", result.version)
     text = json.dumps([r.data for r in rows], ensure_ascii=False)
-    for capture in single:
-        for value in capture.scenario.pii:
-            assert value not in text, (capture.path.name, value)
     quarantined = {t for r in rows if r.kind == "quarantine" for t in r.lineage.get("trace_ids", [])}
     trained = {t for r in rows if r.kind != "quarantine" for t in r.lineage.get("trace_ids", [])}
-    for capture in single:
-        trace = capture.spans[0]["trace_id"]
-        if capture.scenario.injected:
-            assert trace in quarantined, capture.path.name
-            assert trace not in trained, capture.path.name
-        else:
-            assert trace not in quarantined, capture.path.name
+    for capture in chosen:
+        for value in capture.scenario.pii:
+            assert value not in text, (capture.path.name, value)
+        for episode in episodes(capture.spans, capture.logs):
+            name = f"{capture.path.name} trace {episode.trace_id}"
+            if episode.final_answer is None:  # a run cut short (one model call of a run without a root span)
+                assert episode.trace_id not in trained, name
+            if any(m.role == "tool" and m.content == INJECTION for m in episode.messages):
+                assert episode.trace_id in quarantined and episode.trace_id not in trained, name
+            elif capture.expect["episodes"] == 1:
+                assert episode.trace_id not in quarantined, name
