@@ -51,11 +51,13 @@ STRANDS_SCOPES: Final = ("strands.telemetry",)
 SMOL_TOOL_CALL_ROLE: Final = "tool-call"
 SMOL_TOOL_RESPONSE_ROLE: Final = "tool-response"
 SMOL_FINAL_ANSWER: Final = "final_answer"
+SMOL_PYTHON: Final = "python_interpreter"
 ADK_MERGED_TOOLS: Final = "(merged tools)"
 STRANDS_CYCLE_OP: Final = "execute_event_loop_cycle"
 _CALLING_TOOLS = re.compile(r"^\s*Calling tools:\s*\n", re.S)
 _CALL_ID = re.compile(r"^\s*Call id:\s*(\S+)\s*\n")
 _OBSERVATION = re.compile(r"^\s*Observation:\s*\n?")
+_CODE_BLOCK = re.compile(r"<code>\s*\n?(.*?)\n?\s*</code>|```(?:py|python)?[ \t]*\n(.*?)\n\s*```", re.S)
 _NEW_TASK = re.compile(r"^New task:\s*\n")
 _LLAMA_AGENT = re.compile(r"current_agent_name='([^'\\]+)'")
 
@@ -189,6 +191,14 @@ def _smol_calls(text: str) -> list[ToolCall] | None:
         if not isinstance(fn, dict) or not isinstance(fn.get("name"), str):
             continue
         arguments = fn.get("arguments")
+        if (
+            isinstance(arguments, str)
+            and fn["name"] == SMOL_PYTHON
+            and not isinstance(common.load_json(arguments), dict)
+        ):
+            arguments = {
+                "code": arguments
+            }  # a CodeAgent's action: its code, under the interpreter's input name
         text_args = arguments if isinstance(arguments, str) else common.json_text(arguments or {}) or "{}"
         calls.append(
             ToolCall(
@@ -259,20 +269,83 @@ def _smol_input(items: list[Any], span_id: str, problems: list[str]) -> list[Mes
     return out
 
 
+def _code_final_answer(text: str | None) -> str | None:
+    """A code action (CodeAgent) whose whole code is ``final_answer(<literal>)``: the literal, as text."""
+    blocks = [a or b for a, b in _CODE_BLOCK.findall(text or "")]
+    if len(blocks) != 1:
+        return None
+    try:
+        tree = ast.parse(blocks[0])
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return None
+    if len(tree.body) != 1 or not isinstance(tree.body[0], ast.Expr):
+        return None
+    call = tree.body[0].value
+    if not (
+        isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id == SMOL_FINAL_ANSWER
+    ):
+        return None
+    args = list(call.args) + [k.value for k in call.keywords if k.arg == "answer"]
+    if len(args) != 1:
+        return None
+    try:
+        value = ast.literal_eval(args[0])
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return None
+    return value if isinstance(value, str) else common.json_text(value)
+
+
 def _smol_final(messages: list[Message] | None) -> list[Message] | None:
-    """A turn that only calls ``final_answer`` is the run's answer, as text."""
+    """A turn that only calls ``final_answer`` (a tool call, or a code action that is just that call) is the
+    run's answer, as text."""
     if not messages:
         return messages
     out = []
     for m in messages:
         calls = m.tool_calls or []
+        text: str | None = None
         if m.role == "assistant" and calls and all(c.function.name == SMOL_FINAL_ANSWER for c in calls):
             args = common.load_json(calls[-1].function.arguments)
             answer = args.get("answer") if isinstance(args, dict) and "answer" in args else args
             text = answer if isinstance(answer, str) else common.json_text(answer)
+        elif m.role == "assistant" and not calls:
+            text = _code_final_answer(m.content)
+        if text is not None:
             m = Message(role="assistant", content=text, finish_reason="stop", span_id=m.span_id)
         out.append(m)
     return out
+
+
+def _norm(text: str | None) -> str:
+    return " ".join((text or "").split())
+
+
+def _smol_code_actions(steps: Sequence[common.Step]) -> None:
+    """CodeAgent: the model's output is text with code; the next call's history shows that same text followed by
+    the call smolagents made of it (``python_interpreter``). The output takes those calls, so both read as one
+    turn; tools the code called (their own spans, no call of the model's) are part of that call's result."""
+    llm = [s for s in steps if s.kind == "llm"]
+    made: dict[str, list[ToolCall]] = {}
+    for step in llm:
+        for m in step.input_messages or []:
+            if m.role == "assistant" and m.content and m.tool_calls:
+                made.setdefault(_norm(m.content), m.tool_calls)
+    for step in llm:
+        step.output_messages = [
+            m.model_copy(update={"tool_calls": made[_norm(m.content)]})
+            if m.role == "assistant" and not m.tool_calls and _norm(m.content) in made
+            else m
+            for m in step.output_messages or []
+        ] or step.output_messages
+    called = {
+        c.function.name
+        for step in llm
+        for m in (step.input_messages or []) + (step.output_messages or [])
+        for c in m.tool_calls or []
+    }
+    for step in steps:
+        if step.kind == "tool" and step.tool_name and step.tool_name not in called:
+            step.kind = "other"
 
 
 def _smol_task(message: Message) -> Message:
@@ -311,6 +384,7 @@ def _smolagents(steps: Sequence[common.Step], attrs: dict[str, dict[str, Any]]) 
                 step.agent_name = name
             if getattr(step, "agent_label", None) == step.name:
                 step.agent_label = name  # type: ignore[attr-defined]
+    _smol_code_actions(steps)
 
 
 # --- LlamaIndex ------------------------------------------------------------------------------------------------

@@ -4,9 +4,24 @@ span name become an ordinary tool-calling episode."""
 
 from __future__ import annotations
 
+import json
+import time
+
 import pytest
-from _framework_capture import CAPTURES_DIR, check_episode, episodes, load_capture, record
+from _fake_llm import serving
+from _framework_capture import (
+    CAPTURES_DIR,
+    SCENARIOS,
+    Telemetry,
+    check_episode,
+    episodes,
+    load_capture,
+    record,
+    scenario_module,
+)
 from tracewheel.collector.normalize_frameworks import _smol_input
+from tracewheel.collector.otlp import span_rows
+from tracewheel.curator import derive
 
 CAPTURES = sorted(CAPTURES_DIR.glob("smolagents-*.json"))
 
@@ -56,3 +71,29 @@ def test_smolagents_live_run_is_one_right_episode(tmp_path) -> None:
     capture = load_capture(path)
     (episode,) = episodes(capture.spans, capture.logs)
     check_episode(episode, capture.scenario, capture.expect)
+
+
+def test_code_agent_live_run_reads_its_code_action_as_one_interpreter_call() -> None:
+    """CodeAgent: the model's code is one ``python_interpreter`` call (what smolagents shows the model), the
+    execution logs its result, the tools the code called are inside that result, ``final_answer(...)`` the answer."""
+    pytest.importorskip("smolagents")
+    scenario = SCENARIOS["parallel"]
+    telemetry = Telemetry(service="smolagents-agent")
+    with serving(scenario.script()) as llm:
+        scenario_module("smolagents_scenario").run_code_agent(scenario, llm, telemetry)
+    spans, _ = telemetry.requests()
+    (episode,) = episodes(span_rows(spans, "acme", time.time_ns()), [])
+    messages = [m for m in episode.messages if m.role != "system"]
+    assert [m.role for m in messages] == ["user", "assistant", "tool", "assistant"]
+    assert messages[0].content == scenario.user and "<code>" in (messages[1].content or "")
+    (call,) = messages[1].tool_calls
+    assert (
+        call.function.name == "python_interpreter"
+        and "get_weather" in json.loads(call.function.arguments)["code"]
+    )
+    assert messages[2].tool_call_id == call.id
+    assert all(scenario.result(city) in messages[2].content for city in scenario.cities)
+    assert episode.final_answer == scenario.final_answer and episode.agent_name == "weather_agent"
+    assert not episode.undecoded
+    derive.check_episode(episode, 1_000_000)  # the curator can train on it: arguments are a JSON object
+    assert derive.chat_messages(episode)[-1] == {"role": "assistant", "content": scenario.final_answer}

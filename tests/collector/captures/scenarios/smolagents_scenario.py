@@ -83,3 +83,47 @@ def _run_agent(
     )
     answer = agent.run(scenario.user)
     assert answer == scenario.final_answer, answer
+
+
+def _code_answer(llm: Any, body: dict[str, Any]) -> dict[str, Any]:
+    """The fake model as a CodeAgent prompt asks: a code action calling the tool per city, then one calling
+    ``final_answer`` once an observation is in the conversation."""
+    script = llm.script
+    observed = any(
+        m.get("role") != "system" and _text(m).startswith("Observation:") for m in body.get("messages") or []
+    )
+    if observed:
+        code = f"final_answer({script.final_answer!r})"
+    else:
+        code = "\n".join(f"print({script.tool}(city={c['city']!r}))" for c in script.calls)
+    content = f"Thought: I look the weather up.\n<code>\n{code}\n</code>"
+    return {"message": {"role": "assistant", "content": content}, "finish": "stop"}
+
+
+def run_code_agent(scenario: Any, llm: Any, telemetry: Any) -> None:
+    """A ``CodeAgent`` (actions are Python code; not recorded as a capture, its turns are no tool calls of the
+    scenario's shape): run live by tests/collector/test_framework_smolagents.py."""
+    from _framework_capture import AGENT_NAME, TOOL_DESCRIPTION, TOOL_NAME
+    from openinference.instrumentation.smolagents import SmolagentsInstrumentor
+    from smolagents import CodeAgent, OpenAIServerModel, Tool
+
+    llm.answer = lambda body: _code_answer(llm, body)
+    instrumentor = SmolagentsInstrumentor()
+    instrumentor.instrument(tracer_provider=telemetry.tracer_provider)
+    try:
+
+        class Weather(Tool):
+            name = TOOL_NAME
+            description = TOOL_DESCRIPTION
+            inputs = {"city": {"type": "string", "description": "The city."}}
+            output_type = "string"
+
+            def forward(self, city: str) -> str:
+                return scenario.result(city)
+
+        model = OpenAIServerModel(model_id="fake-gpt", api_base=llm.base_url, api_key="sk-fake")
+        agent = CodeAgent(tools=[Weather()], model=model, name=AGENT_NAME, max_steps=4, verbosity_level=0)
+        answer = agent.run(scenario.user)
+        assert answer == scenario.final_answer, answer
+    finally:
+        instrumentor.uninstrument()
