@@ -33,12 +33,14 @@ from typer.testing import CliRunner
 
 from tracewheel.cli.main import app
 
+# `python -m tracewheel.collector`: the same server without the CLI's imports, started in a third of the time.
+FAST = ("tracewheel.collector",)
 DELTA = {Histogram: AggregationTemporality.DELTA, Counter: AggregationTemporality.DELTA}
 
 
 @pytest.fixture(scope="module")
 def collector(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CollectorProcess]:
-    with running_collector(tmp_path_factory.mktemp("home"), ["acme", "globex"]) as proc:
+    with running_collector(tmp_path_factory.mktemp("home"), ["acme", "globex"], entry=FAST) as proc:
         yield proc
 
 

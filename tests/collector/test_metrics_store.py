@@ -22,6 +22,9 @@ from tracewheel.collector.metrics_store import MetricsLog, purge_tenant, read_re
 from tracewheel.collector.metrics_usage import quantile, to_deltas, usage
 from tracewheel.collector.wal import WalLocked
 
+# `python -m tracewheel.collector`: the same server without the CLI's imports, started in a third of the time.
+FAST = ("tracewheel.collector",)
+
 
 def _reader(views: tuple[View, ...] = (), **kwargs: Any) -> tuple[MeterProvider, InMemoryMetricReader]:
     reader = InMemoryMetricReader(**kwargs)
@@ -63,7 +66,7 @@ def test_an_acknowledged_metric_survives_a_kill(tmp_path: Path, monkeypatch: pyt
     tokens = create_token_histogram(provider.get_meter("t"))
     tokens.record(123, {"gen_ai.request.model": "m", "gen_ai.token.type": "input"})
     body = encode_metrics(reader.get_metrics_data()).SerializeToString()
-    with running_collector(tmp_path / "home", ["acme"]) as collector:
+    with running_collector(tmp_path / "home", ["acme"], entry=FAST) as collector:
         assert collector.post("/v1/metrics", body, key=collector.keys["acme"]).status_code == 200
         collector.kill()  # SIGKILL right after the answer: no shutdown hook runs
     (got,) = usage(tmp_path / "home" / "metrics", "acme")

@@ -37,6 +37,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "collector"))
 
 from _collector_harness import CollectorProcess, running_collector, wait_for  # noqa: E402
 
+# `python -m tracewheel.collector`: the same server without the CLI's imports, started in a third of the time.
+FAST = ("tracewheel.collector",)
 WEATHER_TOOL = function_tool("get_weather", "Weather for a city", "city")
 SPEC = {"type": "normalized", "answer": "Sunny in Paris."}
 
@@ -251,7 +253,7 @@ def llm_url() -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def collector(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CollectorProcess]:
-    with running_collector(tmp_path_factory.mktemp("home"), ["acme"]) as proc:
+    with running_collector(tmp_path_factory.mktemp("home"), ["acme"], entry=FAST) as proc:
         yield proc
 
 
