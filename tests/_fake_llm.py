@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -38,6 +38,9 @@ class FakeLLM:
     script: Script
     port: int = 0
     requests: list[dict[str, Any]] = field(default_factory=list)
+    # Called as observer(headers, request_body, completion) for each chat request before the answer goes out:
+    # tests that play the serving side hang their own spans here.
+    observer: Callable[[dict[str, str], dict[str, Any], dict[str, Any]], None] | None = None
 
     @property
     def base_url(self) -> str:
@@ -147,6 +150,8 @@ def _handler(fake: FakeLLM, lock: threading.Lock) -> type[BaseHTTPRequestHandler
             with lock:
                 n = len(fake.requests)
                 fake.requests.append(body)
+            if fake.observer is not None:
+                fake.observer(dict(self.headers.items()), body, completion(fake, body, n))
             if not body.get("stream"):
                 self._send_json(200, completion(fake, body, n))
                 return
