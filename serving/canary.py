@@ -227,6 +227,12 @@ def start_canary(
         record = registry.get(paths.adapters_dir, tenant, candidate)
         if record.status != AdapterStatus.CANDIDATE:
             raise TracewheelError(f"adapter {candidate} is {record.status}, not a candidate")
+        stale = registry.canary(paths.adapters_dir, tenant)
+        if stale is not None:
+            raise TracewheelError(
+                f"adapter {stale.adapter_id} is still marked canary with no canary running; "
+                "`tracewheel canary stop` puts it back to candidate"
+            )
         current = registry.champion(paths.adapters_dir, tenant)
         state = CanaryState(
             canary_id=f"cn-{datetime.now(UTC).strftime('%Y%m%d-%H%M%S')}-{token_hex(3)}",
@@ -242,10 +248,21 @@ def start_canary(
             max_duration_hours=serving.canary_max_duration_hours,
         )
         ref = log_decision(paths, tenant, "start", "operator", state, f"canary at {share:g}", share=share)
-        registry.transition(
-            paths.adapters_dir, tenant, candidate, AdapterStatus.CANARY, reason="canary started", evidence=ref
-        )
+        # State first: should the process die before the registry change, the monitor finds the candidate not in
+        # status canary and stops the canary, rather than leaving an adapter marked canary with none running.
         _write_state(paths, state)
+        try:
+            registry.transition(
+                paths.adapters_dir,
+                tenant,
+                candidate,
+                AdapterStatus.CANARY,
+                reason="canary started",
+                evidence=ref,
+            )
+        except BaseException:
+            _end(paths, state, CanaryStatus.STOPPED, "the registry refused the candidate", None)
+            raise
         return state
 
 
@@ -306,21 +323,44 @@ def stop_canary(
 ) -> CanaryState:
     state = active_state(paths, tenant)
     if state is None:
-        raise TracewheelError(f"tenant {tenant} has no running canary")
+        stale = registry.canary(paths.adapters_dir, tenant)
+        if stale is not None:  # left marked canary by a process that died mid-change
+            ref = log_decision(paths, tenant, "stop", by, None, reason, adapter=stale.adapter_id)
+            registry.transition(
+                paths.adapters_dir, tenant, stale.adapter_id, AdapterStatus.CANDIDATE, reason, ref
+            )
+        raise TracewheelError(
+            f"tenant {tenant} has no running canary"
+            + (f" ({stale.adapter_id} was still marked canary: it is a candidate again)" if stale else "")
+        )
     return close_canary(paths, state, CanaryStatus.STOPPED, by, reason, None)
 
 
+def _refuse_during_canary(paths: Paths, tenant: str, action: str) -> None:
+    state = active_state(paths, tenant)
+    if state is not None:
+        against = state.champion or "the base model"
+        raise TracewheelError(
+            f"tenant {tenant} runs a canary of {state.candidate} against {against}; "
+            f"stop it first (tracewheel canary stop) to {action}"
+        )
+
+
 def promote(
-    paths: Paths, tenant: str, adapter_id: str, reason: str = "promoted by hand"
+    paths: Paths,
+    tenant: str,
+    adapter_id: str,
+    reason: str = "promoted by hand",
+    evidence: Evidence | None = None,
 ) -> registry.AdapterRecord:
     """Make ``adapter_id`` the tenant's champion by hand. If it is the running canary's candidate, that canary ends
-    as promoted; any other running canary is stopped (its control arm is no longer the champion)."""
+    as promoted (with ``evidence``, the test's state, when given). Promoting another adapter while a canary runs is
+    refused: it would pull the control arm from under the test."""
     state = active_state(paths, tenant)
     if state is not None and state.candidate == adapter_id:
-        close_canary(paths, state, CanaryStatus.PROMOTED, "operator", reason, None)
+        close_canary(paths, state, CanaryStatus.PROMOTED, "operator", reason, evidence)
         return registry.get(paths.adapters_dir, tenant, adapter_id)
-    if state is not None:
-        stop_canary(paths, tenant, reason=f"champion changed by hand to {adapter_id}")
+    _refuse_during_canary(paths, tenant, f"promote {adapter_id}")
     ref = log_decision(paths, tenant, "promote", "operator", None, reason, adapter=adapter_id)
     return registry.transition(paths.adapters_dir, tenant, adapter_id, AdapterStatus.CHAMPION, reason, ref)
 
@@ -328,9 +368,9 @@ def promote(
 def rollback(
     paths: Paths, tenant: str, reason: str = "rolled back by hand"
 ) -> tuple[registry.AdapterRecord, registry.AdapterRecord | None]:
-    """Retire the tenant's champion and restore the one before it (or the base model); stops a running canary."""
-    if active_state(paths, tenant) is not None:
-        stop_canary(paths, tenant, reason="champion rolled back by hand")
+    """Retire the tenant's champion and restore the one before it (or the base model). Refused while a canary
+    runs: stop it first (or let it decide), so that one command never does two things."""
+    _refuse_during_canary(paths, tenant, "roll back the champion")
     current = registry.champion(paths.adapters_dir, tenant)
     ref = log_decision(
         paths, tenant, "rollback", "operator", None, reason, adapter=current.adapter_id if current else None

@@ -87,6 +87,10 @@ def test_promotion_by_hand_routes_everyone_to_the_new_champion(paths: Paths) -> 
     cand = add_adapter(paths.adapters_dir)
     canary.start_canary(paths, SERVING, "acme", cand.adapter_id, share=0.5)
     assert any(route_main_model(paths, "acme", f"u{i}").canary for i in range(50))
+    with pytest.raises(TracewheelError, match="runs a canary of .* stop it first"):
+        canary.rollback(paths, "acme")
+    with pytest.raises(TracewheelError, match="runs a canary of .* to promote " + champ.adapter_id):
+        canary.promote(paths, "acme", champ.adapter_id)
     canary.promote(paths, "acme", cand.adapter_id, reason="looks good")
     assert {route_main_model(paths, "acme", f"u{i}") for i in range(50)} == {
         RouteDecision(cand.adapter_id, False)
@@ -96,6 +100,18 @@ def test_promotion_by_hand_routes_everyone_to_the_new_champion(paths: Paths) -> 
     assert (retired.adapter_id, restored.adapter_id) == (cand.adapter_id, champ.adapter_id)
     assert route_main_model(paths, "acme", "u1") == RouteDecision(champ.adapter_id, False)
     assert [d["event"] for d in _decisions(paths)] == ["start", "promote", "rollback"]
+
+
+def test_an_adapter_left_marked_canary_is_put_back_by_stop(paths: Paths) -> None:
+    # A process died between the registry change and canary.json: the adapter is canary, no canary runs.
+    cand = add_adapter(paths.adapters_dir, status="canary")
+    other = add_adapter(paths.adapters_dir)
+    with pytest.raises(TracewheelError, match="still marked canary"):
+        canary.start_canary(paths, SERVING, "acme", other.adapter_id)
+    with pytest.raises(TracewheelError, match="it is a candidate again"):
+        canary.stop_canary(paths, "acme")
+    assert registry.get(paths.adapters_dir, "acme", cand.adapter_id).status == AdapterStatus.CANDIDATE
+    assert canary.start_canary(paths, SERVING, "acme", other.adapter_id).status == CanaryStatus.RUNNING
 
 
 def _episode(**fields) -> Episode:

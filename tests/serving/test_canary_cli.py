@@ -55,7 +55,11 @@ def test_start_status_promote_rollback(home: Path) -> None:
     )
     assert registry.champion(paths.adapters_dir, "acme").adapter_id == cand.adapter_id
     after = json.loads(_cli(home, "canary", "status", "--json"))
-    assert after["status"] == "promoted"
+    assert after["status"] == "promoted" and after["rule"] == "fewer than 5 outcomes in an arm"
+    promoted = canary.read_jsonl(canary.decisions_path(paths, "acme"))[-1]
+    assert (
+        promoted["by"] == "operator" and promoted["evidence"]["n_candidate"] == 4
+    )  # what the test said then
 
     back = json.loads(_cli(home, "rollback", "--reason", "support tickets", "--json"))
     assert (

@@ -148,13 +148,21 @@ def promote(
     reason: ReasonOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """Make ADAPTER the tenant's champion by hand (the old champion is retired; logged with the reason)."""
+    """Make ADAPTER the tenant's champion by hand (the old champion is retired; logged with the reason).
+
+    Ends the tenant's canary as promoted when ADAPTER is its candidate; refused while another canary runs."""
     from tracewheel.serving import canary
     from tracewheel.trainer import registry
 
     s = settings()
     name = tenant or registry.find(s.paths.adapters_dir, adapter).tenant
-    record = canary.promote(s.paths, name, adapter, reason or "promoted by hand")
+    running = canary.active_state(s.paths, name)
+    evidence = None
+    if running is not None and running.candidate == adapter:
+        from tracewheel.serving.canary_monitor import evaluate
+
+        evidence = evaluate(s.paths, running, s.curator).evidence  # what the test said when a person decided
+    record = canary.promote(s.paths, name, adapter, reason or "promoted by hand", evidence)
     if json_out:
         print_json(record)
         return
@@ -163,7 +171,9 @@ def promote(
 
 @app.command("rollback")
 def rollback(tenant: TenantOpt = None, reason: ReasonOpt = None, json_out: JsonOpt = False) -> None:
-    """Retire the tenant's champion and restore the one it replaced (or the base model); logged with the reason."""
+    """Retire the tenant's champion and restore the one it replaced (or the base model); logged with the reason.
+
+    Refused while a canary runs (stop it first)."""
     from tracewheel.serving import canary
 
     s = settings()
