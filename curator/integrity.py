@@ -170,9 +170,11 @@ def _pair(messages: Sequence[_Msg]) -> Pairing:
                 out.orphans.append(t)  # names a call another turn made (or one already answered)
             else:
                 leftover.append(t)
+        names = {c.name for c in m.calls}
         for t in leftover:
-            name = messages[t].name
-            # Where ids are missing: the first open call of the same tool, else (no name) the first open call.
+            # Where ids are missing: the first open call of the same tool; a result without a name, or with a name
+            # no call of the turn has (a framework's display name), takes the first open call.
+            name = messages[t].name if messages[t].name in names else None
             match = next((k for k in open_calls if name is None or m.calls[k].name == name), None)
             if match is None:
                 out.orphans.append(t)

@@ -208,6 +208,9 @@ CLEAN = {
         _result("Oslo", "fw-2"),
         ANSWER,
     ),
+    "a result named differently from its call (a framework's display name)": _run(
+        USER, _calls(("Paris", None)), _result("Paris", None, name="Weather lookup"), ANSWER
+    ),
     "two rounds of calls and a second user turn": _run(
         USER,
         _calls(("Paris", "c1")),
