@@ -199,7 +199,9 @@ def merge_messages(transcript: list[Message], incoming: list[Message]) -> None:
     position: int | None = None
     for message in incoming:
         key = message_key(message)
-        start = 0 if position is None else position
+        # A key with a call id names one message in the whole run (parallel tool results can land in any order):
+        # look for it everywhere; text repeats, so a text key is matched only after the last match.
+        start = 0 if position is None or _has_id(key) else position
         found = next((i for i in range(start, len(transcript)) if message_key(transcript[i]) == key), None)
         if found is None:
             at = len(transcript) if position is None else position
@@ -214,7 +216,27 @@ def merge_messages(transcript: list[Message], incoming: list[Message]) -> None:
         }
         if updates:
             transcript[found] = present.model_copy(update=updates)
-        position = found + 1
+        position = max(position or 0, found + 1)
+
+
+def _has_id(key: tuple[Any, ...]) -> bool:
+    return key[0] == "tool" or (key[0] == "assistant-calls" and all("(" not in part for part in key[1:]))
+
+
+def _results_in_call_order(transcript: list[Message]) -> None:
+    """The tool results right after an assistant turn, in the order of its calls (parallel tools finish, and are
+    recorded, in any order; the model is sent them in call order)."""
+    i = 0
+    while i < len(transcript):
+        calls = [c.id for c in transcript[i].tool_calls or []]
+        j = i + 1
+        while j < len(transcript) and transcript[j].role == "tool":
+            j += 1
+        if len(calls) > 1 and j - i > 2:
+            rank = {cid: n for n, cid in enumerate(calls) if cid}
+            block = transcript[i + 1 : j]
+            transcript[i + 1 : j] = sorted(block, key=lambda m: rank.get(m.tool_call_id or "", len(rank)))
+        i = j if j > i + 1 else i + 1
 
 
 def _same_arguments(call: ToolCall, arguments: str | None) -> bool:
@@ -228,7 +250,7 @@ def _same_arguments(call: ToolCall, arguments: str | None) -> bool:
     return len(values) == 1 and str(values[0]) == arguments.strip()
 
 
-def _tool_messages(step: Step, transcript: list[Message]) -> list[Message]:
+def _tool_messages(step: Step, transcript: list[Message], known: list[Message]) -> list[Message]:
     """A tool step's result as a ``tool`` message, answering the call it belongs to.
 
     The call is found by id; failing that (frameworks often mint their own ids, or record none), an unanswered
@@ -244,6 +266,11 @@ def _tool_messages(step: Step, transcript: list[Message]) -> list[Message]:
         if open_calls:
             matching = [c for c in open_calls if _same_arguments(c, step.tool_arguments)]
             call_id = (matching or open_calls)[0].id
+        elif (recorded := _recorded_call(step, known)) is not None:
+            # A later model call's input holds the turn that made this call (the model's own output was not
+            # recorded): that whole turn goes in, ids and all, so the later copy matches it.
+            message, call = recorded
+            return [message.model_copy(update={"span_id": step.span_id}), _tool_result(step, call.id)]
         elif step.tool_name:
             restored = Message(
                 role="assistant",
@@ -259,6 +286,20 @@ def _tool_messages(step: Step, transcript: list[Message]) -> list[Message]:
     return [_tool_result(step, call_id)]
 
 
+def _recorded_call(step: Step, known: list[Message]) -> tuple[Message, ToolCall] | None:
+    """The assistant turn (from any model call's messages) holding this tool step's call: by id, else by name
+    and arguments."""
+    for message in known:
+        for call in message.tool_calls or []:
+            if step.tool_call_id and call.id == step.tool_call_id:
+                return message, call
+    for message in known:
+        for call in message.tool_calls or []:
+            if call.function.name == step.tool_name and _same_arguments(call, step.tool_arguments):
+                return message, call
+    return None
+
+
 def _tool_result(step: Step, call_id: str | None) -> Message:
     return Message(
         role="tool", content=step.tool_result, tool_call_id=call_id, name=step.tool_name, span_id=step.span_id
@@ -267,11 +308,19 @@ def _tool_result(step: Step, call_id: str | None) -> Message:
 
 def _conversation(ordered: list[Step], by_id: dict[str, Step]) -> list[Message]:
     transcript: list[Message] = []
+    known = [
+        m
+        for s in ordered
+        if s.kind == "llm"
+        for m in (s.input_messages or []) + (s.output_messages or [])
+        if m.tool_calls
+    ]
     for step in ordered:
         if step.kind == "llm":
             merge_messages(transcript, (step.input_messages or []) + (step.output_messages or []))
         elif step.kind == "tool" and (step.tool_name or step.tool_call_id):
-            merge_messages(transcript, _tool_messages(step, transcript))
+            merge_messages(transcript, _tool_messages(step, transcript, known))
+    _results_in_call_order(transcript)
     agents = sorted((s for s in ordered if s.kind == "agent"), key=lambda s: _depth(s, by_id))
     # An agent span's own input/output only stands in for what no model call recorded (content capture is often
     # on at the agent level only); merged blindly, its output would land before the steps that produced it.
@@ -340,6 +389,9 @@ def agent_name(ordered: list[Step]) -> str | None:
     )
 
 
+_OTLP_SERVER = 2  # OTLP SpanKind of a server's own span (tracewheel's serving side)
+
+
 def _undecoded(ordered: list[Step], messages: list[Message]) -> list[str]:
     """What the run holds that could not be read: each span's own findings, and every tool result the
     transcript still lacks (with the reason a span gave for it, when one did)."""
@@ -348,6 +400,10 @@ def _undecoded(ordered: list[Step], messages: list[Message]) -> list[str]:
         for call_id, reason in step.unread_results.items():
             reasons.setdefault(call_id, reason)
     found = [reason for step in ordered for reason in step.undecoded]
+    llm = [s for s in ordered if s.kind == "llm" and s.span_kind != _OTLP_SERVER]
+    if llm and llm[-1].input_messages and not llm[-1].output_messages and not llm[-1].error:
+        # Content was captured, yet the run's last model call kept no output: its answer is lost, not absent.
+        found.append(f"the last model call ({llm[-1].name!r}) recorded its input but not its output")
     for m in messages:
         if m.role == "tool" and m.content is None:
             found.append(

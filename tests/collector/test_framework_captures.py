@@ -32,12 +32,12 @@ def test_capture_replays_into_one_right_episode_per_run(name: str, loaded: dict[
     assert len(found) == expect["episodes"], [e.trace_id for e in found]
     if expect["episodes"] == 1:
         check_episode(found[0], capture.scenario, expect)
-    else:
-        # One trace per model call (no root span): nothing in them may look like a clean, finished run unless it
-        # is one, so every episode either ends on the final answer or is flagged as cut short.
-        for episode in found:
-            last = episode.messages[-1]
-            assert last.role == "assistant" and not last.tool_calls or episode.final_answer is None
+        return
+    # One trace per model call (no root span): the last call's trace holds the whole run; the earlier ones end on
+    # a tool call and have no final answer, so nothing downstream takes them for a finished run.
+    check_episode(found[-1], capture.scenario, expect)
+    for episode in found[:-1]:
+        assert episode.final_answer is None and episode.messages[-1].tool_calls, episode.messages[-1]
 
 
 def _store_with(captures_: list[Capture], home: Path) -> TraceStore:

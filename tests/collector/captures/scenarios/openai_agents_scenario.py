@@ -13,7 +13,13 @@ INSTRUMENTATIONS = {
     "openinference": ["openinference-instrumentation-openai-agents==2.6.0"],
     "openllmetry": ["opentelemetry-instrumentation-openai-agents==0.62.4"],
 }
-EXPECT: dict[str, dict[str, Any]] = {}
+EXPECT: dict[str, dict[str, Any]] = {"openllmetry": {"final_answer": None}}
+LIMITS = {
+    "openllmetry": [
+        "with the chat-completions model its chat spans record no output messages: the episode ends on the tool "
+        "results without the final answer, is marked undecoded and held back by curation"
+    ]
+}
 
 
 def _instrument(instrumentation: str, telemetry: Any) -> Any:
