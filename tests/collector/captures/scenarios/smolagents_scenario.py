@@ -17,7 +17,9 @@ PACKAGES = ["smolagents[openai]==1.26.0"]
 INSTRUMENTATIONS = {"openinference": ["openinference-instrumentation-smolagents==0.1.43"]}
 EXPECT: dict[str, dict[str, Any]] = {}
 LIMITS = [
-    "ToolCallingAgent only: CodeAgent's turns are code in text, not tool calls (not recorded).",
+    "Captures are of ToolCallingAgent. CodeAgent (tested live): a code action is one python_interpreter call "
+    "(the code under 'code', as smolagents shows it to the model), the execution logs its result, the tools the "
+    "code called stay inside that result, and final_answer(<literal>) code is the answer.",
     "The final_answer tool call becomes the plain-text final answer; smolagents' 'New task:' framing and "
     "'Observation:' prefix are dropped, and its long built-in system prompt is kept.",
     "Parallel calls' observations reach the model joined in one text: each call's result comes from its tool span.",
