@@ -43,7 +43,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from _fake_llm import Script, serving
+from _fake_llm import FakeLLM, Script, serving
 
 CAPTURES_DIR = Path(__file__).parent / "captures"
 SCENARIOS_DIR = CAPTURES_DIR / "scenarios"
@@ -228,8 +228,9 @@ def capture_name(framework: str, instrumentation: str, version: str, scenario: s
     return f"{framework}-{instrumentation}-{version}-{scenario}.json"
 
 
-def record(module: str, instrumentation: str, scenario_name: str, out_dir: Path) -> Path:
-    """Run one scenario of one scenario module under fresh telemetry; write its capture; return the path."""
+def run_scenario(module: str, instrumentation: str, scenario_name: str) -> tuple[Any, Any, FakeLLM]:
+    """Run one scenario in this process under fresh telemetry: the OTLP trace and logs requests, and the fake LLM
+    (its ``requests``). Live tests call this where the framework is installed in the dev venv."""
     mod = scenario_module(module)
     scenario = SCENARIOS[scenario_name]
     telemetry = Telemetry(service=f"{mod.FRAMEWORK}-agent")
@@ -237,6 +238,22 @@ def record(module: str, instrumentation: str, scenario_name: str, out_dir: Path)
         mod.run(instrumentation, scenario, llm, telemetry)
         time.sleep(0.2)  # batch-style processors some frameworks add flush on their own timer
     spans, logs = telemetry.requests()
+    return spans, logs, llm
+
+
+def live_rows(module: str, instrumentation: str, scenario_name: str) -> tuple[list[Any], list[Any]]:
+    """``run_scenario``'s export as the storage rows the collector would write (dev venv only)."""
+    from tracewheel.collector.otlp import log_rows, span_rows
+
+    spans, logs, _ = run_scenario(module, instrumentation, scenario_name)
+    now = time.time_ns()
+    return span_rows(spans, TENANT, now), (log_rows(logs, TENANT, now) if logs is not None else [])
+
+
+def record(module: str, instrumentation: str, scenario_name: str, out_dir: Path) -> Path:
+    """Run one scenario of one scenario module under fresh telemetry; write its capture; return the path."""
+    mod = scenario_module(module)
+    spans, logs, llm = run_scenario(module, instrumentation, scenario_name)
     wanted = mod.PACKAGES + mod.INSTRUMENTATIONS[instrumentation]
     wanted += ["opentelemetry-sdk", "opentelemetry-api", "opentelemetry-semantic-conventions", "openai"]
     version = importlib.metadata.version(mod.DISTRIBUTION)
