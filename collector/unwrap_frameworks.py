@@ -165,6 +165,13 @@ def tool_output_text(value: Any) -> str | None:
                     kind = block.get("block_type", "?") if isinstance(block, dict) else "?"
                     raise Unreadable(f"a LlamaIndex ToolOutput holds a {kind!r} block (not text)")
             return "\n".join(texts)
+    if (
+        isinstance(loaded, dict)
+        and isinstance(loaded.get("content"), str)
+        and "tool_name" in loaded
+        and ("raw_output" in loaded or "raw_input" in loaded)
+    ):
+        return loaded["content"]  # LlamaIndex ToolOutput before content blocks (0.12 and earlier)
     blocks = converse_blocks(loaded)
     if blocks is not None and all("text" in b or "json" in b for b in blocks):
         return _converse_result_text(blocks)

@@ -7,6 +7,8 @@ import json
 
 import pytest
 from _framework_capture import CAPTURES_DIR, check_episode, episodes, load_capture
+from tracewheel.collector.episode import Message
+from tracewheel.collector.unwrap_frameworks import expand_gemini
 
 CAPTURES = sorted(CAPTURES_DIR.glob("google-adk-*.json"))
 
@@ -29,3 +31,34 @@ def test_adk_capture_is_one_right_episode(path) -> None:
 def test_adk_latest_semconv_sends_operation_details_records() -> None:
     capture = load_capture(CAPTURES_DIR / "google-adk-builtin-latest-2.13.0-weather.json")
     assert {r["event_name"] for r in capture.logs} == {"gen_ai.client.inference.operation.details"}
+
+
+def test_google_genai_contents_expand_to_openai_messages() -> None:
+    """ADK's legacy schema (and ADK 1.x) puts google-genai ``Content`` dumps in its events and llm_request."""
+    call = {
+        "parts": [
+            {"text": None, "function_call": {"id": "c1", "name": "get_weather", "args": {"city": "Oslo"}}}
+        ]
+    }
+    result = {
+        "role": "user",
+        "parts": [{"function_response": {"id": "c1", "name": "get_weather", "response": {"t": -3}}}],
+    }
+    image = {"role": "user", "parts": [{"inline_data": {"mime_type": "image/png", "data": "AAAA"}}]}
+    problems: list[str] = []
+    out = expand_gemini(
+        [
+            Message(role="assistant", content=json.dumps({**call, "role": "model"})),
+            Message(role="user", content=json.dumps(result)),
+            Message(role="user", content=json.dumps(image)),
+            Message(
+                role="user",
+                content='{"parts": [{"type": "text", "content": "OTel parts are not google-genai"}]}',
+            ),
+        ],
+        problems,
+    )
+    assert [(m.role, m.content) for m in out[:2]] == [("assistant", None), ("tool", '{"t": -3}')]
+    assert out[0].tool_calls[0].function.arguments == '{"city": "Oslo"}' and out[1].tool_call_id == "c1"
+    assert problems == ["a user message holds a media part (not text)"]
+    assert out[-1].content.startswith('{"parts"')  # left as it was

@@ -32,6 +32,14 @@ def test_tool_output_shapes() -> None:
         "is_error": False,
     }
     assert tool_output_text(json.dumps(wrapped)) == "a\nb"
+    older = {
+        "content": "c",
+        "tool_name": "t",
+        "raw_input": {"kwargs": {}},
+        "raw_output": "c",
+        "is_error": False,
+    }
+    assert tool_output_text(older) == "c"  # ToolOutput before content blocks
     assert tool_output_text('{"temp": 3}') is None and tool_output_text("plain") is None
     with pytest.raises(Unreadable, match="image"):
         tool_output_text({"blocks": [{"block_type": "image", "url": "x"}], "tool_name": "t"})
