@@ -45,3 +45,20 @@ def test_tool_output_shapes() -> None:
         tool_output_text({"blocks": [{"block_type": "image", "url": "x"}], "tool_name": "t"})
     assert call_arguments('{"kwargs": {"city": "Paris"}}') == '{"city": "Paris"}'
     assert call_arguments('{"args": [1], "kwargs": {}}') is None
+
+
+def test_a_tool_output_holding_no_text_is_undecoded_not_trained_on() -> None:
+    capture = load_capture(CAPTURES_DIR / "llama-index-openinference-0.14.25-weather.json")
+    spans = []
+    for row in capture.spans:
+        attrs = json.loads(row["attributes"])
+        if attrs.get("openinference.span.kind") == "TOOL":
+            output = json.loads(attrs["output.value"])
+            output["blocks"] = [{"block_type": "image", "url": "https://example.com/map.png"}]
+            attrs["output.value"] = json.dumps(output)
+            row = {**row, "attributes": json.dumps(attrs)}
+        spans.append(row)
+    (episode,) = episodes(spans, capture.logs)
+    assert any("ToolOutput holds a 'image' block" in reason for reason in episode.undecoded), (
+        episode.undecoded
+    )
