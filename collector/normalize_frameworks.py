@@ -94,6 +94,7 @@ def adjust_steps(rows: Sequence[Row], steps: Sequence[common.Step]) -> None:
         _safely("google-adk", _adk, steps, attrs)
     if any(s.startswith(STRANDS_SCOPES) for s in scopes):
         _safely("strands", _strands, steps, rows)
+    _safely("react", _react, steps)
     _safely("tool call ids", _pair_tool_calls, steps)
 
 
@@ -171,6 +172,79 @@ def _pair_tool_calls(steps: Sequence[common.Step]) -> None:
             if chosen is not None:
                 step.tool_call_id = chosen.id
                 taken.add(chosen.id)
+
+
+# --- ReAct text (LlamaIndex ReActAgent, CrewAI, LangChain's ReAct agents) --------------------------------------
+
+_REACT_ACTION = re.compile(
+    r"^\s*Action:\s*(?P<name>[^\n]+?)\s*\n\s*Action Input:\s*(?P<args>.+?)\s*$", re.M | re.S
+)
+_REACT_ANSWER = re.compile(r"^\s*(?:Final )?Answer:\s*(?P<answer>.+?)\s*$", re.M | re.S)
+_REACT_OBSERVATION = re.compile(r"^\s*Observation:\s*")
+
+
+def _react_args(text: str) -> str | None:
+    """An ``Action Input`` as a JSON object: JSON, or a Python dict literal (LlamaIndex re-renders it so)."""
+    loaded = common.load_json(text)
+    if not isinstance(loaded, dict):
+        try:
+            loaded = ast.literal_eval(text)
+        except (ValueError, SyntaxError, MemoryError, RecursionError):
+            return None
+    return json.dumps(loaded, ensure_ascii=False) if isinstance(loaded, dict) else None
+
+
+def _react_messages(messages: list[Message] | None, ordinal: int) -> tuple[list[Message] | None, int]:
+    """ReAct turns as tool-calling turns: ``Action`` / ``Action Input`` text becomes a call (id ``react_<n>``, the
+    n-th action of the run, so every model call's copy gets the same id), the ``Observation:`` that follows its
+    result, and ``Answer:`` the answer."""
+    if not messages:
+        return messages, ordinal
+    out: list[Message] = []
+    pending: str | None = None
+    for m in messages:
+        action = _REACT_ACTION.search(m.content or "") if m.role == "assistant" and not m.tool_calls else None
+        args = _react_args(action.group("args")) if action else None
+        if action and args is not None:
+            pending = f"react_{ordinal}"
+            ordinal += 1
+            thought = (m.content or "")[: action.start()].strip() or None
+            call = ToolCall(
+                id=pending, function=FunctionCall(name=action.group("name").strip(), arguments=args)
+            )
+            out.append(m.model_copy(update={"content": thought, "tool_calls": [call]}))
+            continue
+        observed = _REACT_OBSERVATION.match(m.content or "") if m.role == "user" and pending else None
+        if observed:
+            out.append(
+                Message(
+                    role="tool",
+                    content=(m.content or "")[observed.end() :],
+                    tool_call_id=pending,
+                    span_id=m.span_id,
+                )
+            )
+            pending = None
+            continue
+        answer = _REACT_ANSWER.search(m.content or "") if m.role == "assistant" and not m.tool_calls else None
+        if answer and (m.content or "").lstrip().startswith("Thought:"):
+            m = m.model_copy(update={"content": answer.group("answer")})
+        out.append(m)
+    return out, ordinal
+
+
+def _react(steps: Sequence[common.Step]) -> None:
+    llm = [s for s in steps if s.kind == "llm"]
+    observed = any(
+        m.role == "user" and _REACT_OBSERVATION.match(m.content or "")
+        for s in llm
+        for m in s.input_messages or []
+    )
+    if not observed:
+        return
+    for step in llm:
+        step.input_messages, ordinal = _react_messages(step.input_messages, 0)
+        step.output_messages, _ = _react_messages(step.output_messages, ordinal)
 
 
 # --- smolagents ------------------------------------------------------------------------------------------------

@@ -62,3 +62,32 @@ def test_a_tool_output_holding_no_text_is_undecoded_not_trained_on() -> None:
     assert any("ToolOutput holds a 'image' block" in reason for reason in episode.undecoded), (
         episode.undecoded
     )
+
+
+def test_react_text_reads_as_tool_calls() -> None:
+    """The ReAct text convention (LlamaIndex ReActAgent, CrewAI, LangChain ReAct agents), whichever framework."""
+    from tracewheel.collector.episode import Message
+    from tracewheel.collector.normalize_frameworks import _react_messages
+
+    history = [
+        Message(role="user", content="Weather in Oslo?"),
+        Message(
+            role="assistant",
+            content="Thought: look it up\nAction: get_weather\nAction Input: {'city': 'Oslo'}",
+        ),
+        Message(role="user", content="Observation: -3°C"),
+    ]
+    inputs, ordinal = _react_messages(history, 0)
+    outputs, _ = _react_messages(
+        [Message(role="assistant", content="Thought: done\nFinal Answer: Cold.")], ordinal
+    )
+    assert [(m.role, m.content, m.tool_call_id) for m in inputs] == [
+        ("user", "Weather in Oslo?", None),
+        ("assistant", "Thought: look it up", None),
+        ("tool", "-3°C", "react_0"),
+    ]
+    assert (
+        inputs[1].tool_calls[0].id == "react_0"
+        and inputs[1].tool_calls[0].function.arguments == '{"city": "Oslo"}'
+    )
+    assert outputs[0].content == "Cold." and ordinal == 1
