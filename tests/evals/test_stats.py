@@ -66,6 +66,14 @@ def test_mcnemar_exact_p_matches_scipy(b, c, both, neither):
     assert result.p_value == pytest.approx(expected)
 
 
+@pytest.mark.parametrize("b, c, p", [(9, 1, 22 / 1024), (15, 4, 2 * 5036 / 2**19), (5, 5, 1.0)])
+def test_mcnemar_exact_p_on_tables_worked_by_hand(b, c, p):
+    # two-sided exact: 2 * P(X <= min(b, c)) for X ~ Binomial(b + c, 1/2), capped at 1
+    result = stats.mcnemar([True] * b + [False] * c, [False] * b + [True] * c)
+    assert result.p_value == pytest.approx(p)
+    assert result.statistic == pytest.approx((abs(b - c) - 1) ** 2 / (b + c))
+
+
 def test_connor_sample_size_and_the_design_effect():
     # Connor (1987): psi = 0.2, delta = 0.1, alpha 0.05, power 0.8 -> about 155 pairs
     assert round(stats.paired_sample_size(0.1, 0.2, 0.05, 0.8)) == 155
