@@ -381,6 +381,8 @@ def test_episodes_show_states_the_integrity_verdict(home):
     }
     ok = json.loads(_cli(home, "episodes", "show", WEATHER_OK, "--json"))
     assert ok["integrity"] == {"held_back": False, "reason": None, "findings": []}
+    listed = {e["episode_id"]: e["held_back"] for e in json.loads(_cli(home, "episodes", "list", "--json"))}
+    assert listed[WEATHER_CUT] == "tool call without result" and listed[WEATHER_OK] is None
 
 
 def test_datasets_held_back_lists_runs_with_reasons(home):

@@ -66,6 +66,8 @@ def summary(episode: Episode) -> dict[str, Any]:
         "usage": episode.usage,
         "feedback": len(episode.feedback),
         "span_count": episode.span_count,
+        # Why curation would hold the run back (curator/integrity.py), or None: it would be curated.
+        "held_back": check_integrity(episode).to_dict()["reason"],
     }
 
 
