@@ -9,6 +9,7 @@ import pytest
 from _framework_capture import CAPTURES_DIR, check_episode, episodes, load_capture
 from tracewheel.collector.episode import Message
 from tracewheel.collector.unwrap_frameworks import expand_gemini
+from tracewheel.curator.integrity import check_integrity
 
 CAPTURES = sorted(CAPTURES_DIR.glob("google-adk-*.json"))
 
@@ -18,6 +19,7 @@ def test_adk_capture_is_one_right_episode(path) -> None:
     capture = load_capture(path)
     (episode,) = episodes(capture.spans, capture.logs)
     check_episode(episode, capture.scenario, capture.expect)
+    assert not check_integrity(episode).held_back, check_integrity(episode).describe()
     assert episode.usage.input_tokens > 0 and episode.model.endswith("fake-gpt")
     # What ADK recorded is its envelope; the episode holds the text inside.
     recorded = [
@@ -62,3 +64,17 @@ def test_google_genai_contents_expand_to_openai_messages() -> None:
     assert out[0].tool_calls[0].function.arguments == '{"city": "Oslo"}' and out[1].tool_call_id == "c1"
     assert problems == ["a user message holds a media part (not text)"]
     assert out[-1].content.startswith('{"parts"')  # left as it was
+
+
+def test_adk_without_content_capture_is_held_back_not_trained_on() -> None:
+    """ADK's default records no content unless OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT is set: the
+    same run with its content attributes gone must not look like a clean run."""
+    capture = load_capture(CAPTURES_DIR / "google-adk-builtin-2.13.0-weather.json")
+    content = ("gen_ai.input.messages", "gen_ai.output.messages", "gen_ai.system_instructions")
+    content += ("gen_ai.tool.call.arguments", "gen_ai.tool.call.result")
+    spans = []
+    for row in capture.spans:
+        attrs = {k: v for k, v in json.loads(row["attributes"]).items() if k not in content}
+        spans.append({**row, "attributes": json.dumps(attrs)})
+    (episode,) = episodes(spans, [])
+    assert episode.user_task is None and check_integrity(episode).held_back

@@ -8,6 +8,7 @@ import json
 import pytest
 from _framework_capture import CAPTURES_DIR, check_episode, episodes, load_capture
 from tracewheel.collector.unwrap_frameworks import Unreadable, call_arguments, tool_output_text
+from tracewheel.curator.integrity import check_integrity
 
 CAPTURES = sorted(CAPTURES_DIR.glob("llama-index-*.json"))
 
@@ -17,6 +18,7 @@ def test_llama_index_capture_is_one_right_episode(path) -> None:
     capture = load_capture(path)
     (episode,) = episodes(capture.spans, capture.logs)
     check_episode(episode, capture.scenario, capture.expect)
+    assert not check_integrity(episode).held_back, check_integrity(episode).describe()
     tool_outputs = [
         json.loads(r["attributes"]).get("output.value")
         for r in capture.spans

@@ -22,6 +22,7 @@ from _framework_capture import (
 from tracewheel.collector.normalize_frameworks import _smol_input
 from tracewheel.collector.otlp import span_rows
 from tracewheel.curator import derive
+from tracewheel.curator.integrity import check_integrity
 
 CAPTURES = sorted(CAPTURES_DIR.glob("smolagents-*.json"))
 
@@ -31,6 +32,7 @@ def test_smolagents_capture_is_one_right_episode(path) -> None:
     capture = load_capture(path)
     (episode,) = episodes(capture.spans, capture.logs)
     check_episode(episode, capture.scenario, capture.expect)
+    assert not check_integrity(episode).held_back, check_integrity(episode).describe()
     assert not any(c.function.name == "final_answer" for m in episode.messages for c in m.tool_calls or [])
     assert episode.finish_reasons[-1] == "stop"
 

@@ -8,6 +8,7 @@ import pytest
 from _framework_capture import CAPTURES_DIR, check_episode, episodes, load_capture
 from tracewheel.collector.episode import Message
 from tracewheel.collector.unwrap_frameworks import expand_converse
+from tracewheel.curator.integrity import check_integrity
 
 CAPTURES = sorted(CAPTURES_DIR.glob("strands-*.json"))
 
@@ -17,6 +18,7 @@ def test_strands_capture_is_one_right_episode(path) -> None:
     capture = load_capture(path)
     (episode,) = episodes(capture.spans, capture.logs)
     check_episode(episode, capture.scenario, capture.expect)
+    assert not check_integrity(episode).held_back, check_integrity(episode).describe()
     assert episode.system_instructions and not episode.system_instructions.startswith("[")
     assert episode.usage.input_tokens == 50 * len({r["trace_id"] for r in capture.spans})
 
