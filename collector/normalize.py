@@ -29,7 +29,7 @@ from tracewheel.collector import (
 )
 from tracewheel.collector import semconv as sc
 from tracewheel.collector.episode import Episode, Feedback, FunctionCall, Message, ToolCall, Usage
-from tracewheel.collector.normalize_common import Step, as_int, as_str, json_text, load_json
+from tracewheel.collector.normalize_common import Step, as_int, as_str, coalesce_calls, json_text, load_json
 
 logger = logging.getLogger(__name__)
 
@@ -120,6 +120,8 @@ def read_step(span: Row, logs: Iterable[Row] = ()) -> Step:
             log_events.append((name, body))
     if old_events or log_events:
         _safely("deprecated events", span_id, normalize_otel.read_events, old_events + log_events, step)
+    step.input_messages = coalesce_calls(step.input_messages)
+    step.output_messages = coalesce_calls(step.output_messages)
     step.fill("finish_reasons", [m.finish_reason for m in step.output_messages or [] if m.finish_reason])
     step.fill("task", as_str(attrs.get(sc.TRACEWHEEL_TASK)))
     step.fill("expected", json_text(attrs.get(sc.TRACEWHEEL_EXPECTED)))
@@ -190,21 +192,32 @@ def message_key(message: Message) -> tuple[Any, ...]:
     return (message.role, " ".join((message.content or "").split()))
 
 
-def merge_messages(transcript: list[Message], incoming: list[Message]) -> None:
+def merge_messages(transcript: list[Message], incoming: list[Message], new_from: int | None = None) -> None:
     """Merge ``incoming`` (one call's history + output, in order) into ``transcript`` in place.
 
     Messages already present are matched in order (and fill what the transcript lacked); new ones go right after
-    the last match, or at the end when nothing matched (a fresh context).
+    the last match, or at the end when nothing matched (a fresh context). Messages from index ``new_from`` on
+    (a call's output) that are not there yet go at the end: they came after everything already recorded, even
+    when the call's recorded input is only part of the history.
     """
     position: int | None = None
-    for message in incoming:
+    for index, message in enumerate(incoming):
         key = message_key(message)
         # A key with a call id names one message in the whole run (parallel tool results can land in any order):
         # look for it everywhere; text repeats, so a text key is matched only after the last match.
         start = 0 if position is None or _has_id(key) else position
         found = next((i for i in range(start, len(transcript)) if message_key(transcript[i]) == key), None)
+        if found is None and message.tool_calls:
+            # The same turn under other ids (one instrumentation records a Responses item's id in the history
+            # and its call_id in the output): the same calls, in order, after the last match.
+            sig = _calls_signature(message)
+            after = 0 if position is None else position
+            found = next(
+                (i for i in range(after, len(transcript)) if _calls_signature(transcript[i]) == sig), None
+            )
         if found is None:
-            at = len(transcript) if position is None else position
+            newest = new_from is not None and index >= new_from
+            at = len(transcript) if position is None or newest else position
             transcript.insert(at, message)
             position = at + 1
             continue
@@ -217,6 +230,12 @@ def merge_messages(transcript: list[Message], incoming: list[Message]) -> None:
         if updates:
             transcript[found] = present.model_copy(update=updates)
         position = max(position or 0, found + 1)
+
+
+def _calls_signature(message: Message) -> tuple[tuple[str, str], ...] | None:
+    if not message.tool_calls:
+        return None
+    return tuple((c.function.name, _canonical_args(c.function.arguments)) for c in message.tool_calls)
 
 
 def _has_id(key: tuple[Any, ...]) -> bool:
@@ -317,7 +336,8 @@ def _conversation(ordered: list[Step], by_id: dict[str, Step]) -> list[Message]:
     ]
     for step in ordered:
         if step.kind == "llm":
-            merge_messages(transcript, (step.input_messages or []) + (step.output_messages or []))
+            inputs = step.input_messages or []
+            merge_messages(transcript, inputs + (step.output_messages or []), new_from=len(inputs))
         elif step.kind == "tool" and (step.tool_name or step.tool_call_id):
             merge_messages(transcript, _tool_messages(step, transcript, known))
     _results_in_call_order(transcript)

@@ -340,11 +340,18 @@ def otel_messages(
             continue
         if r is None:
             continue
-        if r == "assistant" and not calls and len(texts) == 1:
-            serialized = serialized_message(texts[0])
-            if serialized is not None:  # the whole message written as text: read it as the message it is
-                serialized.setdefault(sc.KEY_FINISH_REASON, raw.get(sc.KEY_FINISH_REASON))
-                out.extend(openai_messages([serialized], span_id, problems, unread) or [])
+        if r == "assistant" and not calls and texts:
+            serialized = [serialized_message(t) for t in texts]
+            if all(m is not None for m in serialized):
+                # The message (or each of its tool calls) written as text: read it as what it is.
+                merged = {
+                    sc.KEY_ROLE: "assistant",
+                    sc.KEY_CONTENT: "\n".join(m[sc.KEY_CONTENT] for m in serialized if m[sc.KEY_CONTENT])
+                    or None,
+                    sc.KEY_TOOL_CALLS: [c for m in serialized for c in m[sc.KEY_TOOL_CALLS]],
+                    sc.KEY_FINISH_REASON: raw.get(sc.KEY_FINISH_REASON),
+                }
+                out.extend(openai_messages([merged], span_id, problems, unread) or [])
                 continue
         msg = _message(
             role=r,
@@ -434,6 +441,28 @@ def openai_messages(
         )
         if msg is not None:
             out.append(msg)
+    return out
+
+
+def coalesce_calls(messages: list[Message] | None) -> list[Message] | None:
+    """Adjacent assistant messages that only add tool calls as one turn: Responses-API items (one
+    ``function_call`` item per call) become one message each in some instrumentations' chat view, yet the model
+    made those calls in one turn."""
+    if not messages:
+        return messages
+    out: list[Message] = []
+    for message in messages:
+        last = out[-1] if out else None
+        if (
+            last is not None
+            and last.role == message.role == "assistant"
+            and last.tool_calls
+            and message.tool_calls
+            and not message.content
+        ):
+            out[-1] = last.model_copy(update={"tool_calls": [*last.tool_calls, *message.tool_calls]})
+        else:
+            out.append(message)
     return out
 
 

@@ -142,30 +142,76 @@ def read_tool_result(value: Any, where: str, problems: list[str]) -> str | None:
 
 
 _MAX_LITERAL_CHARS: Final = 200_000
+# Python reprs of SDK objects some instrumentations write instead of the message: the classes that stand for a
+# tool call (their keyword arguments carry ``call_id``/``id``, ``name``, ``arguments``).
+_CALL_FIELDS: Final = ("call_id", "name", "arguments")
+
+
+def _python_value(node: ast.AST) -> Any:
+    """A Python expression of literals and ``Class(key=value, ...)`` constructor calls as plain data (a call
+    becomes the dict of its keyword arguments plus ``__class__``); anything else raises ``ValueError``."""
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and not node.args:
+        out: dict[str, Any] = {"__class__": node.func.id}
+        for keyword in node.keywords:
+            if keyword.arg is None:
+                raise ValueError("**kwargs")
+            out[keyword.arg] = _python_value(keyword.value)
+        return out
+    if isinstance(node, ast.List):
+        return [_python_value(e) for e in node.elts]
+    if isinstance(node, ast.Dict):
+        return {
+            _python_value(k) if k is not None else None: _python_value(v)
+            for k, v in zip(node.keys, node.values, strict=True)
+        }
+    return ast.literal_eval(node)
+
+
+def _parsed(text: str) -> Any:
+    value: Any = _loaded(text)
+    if not isinstance(value, str):
+        return value
+    try:
+        return _python_value(ast.parse(text, mode="eval").body)
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return None
+
+
+def _as_call(value: Any) -> dict[str, Any] | None:
+    """A tool call in a serialized SDK object (Responses ``function_call`` item, chat ``tool_calls`` entry)."""
+    if not isinstance(value, dict):
+        return None
+    fn = value.get("function") if isinstance(value.get("function"), dict) else value
+    name, arguments = fn.get("name"), fn.get("arguments", "{}")
+    if not isinstance(name, str) or not isinstance(arguments, str | dict):
+        return None
+    call_id = value.get("call_id") or value.get("id")
+    return {"id": call_id, "type": "function", "function": {"name": name, "arguments": arguments}}
 
 
 def serialized_message(text: Any) -> dict[str, Any] | None:
-    """An assistant message an instrumentation wrote as text: its JSON, or its Python ``repr`` (one version of
-    the OpenAI Agents SDK's contrib instrumentation stringifies the SDK's ``ChatCompletionMessage`` dict).
+    """An assistant message (or one tool call) an instrumentation wrote as text, as an OpenAI message dict.
 
-    Only a mapping with an assistant ``role`` and ``tool_calls`` / ``content`` counts; the Python form is read with
-    ``ast.literal_eval`` (literals only, never code), bounded in size.
+    Read forms: JSON, a Python ``repr`` of a dict (the OpenAI Agents SDK's contrib instrumentation stringifies the
+    chat ``ChatCompletionMessage``), and a dataclass-style repr such as ``ResponseFunctionToolCall(call_id=...,
+    name=..., arguments=...)`` (the same instrumentation with the Responses API model). Python forms are read as
+    literals and constructor calls only (``ast``, never evaluated), bounded in size.
     """
     if not isinstance(text, str) or len(text) > _MAX_LITERAL_CHARS:
         return None
     stripped = text.strip()
-    if not (stripped.startswith("{") and stripped.endswith("}")) or "role" not in stripped:
+    if "role" not in stripped and "call_id" not in stripped:
         return None
-    value: Any = _loaded(stripped)
-    if isinstance(value, str):
-        try:
-            value = ast.literal_eval(stripped)
-        except (ValueError, SyntaxError, MemoryError, RecursionError):
-            return None
-    if (
-        isinstance(value, dict)
-        and value.get("role") == "assistant"
-        and ("tool_calls" in value or "content" in value)
-    ):
-        return value
+    if not (stripped.endswith("}") or stripped.endswith(")")):
+        return None
+    value = _parsed(stripped)
+    if not isinstance(value, dict):
+        return None
+    if value.get("role") == "assistant" and ("tool_calls" in value or "content" in value):
+        calls = [c for c in (_as_call(tc) for tc in value.get("tool_calls") or []) if c is not None]
+        return {"role": "assistant", "content": value.get("content"), "tool_calls": calls}
+    if value.get("type") == "function_call" or (value.get("__class__") and "call_id" in value):
+        call = _as_call(value)
+        if call is not None:
+            return {"role": "assistant", "content": None, "tool_calls": [call]}
     return None

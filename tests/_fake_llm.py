@@ -6,7 +6,8 @@ recorder builds (tests/collector/captures/record.py) without adding a web framew
 The script is stateless per request, so a framework that retries or re-sends history gets the same answer: while
 the request holds no ``tool`` message the model asks for the scenario's tool calls (one per city, in parallel when
 there are several); once tool results are there it gives the final answer. ``stream: true`` is answered with
-server-sent events in the OpenAI chunk format (some frameworks always stream).
+server-sent events in the OpenAI chunk format (some frameworks always stream). The Responses API
+(``/v1/responses``, non-streaming) follows the same script, for SDKs that default to it.
 """
 
 from __future__ import annotations
@@ -64,6 +65,63 @@ class FakeLLM:
             "message": {"role": "assistant", "content": None, "tool_calls": calls},
             "finish": "tool_calls",
         }
+
+
+def response(fake: FakeLLM, body: dict[str, Any], n: int) -> dict[str, Any]:
+    """The same script through the Responses API (``POST /v1/responses``, non-streaming): answered once the
+    input holds a ``function_call_output`` item."""
+    items = body.get("input") if isinstance(body.get("input"), list) else []
+    answered = any(isinstance(i, dict) and i.get("type") == "function_call_output" for i in items)
+    if answered or not body.get("tools"):
+        text = fake.script.final_answer
+        output: list[dict[str, Any]] = [
+            {
+                "type": "message",
+                "id": f"msg_{n}",
+                "role": "assistant",
+                "status": "completed",
+                "content": [{"type": "output_text", "text": text, "annotations": []}],
+            }
+        ]
+    else:
+        output = [
+            {
+                "type": "function_call",
+                "id": f"fc_{n}_{i}",
+                "call_id": call_id,
+                "name": fake.script.tool,
+                "arguments": json.dumps(args),
+                "status": "completed",
+            }
+            for i, (call_id, args) in enumerate(zip(fake.script.call_ids, fake.script.calls, strict=True))
+        ]
+    usage = _usage(n)
+    return {
+        "id": f"resp_{n}",
+        "object": "response",
+        "created_at": 1_700_000_000 + n,
+        "model": fake.script.model,
+        "status": "completed",
+        "output": output,
+        "parallel_tool_calls": True,
+        "tool_choice": "auto",
+        "tools": body.get("tools") or [],
+        "error": None,
+        "incomplete_details": None,
+        "instructions": body.get("instructions"),
+        "metadata": {},
+        "temperature": 1.0,
+        "top_p": 1.0,
+        "text": {"format": {"type": "text"}},
+        "truncation": "disabled",
+        "usage": {
+            "input_tokens": usage["prompt_tokens"],
+            "output_tokens": usage["completion_tokens"],
+            "total_tokens": usage["total_tokens"],
+            "input_tokens_details": {"cached_tokens": 0},
+            "output_tokens_details": {"reasoning_tokens": 0},
+        },
+    }
 
 
 def _usage(n: int) -> dict[str, int]:
@@ -143,6 +201,12 @@ def _handler(fake: FakeLLM, lock: threading.Lock) -> type[BaseHTTPRequestHandler
                 body = json.loads(self.rfile.read(length) or b"{}")
             except ValueError:
                 self._send_json(400, {"error": {"message": "body is not JSON"}})
+                return
+            if self.path.rstrip("/").endswith("/responses") and not body.get("stream"):
+                with lock:
+                    n = len(fake.requests)
+                    fake.requests.append(body)
+                self._send_json(200, response(fake, body, n))
                 return
             if not self.path.rstrip("/").endswith("/chat/completions"):
                 self._send_json(404, {"error": {"message": f"no route {self.path}"}})

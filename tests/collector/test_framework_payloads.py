@@ -56,10 +56,18 @@ def test_an_assistant_message_written_as_text_is_read_as_a_message() -> None:
         "{'role': 'assistant', 'content': None, 'tool_calls': [{'id': 'c1', 'function': {'name': 'f'}}]}"
     )
     assert serialized_message(as_repr)["tool_calls"][0]["id"] == "c1"
-    assert serialized_message('{"role": "assistant", "content": "hi"}') == {
-        "role": "assistant",
-        "content": "hi",
-    }
+    assert serialized_message('{"role": "assistant", "content": "hi"}')["content"] == "hi"
+    item = (
+        "ResponseFunctionToolCall(arguments='{\"city\": \"Paris\"}', call_id='call_1', name='get_weather', "
+        "type='function_call', id='fc_1', status='completed')"
+    )
+    assert serialized_message(item)["tool_calls"] == [
+        {
+            "id": "call_1",
+            "type": "function",
+            "function": {"name": "get_weather", "arguments": '{"city": "Paris"}'},
+        }
+    ]
     assert serialized_message("{'role': 'user', 'content': 'hi'}") is None
     assert serialized_message("{'role': 'assistant', '__import__': os.system('x')}") is None  # not a literal
     assert serialized_message("It is sunny.") is None

@@ -1,5 +1,6 @@
-"""The OpenAI Agents SDK (``openai-agents``) over the chat-completions model, instrumented three ways: the OTel
-contrib ``opentelemetry-instrumentation-openai-agents-v2``, OpenInference's, and OpenLLMetry's."""
+"""The OpenAI Agents SDK (``openai-agents``) over the chat-completions model and over its default, the Responses
+API model, instrumented three ways: the OTel contrib ``opentelemetry-instrumentation-openai-agents-v2``,
+OpenInference's, and OpenLLMetry's."""
 
 from __future__ import annotations
 
@@ -8,10 +9,17 @@ from typing import Any
 FRAMEWORK = "openai-agents"
 DISTRIBUTION = "openai-agents"
 PACKAGES = ["openai-agents==0.24.0"]
+_OTEL = ["opentelemetry-instrumentation-openai-agents-v2==0.1.0"]
+_OPENINFERENCE = ["openinference-instrumentation-openai-agents==2.6.0"]
+_OPENLLMETRY = ["opentelemetry-instrumentation-openai-agents==0.62.4"]
+# Plain names run the chat-completions model; "-responses" the SDK's default, the Responses API model.
 INSTRUMENTATIONS = {
-    "otel-v2": ["opentelemetry-instrumentation-openai-agents-v2==0.1.0"],
-    "openinference": ["openinference-instrumentation-openai-agents==2.6.0"],
-    "openllmetry": ["opentelemetry-instrumentation-openai-agents==0.62.4"],
+    "otel-v2": _OTEL,
+    "openinference": _OPENINFERENCE,
+    "openllmetry": _OPENLLMETRY,
+    "otel-v2-responses": _OTEL,
+    "openinference-responses": _OPENINFERENCE,
+    "openllmetry-responses": _OPENLLMETRY,
 }
 EXPECT: dict[str, dict[str, Any]] = {"openllmetry": {"final_answer": None}}
 LIMITS = {
@@ -23,6 +31,7 @@ LIMITS = {
 
 
 def _instrument(instrumentation: str, telemetry: Any) -> Any:
+    instrumentation = instrumentation.removesuffix("-responses")
     if instrumentation == "otel-v2":
         import os
 
@@ -40,7 +49,14 @@ def _instrument(instrumentation: str, telemetry: Any) -> Any:
 
 def run(instrumentation: str, scenario: Any, llm: Any, telemetry: Any) -> None:
     from _framework_capture import AGENT_NAME, SYSTEM_PROMPT, TOOL_NAME
-    from agents import Agent, OpenAIChatCompletionsModel, Runner, function_tool, set_tracing_export_api_key
+    from agents import (
+        Agent,
+        OpenAIChatCompletionsModel,
+        OpenAIResponsesModel,
+        Runner,
+        function_tool,
+        set_tracing_export_api_key,
+    )
     from openai import AsyncOpenAI
 
     set_tracing_export_api_key("sk-fake")  # the SDK's own exporter to OpenAI's backend is disabled below
@@ -59,7 +75,11 @@ def run(instrumentation: str, scenario: Any, llm: Any, telemetry: Any) -> None:
         name=AGENT_NAME,
         instructions=SYSTEM_PROMPT,
         tools=[get_weather],
-        model=OpenAIChatCompletionsModel(model="fake-gpt", openai_client=client),
+        model=(
+            OpenAIResponsesModel(model="fake-gpt", openai_client=client)
+            if instrumentation.endswith("-responses")
+            else OpenAIChatCompletionsModel(model="fake-gpt", openai_client=client)
+        ),
     )
     try:
         result = Runner.run_sync(agent, scenario.user)
