@@ -31,7 +31,15 @@ class Unreadable(ValueError):
 
 
 def _loaded(value: Any) -> Any:
-    """JSON text that looks like an object or array, decoded; anything else as it is."""
+    """JSON text that looks like an object, an array or a string literal, decoded; anything else as it is.
+
+    (A JSON string literal is how decorators that ``json.dumps`` every output record a tool's text result.)"""
+    if isinstance(value, str) and len(value) > 1 and value[0] == value[-1] == '"':
+        try:
+            decoded = json.loads(value)
+        except ValueError:
+            return value
+        return decoded if isinstance(decoded, str) else value
     if isinstance(value, str) and value.lstrip()[:1] in ("{", "["):
         try:
             return json.loads(value)
@@ -117,6 +125,8 @@ def tool_result_text(value: Any) -> str | None:
             continue
         if _is_block_list(loaded):
             return _blocks_text(loaded)
+        if isinstance(loaded, str):
+            current = loaded  # a JSON string literal's text (or the text itself)
         break
     return _as_text(current)
 

@@ -29,6 +29,7 @@ MCP = {"content": [{"type": "text", "text": TEXT}], "isError": False}
     ("value", "text"),
     [
         (TEXT, TEXT),
+        (json.dumps(TEXT), TEXT),  # a decorator's json.dumps of the returned text
         (LC_DUMPD, TEXT),
         (json.dumps(LC_DUMPD), TEXT),
         (LC_DICT, TEXT),
