@@ -241,7 +241,57 @@ def _message_dicts(value: Any, *, single_ok: bool) -> list[tuple[dict[str, Any],
         value = [value]
     if not isinstance(value, list):
         return None
-    return [(raw, role(raw.get(sc.KEY_ROLE))) for raw in value if isinstance(raw, dict)]
+    expanded = [m for raw in value if isinstance(raw, dict) for m in _openai_shape(raw)]
+    return [(raw, role(raw.get(sc.KEY_ROLE))) for raw in expanded]
+
+
+# Content blocks that hold the model's own reasoning: not part of a text row, nothing lost by dropping them.
+_THINKING_BLOCKS = ("thinking", "redacted_thinking", "reasoning")
+
+
+def _openai_shape(raw: dict[str, Any]) -> list[dict[str, Any]]:
+    """One message in another common shape as OpenAI chat messages: Responses API items (``function_call``,
+    ``function_call_output``) and Anthropic-style content blocks (``tool_use`` in an assistant message,
+    ``tool_result`` in a user message, each result its own ``tool`` message). Anything else as it is."""
+    kind = raw.get(sc.KEY_TYPE)
+    if raw.get(sc.KEY_ROLE) is None and kind == "function_call":
+        call = {sc.KEY_ID: raw.get("call_id") or raw.get(sc.KEY_ID), "function": raw}
+        return [{sc.KEY_ROLE: "assistant", sc.KEY_TOOL_CALLS: [call]}]
+    if raw.get(sc.KEY_ROLE) is None and kind == "function_call_output":
+        return [
+            {sc.KEY_ROLE: "tool", sc.KEY_TOOL_CALL_ID: raw.get("call_id"), sc.KEY_CONTENT: raw.get("output")}
+        ]
+    content = raw.get(sc.KEY_CONTENT)
+    special = ("tool_use", "tool_result", *_THINKING_BLOCKS)
+    if not isinstance(content, list) or not any(
+        isinstance(b, dict) and b.get(sc.KEY_TYPE) in special for b in content
+    ):
+        return [raw]
+    rest = [b for b in content if not (isinstance(b, dict) and b.get(sc.KEY_TYPE) in _THINKING_BLOCKS)]
+    calls = [
+        {
+            sc.KEY_ID: b.get(sc.KEY_ID),
+            "function": {sc.KEY_NAME: b.get(sc.KEY_NAME), sc.KEY_ARGUMENTS: b.get("input")},
+        }
+        for b in rest
+        if isinstance(b, dict) and b.get(sc.KEY_TYPE) == "tool_use"
+    ]
+    results = [
+        {
+            sc.KEY_ROLE: "tool",
+            sc.KEY_TOOL_CALL_ID: b.get("tool_use_id"),
+            sc.KEY_CONTENT: b.get(sc.KEY_CONTENT),
+        }
+        for b in rest
+        if isinstance(b, dict) and b.get(sc.KEY_TYPE) == "tool_result"
+    ]
+    others = [
+        b for b in rest if not (isinstance(b, dict) and b.get(sc.KEY_TYPE) in ("tool_use", "tool_result"))
+    ]
+    message = {**raw, sc.KEY_CONTENT: others or None}
+    if calls:
+        message[sc.KEY_TOOL_CALLS] = [*(raw.get(sc.KEY_TOOL_CALLS) or []), *calls]
+    return results + ([message] if others or calls or not results else [])
 
 
 # Keys a ``tool_call_response`` part carries its result under: ``response`` in the conventions, ``result`` in
@@ -389,6 +439,7 @@ def _content_text(value: Any, what: str, problems: list[str]) -> str | None:
                 sc.PART_TEXT,
                 "input_text",
                 "output_text",
+                *_THINKING_BLOCKS,
             ):
                 problems.append(f"a {what} message holds a {item.get(sc.KEY_TYPE)} part")
     return text_content(value)

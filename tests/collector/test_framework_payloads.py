@@ -215,3 +215,75 @@ def test_agent_names_are_never_graph_node_names(attrs: dict[str, Any], name: str
     span = _span("01", 1, attrs, parent=None)
     span["name"] = "agent"
     assert normalize_trace([span]).agent_name == name
+
+
+def _prompt_run(prompt: list[dict[str, Any]], completion: list[dict[str, Any]]) -> Any:
+    """A v1.26-style span: the whole prompt and completion as JSON text of messages."""
+    attrs = {
+        sc.GEN_AI_OPERATION_NAME: "chat",
+        sc.GEN_AI_PROMPT: json.dumps(prompt),
+        sc.GEN_AI_COMPLETION: json.dumps(completion),
+    }
+    return normalize_trace([_span("01", 1, attrs, parent=None)])
+
+
+def test_anthropic_content_blocks_become_calls_and_results() -> None:
+    episode = _prompt_run(
+        [
+            {"role": "user", "content": [{"type": "text", "text": "Weather in Paris?"}]},
+            {
+                "role": "assistant",
+                "content": [
+                    {"type": "thinking", "thinking": "I should call the tool."},
+                    {"type": "tool_use", "id": "tu_1", "name": "get_weather", "input": {"city": "Paris"}},
+                ],
+            },
+            {
+                "role": "user",
+                "content": [
+                    {
+                        "type": "tool_result",
+                        "tool_use_id": "tu_1",
+                        "content": [{"type": "text", "text": TEXT}],
+                    }
+                ],
+            },
+        ],
+        [{"role": "assistant", "content": [{"type": "text", "text": "Sunny."}]}],
+    )
+    assert [m.role for m in episode.messages] == ["user", "assistant", "tool", "assistant"]
+    call = episode.messages[1].tool_calls[0]
+    assert (call.id, call.function.name, json.loads(call.function.arguments)) == (
+        "tu_1",
+        "get_weather",
+        {"city": "Paris"},
+    )
+    assert (episode.messages[2].tool_call_id, episode.messages[2].content) == ("tu_1", TEXT)
+    assert episode.final_answer == "Sunny." and not episode.undecoded
+
+
+def test_responses_api_items_become_one_turn_of_calls_and_their_results() -> None:
+    episode = _prompt_run(
+        [
+            {"role": "user", "content": "Weather in Paris and London?"},
+            {
+                "type": "function_call",
+                "call_id": "c1",
+                "name": "get_weather",
+                "arguments": '{"city": "Paris"}',
+            },
+            {
+                "type": "function_call",
+                "call_id": "c2",
+                "name": "get_weather",
+                "arguments": '{"city": "London"}',
+            },
+            {"type": "function_call_output", "call_id": "c1", "output": TEXT},
+            {"type": "function_call_output", "call_id": "c2", "output": "12°C"},
+        ],
+        [{"role": "assistant", "content": [{"type": "output_text", "text": "Sunny, then rain."}]}],
+    )
+    assert [m.role for m in episode.messages] == ["user", "assistant", "tool", "tool", "assistant"]
+    assert [c.id for c in episode.messages[1].tool_calls] == ["c1", "c2"]
+    assert [m.content for m in episode.messages[2:4]] == [TEXT, "12°C"]
+    assert episode.final_answer == "Sunny, then rain."
