@@ -228,24 +228,35 @@ def capture_name(framework: str, instrumentation: str, version: str, scenario: s
     return f"{framework}-{instrumentation}-{version}-{scenario}.json"
 
 
-def run_scenario(module: str, instrumentation: str, scenario_name: str) -> tuple[Any, Any, FakeLLM]:
+def run_scenario(
+    module: str, instrumentation: str, scenario_name: str, root: dict[str, Any] | None = None
+) -> tuple[Any, Any, FakeLLM]:
     """Run one scenario in this process under fresh telemetry: the OTLP trace and logs requests, and the fake LLM
-    (its ``requests``). Live tests call this where the framework is installed in the dev venv."""
+    (its ``requests``). Live tests call this where the framework is installed in the dev venv. ``root``: wrap the
+    run in ``tracewheel.instrument.agent_run(AGENT_NAME, **root)`` (a root span around a framework's own)."""
     mod = scenario_module(module)
     scenario = SCENARIOS[scenario_name]
     telemetry = Telemetry(service=f"{mod.FRAMEWORK}-agent")
     with serving(scenario.script()) as llm:
-        mod.run(instrumentation, scenario, llm, telemetry)
+        if root is None:
+            mod.run(instrumentation, scenario, llm, telemetry)
+        else:
+            from tracewheel.instrument import agent_run
+
+            with agent_run(AGENT_NAME, tracer_provider=telemetry.tracer_provider, **root):
+                mod.run(instrumentation, scenario, llm, telemetry)
         time.sleep(0.2)  # batch-style processors some frameworks add flush on their own timer
     spans, logs = telemetry.requests()
     return spans, logs, llm
 
 
-def live_rows(module: str, instrumentation: str, scenario_name: str) -> tuple[list[Any], list[Any]]:
+def live_rows(
+    module: str, instrumentation: str, scenario_name: str, root: dict[str, Any] | None = None
+) -> tuple[list[Any], list[Any]]:
     """``run_scenario``'s export as the storage rows the collector would write (dev venv only)."""
     from tracewheel.collector.otlp import log_rows, span_rows
 
-    spans, logs, _ = run_scenario(module, instrumentation, scenario_name)
+    spans, logs, _ = run_scenario(module, instrumentation, scenario_name, root)
     now = time.time_ns()
     return span_rows(spans, TENANT, now), (log_rows(logs, TENANT, now) if logs is not None else [])
 

@@ -4,6 +4,8 @@ today's installed packages emit. Frameworks that cannot share the dev venv's pin
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from _framework_capture import AGENT_NAME, SCENARIOS, check_episode, episodes, live_rows
 
@@ -33,3 +35,23 @@ def test_framework_live(module: str, instrumentation: str, monkeypatch: pytest.M
     else:
         assert len(found) == 1
         check_episode(found[0], SCENARIOS[scenario], {"agent_name": AGENT_NAME})
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("module", "instrumentation"),
+    [("pydantic_ai_scenario", "builtin"), ("langgraph_scenario", "openinference")],
+)
+def test_agent_run_around_a_framework_that_owns_its_root_span(
+    module: str, instrumentation: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``tracewheel.instrument.agent_run`` around a framework's run: still one episode, with the task and the
+    expected answer (a JSON string on the wire) the framework itself has no place for."""
+    monkeypatch.setenv("OTEL_SEMCONV_STABILITY_OPT_IN", "gen_ai_latest_experimental")
+    expected = {"type": "normalized", "answer": "18°C and sunny"}
+    spans, logs = live_rows(
+        module, instrumentation, "weather", root={"task": "weather", "expected": expected}
+    )
+    (episode,) = episodes(spans, logs)
+    check_episode(episode, SCENARIOS["weather"], {"agent_name": AGENT_NAME})
+    assert episode.task == "weather" and json.loads(episode.expected) == expected
