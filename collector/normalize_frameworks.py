@@ -83,7 +83,11 @@ def _safely(what: str, fn: Callable[..., None], *args: Any) -> None:
 def adjust_steps(rows: Sequence[Row], steps: Sequence[common.Step]) -> None:
     """Apply the shape and framework fixes to ``steps`` (read from ``rows``, same order) in place."""
     scopes = {str(r.get("scope_name") or "") for r in rows}
-    attrs = {str(r.get("span_id") or ""): _attrs(r) for r in rows}
+    framework = any(
+        s.startswith((SMOLAGENTS_SCOPE, LLAMA_INDEX_SCOPE, *ADK_SCOPES, *STRANDS_SCOPES)) for s in scopes
+    )
+    # Attributes are decoded again only for a framework's trace (read_step has its own copy).
+    attrs = {str(r.get("span_id") or ""): _attrs(r) for r in rows} if framework else {}
     _safely("converse", _converse, steps)
     _safely("tool outputs", _tool_outputs, steps)
     if any(s.startswith(SMOLAGENTS_SCOPE) for s in scopes):
