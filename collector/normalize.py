@@ -175,6 +175,16 @@ def _has_llm_ancestor(step: Step, by_id: dict[str, Step]) -> bool:
     return False
 
 
+def _is_ancestor(ancestor: Step, step: Step, by_id: dict[str, Step]) -> bool:
+    seen, parent = set(), step.parent_span_id
+    while parent in by_id and parent not in seen:
+        if parent == ancestor.span_id:
+            return True
+        seen.add(parent)
+        parent = by_id[parent].parent_span_id
+    return False
+
+
 def _canonical_args(arguments: str) -> str:
     loaded = load_json(arguments)
     return json.dumps(loaded, sort_keys=True) if not isinstance(loaded, str) else arguments.strip()
@@ -513,9 +523,22 @@ def _assemble(rows: list[Row], logs: list[Row], feedback: list[Row], tenant: str
     if system:
         messages.insert(0, Message(role="system", content=system))
 
+    # A model call may be told twice: the agent's client span and, below it, the serving side's SERVER span.
+    # It counts once; what the client span lacks (tokens, finish reasons) the nested span supplies.
+    nested: dict[str, list[Step]] = {}
+    for step in llm_steps:
+        if step not in top_llm:
+            top = next((t for t in top_llm if _is_ancestor(t, step, by_id)), None)
+            if top is not None:
+                nested.setdefault(top.span_id, []).append(step)
+
+    def told(step: Step, field: str) -> Any:
+        value = getattr(step, field)
+        return value or _first(getattr(n, field) for n in nested.get(step.span_id, []))
+
     usage = Usage(
-        input_tokens=sum(s.input_tokens or 0 for s in top_llm),
-        output_tokens=sum(s.output_tokens or 0 for s in top_llm),
+        input_tokens=sum(told(s, "input_tokens") or 0 for s in top_llm),
+        output_tokens=sum(told(s, "output_tokens") or 0 for s in top_llm),
     )
     if usage.input_tokens == 0 and usage.output_tokens == 0:
         # No model call reported usage: an agent span's total is the next best (and is never added on top).
@@ -565,7 +588,7 @@ def _assemble(rows: list[Row], logs: list[Row], feedback: list[Row], tenant: str
         adapter=_first(s.adapter for s in reversed(llm_steps)) or _first(s.adapter for s in ordered),
         status="error" if failed else "ok",
         errors=errors,
-        finish_reasons=[r for s in top_llm for r in s.finish_reasons],
+        finish_reasons=[r for s in top_llm for r in told(s, "finish_reasons") or []],
         undecoded=undecoded,
         feedback=_feedback(feedback),
         span_count=len(steps),

@@ -81,6 +81,8 @@ def telemetry() -> Iterator[Telemetry]:
 
 
 def _instrument(family: str, telemetry: Telemetry, monkeypatch: pytest.MonkeyPatch) -> Any:
+    if family == "no-client-span":  # an agent with no model-call instrumentation: the server's spans alone
+        return None
     if family.startswith("otel-v2"):
         from opentelemetry.instrumentation.openai_v2 import OpenAIInstrumentor
 
@@ -125,7 +127,7 @@ def _run(base_url: str, user: str, results: dict[str, str]) -> str:
             messages.append({"role": "tool", "tool_call_id": call.id, "content": results[city]})
 
 
-@pytest.mark.parametrize("family", ["otel-v2", "otel-v2-no-content", "openinference"])
+@pytest.mark.parametrize("family", ["otel-v2", "otel-v2-no-content", "openinference", "no-client-span"])
 def test_client_and_server_chat_spans_are_one_turn_and_name_the_adapter(
     family: str, telemetry: Telemetry, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -137,7 +139,8 @@ def test_client_and_server_chat_spans_are_one_turn_and_name_the_adapter(
             with agent_run("weather_agent", task="weather", tracer_provider=telemetry.tracer_provider):
                 answer = _run(llm.base_url, scenario.user, scenario.results)
     finally:
-        instrumentor.uninstrument()
+        if instrumentor is not None:
+            instrumentor.uninstrument()
     assert answer == scenario.final_answer
     traces, logs = telemetry.requests()
     from tracewheel.collector.otlp import span_rows
@@ -148,7 +151,7 @@ def test_client_and_server_chat_spans_are_one_turn_and_name_the_adapter(
     by_id = {r["span_id"]: r for r in spans}
     clients = [json.loads(by_id[r["parent_span_id"]]["attributes"]) for r in servers]
     # Each server span sits under the client's chat span (CLIENT in openai-v2, INTERNAL LLM in OpenInference).
-    assert all(
+    assert family == "no-client-span" or all(
         c.get(sc.GEN_AI_OPERATION_NAME) == "chat" or c.get(sc.OPENINFERENCE_SPAN_KIND) == "LLM"
         for c in clients
     )
