@@ -145,7 +145,8 @@ def evaluate(
     rows = canary.read_jsonl(canary.outcomes_path(paths, state))
     candidate = [float(r["outcome"]) for r in rows if r.get("arm") == CANDIDATE_ARM]
     champion = [float(r["outcome"]) for r in rows if r.get("arm") == CHAMPION_ARM]
-    now = now or datetime.now(UTC)
+    # An ended canary is judged as of its end: its time cap must not "expire" it afterwards.
+    now = state.ended_at if state.ended_at is not None else (now or datetime.now(UTC))
     evidence = decide(
         candidate,
         champion,

@@ -230,6 +230,13 @@ def test_the_time_cap_decides_with_the_non_inferiority_rule(paths: Paths) -> Non
     assert registry.champion(paths.adapters_dir, "acme").adapter_id == champ
 
 
+def test_a_stopped_canary_is_judged_as_of_its_end(paths: Paths) -> None:
+    _running(paths, canary_max_duration_hours=1.0)
+    state = canary.stop_canary(paths, "acme")
+    report = evaluate(paths, state, now=state.started_at + timedelta(days=30))
+    assert report.evidence.decision == Decision.STILL_COLLECTING and not report.evidence.capped
+
+
 def test_monitor_task_acts_and_stops(paths: Paths) -> None:
     champ, cand = _running(paths)
     traffic = ServedTraffic(paths.traces_dir)
