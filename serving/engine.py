@@ -71,6 +71,7 @@ class SamplingParams(BaseModel):
     stop: list[str] = Field(default_factory=list)
     seed: int | None = None
     n: int = Field(default=1, ge=1, le=16)
+    ignore_eos: bool = False  # vLLM's extension: always generate max_tokens (benchmarks)
 
 
 class GenerationRequest(BaseModel):
@@ -281,10 +282,16 @@ class PeftEngine:
         with self._model_lock:
             try:
                 if isinstance(self._model, PeftModel):
-                    self._model.load_adapter(str(path), adapter_name=peft_name, is_trainable=False)
+                    self._model.load_adapter(
+                        str(path), adapter_name=peft_name, is_trainable=False, low_cpu_mem_usage=True
+                    )
                 else:
                     self._model = PeftModel.from_pretrained(
-                        self._model, str(path), adapter_name=peft_name, is_trainable=False
+                        self._model,
+                        str(path),
+                        adapter_name=peft_name,
+                        is_trainable=False,
+                        low_cpu_mem_usage=True,
                     ).eval()
             except (ValueError, OSError, RuntimeError, KeyError) as exc:
                 raise TracewheelError(f"cannot load adapter {name!r} from {path}: {exc}") from exc
@@ -555,7 +562,7 @@ class PeftEngine:
         if row.job.future.cancelled():  # the client went away
             row.finish = "stop"
             return
-        if token in self._eos_ids:
+        if token in self._eos_ids and not params.ignore_eos:
             row.finish = "stop"
             return
         row.tokens.append(token)

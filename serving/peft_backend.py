@@ -60,6 +60,7 @@ def generation_request(request: ChatCompletionRequest, adapter: str | None) -> G
             stop=request.stop_list(),
             seed=request.seed,
             n=request.n,
+            ignore_eos=request.ignore_eos,
         ),
     )
 

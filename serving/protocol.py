@@ -82,6 +82,7 @@ class ChatCompletionRequest(BaseModel):
     stream: bool = False
     stream_options: StreamOptions | None = None
     user: str | None = Field(default=None, max_length=256)
+    ignore_eos: bool = False  # vLLM's extension (extra_body): generate max_tokens whatever the model says
 
     @field_validator("stop")
     @classmethod
