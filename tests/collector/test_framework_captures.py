@@ -88,6 +88,9 @@ def test_curating_captures_redacts_pii_quarantines_injections_and_trains_no_cut_
             if episode.final_answer is None:  # a run cut short (one model call of a run without a root span)
                 assert episode.trace_id not in trained, name
             if any(m.role == "tool" and m.content == INJECTION for m in episode.messages):
-                assert episode.trace_id in quarantined and episode.trace_id not in trained, name
+                assert episode.trace_id not in trained, name
+                # A whole run is screened and quarantined; one held back as incomplete never gets that far.
+                if episode.final_answer is not None and not episode.undecoded:
+                    assert episode.trace_id in quarantined, name
             elif capture.expect["episodes"] == 1:
                 assert episode.trace_id not in quarantined, name
