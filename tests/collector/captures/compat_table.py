@@ -47,6 +47,30 @@ To add a framework: write `tests/collector/captures/scenarios/<name>_scenario.py
 """
 
 FOOTER = """
+## What normalization does with what frameworks send
+
+The collector reads every family's variants, not one framework's shapes (`collector/normalize*.py`):
+
+- **Tool results** become the text the model was sent: LangChain's serialized `ToolMessage` (`{"lc":1,
+  "type":"constructor",...,"kwargs":{"content":...}}`, `{"type":"tool","data":{"content":...}}`, its
+  `model_dump`), content-block lists, MCP `CallToolResult`s and JSON string literals are unwrapped
+  (`normalize_payloads.py`); a tool's own JSON result stays its JSON. `tool_call_response` parts are read under
+  `response`, `result` (pydantic-ai) or `output`, in `tool` or `user` messages; tool spans under
+  `gen_ai.tool.call.result`, `tool_response` (pydantic-ai 2-4), `output.value`, `traceloop.entity.output`.
+- **Unreadable content is never silent**: a tool result no span recorded readably, an image/audio/file part, a
+  part of unknown type, or a last model call whose output was not recorded each add a reason to
+  `Episode.undecoded`, and curation holds the run back (`tracewheel episodes show` lists the reasons).
+- **Other message shapes**: Responses API items (`function_call`, `function_call_output`; one call per item is
+  joined into one turn), Anthropic content blocks (`tool_use`, `tool_result`, `thinking`), and an assistant
+  message an instrumentation wrote as text (its JSON, or a Python repr such as `ResponseFunctionToolCall(...)`,
+  read with `ast`, never evaluated) are read as the calls and results they are.
+- **Order and pairing**: messages are merged across spans by call id wherever they appear, parallel results
+  follow the order of their calls, a call's new output goes after everything recorded before it, and a tool
+  span without a call id answers the open call with the same arguments (else the earliest).
+- **Agent name**: `gen_ai.agent.name` / `agent.name` on an agent span first, then on any span, then an AGENT
+  span's or graph node's name; framework node and workflow names ("agent", "tools", "LangGraph", "Agent
+  workflow", "call_model", placeholders such as "OpenAI Agent") are never taken for it.
+
 ## Runs without a root span
 
 Instrumentations that wrap model calls only (the `openai` client with openai-v2, OpenInference or OpenLLMetry)
