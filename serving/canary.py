@@ -119,13 +119,13 @@ def read_state(paths: Paths, tenant: str) -> CanaryState | None:
         return None
 
 
-def write_text_atomic(path: Path, text: str) -> None:
+def write_atomic(path: Path, data: str | bytes) -> None:
     """Write a temporary file beside ``path``, fsync it, ``os.replace`` it in: readers see the old or the new."""
     directory = _ensure_dir(path.parent)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", dir=directory)
     try:
-        with os.fdopen(fd, "w") as fh:
-            fh.write(text)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data.encode() if isinstance(data, str) else data)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
@@ -135,7 +135,7 @@ def write_text_atomic(path: Path, text: str) -> None:
 
 
 def _write_state(paths: Paths, state: CanaryState) -> None:
-    write_text_atomic(tenant_dir(paths, state.tenant) / CANARY_FILE, state.model_dump_json(indent=2))
+    write_atomic(tenant_dir(paths, state.tenant) / CANARY_FILE, state.model_dump_json(indent=2))
 
 
 def append_jsonl(path: Path, rows: list[dict[str, Any]]) -> None:

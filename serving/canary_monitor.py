@@ -37,7 +37,7 @@ from tracewheel.curator.label import Label, default_verify_fn, label_episode
 from tracewheel.curator.settings import CuratorSettings
 from tracewheel.serving import canary
 from tracewheel.serving.canary import CanaryState, CanaryStatus
-from tracewheel.serving.sequential import Decision, Evidence, decide
+from tracewheel.serving.sequential import BettingState, Decision, Evidence, decide_with_state
 from tracewheel.serving.settings import ServingSettings
 from tracewheel.trainer import registry
 from tracewheel.trainer.registry import AdapterStatus
@@ -127,7 +127,7 @@ def record_outcomes(
         fresh.sort(key=lambda item: (item[0], item[1]))
         if fresh:
             canary.append_jsonl(path, [row for _, _, row in fresh])
-        canary.write_text_atomic(_watermark_path(paths, state), checked_at.isoformat())
+        canary.write_atomic(_watermark_path(paths, state), checked_at.isoformat())
         return len(fresh)
 
 
@@ -147,7 +147,7 @@ def evaluate(
     champion = [float(r["outcome"]) for r in rows if r.get("arm") == CHAMPION_ARM]
     # An ended canary is judged as of its end: its time cap must not "expire" it afterwards.
     now = state.ended_at if state.ended_at is not None else (now or datetime.now(UTC))
-    evidence = decide(
+    evidence, test_state = decide_with_state(
         candidate,
         champion,
         alpha=state.alpha,
@@ -155,8 +155,25 @@ def evaluate(
         min_samples=state.min_samples,
         max_samples=state.max_samples,
         expired=now - state.started_at >= timedelta(hours=state.max_duration_hours),
+        state=_read_test_state(paths, state),
     )
+    canary.write_atomic(_test_state_path(paths, state), test_state.to_bytes())
     return CanaryReport(state=state, evidence=evidence, new_outcomes=added)
+
+
+def _test_state_path(paths: Paths, state: CanaryState) -> Path:
+    return canary.outcomes_path(paths, state).with_suffix(".cs.npz")
+
+
+def _read_test_state(paths: Paths, state: CanaryState) -> BettingState | None:
+    """The confidence sequence's state after the last check (``lift_cs`` ignores one that does not fit)."""
+    try:
+        return BettingState.from_bytes(_test_state_path(paths, state).read_bytes())
+    except FileNotFoundError:
+        return None
+    except Exception:  # noqa: BLE001 - a torn or foreign file only costs a recomputation from the outcome log
+        logger.warning("canary %s: unreadable test state, recomputing", state.canary_id)
+        return None
 
 
 def check_canary(

@@ -37,8 +37,10 @@ that is better before the cap, is at most ``alpha``.
 
 from __future__ import annotations
 
+import io
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass, fields
 from enum import StrEnum
 
 import numpy as np
@@ -75,6 +77,102 @@ class Evidence(BaseModel):
     capped: bool = Field(description="Whether the sample or time cap was reached.")
 
 
+@dataclass
+class BettingState:
+    """The running state of the betting CS for ``runs`` independent sequences: resumable, so a check costs only
+    the outcomes that arrived since the last one (the monitor keeps it beside the outcome log)."""
+
+    alpha: float
+    grid: np.ndarray  # (G,) candidate means
+    n: int  # observations consumed
+    sum_x: np.ndarray  # (runs,) their sum (the plug-in mean)
+    sum_sq: np.ndarray  # (runs,) sum of (x_i - mu_hat_i)^2 (the plug-in variance)
+    log_up: np.ndarray  # (runs, G) log capital of the bet that the mean is above m
+    log_down: np.ndarray  # (runs, G) ... below m
+    best: np.ndarray  # (runs, G) max over time of the hedged log capital (the running intersection)
+
+    @classmethod
+    def fresh(cls, alpha: float, runs: int = 1, grid_size: int = GRID_SIZE) -> BettingState:
+        if not 0 < alpha < 1:
+            raise ValueError(f"alpha must be in (0, 1), got {alpha}")
+        shape = (runs, grid_size)
+        return cls(
+            alpha=alpha,
+            grid=(np.arange(grid_size) + 0.5) / grid_size,
+            n=0,
+            sum_x=np.zeros(runs),
+            sum_sq=np.zeros(runs),
+            log_up=np.zeros(shape),
+            log_down=np.zeros(shape),
+            best=np.full(shape, -np.inf),
+        )
+
+    def advance(self, data: np.ndarray) -> None:
+        """Consume the next observations, ``(runs, k)`` in ``[0, 1]``, walking time in chunks to bound memory."""
+        data = np.asarray(data, dtype=float)
+        if data.size and (np.isnan(data).any() or data.min() < 0 or data.max() > 1):
+            raise ValueError("observations must lie in [0, 1]")
+        runs, k = data.shape
+        if k == 0:
+            return
+        bets = self._bets(data)
+        up_cap, down_cap = _BET_CAP / self.grid, _BET_CAP / (1 - self.grid)
+        step = max(1, _CELLS_PER_CHUNK // (runs * self.grid.size))
+        for start in range(0, k, step):
+            x = data[:, start : start + step, None]
+            lam = bets[:, start : start + step, None]
+            centred = x - self.grid
+            up = self.log_up[:, None, :] + np.cumsum(np.log1p(np.minimum(lam, up_cap) * centred), axis=1)
+            down = self.log_down[:, None, :] + np.cumsum(
+                np.log1p(-np.minimum(lam, down_cap) * centred), axis=1
+            )
+            log_k = np.logaddexp(up + math.log(_THETA), down + math.log(1 - _THETA))
+            self.best = np.maximum(self.best, log_k.max(axis=1))
+            self.log_up, self.log_down = up[:, -1, :], down[:, -1, :]
+
+    def _bets(self, data: np.ndarray) -> np.ndarray:
+        """Predictable plug-in bets (eq. 26): ``lambda_t`` uses only ``x_1 .. x_{t-1}``; updates the sums."""
+        runs, k = data.shape
+        t = self.n + np.arange(1, k + 1, dtype=float)
+        mu_hat = (0.5 + self.sum_x[:, None] + np.cumsum(data, axis=1)) / (t + 1)
+        squares = self.sum_sq[:, None] + np.cumsum((data - mu_hat) ** 2, axis=1)
+        sigma2 = (0.25 + squares) / (t + 1)
+        first = ((0.25 + self.sum_sq) / (self.n + 1))[:, None]
+        sigma2_prev = np.concatenate([first, sigma2[:, :-1]], axis=1)
+        self.n += k
+        self.sum_x = self.sum_x + data.sum(axis=1)
+        self.sum_sq = squares[:, -1]
+        return np.sqrt(2 * math.log(2 / self.alpha) / (sigma2_prev * t * np.log1p(t)))
+
+    def bounds(self) -> np.ndarray:
+        """``[lower, upper]`` per run, shape ``(runs, 2)``; ``[0, 1]`` before any observation."""
+        rejected = self.best >= math.log(1 / self.alpha)
+        last = self.grid.size - 1
+        out = np.empty((rejected.shape[0], 2))
+        for r in range(rejected.shape[0]):
+            kept = np.flatnonzero(~rejected[r])
+            if kept.size == 0:
+                # Every grid point rejected (possible only between two grid points): the hull of the neighbours.
+                out[r] = _nearest_hull(self.grid, self.sum_x[r] / max(self.n, 1))
+                continue
+            # Round outward: the true mean between two grid points is covered whenever either neighbour is kept.
+            out[r, 0] = self.grid[kept[0] - 1] if kept[0] > 0 else 0.0
+            out[r, 1] = self.grid[kept[-1] + 1] if kept[-1] < last else 1.0
+        return out
+
+    def to_bytes(self) -> bytes:
+        buffer = io.BytesIO()
+        np.savez(buffer, **{f.name: np.asarray(getattr(self, f.name)) for f in fields(self)})
+        return buffer.getvalue()
+
+    @classmethod
+    def from_bytes(cls, raw: bytes) -> BettingState:
+        with np.load(io.BytesIO(raw)) as saved:
+            values = {f.name: saved[f.name] for f in fields(cls)}
+        values["alpha"], values["n"] = float(values["alpha"]), int(values["n"])
+        return cls(**values)
+
+
 def mean_cs(x: np.ndarray, alpha: float, grid_size: int = GRID_SIZE) -> np.ndarray:
     """Running-intersection betting confidence sequence for the mean of ``x`` in ``[0, 1]``.
 
@@ -85,28 +183,12 @@ def mean_cs(x: np.ndarray, alpha: float, grid_size: int = GRID_SIZE) -> np.ndarr
     >>> bool(lo > 0.9 and hi == 1.0)
     True
     """
-    if not 0 < alpha < 1:
-        raise ValueError(f"alpha must be in (0, 1), got {alpha}")
     data = np.asarray(x, dtype=float)
     single = data.ndim == 1
     data = np.atleast_2d(data)
-    if data.size and (np.nanmin(data) < 0 or np.nanmax(data) > 1 or np.isnan(data).any()):
-        raise ValueError("observations must lie in [0, 1]")
-    runs, n = data.shape
-    grid = (np.arange(grid_size) + 0.5) / grid_size
-    rejected = np.zeros((runs, grid_size), dtype=bool)
-    if n:
-        rejected = _log_capital_max(data, grid, alpha) >= math.log(1 / alpha)
-    out = np.empty((runs, 2))
-    for r in range(runs):
-        kept = np.flatnonzero(~rejected[r])
-        if kept.size == 0:
-            # Every grid point rejected (possible only between two grid points): the hull of the neighbours.
-            out[r] = _nearest_hull(grid, data[r].mean())
-            continue
-        # Round outward: the true mean between two grid points is covered whenever either neighbour is kept.
-        out[r, 0] = grid[kept[0] - 1] if kept[0] > 0 else 0.0
-        out[r, 1] = grid[kept[-1] + 1] if kept[-1] < grid_size - 1 else 1.0
+    state = BettingState.fresh(alpha, data.shape[0], grid_size)
+    state.advance(data)
+    out = state.bounds()
     return out[0] if single else out
 
 
@@ -115,43 +197,43 @@ def _nearest_hull(grid: np.ndarray, centre: float) -> tuple[float, float]:
     return float(grid[i - 1]), float(grid[i])
 
 
-def _bets(data: np.ndarray, alpha: float) -> np.ndarray:
-    """Predictable plug-in bets (eq. 26): ``lambda_t`` uses only ``x_1 .. x_{t-1}``."""
-    runs, n = data.shape
-    t = np.arange(1, n + 1, dtype=float)
-    mu_hat = (0.5 + np.cumsum(data, axis=1)) / (t + 1)
-    sigma2 = (0.25 + np.cumsum((data - mu_hat) ** 2, axis=1)) / (t + 1)
-    sigma2_prev = np.concatenate([np.full((runs, 1), 0.25), sigma2[:, :-1]], axis=1)
-    return np.sqrt(2 * math.log(2 / alpha) / (sigma2_prev * t * np.log1p(t)))
-
-
 def _log_capital_max(data: np.ndarray, grid: np.ndarray, alpha: float) -> np.ndarray:
-    """``max_s log K_s(m)`` for each run and grid point ``m``, walking time in chunks to bound memory."""
-    runs, n = data.shape
-    bets = _bets(data, alpha)
-    up_cap, down_cap = _BET_CAP / grid, _BET_CAP / (1 - grid)
-    log_up = np.zeros((runs, grid.size))
-    log_down = np.zeros((runs, grid.size))
-    best = np.full((runs, grid.size), -np.inf)
-    step = max(1, _CELLS_PER_CHUNK // (runs * grid.size))
-    for start in range(0, n, step):
-        x = data[:, start : start + step, None]
-        lam = bets[:, start : start + step, None]
-        centred = x - grid
-        up = log_up[:, None, :] + np.cumsum(np.log1p(np.minimum(lam, up_cap) * centred), axis=1)
-        down = log_down[:, None, :] + np.cumsum(np.log1p(-np.minimum(lam, down_cap) * centred), axis=1)
-        log_k = np.logaddexp(up + math.log(_THETA), down + math.log(1 - _THETA))
-        best = np.maximum(best, log_k.max(axis=1))
-        log_up, log_down = up[:, -1, :], down[:, -1, :]
-    return best
+    """``max_s log K_s(m)`` for each run ``(runs, n)`` and each ``m`` of ``grid`` (for simulations)."""
+    state = BettingState.fresh(alpha, data.shape[0], grid.size)
+    state.grid = np.asarray(grid, dtype=float)
+    state.advance(data)
+    return state.best
 
 
-def lift_cs(candidate: Sequence[float], champion: Sequence[float], alpha: float) -> tuple[float, float]:
-    """Confidence sequence on ``mean(candidate) - mean(champion)`` from the paired outcomes (in ``[-1, 1]``)."""
+def _paired(candidate: Sequence[float], champion: Sequence[float]) -> np.ndarray:
     pairs = min(len(candidate), len(champion))
     diffs = np.asarray(candidate[:pairs], dtype=float) - np.asarray(champion[:pairs], dtype=float)
-    lower, upper = mean_cs((diffs + 1) / 2, alpha)
-    return 2 * float(lower) - 1, 2 * float(upper) - 1
+    return (diffs + 1) / 2
+
+
+def lift_cs(
+    candidate: Sequence[float],
+    champion: Sequence[float],
+    alpha: float,
+    state: BettingState | None = None,
+) -> tuple[float, float, BettingState]:
+    """Confidence sequence on ``mean(candidate) - mean(champion)`` from the paired outcomes (in ``[-1, 1]``).
+
+    ``state``: the one returned for an earlier prefix of the same outcomes; only the new pairs are then consumed.
+    A state that does not fit (other alpha, more pairs than given, a different prefix) is not used.
+    """
+    x = _paired(candidate, champion)
+    if not _fits(state, x, alpha):
+        state = BettingState.fresh(alpha)
+    state.advance(x[None, state.n :])
+    lower, upper = state.bounds()[0]
+    return 2 * float(lower) - 1, 2 * float(upper) - 1, state
+
+
+def _fits(state: BettingState | None, x: np.ndarray, alpha: float) -> bool:
+    if state is None or state.alpha != alpha or state.n > x.size or state.sum_x.shape != (1,):
+        return False
+    return math.isclose(float(state.sum_x[0]), float(x[: state.n].sum()), rel_tol=1e-9, abs_tol=1e-9)
 
 
 def decide(
@@ -163,12 +245,40 @@ def decide(
     min_samples: int,
     max_samples: int,
     expired: bool = False,
+    state: BettingState | None = None,
 ) -> Evidence:
-    """Apply the rule of this module's docstring to the outcomes so far (each list in the order recorded)."""
+    """Apply the rule of this module's docstring to the outcomes so far (each list in the order recorded).
+
+    ``state``: the test's state after an earlier check of a prefix of these outcomes (``decide_with_state`` returns
+    it), so that only the new pairs cost anything."""
+    return decide_with_state(
+        candidate,
+        champion,
+        alpha=alpha,
+        margin=margin,
+        min_samples=min_samples,
+        max_samples=max_samples,
+        expired=expired,
+        state=state,
+    )[0]
+
+
+def decide_with_state(
+    candidate: Sequence[float],
+    champion: Sequence[float],
+    *,
+    alpha: float,
+    margin: float,
+    min_samples: int,
+    max_samples: int,
+    expired: bool = False,
+    state: BettingState | None = None,
+) -> tuple[Evidence, BettingState]:
+    """``decide``, also returning the test's state to resume from at the next check."""
     if margin < 0:
         raise ValueError(f"margin must be >= 0, got {margin}")
     pairs = min(len(candidate), len(champion), max_samples)
-    lower, upper = lift_cs(candidate[:pairs], champion[:pairs], alpha)
+    lower, upper, state = lift_cs(candidate[:pairs], champion[:pairs], alpha, state)
     capped = expired or pairs >= max_samples
     enough = min(len(candidate), len(champion)) >= min_samples
     if enough and lower > 0:
@@ -186,7 +296,7 @@ def decide(
         decision, rule = Decision.STILL_COLLECTING, f"fewer than {min_samples} outcomes in an arm"
     else:
         decision, rule = Decision.STILL_COLLECTING, "the interval still contains 0"
-    return Evidence(
+    evidence = Evidence(
         decision=decision,
         rule=rule,
         n_candidate=len(candidate),
@@ -201,3 +311,4 @@ def decide(
         margin=margin,
         capped=capped,
     )
+    return evidence, state

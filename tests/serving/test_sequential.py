@@ -7,7 +7,15 @@ import math
 
 import numpy as np
 import pytest
-from tracewheel.serving.sequential import Decision, _log_capital_max, decide, lift_cs, mean_cs
+from tracewheel.serving.sequential import (
+    BettingState,
+    Decision,
+    _log_capital_max,
+    decide,
+    decide_with_state,
+    lift_cs,
+    mean_cs,
+)
 
 ALPHA = 0.05
 
@@ -97,8 +105,23 @@ def test_decision_rules_and_caps() -> None:
     assert evidence.capped and evidence.rule.startswith("cap reached") and evidence.lower > -0.1
 
 
+def test_resuming_from_a_saved_state_gives_the_same_interval() -> None:
+    rng = np.random.default_rng(11)
+    candidate, champion = list(rng.random(300)), list((rng.random(900) < 0.5).astype(float))
+    kw = {"alpha": ALPHA, "margin": 0.05, "min_samples": 10, "max_samples": 250}
+    whole = decide(candidate, champion, **kw)
+    state = None
+    for k in (0, 40, 41, 120, 300):  # checks as outcomes arrive; the state goes to disk and back in between
+        evidence, state = decide_with_state(candidate[:k], champion[: 3 * k], state=state, **kw)
+        state = BettingState.from_bytes(state.to_bytes())
+    assert evidence == whole and state.n == 250  # the cap: pairs past it are not consumed
+    # A state that does not fit these outcomes (another prefix) is not used.
+    other = decide_with_state([0.0] * 300, champion, state=state, **kw)[0]
+    assert other == decide([0.0] * 300, champion, **kw)
+
+
 def test_lift_cs_pairs_in_order_and_checks_inputs() -> None:
-    lower, upper = lift_cs([1.0] * 30, [0.0] * 300, ALPHA)
+    lower, upper, _ = lift_cs([1.0] * 30, [0.0] * 300, ALPHA)
     assert 0.5 < lower <= upper == 1.0
     with pytest.raises(ValueError, match=r"\[0, 1\]"):
         mean_cs(np.array([1.5]), ALPHA)
