@@ -59,7 +59,7 @@ The collector reads every family's variants, not one framework's shapes (`collec
   `gen_ai.tool.call.result`, `tool_response` (pydantic-ai 2-4), `output.value`, `traceloop.entity.output`.
 - **Unreadable content is never silent**: a tool result no span recorded readably, an image/audio/file part, a
   part of unknown type, or a last model call whose output was not recorded each add a reason to
-  `Episode.undecoded`, and curation holds the run back (`tracewheel episodes show` lists the reasons).
+  `Episode.undecoded`, and curation holds the run back (`tracewheel datasets held-back` lists why).
 - **Other message shapes**: Responses API items (`function_call`, `function_call_output`; one call per item is
   joined into one turn), Anthropic content blocks (`tool_use`, `tool_result`, `thinking`), and an assistant
   message an instrumentation wrote as text (its JSON, or a Python repr such as `ResponseFunctionToolCall(...)`,
