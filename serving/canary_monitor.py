@@ -14,7 +14,7 @@ An episode with none of these is not counted yet, and looked at again at the nex
 frozen: it is appended to ``outcomes/<canary_id>.jsonl`` in the order the monitor saw it, and the sequential test
 pairs each arm's outcomes in that order. Recording them instead of re-sorting the store on every check keeps the
 sequence's past fixed, which is what makes it valid to look at after every check (a late span cannot reorder
-history).
+history). The sequence's running state is kept beside the log (``.cs.npz``), so a check consumes only new pairs.
 
 Acting: ``promote`` makes the candidate champion, ``rollback`` retires it (the champion untouched, routing back to
 it at once), both through ``canary.close_canary``, logged in ``decisions.jsonl`` with the evidence (counts, means,
