@@ -213,10 +213,13 @@ def merge_messages(transcript: list[Message], incoming: list[Message], new_from:
     position: int | None = None
     for index, message in enumerate(incoming):
         key = message_key(message)
-        # A key with a call id names one message in the whole run (parallel tool results can land in any order):
-        # look for it everywhere; text repeats, so a text key is matched only after the last match.
-        start = 0 if position is None or _has_id(key) else position
+        # Matched after the last match (text repeats, and some servers reuse call ids turn after turn); a tool
+        # result is also looked for back to its turn's calls, since parallel results are recorded in any order.
+        start = 0 if position is None else position
         found = next((i for i in range(start, len(transcript)) if message_key(transcript[i]) == key), None)
+        if found is None and position is not None and key[0] == "tool":
+            anchor = next((i for i in range(position - 1, -1, -1) if transcript[i].tool_calls), 0)
+            found = next((i for i in range(anchor, position) if message_key(transcript[i]) == key), None)
         if found is None and message.tool_calls:
             # The same turn under other ids (one instrumentation records a Responses item's id in the history
             # and its call_id in the output): the same calls, in order, after the last match.
@@ -246,10 +249,6 @@ def _calls_signature(message: Message) -> tuple[tuple[str, str], ...] | None:
     if not message.tool_calls:
         return None
     return tuple((c.function.name, _canonical_args(c.function.arguments)) for c in message.tool_calls)
-
-
-def _has_id(key: tuple[Any, ...]) -> bool:
-    return key[0] == "tool" or (key[0] == "assistant-calls" and all("(" not in part for part in key[1:]))
 
 
 def _results_in_call_order(transcript: list[Message]) -> None:
