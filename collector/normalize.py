@@ -328,6 +328,28 @@ def _recorded_call(step: Step, known: list[Message]) -> tuple[Message, ToolCall]
     return None
 
 
+def _place_result(transcript: list[Message], result: Message) -> None:
+    """A tool span's result, in the block of results right after the latest turn that made its call (ids can
+    repeat across turns); filling the copy already there (from a later call's input) if there is one."""
+    call_id = result.tool_call_id
+    turn = max(
+        (i for i, m in enumerate(transcript) if call_id and any(c.id == call_id for c in m.tool_calls or [])),
+        default=None,
+    )
+    if turn is None:
+        merge_messages(transcript, [result])
+        return
+    at = turn + 1
+    while at < len(transcript) and transcript[at].role == "tool":
+        present = transcript[at]
+        if present.tool_call_id == call_id:
+            updates = {f: getattr(result, f) for f in ("content", "name") if getattr(present, f) is None}
+            transcript[at] = present.model_copy(update={k: v for k, v in updates.items() if v is not None})
+            return
+        at += 1
+    transcript.insert(at, result)
+
+
 def _tool_result(step: Step, call_id: str | None) -> Message:
     return Message(
         role="tool", content=step.tool_result, tool_call_id=call_id, name=step.tool_name, span_id=step.span_id
@@ -348,7 +370,11 @@ def _conversation(ordered: list[Step], by_id: dict[str, Step]) -> list[Message]:
             inputs = step.input_messages or []
             merge_messages(transcript, inputs + (step.output_messages or []), new_from=len(inputs))
         elif step.kind == "tool" and (step.tool_name or step.tool_call_id):
-            merge_messages(transcript, _tool_messages(step, transcript, known))
+            produced = _tool_messages(step, transcript, known)
+            if len(produced) == 1:
+                _place_result(transcript, produced[0])
+            else:
+                merge_messages(transcript, produced)
     _results_in_call_order(transcript)
     agents = sorted((s for s in ordered if s.kind == "agent"), key=lambda s: _depth(s, by_id))
     # An agent span's own input/output only stands in for what no model call recorded (content capture is often

@@ -287,3 +287,41 @@ def test_responses_api_items_become_one_turn_of_calls_and_their_results() -> Non
     assert [c.id for c in episode.messages[1].tool_calls] == ["c1", "c2"]
     assert [m.content for m in episode.messages[2:4]] == [TEXT, "12°C"]
     assert episode.final_answer == "Sunny, then rain."
+
+
+def test_call_ids_a_server_reuses_turn_after_turn_keep_each_result_with_its_turn() -> None:
+    """Some OpenAI-compatible servers number calls per response ("call_0" every turn)."""
+    user = {"role": "user", "parts": [{"type": "text", "content": "Paris, then London?"}]}
+    paris = {"role": "assistant", "parts": [{**CALL, "id": "call_0"}]}
+    london = {"role": "assistant", "parts": [{**CALL, "id": "call_0", "arguments": {"city": "London"}}]}
+    result_a = {"role": "tool", "parts": [{"type": "tool_call_response", "id": "call_0", "response": "A"}]}
+    result_b = {"role": "tool", "parts": [{"type": "tool_call_response", "id": "call_0", "response": "B"}]}
+    answer = {"role": "assistant", "parts": [{"type": "text", "content": "A, then B."}]}
+
+    def tool(span_id: str, start: int, city: str, result: str) -> dict[str, Any]:
+        attrs = {
+            sc.GEN_AI_OPERATION_NAME: "execute_tool",
+            sc.GEN_AI_TOOL_NAME: "get_weather",
+            sc.GEN_AI_TOOL_CALL_ID: "call_0",
+            sc.GEN_AI_TOOL_CALL_ARGUMENTS: json.dumps({"city": city}),
+            sc.GEN_AI_TOOL_CALL_RESULT: result,
+        }
+        return _span(span_id, start, attrs)
+
+    episode = normalize_trace(
+        [
+            _otel_chat("01", 1, [user], [paris]),
+            tool("02", 2, "Paris", "A"),
+            _otel_chat("03", 3, [user, paris, result_a], [london]),
+            tool("04", 4, "London", "B"),
+            _otel_chat("05", 5, [user, paris, result_a, london, result_b], [answer]),
+        ]
+    )
+    assert [(m.role, m.content) for m in episode.messages] == [
+        ("user", "Paris, then London?"),
+        ("assistant", None),
+        ("tool", "A"),
+        ("assistant", None),
+        ("tool", "B"),
+        ("assistant", "A, then B."),
+    ]
