@@ -150,6 +150,8 @@ def _template_message(message: dict[str, Any]) -> dict[str, Any]:
     """An OpenAI message as the chat template expects it: string content, tool-call arguments as objects."""
     out = {k: v for k, v in message.items() if v is not None}
     out["content"] = _text_of(message.get("content"))
+    if out.get("role") == "developer":  # OpenAI's newer name for system; chat templates know only "system"
+        out["role"] = "system"
     calls = []
     for call in message.get("tool_calls") or []:
         function = dict(call.get("function") or {})

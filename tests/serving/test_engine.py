@@ -135,3 +135,13 @@ def test_unload_while_a_batch_uses_the_adapter(engine: PeftEngine, random_adapte
     engine.load_adapter("busy", random_adapters["ad1"])  # the name is free again at once
     assert engine.generate([_request("hi", "busy")])[0].choices
     engine.unload_adapter("busy")
+
+
+def test_developer_messages_render_as_system(engine: PeftEngine) -> None:
+    def prompt_tokens(role: str) -> int:
+        messages = [{"role": role, "content": "Answer in French."}, {"role": "user", "content": "hi"}]
+        return engine.generate([GenerationRequest(messages=messages, params=SamplingParams(max_tokens=1))])[
+            0
+        ].prompt_tokens
+
+    assert prompt_tokens("developer") == prompt_tokens("system")
