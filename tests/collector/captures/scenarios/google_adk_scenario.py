@@ -1,9 +1,16 @@
 """Google ADK's own OpenTelemetry spans (``google.adk.telemetry``): an ``LlmAgent`` on ADK's ``LiteLlm`` wrapper
 with an ``openai/`` model pointed at the fake server, run through an in-memory ``Runner``.
 
-Instrumentations: ``builtin`` (ADK's defaults: ``invoke_agent`` / ``call_llm`` / ``execute_tool`` spans, content
-as ``gcp.vertex.agent.*`` JSON) and ``builtin-latest`` (``OTEL_SEMCONV_STABILITY_OPT_IN=gen_ai_latest_experimental``
-with message content captured: ``generate_content`` spans and the operation-details log records)."""
+Instrumentations (each with OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT set, or ADK records no content):
+``builtin`` (ADK 2.x's default schema: ``invoke_workflow`` / ``invoke_agent`` / ``generate_content`` /
+``execute_tool`` spans with ``gen_ai.input.messages`` etc., and the operation-details log records),
+``builtin-latest`` (plus ``OTEL_SEMCONV_STABILITY_OPT_IN=gen_ai_latest_experimental``) and ``builtin-legacy``
+(``ADK_TELEMETRY_SCHEMA_VERSION_OPT_IN=1``: ADK 1.x's schema, the google-genai request and response as
+``gcp.vertex.agent.llm_request`` / ``llm_response`` JSON on ``call_llm`` spans).
+
+The ``google-adk-builtin-1.39.1-*`` captures are ADK 1.39.1 (the last 1.x) run by this module's ``builtin``
+instrumentation, its default telemetry being that legacy schema; to record them again, pin
+``google-adk==1.39.1`` in ``PACKAGES``."""
 
 from __future__ import annotations
 
