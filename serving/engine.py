@@ -207,9 +207,11 @@ class _Row:
     generator: torch.Generator | None
     tokens: list[int] = field(default_factory=list)
     emitted: int = 0  # characters of the text already sent to on_delta
-    text: str = ""
+    text: str = ""  # the answer so far (the forced prefix, then decoded tokens)
     finish: str | None = None
-    stop_scan_from: int = 0
+    stopped: bool = False  # cut at a stop string
+    prefix_offset: int = 0  # incremental decoding window (see _decode_new)
+    read_offset: int = 0
 
 
 def _holdback(text: str, stops: Sequence[str]) -> int:
@@ -568,20 +570,33 @@ class PeftEngine:
             row.finish = "stop"
             return
         row.tokens.append(token)
-        text = self.tokenizer.decode(row.tokens, skip_special_tokens=True)
-        full = row.job.prefix + text
-        for stop in params.stop:
-            at = full.find(stop, max(0, row.stop_scan_from - len(stop)))
-            if at >= 0:
-                row.text = full[:at]
-                row.finish = "stop"
-                return
-        row.stop_scan_from = len(full)
-        row.text = full
+        before = len(row.text)
+        self._decode_new(row, final=False)
+        if len(row.text) > before:
+            for stop in params.stop:
+                at = row.text.find(stop, max(0, before - len(stop) + 1))
+                if at >= 0:
+                    row.text = row.text[:at]
+                    row.finish = "stop"
+                    row.stopped = True
+                    return
         if len(row.tokens) >= params.max_tokens:
             row.finish = "length"
             return
         self._emit(row, final=False)
+
+    def _decode_new(self, row: _Row, final: bool) -> None:
+        """Incremental detokenization: decode a window of recent tokens, not the whole answer, every step.
+
+        The offsets are TGI's: text is appended once the window decodes to more than what was already read and
+        does not end in an incomplete UTF-8 sequence (U+FFFD), so multi-token characters come out whole.
+        """
+        decode = self.tokenizer.decode
+        seen = decode(row.tokens[row.prefix_offset : row.read_offset], skip_special_tokens=True)
+        window = decode(row.tokens[row.prefix_offset :], skip_special_tokens=True)
+        if len(window) > len(seen) and (final or not window.endswith("\ufffd")):
+            row.text += window[len(seen) :]
+            row.prefix_offset, row.read_offset = row.read_offset, len(row.tokens)
 
     def _emit(self, row: _Row, final: bool) -> None:
         sink = row.job.on_delta
@@ -598,6 +613,8 @@ class PeftEngine:
             row.emitted = end
 
     def _finish_row(self, row: _Row) -> None:
+        if not row.stopped:
+            self._decode_new(row, final=True)  # tokens held back for an incomplete character
         self._emit(row, final=True)
         job = row.job
         job.texts[row.index] = row.text

@@ -306,3 +306,26 @@ def test_a_failure_mid_stream_ends_the_stream_with_an_error(tiny_model_path: Pat
     assert lines[-1] == "data: [DONE]"
     error = json.loads(lines[-2].removeprefix("data: "))["error"]
     assert error["code"] == "engine_closed" and error["message"]
+
+
+def test_the_server_answers_while_it_generates(served: Served) -> None:
+    """Generation runs in the engine's worker thread: health checks and listings are not queued behind it."""
+    import threading
+    import time
+
+    done = threading.Event()
+
+    def long_request() -> None:
+        served.acme.chat.completions.create(
+            model="tiny-llama", messages=HELLO, max_tokens=600, extra_body={"ignore_eos": True}
+        )
+        done.set()
+
+    worker = threading.Thread(target=long_request)
+    worker.start()
+    time.sleep(0.1)
+    start = time.monotonic()
+    assert httpx.get(f"{served.url.removesuffix('/v1')}/healthz").status_code == 200
+    assert served.acme.models.list().data
+    assert time.monotonic() - start < 5 and not done.is_set()
+    worker.join(timeout=120)
