@@ -67,6 +67,12 @@ The collector reads every family's variants, not one framework's shapes (`collec
 - **Order and pairing**: messages are merged across spans by call id wherever they appear, parallel results
   follow the order of their calls, a call's new output goes after everything recorded before it, and a tool
   span without a call id answers the open call with the same arguments (else the earliest).
+- **Framework shapes** (`collector/normalize_frameworks.py`, `collector/unwrap_frameworks.py`): Bedrock Converse
+  blocks (Strands), google-genai contents (Google ADK's schema 1), LlamaIndex `ToolOutput`, ADK's
+  `{"result": ...}`, smolagents' text-framed turns (`tool-call` / `tool-response` roles, `final_answer`, CodeAgent
+  code actions as one `python_interpreter` call) and ReAct text (`Action:` / `Action Input:` / `Observation:`).
+- **Not recorded**: the Claude Agent SDK emits no spans itself; it passes the trace context to its bundled Claude
+  Code CLI, whose own `claude_code.*` spans need an Anthropic API backend, so it cannot run against the fake model.
 - **Agent name**: `gen_ai.agent.name` / `agent.name` on an agent span first, then on any span, then an AGENT
   span's or graph node's name; framework node and workflow names ("agent", "tools", "LangGraph", "Agent
   workflow", "call_model", placeholders such as "OpenAI Agent") are never taken for it.

@@ -22,13 +22,24 @@ DISTRIBUTION = "google-adk"
 PACKAGES = ["google-adk==2.13.0", "litellm==1.110.2"]
 INSTRUMENTATIONS = {"builtin": [], "builtin-latest": [], "builtin-legacy": []}
 EXPECT: dict[str, dict[str, Any]] = {}
-LIMITS = [
+_CONTENT = (
     "Content is recorded only with OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT set (any value but false): "
-    "without it the episode has no user turn and empty tool results, and curation holds it back.",
+    "without it the episode has no user turn and empty tool results, and curation holds it back"
+)
+_RESULT = (
     'A tool that returns a non-dict is recorded (and sent through LiteLLM) as {"result": value}; the episode '
-    "holds the value. A dict result stays its JSON.",
-    "Recorded through LiteLlm with an openai/ model; the native Gemini path needs a Gemini backend (not recorded).",
-]
+    "holds the value, a dict result stays its JSON"
+)
+_LITELLM = "Recorded through LiteLlm with an openai/ model; the native Gemini path needs a Gemini backend"
+_LEGACY = (
+    "Schema 1 (ADK 1.x's default): content is read from gcp.vertex.agent.llm_request / llm_response on call_llm "
+    "spans (google-genai contents); ADK 1.x's own log events hold only '<elided>'"
+)
+LIMITS = {
+    "builtin": [_CONTENT, _RESULT, _LITELLM, "ADK 1.x captures: " + _LEGACY],
+    "builtin-latest": [_CONTENT, _RESULT, _LITELLM],
+    "builtin-legacy": [_CONTENT, _RESULT, _LITELLM, _LEGACY],
+}
 _ENV = {
     "builtin": {"OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT": "SPAN_AND_EVENT"},
     "builtin-latest": {

@@ -17,12 +17,18 @@ _OPENINFERENCE = ["openinference-instrumentation-llama-index==4.6.1"]
 # "openinference-react": the same instrumentation over a ReActAgent (tool calls as Thought/Action text).
 INSTRUMENTATIONS = {"openinference": _OPENINFERENCE, "openinference-react": _OPENINFERENCE}
 EXPECT: dict[str, dict[str, Any]] = {}
-LIMITS = [
-    "ReActAgent: its Action / Action Input text is read as a tool call (id react_<n>), the Observation as its "
-    "result and the Answer as the final answer; it makes one call per turn, so it has no parallel capture.",
-    "Streaming LLM spans carry no token counts: usage is 0.",
-    "The agent's name is read from the workflow events' text (current_agent_name).",
+_COMMON = [
+    "Streaming LLM spans carry no token counts: usage is 0",
+    "The agent's name is read from the workflow events' text (current_agent_name)",
 ]
+LIMITS = {
+    "openinference": _COMMON,
+    "openinference-react": [
+        "ReActAgent: its Action / Action Input text is read as a tool call (id react_<n>), the Observation as its "
+        "result and the Answer as the final answer; one call per turn, so no parallel capture",
+        *_COMMON,
+    ],
+}
 
 
 def _react_answer(llm: Any, body: dict[str, Any]) -> dict[str, Any]:

@@ -15,9 +15,10 @@ DISTRIBUTION = "strands-agents"
 PACKAGES = ["strands-agents[openai]==1.62.0"]
 INSTRUMENTATIONS = {"builtin": [], "builtin-latest": []}
 EXPECT: dict[str, dict[str, Any]] = {}
-LIMITS = [
-    "The default events carry Bedrock Converse content blocks (JSON text); they are read as such.",
-]
+LIMITS = {
+    "builtin": ["Content arrives as Bedrock Converse content blocks (JSON text) in the deprecated events"],
+    "builtin-latest": ["Content arrives in operation-details span events; tool results as Converse blocks"],
+}
 _ENV = {"builtin": {}, "builtin-latest": {"OTEL_SEMCONV_STABILITY_OPT_IN": "gen_ai_latest_experimental"}}
 
 
