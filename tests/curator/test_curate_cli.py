@@ -59,7 +59,16 @@ def cli(home: Path, *args: str) -> str:
 
 def run(home: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
     """A command run as a user runs it (a subprocess of the installed entry point)."""
-    env = {**os.environ, "TRACEWHEEL_HOME": str(home), "NO_COLOR": "1", "COLUMNS": "200"}
+    # Module-scoped fixtures run before the autouse fixture that turns the held-out split off, so say it here:
+    # these counts are about every run becoming rows (tests/evals/test_split.py covers the split).
+    env = {
+        **os.environ,
+        "TRACEWHEEL_HOME": str(home),
+        "NO_COLOR": "1",
+        "COLUMNS": "200",
+        "TRACEWHEEL_CURATOR__HELDOUT_FRACTION": "0",
+        "TRACEWHEEL_CURATOR__HELDOUT_MIN_PER_TASK": "0",
+    }
     proc = subprocess.run([TRACEWHEEL, *args], env=env, capture_output=True, text=True, timeout=300)
     if check:
         assert proc.returncode == 0, proc.stderr
