@@ -16,11 +16,14 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/pip install -q -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
+# Two workers (pytest-xdist): most tests wait on subprocesses and servers, so two halve the wall time on 2 cores.
+TEST_WORKERS ?= 2
+
 test: setup
-	$(BIN)/python -m pytest -q tests
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) tests
 
 test-fast: setup
-	$(BIN)/python -m pytest -q -m "not slow" tests
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) -m "not slow" tests
 
 demo: setup
 	$(BIN)/python -m tracewheel.demo
