@@ -214,8 +214,13 @@ def review(
     kinds: list[Kind] | None = None,
     ask: Callable[[str], str] | None = None,
     editor: str | None = None,
+    rows: list[DatasetRow] | None = None,
+    by: str | None = None,
+    selector: dict[str, Any] | None = None,
 ) -> ReviewSummary:
-    """Walk the undecided rows of ``version``, recording each decision as it is made."""
+    """Walk the undecided rows of ``version`` (or only ``rows``, e.g. a spot-check sample from
+    ``review_bulk.select_rows``), recording each decision as it is made, with who made it (``by``) and the
+    selection it was made in (``selector``)."""
     ask = ask or _terminal_ask(console)
     editor = editor or os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
 
@@ -231,7 +236,14 @@ def review(
                 "(an incomplete or unreadable conversation)",
             )
         )
-    rows = pending_rows(datasets_dir, tenant, version, kinds)
+    only = None if rows is None else {r.row_id for r in rows}
+
+    def undecided() -> list[DatasetRow]:
+        return [
+            r for r in pending_rows(datasets_dir, tenant, version, kinds) if only is None or r.row_id in only
+        ]
+
+    rows = undecided()
     total = len(rows)
     done: Counter[str] = Counter()
     if not rows:
@@ -253,11 +265,15 @@ def review(
                 break
             if key in ("a", "accept", "release"):
                 decision = "release" if row.kind == "quarantine" else "accept"
-                versions.record_decision(datasets_dir, tenant, version, row.row_id, decision)
+                versions.record_decision(
+                    datasets_dir, tenant, version, row.row_id, decision, by=by, selector=selector
+                )
                 done[decision] += 1
                 break
             if key in ("r", "reject"):
-                versions.record_decision(datasets_dir, tenant, version, row.row_id, "reject")
+                versions.record_decision(
+                    datasets_dir, tenant, version, row.row_id, "reject", by=by, selector=selector
+                )
                 done["reject"] += 1
                 break
             if key in ("e", "edit"):
@@ -268,12 +284,14 @@ def review(
                     say(f"{exc}; press e to fix it (your text is kept), or s to skip", "red")
                     continue
                 decision = "release" if row.kind == "quarantine" else "edit"
-                versions.record_decision(datasets_dir, tenant, version, row.row_id, decision, edited)
+                versions.record_decision(
+                    datasets_dir, tenant, version, row.row_id, decision, edited, by=by, selector=selector
+                )
                 done[decision] += 1
                 say(f"recorded edited row ({decision})", "green")
                 break
             say(f"unknown key {key!r}: a, r, e, s or q")
         index += 1
-    left = len(pending_rows(datasets_dir, tenant, version, kinds))
+    left = len(undecided())
     say(f"review done: {dict(done)}; {left} row(s) still undecided")
     return ReviewSummary(done, left, total)

@@ -5,7 +5,7 @@ Redaction and screening keep their config next to their modules (as TRL keeps ``
 """
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, field_validator
 from tracewheel.curator.redaction.redaction_config import RedactionConfig
@@ -57,6 +57,48 @@ class TaskRule(Section):
     )
 
 
+class AutoAcceptRule(Section):
+    """One auto-accept rule (``[[curator.auto_accept.rules]]``): a row matching every condition is accepted.
+
+    Whatever a rule says, quarantine rows are never released and rows from runs the screener flagged or the
+    integrity check held back are never accepted (``curator/review_bulk.py``)."""
+
+    name: str = Field(min_length=1, description="Recorded on each decision as policy:<name>.")
+    kinds: list[Literal["sft", "dpo", "kto", "rewards"]] = Field(
+        default_factory=lambda: ["sft", "kto"], description="Row kinds the rule accepts."
+    )
+    labels: list[Literal["good", "bad", "unknown"]] = Field(
+        default_factory=lambda: ["good"],
+        description="Labels of the row's run (the chosen run of a pair) the rule accepts; empty: any label.",
+    )
+    sources: list[str] = Field(
+        default_factory=list,
+        description="Sources the row must come from (feedback, verifier, rejection_sampling, ...); empty: any.",
+    )
+    tasks: list[str] = Field(default_factory=list, description="Only rows of these tasks; empty: any task.")
+    require_verifier_pass: bool = Field(
+        default=True, description="The row's run passed its verifier (a run without one does not match)."
+    )
+    allow_redacted: bool = Field(
+        default=False, description="Accept rows whose runs had something redacted (PII, secrets)."
+    )
+
+
+class AutoAcceptPolicy(Section):
+    """Rows accepted without a person (``tracewheel datasets auto-accept``, and the loop before training)."""
+
+    rules: list[AutoAcceptRule] = Field(
+        default_factory=list,
+        description="Rules for every tenant without its own; none: nothing auto-accepted.",
+    )
+    tenants: dict[str, list[AutoAcceptRule]] = Field(
+        default_factory=dict, description="Rules per tenant, replacing the default rules for that tenant."
+    )
+
+    def rules_for(self, tenant: str) -> list[AutoAcceptRule]:
+        return self.tenants.get(tenant, self.rules)
+
+
 class CuratorSettings(Section):
     redaction: RedactionConfig = Field(default_factory=RedactionConfig)
     screening: ScreeningConfig = Field(default_factory=ScreeningConfig)
@@ -98,6 +140,9 @@ class CuratorSettings(Section):
         ge=0,
         description="Conversations held out per task at least, so small tasks still get an eval suite (never more "
         "than half of a task's conversations).",
+    )
+    auto_accept: AutoAcceptPolicy = Field(
+        default_factory=AutoAcceptPolicy, description="Rows accepted without a person, per tenant."
     )
     dpo_max_pairs_per_group: int = Field(
         default=8,

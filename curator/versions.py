@@ -188,14 +188,38 @@ def record_decision(
     row_id: str,
     decision: Decision,
     edited: dict[str, Any] | None = None,
+    by: str | None = None,
+    selector: dict[str, Any] | None = None,
 ) -> None:
-    """Append one review decision; the latest decision for a row wins."""
+    """Append one review decision; the latest decision for a row wins.
+
+    ``by`` names who made it (a person, or ``policy:<rule>``); ``selector`` the bulk selection it came from."""
     if decision == "edit" and edited is None:
         raise ValueError("edited row is required for an 'edit' decision")
+    record_decisions(datasets_dir, tenant, version, [(row_id, decision, edited)], by, selector)
+
+
+def record_decisions(
+    datasets_dir: Path,
+    tenant: str,
+    version: str,
+    entries: list[tuple[str, Decision, dict[str, Any] | None]],
+    by: str | None = None,
+    selector: dict[str, Any] | None = None,
+) -> None:
+    """Append many decisions (row id, decision, edited row) in one write and one fsync (bulk review)."""
     path = version_dir(datasets_dir, tenant, version) / "reviews.jsonl"
-    entry = {"row_id": row_id, "decision": decision, "edited": edited, "at": datetime.now(UTC).isoformat()}
+    at = datetime.now(UTC).isoformat()
+    lines = []
+    for row_id, decision, edited in entries:
+        entry: dict[str, Any] = {"row_id": row_id, "decision": decision, "edited": edited, "at": at}
+        if by is not None:
+            entry["by"] = by
+        if selector is not None:
+            entry["selector"] = selector
+        lines.append(json.dumps(entry) + "\n")
     with open(path, "a") as fh:
-        fh.write(json.dumps(entry) + "\n")
+        fh.write("".join(lines))
         fh.flush()
         os.fsync(fh.fileno())
 

@@ -1,4 +1,5 @@
-"""CLI commands of the curator stage: ``curate`` and the ``datasets`` group (list, show, diff, export, review)."""
+"""CLI commands of the curator stage: ``curate`` and the ``datasets`` group (list, show, diff, export, review,
+decide, auto-accept)."""
 
 from __future__ import annotations
 
@@ -20,7 +21,8 @@ from tracewheel.curator import versions
 
 app = typer.Typer()
 datasets = typer.Typer(
-    help="Dataset versions: list, show, diff, export, review; runs held back from them.", no_args_is_help=True
+    help="Dataset versions: list, show, diff, export, review, decide, auto-accept; runs held back from them.",
+    no_args_is_help=True,
 )
 app.add_typer(datasets, name="datasets")
 
@@ -302,19 +304,204 @@ def export_command(
         err_console.print(f"wrote {len(records)} row(s) to {output}")
 
 
-@datasets.command("review")
-def review_command(
-    version: Annotated[str, typer.Argument(help="Version id (ds-...).")],
-    tenant: Annotated[str | None, typer.Option(help="Tenant holding the version.")] = None,
-    kind: Annotated[list[str] | None, typer.Option(help="Only rows of this kind (repeatable).")] = None,
-) -> None:
-    """Review rows one by one: (a)ccept/release, (r)eject, (e)dit in $EDITOR, (s)kip, (q)uit; resumable."""
-    tenant, version = _tenant(tenant), ids.dataset_version(version)
-    from tracewheel.curator.review import review
+def _by(by: str | None) -> str:
+    """Who decides: ``--by``, or the OS user running the command."""
+    import getpass
+
+    name = (by or "").strip() or getpass.getuser()
+    if len(name) > 200 or any(not c.isprintable() for c in name):
+        raise TracewheelError("--by must be a short printable name")
+    return name
+
+
+def _selector(
+    kind: list[str] | None,
+    label: list[str] | None,
+    reason: list[str] | None,
+    source: list[str] | None,
+    sample: int | None,
+    seed: int,
+    include_decided: bool = False,
+) -> Any:
+    from tracewheel.curator.review_bulk import Selector
 
     for k in kind or []:
         if k not in versions.KINDS:
             raise TracewheelError(f"--kind must be one of {', '.join(versions.KINDS)}, got {k!r}")
+    return Selector(
+        kinds=kind or [],
+        labels=label or [],
+        reasons=reason or [],
+        sources=source or [],
+        include_decided=include_decided,
+        sample=sample,
+        seed=seed,
+    )
+
+
+KindOpt = Annotated[list[str] | None, typer.Option(help="Only rows of this kind (repeatable).")]
+LabelOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        help="Only rows whose run is labelled this: good, bad, unknown (repeatable; a pair: its chosen run)."
+    ),
+]
+ReasonOpt = Annotated[
+    list[str] | None,
+    typer.Option(help="Only rows whose reasons or flags contain this text, any case (repeatable)."),
+]
+SourceOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        help="Only rows from this source: feedback, verifier, rejection_sampling, ... (repeatable)."
+    ),
+]
+SampleOpt = Annotated[
+    int | None, typer.Option(min=1, help="A random sample of this many of the selected rows (spot check).")
+]
+SeedOpt = Annotated[int, typer.Option(help="Seed of --sample (the same seed picks the same rows).")]
+ByOpt = Annotated[
+    str | None, typer.Option(help="Who decides, recorded on each decision (default: the OS user).")
+]
+
+
+@datasets.command("review")
+def review_command(
+    version: Annotated[str, typer.Argument(help="Version id (ds-...).")],
+    tenant: Annotated[str | None, typer.Option(help="Tenant holding the version.")] = None,
+    kind: KindOpt = None,
+    label: LabelOpt = None,
+    reason: ReasonOpt = None,
+    source: SourceOpt = None,
+    sample: SampleOpt = None,
+    seed: SeedOpt = 0,
+    by: ByOpt = None,
+) -> None:
+    """Review rows one by one: (a)ccept/release, (r)eject, (e)dit in $EDITOR, (s)kip, (q)uit; resumable.
+
+    With --label/--reason/--source/--sample, only the undecided rows so selected are shown (a spot check); the
+    rest stay as they are."""
+    tenant, version = _tenant(tenant), ids.dataset_version(version)
+    from tracewheel.curator.review import review
+    from tracewheel.curator.review_bulk import select_rows
+
+    selector = _selector(kind, label, reason, source, sample, seed)
     d = settings().paths.datasets_dir
     t = versions.find_tenant(d, version, tenant)
-    review(d, t, version, console, kinds=list(kind) if kind else None)
+    bulk = bool(label or reason or source or sample)
+    rows = select_rows(d, t, version, selector) if bulk else None
+    review(
+        d,
+        t,
+        version,
+        console,
+        kinds=list(kind) if kind else None,
+        rows=rows,
+        by=_by(by),
+        selector=selector.record() if bulk else None,
+    )
+
+
+def _print_decisions(result: Any, what: str) -> None:
+    verb = "would record" if result.dry_run else "recorded"
+    counts = ", ".join(f"{k}: {n}" for k, n in sorted(result.counts.items())) or "no decision"
+    console.print(f"{result.version} ({result.tenant}): {verb} {counts} ({what})")
+    by_kind: dict[tuple[str, str], int] = {}
+    for d in result.rows:
+        by_kind[(d.kind, d.by)] = by_kind.get((d.kind, d.by), 0) + 1
+    if by_kind:
+        table = Table("kind", "by", "rows")
+        for (k, b), n in sorted(by_kind.items()):
+            table.add_row(k, b, str(n))
+        console.print(table)
+    for why, n in result.refused.items():
+        console.print(f"left undecided: {n} row(s), {why}")
+
+
+@datasets.command("decide")
+def decide_command(
+    version: Annotated[str, typer.Argument(help="Version id (ds-...).")],
+    accept: Annotated[bool, typer.Option("--accept", help="Accept the selected rows.")] = False,
+    reject: Annotated[bool, typer.Option("--reject", help="Reject the selected rows.")] = False,
+    kind: KindOpt = None,
+    label: LabelOpt = None,
+    reason: ReasonOpt = None,
+    source: SourceOpt = None,
+    sample: SampleOpt = None,
+    seed: SeedOpt = 0,
+    include_decided: Annotated[
+        bool,
+        typer.Option("--include-decided", help="Also rows that already have a decision (it is replaced)."),
+    ] = False,
+    by: ByOpt = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show what would be decided; record nothing.")
+    ] = False,
+    tenant: Annotated[str | None, typer.Option(help="Tenant holding the version.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Accept or reject many rows at once, by kind, label, reason, source or a random sample.
+
+    Undecided rows only, unless --include-decided. Quarantine rows are never released in bulk (review them one by
+    one), and rows from flagged or held-back runs are never accepted in bulk; a reject is always allowed."""
+    if accept == reject:
+        raise TracewheelError("pass exactly one of --accept or --reject")
+    tenant, version = _tenant(tenant), ids.dataset_version(version)
+    from tracewheel.curator.review_bulk import decide
+
+    selector = _selector(kind, label, reason, source, sample, seed, include_decided)
+    d = settings().paths.datasets_dir
+    t = versions.find_tenant(d, version, tenant)
+    result = decide(d, t, version, selector, "accept" if accept else "reject", _by(by), dry_run)
+    if as_json:
+        print_json(result.to_dict())
+        return
+    _print_decisions(result, f"by {_by(by)}")
+
+
+@datasets.command("auto-accept")
+def auto_accept_command(
+    version: Annotated[str | None, typer.Argument(help="Version id (ds-...); or --latest.")] = None,
+    latest: Annotated[
+        bool,
+        typer.Option("--latest", help="The newest version of the tenant (of each tenant without --tenant)."),
+    ] = False,
+    tenant: Annotated[str | None, typer.Option(help="Tenant holding the version.")] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show what would be accepted; record nothing.")
+    ] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Accept the undecided rows the tenant's [curator.auto_accept] rules match (recorded as policy:<rule>).
+
+    Never releases a quarantine row, never accepts a row from a flagged or held-back run, never overrides a
+    decision already made."""
+    if (version is None) == (not latest):
+        raise TracewheelError("pass a VERSION or --latest (not both)")
+    tenant = _tenant(tenant)
+    from tracewheel.curator.review_bulk import apply_auto_accept
+
+    cfg = settings()
+    d = cfg.paths.datasets_dir
+    targets: list[tuple[str, str]] = []
+    if version is not None:
+        version = ids.dataset_version(version)
+        targets.append((versions.find_tenant(d, version, tenant), version))
+    else:
+        for t in _tenants_with_versions(d, tenant):
+            found = versions.list_versions(d, t)
+            if found:
+                targets.append((t, found[-1]["version"]))
+        if tenant is not None and not targets:
+            raise TracewheelError(f"tenant {tenant!r} has no dataset version yet")
+    results = [apply_auto_accept(d, t, v, cfg.curator.auto_accept, dry_run) for t, v in targets]
+    if as_json:
+        print_json([r.to_dict() for r in results])
+        return
+    if not results:
+        console.print("no dataset versions yet")
+    for r in results:
+        rules = cfg.curator.auto_accept.rules_for(r.tenant)
+        _print_decisions(
+            r, f"{len(rules)} auto-accept rule(s)" if rules else "no auto-accept rule for this tenant"
+        )
