@@ -6,6 +6,10 @@ flagged highlighted. Keys: ``a`` accept (on a quarantine row: release it into tr
 quarantine row), ``s`` skip, ``q`` quit. Each decision is appended at once (``versions.record_decision``), so
 quitting or a crash loses nothing, and a later review starts at the first undecided row.
 
+Each decision records who made it (``by``: ``--by``, or the OS user) and, for a spot check over a selection or a
+sample, the selector. Decisions over many rows at once (by kind, label, reason, source) and the auto-accept policy
+live in ``curator/review_bulk.py``.
+
 Runs the integrity check held back (``curator/integrity.py``) have no row to decide on: the review lists them first,
 with their reasons, as recorded in the version's manifest (``held_back_table``; ``tracewheel datasets held-back``
 lists every held-back run in the trace store).

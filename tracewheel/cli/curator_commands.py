@@ -61,9 +61,17 @@ def _review_state(datasets_dir: Path, tenant: str, version: str) -> dict[str, An
     chosen = versions.decisions(datasets_dir, tenant, version)
     total = sum(versions.read_manifest(datasets_dir, tenant, version)["rows"].values())
     by: dict[str, int] = {}
+    deciders: dict[str, int] = {}
     for entry in chosen.values():
         by[entry["decision"]] = by.get(entry["decision"], 0) + 1
-    return {"decided": len(chosen), "undecided": max(total - len(chosen), 0), "decisions": by}
+        who = entry.get("by") or "unrecorded"
+        deciders[who] = deciders.get(who, 0) + 1
+    return {
+        "decided": len(chosen),
+        "undecided": max(total - len(chosen), 0),
+        "decisions": by,
+        "by": deciders,
+    }
 
 
 @app.command("curate")
