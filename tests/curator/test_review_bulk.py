@@ -308,3 +308,18 @@ def test_auto_accept_command_reads_the_tenants_policy(home):
     text = cli(home_dir, "datasets", "auto-accept", v).stdout
     assert "recorded accept" in text and "policy:verified" in text and "quarantine" in text
     assert {e["by"] for e in versions.decisions(d, "acme", v).values()} == {"policy:verified"}
+
+
+def test_decide_refuses_unclear_requests(home):
+    home_dir, d, v = home
+    for args, message in [
+        (["--accept", "--reject"], "exactly one of --accept or --reject"),
+        ([], "exactly one of --accept or --reject"),
+        (["--accept", "--label", "great"], "--label must be good, bad or unknown"),
+        (["--accept", "--kind", "pairs"], "--kind must be one of"),
+    ]:
+        result = CliRunner().invoke(
+            app, ["datasets", "decide", v, *args], env={"TRACEWHEEL_HOME": str(home_dir), "NO_COLOR": "1"}
+        )
+        assert result.exit_code != 0 and message in str(result.exception), result.output
+    assert versions.decisions(d, "acme", v) == {}

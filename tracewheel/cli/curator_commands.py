@@ -336,6 +336,9 @@ def _selector(
     for k in kind or []:
         if k not in versions.KINDS:
             raise TracewheelError(f"--kind must be one of {', '.join(versions.KINDS)}, got {k!r}")
+    for lab in label or []:
+        if lab not in ("good", "bad", "unknown"):
+            raise TracewheelError(f"--label must be good, bad or unknown, got {lab!r}")
     return Selector(
         kinds=kind or [],
         labels=label or [],
