@@ -238,8 +238,10 @@ class PeftEngine:
         max_batch_size: int = 32,
         batch_wait_ms: float = 5.0,
         max_tokens_limit: int = 2048,
+        gathered_lora: bool = True,
     ) -> None:
         import torch
+        from tracewheel.serving.gathered_lora import GatheredLora
 
         self.base_model = base_model
         self.tokenizer = tokenizer
@@ -268,6 +270,10 @@ class PeftEngine:
         self._model_version = 0  # bumped by every load/unload: the mixed-batch hooks are set again after one
         self._hooks: list[Any] = []
         self._hooked: tuple[int, tuple[str, ...]] | None = None
+        # One LoRA product per layer for a mixed batch (gathered_lora.py); None = PEFT's per-adapter loop.
+        self._gathered = GatheredLora() if gathered_lora else None
+        self._gathered_for: int | None = None  # the model version its weights were concatenated for
+        self._gathered_ok = False
         self._queue: queue.Queue[list[_Job] | None] = queue.Queue()
         self._closed = False
         self._worker = threading.Thread(target=self._work, name="tracewheel-engine", daemon=True)
@@ -505,6 +511,14 @@ class PeftEngine:
             model = self._model
             if not isinstance(model, PeftModel):
                 return model(**inputs, use_cache=True, logits_to_keep=1)
+            gathered = self._gathered
+            if gathered is not None:
+                if self._gathered_for != self._model_version:
+                    self._gathered_ok = gathered.rebuild(model)
+                    self._gathered_for = self._model_version
+                if self._gathered_ok:
+                    gathered.set_rows(tuple(names))
+                    return model.get_base_model()(**inputs, use_cache=True, logits_to_keep=1)
             key = (self._model_version, tuple(names))
             if self._hooked != key:
                 self._set_adapter_hooks(model, names)
@@ -517,6 +531,8 @@ class PeftEngine:
         from peft.utils.other import AuxiliaryTrainingWrapper
 
         self._clear_adapter_hooks()
+        if self._gathered is not None:
+            self._gathered_for = self._model_version  # PEFT's path for this version: the hooks stay valid
         hook = functools.partial(_adapter_names_pre_forward_hook, adapter_names=list(names))
         self._hooks = [
             module.register_forward_pre_hook(hook, with_kwargs=True)
@@ -529,6 +545,9 @@ class PeftEngine:
             handle.remove()
         self._hooks = []
         self._hooked = None
+        if self._gathered is not None:
+            self._gathered.clear()
+            self._gathered_for = None
 
     def _run(self, rows: list[_Row]) -> None:
         torch = self._torch
