@@ -20,7 +20,9 @@ PEFT's mixed-adapter batches (``adapter_names=[...]``, ``"__base__"`` for the ba
 drops rows as they finish. The decoding loop is tracewheel's own rather than ``model.generate`` because HF generate
 takes one temperature/top_p/seed per call: here every row samples with its own temperature, top_p and
 ``torch.Generator`` (seeded from the request's ``seed`` + choice index), so a seeded request gives the same text
-whatever it is batched with, and stops at its own ``max_tokens`` and ``stop`` strings.
+whatever it is batched with, and stops at its own ``max_tokens`` and ``stop`` strings. The LoRA layers of a mixed
+batch run the gathered forward of ``gathered_lora.py`` (one product per layer whatever the number of adapters),
+PEFT's own per-adapter loop only where that cannot reproduce PEFT (``gathered_lora=False`` forces PEFT's path).
 
 Adapters. PEFT names are internal (``lora_1``, ``lora_2``, ...) and mapped from the public names, so unloading an
 adapter that an in-flight batch still uses only hides the public name; the weights are deleted when the last row
@@ -498,7 +500,7 @@ class PeftEngine:
         self._delete_retired()
 
     def _forward(self, names: list[str], **inputs: Any) -> Any:
-        """One forward step of the batch, each row through its adapter (PEFT's mixed-adapter batch forward).
+        """One forward step of the batch, each row through its adapter (gathered LoRA, else PEFT's mixed batch).
 
         ``PeftModel(..., adapter_names=names)`` would walk every module of the model twice and register and remove
         a hook on every LoRA layer on each call, about an eighth of a decode step here. The same hooks (PEFT's
