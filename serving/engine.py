@@ -177,6 +177,10 @@ def _forced_prefix(request: GenerationRequest) -> str:
     choice = request.tool_choice
     if not request.tools or choice in (None, "auto", "none"):
         return ""
+    if choice == "required" and len(request.tools) == 1:
+        # One tool offered: "required" can only mean that one, and naming it keeps a small model from writing prose
+        # where the name goes.
+        choice = request.tools[0]
     if choice == "required":
         return '<tool_call>\n{"name": "'
     if isinstance(choice, dict):

@@ -115,6 +115,21 @@ def test_named_tool_choice_starts_the_answer_as_that_call(engine: PeftEngine) ->
     )  # the random model cannot finish it; the error is reported, not hidden
 
 
+def test_required_tool_choice_with_one_tool_names_that_tool(engine: PeftEngine) -> None:
+    weather = {"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object"}}}
+    clock = {"type": "function", "function": {"name": "get_time", "parameters": {"type": "object"}}}
+    one = _request(PROMPTS[1], max_tokens=4).model_copy(
+        update={"tools": [weather], "tool_choice": "required"}
+    )
+    two = one.model_copy(update={"tools": [weather, clock]})
+    only, either = (result.choices[0] for result in engine.generate([one, two]))
+    assert only.raw_text.startswith('<tool_call>\n{"name": "get_weather", "arguments": ')
+    # with two tools the model picks the name itself
+    assert either.raw_text.startswith('<tool_call>\n{"name": "') and not either.raw_text.startswith(
+        '<tool_call>\n{"name": "get_weather", "arguments": '
+    )
+
+
 def test_refusals(engine: PeftEngine) -> None:
     with pytest.raises(UnknownAdapter):
         engine.generate([_request("hi", "nope")])
