@@ -7,12 +7,12 @@ seconds, and every curator test module shares them.
 
 from __future__ import annotations
 
-import functools
 import json
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from _curation_fixtures import ListSource, engines  # noqa: F401  (re-exported for the curator tests)
 from _tool_specs import function_tool
 from tracewheel.collector.episode import Episode, Feedback, FunctionCall, Message, ToolCall
 
@@ -332,36 +332,3 @@ def write_eval_suite(home: Path, tenant: str = "acme") -> Path:
         + "\nnot json\n"
     )
     return path
-
-
-class ListSource:
-    """An in-memory episode source with TraceStore's interface and time semantics (last activity in [since, until))."""
-
-    def __init__(self, episodes: list[Episode]) -> None:
-        self.items = list(episodes)
-
-    def tenants(self) -> list[str]:
-        return sorted({e.tenant for e in self.items})
-
-    def episodes(
-        self, tenant: str, since: datetime | None = None, until: datetime | None = None
-    ) -> list[Episode]:
-        return [
-            e
-            for e in self.items
-            if e.tenant == tenant
-            and (since is None or e.last_received_at >= since)
-            and (until is None or e.last_received_at < until)
-        ]
-
-
-@functools.cache
-def engines():
-    """The real redactor, screener and verifier, built once per test process."""
-    from tracewheel.curator.pipeline import Engines
-    from tracewheel.curator.redaction.redact import Redactor
-    from tracewheel.curator.screening.screen import Screener
-
-    from tracewheel.core.verifiers import verify
-
-    return Engines(Redactor(), Screener(), verify)

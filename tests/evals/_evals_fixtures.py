@@ -9,11 +9,11 @@
 
 from __future__ import annotations
 
-import functools
 import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from _curation_fixtures import ListSource, engines
 from tracewheel.collector.episode import Episode, Message
 
 T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
@@ -50,39 +50,6 @@ def arithmetic_episode(
         expected=str(a + b),
         finish_reasons=["stop"],
     )
-
-
-class ListSource:
-    """An in-memory episode source with the trace store's interface."""
-
-    def __init__(self, episodes: list[Episode]) -> None:
-        self.items = list(episodes)
-
-    def tenants(self) -> list[str]:
-        return sorted({e.tenant for e in self.items})
-
-    def episodes(
-        self, tenant: str, since: datetime | None = None, until: datetime | None = None
-    ) -> list[Episode]:
-        return [
-            e
-            for e in self.items
-            if e.tenant == tenant
-            and (since is None or e.last_received_at >= since)
-            and (until is None or e.last_received_at < until)
-        ]
-
-
-@functools.cache
-def engines():
-    """The real redactor, screener and verifier, built once per test process."""
-    from tracewheel.curator.pipeline import Engines
-    from tracewheel.curator.redaction.redact import Redactor
-    from tracewheel.curator.screening.screen import Screener
-
-    from tracewheel.core.verifiers import verify
-
-    return Engines(Redactor(), Screener(), verify)
 
 
 def curate_episodes(settings, episodes: list[Episode], tenant: str = "acme"):
