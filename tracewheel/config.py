@@ -34,16 +34,85 @@ from pydantic_settings import (
 from tracewheel.collector.settings import CollectorSettings
 from tracewheel.core.errors import TracewheelError
 from tracewheel.core.paths import Paths
+from tracewheel.core.section import Section
 from tracewheel.curator.settings import CuratorSettings
 from tracewheel.evals.settings import EvalsSettings
 from tracewheel.serving.settings import ServingSettings
 from tracewheel.trainer.settings import TrainerSettings
 
 ENV_PREFIX = "TRACEWHEEL_"
+Method = Literal["sft", "dpo", "kto", "grpo"]
 _NESTED = "__"
 _DEFAULT_HOME = "~/.tracewheel"
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+
+
+class RejectionSamplingSettings(Section):
+    """Learn from the wins (STaR / ReST): sample the champion on prompts with a verifier, keep the verified answers."""
+
+    enabled: bool = Field(default=True, description="Run rejection sampling in each cycle.")
+    samples_per_prompt: int = Field(default=4, ge=1, le=64, description="Completions sampled per prompt (N).")
+    temperature: float = Field(default=0.8, ge=0.0, le=2.0, description="Sampling temperature.")
+    top_p: float = Field(default=0.95, gt=0.0, le=1.0, description="Nucleus sampling threshold.")
+    max_tokens: int = Field(default=128, ge=1, description="Tokens generated per completion at most.")
+    max_kept_per_prompt: int = Field(
+        default=1, ge=1, description="Verified completions kept per prompt at most (distinct texts)."
+    )
+    max_prompts: int = Field(
+        default=64, ge=1, description="Prompts sampled per cycle at most (the most recent first)."
+    )
+    seed: int = Field(default=0, description="Seed of the sampling (recorded on the cycle).")
+
+
+class LoopSettings(Section):
+    """One cycle of the flywheel (``tracewheel run``): curate, sample, train, evaluate, gate, canary."""
+
+    methods: list[Method] = Field(
+        default_factory=lambda: ["sft", "dpo", "kto", "grpo"],
+        description="Training methods in order of preference; a cycle trains the first one the data supports.",
+    )
+    min_rows: dict[str, int] = Field(
+        default_factory=lambda: {"sft": 16, "dpo": 16, "kto": 16, "grpo": 8},
+        description="Reviewed rows a method needs before a cycle trains it.",
+    )
+    init_from: Literal["champion", "base"] = Field(
+        default="champion",
+        description="What a candidate starts from: the champion adapter's weights (continue training on the new "
+        "data), or the base model (a fresh adapter on all accepted data). Recorded on each cycle.",
+    )
+    max_steps: int | None = Field(default=None, ge=1, description="Training steps per cycle at most.")
+    train_config: dict[str, dict[str, Any]] = Field(
+        default_factory=dict,
+        description="Per-method training config overrides (the keys of `tracewheel train <method> --config`), "
+        "e.g. {sft = {num_train_epochs = 2}}.",
+    )
+    canary: bool = Field(
+        default=True,
+        description="Start a canary when the gate promotes; false promotes the candidate to champion at once.",
+    )
+    canary_wait_seconds: float = Field(
+        default=0.0,
+        ge=0.0,
+        description="How long `tracewheel run` waits for the canary's decision before it ends the cycle with "
+        "the canary still running (the serving process's monitor, or the next cycle, decides it).",
+    )
+    rejection_sampling: RejectionSamplingSettings = Field(default_factory=RejectionSamplingSettings)
+
+
+class ScheduleSettings(Section):
+    """When `tracewheel schedule` runs cycles."""
+
+    cron: str | None = Field(default=None, description='Crontab expression, e.g. "0 3 * * *".')
+    min_new_episodes: int | None = Field(
+        default=None, ge=1, description="Run a cycle once this many new episodes arrived since the last one."
+    )
+    poll_seconds: float = Field(
+        default=60.0, gt=0.0, description="How often the new-episode count is checked."
+    )
+    tenants: list[str] = Field(
+        default_factory=list, description="Tenants to run cycles for; empty: every tenant."
+    )
 
 
 class Settings(BaseSettings):
@@ -58,6 +127,8 @@ class Settings(BaseSettings):
     trainer: TrainerSettings = Field(default_factory=TrainerSettings)
     evals: EvalsSettings = Field(default_factory=EvalsSettings)
     serving: ServingSettings = Field(default_factory=ServingSettings)
+    loop: LoopSettings = Field(default_factory=LoopSettings)
+    schedule: ScheduleSettings = Field(default_factory=ScheduleSettings)
 
     @field_validator("home")
     @classmethod

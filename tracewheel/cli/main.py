@@ -19,7 +19,10 @@ from tracewheel.cli import (
     curator_commands,
     episode_commands,
     evals_commands,
+    loop_commands,
     redact_commands,
+    report_commands,
+    schedule_commands,
     screen_commands,
     serving_commands,
     trainer_commands,
@@ -55,6 +58,9 @@ for commands in (
     evals_commands,
     serving_commands,
     canary_commands,
+    loop_commands,
+    schedule_commands,
+    report_commands,
 ):
     app.add_typer(commands.app)
 

@@ -50,3 +50,13 @@ class Paths:
     def serving_dir(self) -> Path:
         """Serving state: canaries, routing decisions, the server's own records."""
         return self.home / "serving"
+
+    @property
+    def cycles_dir(self) -> Path:
+        """The flywheel's cycles (``tracewheel run``), one JSON record per cycle, per tenant."""
+        return self.home / "cycles"
+
+    @property
+    def reports_dir(self) -> Path:
+        """HTML reports written by ``tracewheel report``."""
+        return self.home / "reports"
