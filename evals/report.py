@@ -26,7 +26,9 @@ tr.changed{background:#fff8c5}
 """
 
 
-def _svg(fig: Any) -> str:
+def figure_svg(fig: Any) -> str:
+    """A matplotlib figure as an inline ``<svg>`` element: no XML prolog, no metadata (also used by
+    ``tracewheel.report``)."""
     buf = io.StringIO()
     fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
     text = buf.getvalue()
@@ -51,7 +53,7 @@ def interval_svg(interval: dict[str, Any] | None, naive: dict[str, Any] | None, 
     ax.set_ylim(-0.7, len(rows) - 0.3)
     ax.set_xlabel("task-success delta (candidate - baseline)")
     ax.legend(loc="lower right", fontsize=8)
-    return _svg(fig)
+    return figure_svg(fig)
 
 
 def checks_svg(checks: list[Any]) -> str:
@@ -68,7 +70,7 @@ def checks_svg(checks: list[Any]) -> str:
     ax.set_yticks(range(len(checks)), [c.name for c in checks])
     ax.axvline(0.0, color="#57606a", linewidth=0.8)
     ax.set_xlabel("regression (dashed: tolerance)")
-    return _svg(fig)
+    return figure_svg(fig)
 
 
 def _esc(value: Any) -> str:
