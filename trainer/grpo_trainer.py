@@ -22,6 +22,7 @@ from typing import Any
 
 from tracewheel.curator.export import rows_dataset
 from tracewheel.trainer.grpo_config import GRPOMethodConfig
+from tracewheel.trainer.lora_trainer import peft_config
 from tracewheel.trainer.verifier_probes import assert_verifiers_sound
 
 from tracewheel.core.errors import TracewheelError
@@ -91,5 +92,5 @@ def build_trainer(
         args=args,
         train_dataset=rows_dataset(dataset_rows),
         processing_class=tokenizer,
-        peft_config=config.lora_config(),
+        peft_config=peft_config(model, config),
     )

@@ -19,6 +19,14 @@ def trl_args(args_class: type, config: MethodConfig, model: Any, output_dir: Pat
     )
 
 
+def peft_config(model: Any, config: MethodConfig) -> Any:
+    """What to pass as TRL's ``peft_config``: a fresh LoRA from the config, or None for a model the runner has
+    already wrapped in a PeftModel (training continues from an adapter's weights; TRL must not wrap it again)."""
+    from peft import PeftModel
+
+    return None if isinstance(model, PeftModel) else config.lora_config()
+
+
 def lora_trainer(
     trainer_class: type, model: Any, tokenizer: Any, dataset: Any, config: MethodConfig, args: Any
 ) -> Any:
@@ -27,5 +35,5 @@ def lora_trainer(
         args=args,
         train_dataset=dataset,
         processing_class=tokenizer,
-        peft_config=config.lora_config(),
+        peft_config=peft_config(model, config),
     )

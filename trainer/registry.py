@@ -155,6 +155,13 @@ def _read_record(directory: Path) -> AdapterRecord:
     return record
 
 
+def read_record(directory: Path) -> AdapterRecord | None:
+    """The record of the adapter stored in ``directory``; None for a directory that is not a registered adapter."""
+    if not (Path(directory) / RECORD_FILE).is_file():
+        return None
+    return _read_record(Path(directory))
+
+
 def register(adapters_dir: Path, record: AdapterRecord, write_files: Callable[[Path], None]) -> AdapterRecord:
     """Add an adapter: ``write_files(tmp_dir)`` saves the weights, then the directory appears whole, or not at all."""
     root = adapters_dir / check_tenant(record.tenant)

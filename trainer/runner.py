@@ -9,8 +9,10 @@ Plug-in contract for a method (sft, dpo, kto, grpo). A method is a module named 
         (optimisation, LoRA and checkpoint fields, ``from_mapping``, ``lora_config()``, ``trl_kwargs()``).
     build_trainer(model, tokenizer, rows, config, output_dir) -> transformers.Trainer
         model: a plain ``PreTrainedModel`` from ``trainer.model.load_model`` (placed and typed for the device,
-            ``use_cache`` off); the method attaches LoRA itself, normally by passing ``config.lora_config()`` as
-            TRL's ``peft_config``.
+            ``use_cache`` off), or, when the run continues from an adapter (``init_adapter``), a trainable
+            ``PeftModel`` holding that adapter's weights. The method attaches LoRA itself by passing
+            ``lora_trainer.peft_config(model, config)`` as TRL's ``peft_config``: a fresh ``config.lora_config()``,
+            or None for a model already wrapped (TRL must not wrap it twice).
         tokenizer: from ``trainer.model.load_tokenizer`` (tool-aware chat template, pad token set).
         rows: the TRL rows (``curator.versions.training_rows``), non-empty and checked for the kind's keys.
         config: an instance of CONFIG_CLASS.
@@ -25,6 +27,11 @@ tokenizer into the registry as a candidate. Any failure (exception, divergence, 
 so it registers nothing and the champion stays as it was. The run directory (checkpoints) lives outside the
 registry, under ``settings.resolved_runs_dir(paths.home)``, keyed by the run's inputs; it is removed after a
 successful registration unless ``trainer.keep_checkpoints`` is set.
+
+``init_adapter`` (a registered adapter's directory, or any PEFT LoRA directory) makes the run continue training
+that adapter's weights instead of a fresh LoRA: its rank and target modules then come from the adapter, not the
+config. A registered adapter must have been trained on the same base model. The new record names it in
+``hyperparameters["init_adapter"]`` and, when it is registered, as its ``parent``.
 """
 
 from __future__ import annotations
@@ -151,6 +158,39 @@ def _metrics(trainer: Any, train_metrics: dict[str, Any], rows: int) -> dict[str
     return metrics
 
 
+def _init_adapter_info(path: Path, base_model: str) -> dict[str, Any]:
+    """Check an adapter to continue from; what the new record says about it (``adapter_id`` None: unregistered)."""
+    if not (path / "adapter_config.json").is_file():
+        raise TracewheelError(f"init adapter {path} is not a LoRA adapter directory (no adapter_config.json)")
+    source = registry.read_record(path)
+    if source is not None and source.base_model != base_model:
+        raise TracewheelError(
+            f"init adapter {source.adapter_id} was trained on {source.base_model}, not {base_model}; "
+            "continue from an adapter of the same base model, or start from the base"
+        )
+    try:
+        lora = json.loads((path / "adapter_config.json").read_text())
+    except (OSError, json.JSONDecodeError) as exc:
+        raise TracewheelError(f"init adapter {path}: unreadable adapter_config.json ({exc})") from exc
+    return {
+        "adapter_id": source.adapter_id if source else None,
+        "path": str(path),
+        # The LoRA shape actually trained (the config's lora_* fields do not apply to a continued adapter).
+        "lora": {k: lora.get(k) for k in ("r", "lora_alpha", "target_modules")},
+    }
+
+
+def _wrap_with_adapter(model: Any, path: Path) -> Any:
+    """The base model with the adapter's LoRA weights attached, trainable (a PeftModel)."""
+    from peft import PeftModel
+
+    try:
+        return PeftModel.from_pretrained(model, str(path), is_trainable=True)
+    except (RuntimeError, ValueError, KeyError) as exc:  # shape mismatches, modules the base does not have
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise TracewheelError(f"init adapter {path} does not fit the base model: {first}") from exc
+
+
 def run_training(
     settings: TrainerSettings,
     paths: Paths,
@@ -166,6 +206,7 @@ def run_training(
     console: Console | None = None,
     progress: bool = True,
     callbacks: list[Any] | None = None,
+    init_adapter: Path | None = None,
 ) -> registry.AdapterRecord:
     """Train ``method`` on a dataset version and register the adapter as a candidate; see the module docstring."""
     from tracewheel.trainer.model import load_model_and_tokenizer, resolve_model
@@ -179,10 +220,11 @@ def run_training(
     )
     check_rows(rows, module.KIND)
     resolved = resolve_model(settings, paths, model)
+    init = _init_adapter_info(Path(init_adapter), resolved.name) if init_adapter is not None else None
 
     key = _run_key(
         tenant=tenant, method=method, dataset=dataset_version, model=resolved.name,
-        config=cfg.to_dict(), reviewed_only=reviewed_only,
+        config=cfg.to_dict(), reviewed_only=reviewed_only, init_adapter=init,
     )  # fmt: skip
     run_dir = settings.resolved_runs_dir(paths.home) / tenant / f"{method}-{dataset_version}-{key}"
     with _run_lock(run_dir):
@@ -205,7 +247,10 @@ def run_training(
         loaded.model.config.use_cache = (
             False  # no KV cache in training; it also keeps packed-sequence masks on
         )
-        trainer = module.build_trainer(loaded.model, loaded.tokenizer, rows, cfg, run_dir)
+        base = (
+            _wrap_with_adapter(loaded.model, Path(init_adapter)) if init_adapter is not None else loaded.model
+        )
+        trainer = module.build_trainer(base, loaded.tokenizer, rows, cfg, run_dir)
         trainer.remove_callback(PrinterCallback)  # logs go to the Rich bar and the record, not raw dicts
         trainer.add_callback(DivergenceGuard())
         bar = (
@@ -244,14 +289,16 @@ def run_training(
             base_model=resolved.name,
             method=method,
             dataset_versions=[dataset_version],
-            hyperparameters={**cfg.to_dict(), "reviewed_only": reviewed_only},
+            hyperparameters={**cfg.to_dict(), "reviewed_only": reviewed_only, "init_adapter": init},
             metrics=metrics,
-            parent=current.adapter_id if current else None,
+            # Continuing an adapter: that adapter is the parent; a fresh LoRA: the champion it would replace.
+            parent=(init["adapter_id"] if init else None) or (current.adapter_id if current else None),
             created_at=datetime.now(UTC),
         )
 
         def write_files(directory: Path) -> None:
-            trainer.model.save_pretrained(directory)
+            # Only the trained adapter: DPO continuing an adapter adds a frozen "ref" copy that is not the result.
+            trainer.model.save_pretrained(directory, selected_adapters=["default"])
             loaded.tokenizer.save_pretrained(directory)
 
         registered = registry.register(paths.adapters_dir, record, write_files)

@@ -71,18 +71,30 @@ def _train_command(method: str):
                 "--all-rows", "--unreviewed", help="Also train on rows with no review decision yet."
             ),
         ] = False,
+        init_adapter: Annotated[
+            str | None,
+            typer.Option(
+                "--init-adapter",
+                help="Continue training this adapter (id in the tenant's registry) instead of a fresh LoRA.",
+            ),
+        ] = None,
         json_out: JsonOpt = False,
     ) -> None:
+        from tracewheel.trainer import registry
         from tracewheel.trainer.runner import run_training
 
         s = settings()
         _quiet_libraries(s.log_level)
+        tenant = tenant or s.trainer.default_tenant
+        init_path = (
+            Path(registry.find(s.paths.adapters_dir, init_adapter, tenant).path) if init_adapter else None
+        )
         try:
             record = run_training(
                 s.trainer,
                 s.paths,
                 method,
-                tenant or s.trainer.default_tenant,
+                tenant,
                 dataset,
                 config,
                 model,
@@ -90,6 +102,7 @@ def _train_command(method: str):
                 reviewed_only=not all_rows,
                 max_steps=max_steps,
                 console=err_console,
+                init_adapter=init_path,
             )
         except KeyboardInterrupt:
             raise TracewheelError(
