@@ -28,10 +28,9 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import math
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -49,8 +48,8 @@ from tracewheel.curator import versions
 from tracewheel.curator.derive import split_prompt, substance
 from tracewheel.curator.settings import CuratorSettings
 from tracewheel.curator.versions import DatasetRow
-from tracewheel.loop.sampling_prompts import SOURCE, Prompt, PromptSelection, select_prompts
-from tracewheel.serving.engine import Choice, Engine, GenerationRequest, SamplingParams
+from tracewheel.loop.sampling_prompts import SOURCE, Prompt, PromptSelection, prompt_key, select_prompts
+from tracewheel.serving.engine import Choice, Engine, EngineError, GenerationRequest, SamplingParams
 
 logger = logging.getLogger(__name__)
 
@@ -63,7 +62,7 @@ SEQUENCES_PER_CALL = (
 class SamplingResult(BaseModel):
     """What one rejection-sampling pass did (recorded on the cycle)."""
 
-    prompts: int = Field(description="Prompts sampled.")
+    prompts: int = Field(description="Prompts sampled (a prompt the engine refused is not).")
     samples: int = Field(description="Completions generated.")
     kept: int = Field(description="SFT rows added (verified, distinct, new).")
     pass_rate: float | None = Field(description="Share of the completions that passed their verifier.")
@@ -184,36 +183,58 @@ def judge(prompt: Prompt, choice: Choice) -> Sample:
     return Sample(message, float(verdict.reward), verdict.code or "match", passed, why_not)
 
 
+_SYSTEMIC = ("model_not_found", "engine_closed")  # engine errors that no other prompt would escape
+
+
+def _generate(
+    engine: Engine, batches: list[list[GenerationRequest]], failed: Counter[str]
+) -> list[list[Choice]]:
+    """Each prompt's choices (its requests' choices in order), all prompts in one ``generate`` call. A prompt the
+    engine refuses (too long for the model, messages its chat template cannot render) fails the call: then the
+    prompts go one by one and the refused ones get no choices, counted in ``failed`` by the engine's code."""
+    try:
+        results = engine.generate([r for batch in batches for r in batch])
+    except EngineError as exc:
+        if exc.code in _SYSTEMIC:
+            raise
+        if len(batches) == 1:
+            failed[f"not generated: {exc.code}"] += 1
+            logger.warning("rejection sampling: a prompt was not generated: %s", exc)
+            return [[]]
+        return [choices for batch in batches for choices in _generate(engine, [batch], failed)]
+    out: list[list[Choice]] = []
+    k = 0
+    for batch in batches:
+        out.append([c for res in results[k : k + len(batch)] for c in res.choices])
+        k += len(batch)
+    return out
+
+
 def draw_samples(
     engine: Engine,
     prompts: list[Prompt],
     settings: RejectionSamplingSettings,
     adapter: str | None,
-    on_batch: Any = None,
+    on_batch: Callable[[int], None] | None = None,
+    failed: Counter[str] | None = None,
 ) -> list[list[Sample]]:
-    """``samples_per_prompt`` judged samples per prompt, in prompt order; ``on_batch(n)`` after each batch of n
-    prompts."""
+    """``samples_per_prompt`` judged samples per prompt, in prompt order (none for a prompt the engine refused,
+    counted in ``failed``); ``on_batch(n)`` after each batch of n prompts."""
+    failed = Counter() if failed is None else failed
     per_call = max(1, SEQUENCES_PER_CALL // settings.samples_per_prompt)
     out: list[list[Sample]] = []
     custom = any(p.verifier_type == "custom" for p in prompts)
+    # Custom verifiers wait on a sandboxed process each: a few at once.
     pool = ThreadPoolExecutor(CUSTOM_WORKERS) if custom else None
     try:
         for start in range(0, len(prompts), per_call):
             chunk = prompts[start : start + per_call]
-            requests = [(i, r) for i, p in enumerate(chunk) for r in requests_for(p, settings, adapter)]
-            results = engine.generate([r for _, r in requests])
-            pairs = [
-                (chunk[i], c) for (i, _), res in zip(requests, results, strict=True) for c in res.choices
-            ]
-            # Custom verifiers wait on a sandboxed process each: a few at once.
-            judged = list(pool.map(lambda pc: judge(*pc), pairs)) if pool else [judge(p, c) for p, c in pairs]
-            by_prompt: list[list[Sample]] = [[] for _ in chunk]
-            k = 0
-            for (i, _), res in zip(requests, results, strict=True):
-                for _ in res.choices:
-                    by_prompt[i].append(judged[k])
-                    k += 1
-            out.extend(by_prompt)
+            choices = _generate(engine, [requests_for(p, settings, adapter) for p in chunk], failed)
+            pairs = [(p, c) for p, cs in zip(chunk, choices, strict=True) for c in cs]
+            judged = iter(
+                list(pool.map(lambda pc: judge(*pc), pairs)) if pool else [judge(*pc) for pc in pairs]
+            )
+            out.extend([next(judged) for _ in cs] for cs in choices)
             if on_batch is not None:
                 on_batch(len(chunk))
     finally:
@@ -225,20 +246,9 @@ def draw_samples(
 # --- keeping ------------------------------------------------------------------------------------------------------
 
 
-def _prompt_key(messages: list[dict[str, Any]]) -> str:
-    """A prompt as compared between rows: call ids are each row's own."""
-    plain = []
-    for m in messages:
-        m = {k: v for k, v in m.items() if k != "tool_call_id"}
-        if m.get("tool_calls"):
-            m["tool_calls"] = [{k: v for k, v in c.items() if k != "id"} for c in m["tool_calls"]]
-        plain.append(m)
-    return json.dumps(plain, sort_keys=True, ensure_ascii=False, default=str)
-
-
 def answer_key(prompt: list[dict[str, Any]], completion: list[dict[str, Any]]) -> tuple[str, str]:
     """(prompt, what the answer does): two rows with the same key teach the same thing."""
-    return _prompt_key(prompt), json.dumps(substance(completion), ensure_ascii=False, default=str)
+    return prompt_key(prompt), json.dumps(substance(completion), ensure_ascii=False, default=str)
 
 
 def existing_answers(rows: list[DatasetRow]) -> set[tuple[str, str]]:
@@ -411,8 +421,11 @@ def sample_wins(
         reviewed_only=reviewed_only,
     )
     prompts = selection.prompts
+    failed: Counter[str] = Counter()
     with _bar(console, len(prompts)) as advance:
-        samples = draw_samples(engine, prompts, settings, adapter, advance)
+        samples = draw_samples(engine, prompts, settings, adapter, advance, failed)
+    skipped = dict(selection.skipped) | dict(failed)
+    sampled = sum(1 for judged in samples if judged)
     total = sum(len(s) for s in samples)
     verified = sum(1 for judged in samples for s in judged if s.passed)
     parent_rows = versions.read_rows(paths.datasets_dir, tenant, version, "sft")
@@ -431,12 +444,12 @@ def sample_wins(
         "base_model": engine.base_model,
         "settings": settings.model_dump(mode="json"),
         "reviewed_only": reviewed_only,
-        "prompts": len(prompts),
+        "prompts": sampled,
         "samples": total,
         "verified": verified,
         "pass_rate": pass_rate,
         "left_out": dict(left_out),
-        "skipped": dict(selection.skipped),
+        "skipped": skipped,
     }
     new_version, kept = (
         write_derived(paths.datasets_dir, tenant, version, rows, record) if rows else (version, 0)
@@ -446,7 +459,7 @@ def sample_wins(
         "rejection sampling %s/%s: %d prompts, %d samples, %d verified, %d kept -> %s (%.1fs)",
         tenant,
         version,
-        len(prompts),
+        sampled,
         total,
         verified,
         kept,
@@ -456,17 +469,17 @@ def sample_wins(
     if console is not None:
         rate = "-" if pass_rate is None else f"{pass_rate:.0%}"
         console.print(
-            f"rejection sampling: {len(prompts)} prompts, {total} samples, pass rate {rate}, "
+            f"rejection sampling: {sampled} prompts, {total} samples, pass rate {rate}, "
             f"kept {kept} -> {new_version}"
         )
     return SamplingResult(
-        prompts=len(prompts),
+        prompts=sampled,
         samples=total,
         kept=kept,
-        pass_rate=None if pass_rate is None or math.isnan(pass_rate) else pass_rate,
+        pass_rate=pass_rate,
         version=new_version,
         seconds=seconds,
         verified=verified,
         adapter=adapter,
-        skipped=dict(selection.skipped),
+        skipped=skipped,
     )

@@ -15,7 +15,9 @@ A prompt is a curator ``rewards`` row (``{"prompt": [messages], "verifier": spec
 - **not held out**: no run of the row is on the held-out side of the tenant's split (``curator/split.py``); the
   curator already drops such rows, this holds it again for versions written by hand or before the split;
 - **not already learned**: the version does not already hold ``max_kept`` rejection-sampling SFT rows (not
-  rejected) made from this prompt.
+  rejected) for this prompt;
+- **once**: rows of the same prompt, tools and verifier (several runs of one question) are sampled once, the
+  newest.
 
 Order: most recent first, where a row's age is how many ancestor versions (following ``manifest.parent``) already
 held it; ties by row id, so the same version always gives the same prompts.
@@ -23,6 +25,7 @@ held it; ties by row id, so the same version always gives the same prompts.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections import Counter
 from dataclasses import dataclass, field
@@ -81,17 +84,29 @@ def trusted_spec(row: DatasetRow, data: dict[str, Any], edited: bool) -> bool:
     return edited or spec.get("type") in SPAN_SAFE_TYPES or row.lineage.get("verifier_source") == "operator"
 
 
+def prompt_key(messages: list[dict[str, Any]]) -> str:
+    """A prompt as compared between rows: call ids are each row's own, not what the run did."""
+    plain = []
+    for m in messages:
+        m = {k: v for k, v in m.items() if k != "tool_call_id"}
+        if m.get("tool_calls"):
+            m["tool_calls"] = [{k: v for k, v in c.items() if k != "id"} for c in m["tool_calls"]]
+        plain.append(m)
+    return json.dumps(plain, sort_keys=True, ensure_ascii=False, default=str)
+
+
 def learned_counts(rows: list[DatasetRow], decided: dict[str, dict[str, Any]]) -> Counter[str]:
-    """Rejection-sampling SFT rows (not rejected) per prompt row id."""
+    """Rejection-sampling SFT rows (not rejected) per prompt (``prompt_key``): a prompt that comes back in a new
+    run is the same prompt."""
     out: Counter[str] = Counter()
     for row in rows:
         if row.kind != "sft" or row.lineage.get("source") != SOURCE:
             continue
         if (decided.get(row.row_id) or {}).get("decision") == "reject":
             continue
-        prompt_row = (row.lineage.get(SOURCE) or {}).get("prompt_row")
-        if prompt_row:
-            out[prompt_row] += 1
+        messages = row.data.get("messages") or []
+        if len(messages) > 1:
+            out[prompt_key(messages[:-1])] += 1
     return out
 
 
@@ -173,7 +188,8 @@ def select_prompts(
         ):
             out.skipped["no user turn in the prompt"] += 1
             continue
-        if learned[row.row_id] >= max_kept:
+        key = prompt_key(messages)
+        if learned[key] >= max_kept:
             out.skipped["already learned"] += 1
             continue
         rule = curator.rule_for(row.lineage.get("task"))
@@ -186,12 +202,25 @@ def select_prompts(
                 lineage=row.lineage,
                 pass_reward=rule.pass_reward,
                 bad_finish_reasons=list(rule.bad_finish_reasons),
-                already_kept=learned[row.row_id],
+                already_kept=learned[key],
             )
         )
     ages = row_ages(datasets_dir, tenant, version, {p.row_id for p in candidates})
     candidates.sort(key=lambda p: (ages[p.row_id], p.row_id))
-    out.prompts = candidates[:max_prompts]
-    if len(candidates) > max_prompts:
-        out.skipped["over max_prompts"] += len(candidates) - max_prompts
+    unique: dict[tuple[str, str, str], Prompt] = {}
+    for prompt in candidates:
+        # Several runs of one prompt with one check: sampled once (the newest), the rest would only repeat it.
+        same = (
+            prompt_key(prompt.messages),
+            json.dumps(prompt.tools, sort_keys=True, default=str),
+            json.dumps(prompt.verifier, sort_keys=True, default=str),
+        )
+        if same in unique:
+            out.skipped["same prompt and verifier as a newer row"] += 1
+        else:
+            unique[same] = prompt
+    chosen = list(unique.values())
+    out.prompts = chosen[:max_prompts]
+    if len(chosen) > max_prompts:
+        out.skipped["over max_prompts"] += len(chosen) - max_prompts
     return out

@@ -5,6 +5,7 @@ sampled; the curator's auto-accept policy accepts the new rows."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 from collections.abc import Iterator
@@ -12,6 +13,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from _tool_specs import function_tool
+from rich.console import Console
 from tracewheel.collector.episode import Episode, Message
 from tracewheel.curator import versions
 from tracewheel.curator.derive import Labelled, chat_messages, derive_rows, substance
@@ -19,17 +22,18 @@ from tracewheel.curator.label import label_episode
 from tracewheel.curator.review_bulk import FLAGGED_REFUSED, apply_auto_accept
 from tracewheel.curator.settings import AutoAcceptPolicy, AutoAcceptRule, CuratorSettings, TaskRule
 from tracewheel.curator.versions import DatasetRow
-from tracewheel.serving.engine import PeftEngine
+from tracewheel.serving.engine import Choice, PeftEngine
 from tracewheel.serving.random_adapter import save_random_adapter
 from tracewheel.trainer.model import build_tiny_model, load_model, load_tokenizer
 
 from tracewheel.config import RejectionSamplingSettings
 from tracewheel.core.paths import Paths
 from tracewheel.core.verifiers import verify
-from tracewheel.loop.rejection_sampling import SamplingResult, draw_samples, sample_wins
-from tracewheel.loop.sampling_prompts import SOURCE, select_prompts
+from tracewheel.loop.rejection_sampling import SamplingResult, draw_samples, judge, sample_wins, sft_row
+from tracewheel.loop.sampling_prompts import SOURCE, Prompt, select_prompts
 
 TENANT = "acme"
+WEATHER = function_tool("get_weather", "Forecast for a city.", "city")
 T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 # Random tokens contain an "a" about half the time: a check the tiny model sometimes passes and sometimes fails.
 PATTERN = "(?s).*a.*"
@@ -205,6 +209,7 @@ def test_untrusted_flagged_quarantined_heldout_and_unreviewed_prompts_are_never_
     engine, paths, tmp_path
 ):
     good = curated([run(trace(10), "Name an animal.", "cat")])
+    too_long = curated([run(trace(15), "Name an animal. " + "Think hard. " * 1500, "cat")])
     flagged = curated(
         [run(trace(11), "Name a tool.", "hammer")],
         screening={trace(11): [{"reasons": ["tool result asks to ignore instructions"]}]},
@@ -236,10 +241,10 @@ def test_untrusted_flagged_quarantined_heldout_and_unreviewed_prompts_are_never_
     quarantine = versions.quarantine_row(
         trace(30), [{"reasons": ["injection"]}], quarantined_candidates, {"trace_ids": [trace(30)]}
     )
-    rows = good + flagged + heldout + unreviewed + rejected + untrusted + [quarantine]
+    rows = good + too_long + flagged + heldout + unreviewed + rejected + untrusted + [quarantine]
     version = versions.write_version(paths.datasets_dir, TENANT, rows, {"parent": None})["version"]
     d = paths.datasets_dir
-    accepted = [r for r in good + flagged + heldout + untrusted if r.kind in ("sft", "rewards")]
+    accepted = [r for r in good + too_long + flagged + heldout + untrusted if r.kind in ("sft", "rewards")]
     versions.record_decisions(
         d, TENANT, version, [(r.row_id, "accept", None) for r in accepted], by="reviewer"
     )
@@ -266,6 +271,7 @@ def test_untrusted_flagged_quarantined_heldout_and_unreviewed_prompts_are_never_
         "not reviewed": 1,
         "rejected in review": 1,
         "verifier not from the operator's config": 2,
+        "not generated: context_length_exceeded": 1,  # longer than the model's context: the others still run
     }
     assert not mark.exists()
     for row in versions.all_rows(d, TENANT, result.version):
@@ -283,8 +289,12 @@ def test_auto_accept_rule_accepts_the_sampled_rows_but_not_redacted_ones(engine,
         redaction={trace(41): {"PERSON": 1}},
     )
     parent = write(paths, rows)
-    result = sample_wins(SAMPLING, CURATOR, paths, engine, TENANT, parent, "champ")
+    shown = io.StringIO()
+    result = sample_wins(
+        SAMPLING, CURATOR, paths, engine, TENANT, parent, "champ", Console(file=shown, width=120)
+    )
     assert result.kept > 0
+    assert f"kept {result.kept} -> {result.version}" in shown.getvalue()
     new = {
         r.row_id: r
         for r in versions.read_rows(paths.datasets_dir, TENANT, result.version, "sft")
@@ -304,3 +314,90 @@ def test_auto_accept_rule_accepts_the_sampled_rows_but_not_redacted_ones(engine,
     assert all(new[i].data in training for i in clean)
     assert not any(new[i].data in training for i in set(new) - clean)  # redacted prompt: left for a person
     assert FLAGGED_REFUSED not in decided.refused
+
+
+def test_an_operator_custom_verifier_runs_in_the_sandbox_and_decides(engine, paths):
+    parity = "import json, sys; print(1 if len(json.load(sys.stdin)['text']) % 2 == 0 else 0)"
+    curator = CuratorSettings(
+        tasks={"parity": TaskRule(verifier={"type": "custom", "command": parity}, bad_finish_reasons=[])}
+    )
+    episode = run(trace(50), "Write an even number of characters.", "ab", task="parity")
+    items = [Labelled(episode, label_episode(episode, curator, verify), chat_messages(episode))]
+    rows = derive_rows(items)
+    parent = write(paths, rows)
+    settings = SAMPLING.model_copy(update={"samples_per_prompt": 4, "max_kept_per_prompt": 4})
+
+    result = sample_wins(settings, curator, paths, engine, TENANT, parent, "champ")
+
+    new = [
+        r
+        for r in versions.read_rows(paths.datasets_dir, TENANT, result.version, "sft")
+        if r.lineage.get("source") == SOURCE
+    ]
+    assert result.samples == 4 and len(new) == result.kept > 0
+    assert result.pass_rate is not None and result.kept <= round(result.pass_rate * 4)
+    assert all(len(r.data["messages"][-1]["content"]) % 2 == 0 for r in new)
+    assert all(r.lineage[SOURCE]["verifier"] == "custom" for r in new)
+
+
+def tool_prompt(bad_finish_reasons: list[str] = ()) -> Prompt:
+    messages = [
+        {"role": "user", "content": "Weather in Paris, and then in Rome?"},
+        {
+            "role": "assistant",
+            "content": "",
+            "tool_calls": [
+                {
+                    "type": "function",
+                    "id": "call_1",
+                    "function": {"name": "get_weather", "arguments": {"city": "Paris"}},
+                }
+            ],
+        },
+        {"role": "tool", "tool_call_id": "call_1", "name": "get_weather", "content": "sunny"},
+        {"role": "user", "content": "And Rome?"},
+    ]
+    return Prompt(
+        row_id="r1",
+        messages=messages,
+        tools=[WEATHER],
+        verifier={"type": "tool_call", "name": "get_weather", "arguments": {"city": "Rome"}},
+        lineage={"trace_ids": [trace(60)], "task": "weather", "verifier_source": "trace"},
+        pass_reward=1.0,
+        bad_finish_reasons=list(bad_finish_reasons),
+    )
+
+
+def choice(arguments: str, text: str = "", finish: str = "tool_calls") -> Choice:
+    calls = [{"id": "x", "type": "function", "function": {"name": "get_weather", "arguments": arguments}}]
+    return Choice(
+        text=text, tool_calls=calls, tool_call_parse_error=False, finish_reason=finish, raw_text=text
+    )
+
+
+def test_tool_calls_are_verified_as_calls_and_become_the_curators_messages():
+    prompt = tool_prompt(bad_finish_reasons=["length"])
+
+    win = judge(prompt, choice('{"city": "Rome"}'))
+    assert win.passed and win.reward == 1.0
+    # Arguments parsed into an object and an id no call of the prompt uses, as the curator writes calls.
+    assert win.message == {
+        "role": "assistant",
+        "content": "",
+        "tool_calls": [
+            {
+                "type": "function",
+                "id": "call_2",
+                "function": {"name": "get_weather", "arguments": {"city": "Rome"}},
+            }
+        ],
+    }
+    assert not judge(prompt, choice('{"city": "Paris"}')).passed
+    broken = judge(prompt, choice("{city: Rome"))
+    assert not broken.passed and broken.code == "bad_tool_call"
+    cut = judge(prompt, choice('{"city": "Rome"}', finish="length"))
+    assert cut.reward == 1.0 and not cut.passed and cut.why_not == "finish reason length"
+
+    row = sft_row(prompt, win, adapter=None, base_model="tiny", parent="ds-000000000000", settings=SAMPLING)
+    assert row.data == {"messages": [*prompt.messages, win.message], "tools": [WEATHER]}
+    assert row.lineage["source"] == SOURCE and row.lineage["trace_ids"] == [trace(60)]
