@@ -24,6 +24,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -171,8 +172,13 @@ def run_cycle(
     trigger: str = "manual",
     restart: bool = False,
     console: Console | None = None,
+    curation_engines: Any = None,
 ) -> Cycle:
     """Run (or resume) one cycle for ``tenant`` and return its record; see the module docstring.
+
+    ``curation_engines`` (``curator.pipeline.Engines``): the redaction and screening engines to curate with; a
+    caller that runs many cycles in one process (the schedule) passes them to load them once. Default: loaded
+    by the cycle when it has new episodes to curate.
 
     Raises ``CycleBusy`` when another process runs a cycle for the tenant. A failing step does not raise: the
     cycle ends ``failed`` with the step's error.
@@ -181,7 +187,7 @@ def run_cycle(
     with cycle_lock(settings.paths.cycles_dir, tenant):
         settle_canaries(settings, tenant)
         cycle, resumed = _resume_or_start(settings, tenant, trigger, restart)
-        runner = _CycleRunner(settings, cycle, console)
+        runner = _CycleRunner(settings, cycle, console, curation_engines)
         if console is not None:
             how = f"resuming at {cycle.step}" if resumed else f"trigger {cycle.trigger}"
             console.print(f"cycle [bold]{cycle.cycle_id}[/bold] for tenant {tenant} ({how})")
@@ -193,8 +199,11 @@ def run_cycle(
 
 
 class _CycleRunner:
-    def __init__(self, settings: Settings, cycle: Cycle, console: Console | None) -> None:
+    def __init__(
+        self, settings: Settings, cycle: Cycle, console: Console | None, curation_engines: Any
+    ) -> None:
         self.s = settings
+        self.curation_engines = curation_engines
         self.paths = settings.paths
         self.cycle = cycle
         self.tenant = cycle.tenant
@@ -257,26 +266,39 @@ class _CycleRunner:
         if self._canary_pending(record):
             return CycleStep.DONE, CycleOutcome.CANARY
         from tracewheel.collector.store import TraceStore
-        from tracewheel.curator.pipeline import Engines, curate_tenant
 
         paths = self.paths
-        if self.console is not None:
-            with self.console.status("  loading the redaction and screening engines"):
+        source = TraceStore(paths.traces_dir)
+        known = versions.list_versions(paths.datasets_dir, self.tenant)
+        if known and not _new_episodes(source, paths.datasets_dir, self.tenant):
+            # Nothing arrived since the last curation: re-use its version without loading the redaction and
+            # screening engines (seconds each cycle), which would only write the same version again.
+            return self._curated(record, known[-1]["version"], {"selected": 0}, new_version=False, ran=False)
+        from tracewheel.curator.pipeline import Engines, curate_tenant
+
+        engines = self.curation_engines
+        if engines is None:
+            if self.console is not None:
+                with self.console.status("  loading the redaction and screening engines"):
+                    engines = Engines.default(self.s.curator, paths)
+            else:
                 engines = Engines.default(self.s.curator, paths)
-        else:
-            engines = Engines.default(self.s.curator, paths)
         with stage_bar(self.console) as bar:
-            result = curate_tenant(
-                self.s.curator, paths, TraceStore(paths.traces_dir), self.tenant, engines, progress=bar
-            )
-        c = result.counts
+            result = curate_tenant(self.s.curator, paths, source, self.tenant, engines, progress=bar)
         version = result.version
         if version is None:
             known = versions.list_versions(paths.datasets_dir, self.tenant)
             version = known[-1]["version"] if known else None
+        return self._curated(record, version, result.counts, new_version=result.new_version, ran=True)
+
+    def _curated(
+        self, record: StepRecord, version: str | None, c: dict[str, Any], *, new_version: bool, ran: bool
+    ) -> Next:
+        paths = self.paths
         counts = {
             "curated_version": version,
-            "new_version": result.new_version,
+            "new_version": new_version,
+            "curation_ran": ran,
             "selected": c.get("selected", 0),
             "skipped": c.get("skipped", {}),
             "held_back": c.get("held_back", {}),
@@ -432,9 +454,6 @@ class _CycleRunner:
             candidate = adopted
             record.outputs["adopted"] = True
         else:
-            extra: dict[str, Any] = {}
-            if init is not None:
-                extra["init_adapter"] = Path(init.path)
             candidate = run_training(
                 self.s.trainer,
                 self.paths,
@@ -446,7 +465,7 @@ class _CycleRunner:
                 resume=bool(earlier),  # a killed attempt's checkpoints carry on where it stopped
                 console=self.console,
                 progress=self.console is not None,
-                **extra,
+                init_adapter=Path(init.path) if init is not None else None,
             )
         cycle.candidate = candidate.adapter_id
         record.outputs.update({"candidate": candidate.adapter_id, "metrics": candidate.metrics})
@@ -596,6 +615,18 @@ class _CycleRunner:
         cycle.canary = {**info, **end}
         record.outputs = dict(cycle.canary)
         return CycleStep.DONE, _CANARY_OUTCOMES[end["decision"]]
+
+
+def _new_episodes(source: Any, datasets_dir: Path, tenant: str) -> bool:
+    """Whether the next curation would select anything: an episode active after the tenant's watermark."""
+    from tracewheel.curator.select import last_watermark
+
+    # Where curator/pipeline.py records the watermark after every curation, even one that made no version.
+    mark = last_watermark(datasets_dir, tenant, versions.tenant_dir(datasets_dir, tenant) / ".watermark.json")
+    if mark is None:
+        return bool(source.episodes(tenant, limit=1))
+    # The store's bound is inclusive, the watermark's is not; a microsecond past it is what curation selects.
+    return bool(source.episodes(tenant, since=mark + timedelta(microseconds=1), limit=1))
 
 
 def _count(values: Any) -> dict[str, int]:
