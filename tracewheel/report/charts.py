@@ -55,7 +55,7 @@ def success_chart(cycles: list[CycleRow]) -> str | None:
     evaluated = [c for c in cycles if c.eval and (c.eval.candidate or c.eval.baseline_rate)]
     if not evaluated:
         return None
-    fig, ax = _figure(9, 3.6)
+    fig, ax = _figure(11, 3.6)
     base_drawn = cand_drawn = champ_drawn = False
     for x, c in enumerate(evaluated):
         ev = c.eval
@@ -108,7 +108,7 @@ def delta_chart(cycles: list[CycleRow]) -> str | None:
     evaluated = [c for c in cycles if c.eval and c.eval.delta]
     if not evaluated:
         return None
-    fig, ax = _figure(9, 3.2)
+    fig, ax = _figure(11, 3.0)
     for x, c in enumerate(evaluated):
         ev = c.eval
         assert ev is not None and ev.delta is not None
@@ -139,7 +139,7 @@ def dataset_chart(versions: list[VersionRow]) -> str | None:
     """Rows per format in each dataset version (stacked)."""
     if not versions:
         return None
-    fig, ax = _figure(9, 3.2)
+    fig, ax = _figure(11, 3.0)
     xs = range(len(versions))
     bottom = [0] * len(versions)
     for kind in FORMATS:
@@ -165,7 +165,7 @@ def safety_chart(versions: list[VersionRow]) -> str | None:
     """What each curation run redacted and quarantined (grouped bars per version)."""
     if not versions:
         return None
-    fig, ax = _figure(9, 3.2)
+    fig, ax = _figure(11, 3.0)
     series = [
         ("PII values redacted", [v.redacted_values or 0 for v in versions], "#8250df"),
         ("runs with PII redacted", [v.redacted_episodes or 0 for v in versions], "#c297ff"),
@@ -189,7 +189,7 @@ def canary_chart(canaries: list[CanaryRow]) -> str | None:
     decided = [c for c in canaries if c.evidence and c.evidence.get("lower") is not None]
     if not decided:
         return None
-    fig, ax = _figure(9, 0.9 + 0.55 * len(decided))
+    fig, ax = _figure(11, 1.0 + 0.5 * len(decided))
     ax.grid(axis="y", visible=False)
     ax.grid(axis="x", color="#eaeef2", linewidth=0.8)
     margins = set()
@@ -211,9 +211,12 @@ def canary_chart(canaries: list[CanaryRow]) -> str | None:
     ax.axvline(0.0, color="#57606a", linewidth=0.8)
     for m in sorted(margins):
         ax.axvline(-m, color=AMBER, linestyle="--", linewidth=1, label=f"-margin {m:g}")
-    ax.set_yticks(range(len(decided)), [f"{c.canary_id}\n{c.candidate or ''}" for c in decided], fontsize=7)
+    labels = [f"cycle #{c.cycle}" if c.cycle else c.canary_id for c in decided]
+    ax.set_yticks(range(len(decided)), labels, fontsize=8)
     ax.set_ylim(-0.7, len(decided) - 0.3)
-    ax.set_xlim(-1.05, 1.35)
+    low = min([-m for m in margins] + [float((c.evidence or {})["lower"]) for c in decided] + [0.0])
+    high = max([float((c.evidence or {})["upper"]) for c in decided] + [0.0])
+    ax.set_xlim(max(low - 0.1, -1.05), min(high + 0.1, 1.0) + 0.35)  # room for the labels on the right
     ax.set_xlabel("live lift (candidate - champion), confidence sequence at the decision")
     if margins:
         ax.legend(loc="lower right", fontsize=8, frameon=False)

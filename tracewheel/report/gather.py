@@ -100,6 +100,9 @@ class CanaryRow(BaseModel):
     reason: str | None
     evidence: dict[str, Any] | None = None
     outcomes: dict[str, int] = Field(default_factory=dict, description="Outcomes recorded per arm.")
+    cycle: int | None = Field(
+        default=None, description="The number of the cycle that started it, if one did."
+    )
 
 
 class ReportData(BaseModel):
@@ -324,6 +327,9 @@ def gather(settings: Settings, tenant: str) -> ReportData:
         except (KeyError, TypeError, ValueError) as exc:
             problems.append(f"dataset version {manifest.get('version', '?')}: unreadable manifest ({exc})")
     canaries, decisions = _canaries(settings, tenant)
+    started_by = {(c.canary or {}).get("canary_id"): row.number for c, row in zip(cycles, rows, strict=True)}
+    for c in canaries:
+        c.cycle = started_by.get(c.canary_id)
     try:
         champ = registry.champion(paths.adapters_dir, tenant)
     except TracewheelError as exc:

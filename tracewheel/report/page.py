@@ -19,7 +19,7 @@ from tracewheel.report.gather import FORMATS, CycleRow, ReportData, gather
 LATEST = "report.html"
 NONE_YET = "none yet"
 _CSS = """
-body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;margin:2rem auto;color:#1d232a;max-width:1100px;
+body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;margin:2rem auto;color:#1d232a;max-width:1280px;
 padding:0 1rem}h1{font-size:1.5rem;margin-bottom:.2rem}h2{font-size:1.15rem;margin-top:2.2rem;
 border-bottom:1px solid #ddd;padding-bottom:.2rem}.sub{color:#57606a;margin-top:0}
 .cards{display:flex;gap:1rem;flex-wrap:wrap;margin:1rem 0}.card{border:1px solid #d0d7de;border-radius:6px;
@@ -27,7 +27,7 @@ padding:.5rem .9rem;min-width:9rem}.card b{display:block;font-size:1.3rem}.card 
 table{border-collapse:collapse;width:100%;font-size:.82rem;margin-top:.6rem}td,th{border:1px solid #ddd;
 padding:.25rem .4rem;text-align:left;vertical-align:top}th{background:#f6f8fa}td.n{text-align:right}
 .mono{font-family:ui-monospace,monospace;font-size:.78rem}.none{color:#57606a;font-style:italic}
-.note{color:#57606a;font-size:.82rem}figure{margin:.5rem 0}figure svg{max-width:100%;height:auto}
+.note{color:#57606a;font-size:.82rem}figure{margin:.5rem 0}figure svg{width:100%;height:auto}.id{white-space:nowrap}.wide{overflow-x:auto}
 .promoted,.promote{color:#1a7f37;font-weight:600}.rejected,.reject,.rolled_back,.rollback,.failed{color:#cf222e;
 font-weight:600}.underpowered{color:#9a6700;font-weight:600}.canary,.running{color:#0969da;font-weight:600}
 """
@@ -58,7 +58,7 @@ def _interval(rate: Any) -> str:
         return "-"
     if rate.low is None or rate.high is None:
         return _pct(rate.value)
-    return f"{_pct(rate.value)} [{_pct(rate.low)}, {_pct(rate.high)}]"
+    return f"{_pct(rate.value)} <span class='note'>[{rate.low:.0%}, {rate.high:.0%}]</span>"
 
 
 def _duration(seconds: float | None) -> str:
@@ -110,35 +110,37 @@ def _cycle_table(cycles: list[CycleRow]) -> list[str]:
             f"<p class='none'>{NONE_YET}: no cycle has run (<span class='mono'>tracewheel run</span>)</p>"
         ]
     out = [
-        "<table><tr><th>#</th><th>cycle</th><th>started</th><th>trigger</th><th>method</th><th>init from</th>"
-        "<th>dataset</th><th>candidate</th><th>candidate success</th><th>baseline success</th><th>gate</th>"
+        "<div class='wide'><table><tr><th>#</th><th>cycle</th><th>trigger</th><th>method</th><th>init from</th>"
+        "<th>candidate</th><th>candidate success</th><th>baseline success</th><th>gate</th>"
         "<th>canary</th><th>outcome</th><th>duration</th></tr>"
     ]
     for c in cycles:
         ev = c.eval
-        init = c.init_from + (f" ({c.init_adapter})" if c.init_adapter else "")
-        note = ""
-        if c.eval_note:
-            note = f"<br><span class='note'>{_e(c.eval_note)}</span>"
-        if c.error:
-            note += f"<br><span class='note'>{_e(c.error)}</span>"
+        notes = [c.started_at.strftime("%Y-%m-%d %H:%M UTC")]
+        if c.dataset_version:
+            notes.append(f"dataset {c.dataset_version}")
         if c.sampling:
-            note += (
-                f"<br><span class='note'>rejection sampling: kept {_e(c.sampling.get('kept'))} of "
-                f"{_e(c.sampling.get('samples'))}</span>"
+            notes.append(
+                f"rejection sampling kept {c.sampling.get('kept', '-')} of {c.sampling.get('samples', '-')}"
             )
+        notes += [n for n in (c.eval_note, c.error) if n]
+        note = "".join(f"<br><span class='note'>{_e(n)}</span>" for n in notes)
+        init = (
+            f"<span title='{_e(c.init_adapter)}'>{_e(c.init_from)}</span>"
+            if c.init_adapter
+            else _e(c.init_from)
+        )
+        base = " (base)" if ev and ev.baseline is None and ev.baseline_rate else ""
         out.append(
-            f"<tr><td class='n'>{c.number}</td><td class='mono'>{_e(c.cycle_id)}{note}</td>"
-            f"<td>{_e(c.started_at.strftime('%Y-%m-%d %H:%M'))}</td><td>{_e(c.trigger)}</td>"
-            f"<td>{_e(c.method or '-')}</td><td>{_e(init)}</td><td class='mono'>{_e(c.dataset_version or '-')}</td>"
+            f"<tr><td class='n'>{c.number}</td><td><span class='mono id'>{_e(c.cycle_id)}</span>{note}</td>"
+            f"<td>{_e(c.trigger)}</td><td>{_e(c.method or '-')}</td><td>{init}</td>"
             f"<td class='mono'>{_e(c.candidate or '-')}</td>"
             f"<td>{_interval(ev.candidate if ev else None)}</td>"
-            f"<td>{_interval(ev.baseline_rate if ev else None)}"
-            f"{' (base)' if ev and ev.baseline is None and ev.baseline_rate else ''}</td>"
+            f"<td>{_interval(ev.baseline_rate if ev else None)}{base}</td>"
             f"<td>{_tag(c.gate_decision)}</td><td>{_tag(c.canary_decision)}</td><td>{_tag(c.outcome)}</td>"
-            f"<td>{_duration(c.seconds)}</td></tr>"
+            f"<td class='id'>{_duration(c.seconds)}</td></tr>"
         )
-    out.append("</table>")
+    out.append("</table></div>")
     return out
 
 
