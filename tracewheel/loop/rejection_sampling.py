@@ -54,9 +54,8 @@ from tracewheel.serving.engine import Choice, Engine, EngineError, GenerationReq
 logger = logging.getLogger(__name__)
 
 MAX_CHOICES_PER_REQUEST = 16  # SamplingParams.n's limit: more samples of a prompt take several requests
-SEQUENCES_PER_CALL = (
-    64  # sequences sent per engine.generate call (the engine batches them; progress moves per call)
-)
+# Sequences sent per engine.generate call: the engine batches them itself; the progress bar moves per call.
+SEQUENCES_PER_CALL = 64
 
 
 class SamplingResult(BaseModel):
@@ -280,7 +279,10 @@ def sft_row(
         "source": SOURCE,
         "trace_ids": traces,
         "task": prompt.lineage.get("task"),
-        "selected_because": f"rejection sampling: a sample of {adapter or 'the base model'} passed verifier {kind}",
+        "selected_because": (
+            f"rejection sampling: a sample of {adapter or 'the base model'} passed verifier {kind} "
+            f"(reward {sample.reward:g})"
+        ),
         "labels": {t: {"verdict": "good", "reasons": [reason, "rejection sampling"]} for t in traces},
         "redaction": prompt.lineage.get("redaction") or {},
         "screening": prompt.lineage.get("screening") or {},
