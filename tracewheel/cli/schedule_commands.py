@@ -39,16 +39,20 @@ def _install_signal_handlers(service: ScheduleService) -> None:
     def handle(signum: int, _frame: FrameType | None) -> None:
         name = signal.Signals(signum).name
         if service.stopping:
-            # A second signal: the user wants out now. The cycle's per-step records and the kernel-released
-            # lock make that safe; the next cycle for the tenant resumes it.
-            err_console.print(f"{name} again: exiting now, the interrupted cycle resumes on the next run")
+            if signum != signal.SIGINT:
+                return  # the same request again (``timeout`` and process-group kills deliver SIGTERM twice)
+            # Ctrl-C again: the user wants out now. The cycle's per-step records and the kernel-released lock
+            # make that safe; the next cycle for the tenant resumes it.
+            err_console.print(f"{name} again: exiting now; the interrupted cycle resumes on its next run")
             os._exit(128 + signum)
         service.request_stop(f"stopped by {name}")
         running = service.running
         if running:
             err_console.print(
-                f"{name}: stopping after the running cycle for {running} finishes (send it again to exit now)"
+                f"{name}: stopping after the running cycle for {running} finishes (Ctrl-C again: exit now)"
             )
+        else:
+            err_console.print(f"{name}: stopping")
 
     signal.signal(signal.SIGTERM, handle)
     signal.signal(signal.SIGINT, handle)
