@@ -189,3 +189,45 @@ def test_a_running_canary_holds_new_cycles_until_it_ends(tmp_path, monkeypatch, 
     assert settled.canary["decision"] == "promoted" and settled.champion_after == candidate.adapter_id
     # the pending cycle started no canary: it keeps its own record
     assert store.load_cycle(settings.paths.cycles_dir, TENANT, held.cycle_id).outcome == CycleOutcome.CANARY
+
+
+def test_a_cycle_resumed_at_its_canary_finds_that_canary_and_decides_it(tmp_path, monkeypatch, tiny) -> None:
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "serving"))
+    from _canary_fixtures import ServedTraffic
+
+    monkeypatch.setenv("TRACEWHEEL_SERVING__CANARY_CHECK_SECONDS", "0.1")
+    monkeypatch.setenv("TRACEWHEEL_SERVING__CANARY_MIN_SAMPLES", "10")
+    monkeypatch.setenv("TRACEWHEEL_LOOP__CANARY_WAIT_SECONDS", "20")  # over the config file's 0
+    settings = loop_env(monkeypatch, tmp_path / "home", tiny, canary=True)
+    lora = _lora(tiny, tmp_path / "lora")
+    champion = _register(settings, tiny, lora, "champion")
+    candidate = _register(settings, tiny, lora)
+    state = canary.start_canary(settings.paths, settings.serving, TENANT, candidate.adapter_id)
+    # the process died while waiting for the canary it started; users kept talking to both arms
+    cycle = Cycle.new(TENANT)
+    cycle.candidate, cycle.champion_before = candidate.adapter_id, champion.adapter_id
+    cycle.canary = {"canary_id": state.canary_id, "candidate": candidate.adapter_id, "decision": "running"}
+    for step in (
+        CycleStep.REVIEW,
+        CycleStep.SELECT,
+        CycleStep.TRAIN,
+        CycleStep.EVALUATE,
+        CycleStep.GATE,
+        CycleStep.CANARY,
+    ):
+        cycle.move_to(step)
+    cycle.steps = [StepRecord(step=CycleStep.CANARY, started_at=datetime.now(UTC))]
+    store.save_cycle(settings.paths.cycles_dir, cycle)
+    traffic = ServedTraffic(settings.paths.traces_dir, TENANT)
+    traffic.serve(candidate.adapter_id, 30, {"thumb": "up"})
+    traffic.serve(champion.adapter_id, 30, {"thumb": "down"})
+
+    done = run_cycle(settings, TENANT)
+    assert done.cycle_id == cycle.cycle_id and [s.step for s in done.steps] == ["canary", "canary"]
+    assert done.canary["canary_id"] == state.canary_id  # the same canary, not a second one
+    assert done.canary["decision"] == "promoted" and done.canary["by"] == "monitor"
+    assert done.canary["evidence"]["n_candidate"] >= 10
+    assert done.outcome == CycleOutcome.PROMOTED and done.champion_after == candidate.adapter_id
+    assert registry.champion(settings.paths.adapters_dir, TENANT).adapter_id == candidate.adapter_id
