@@ -217,8 +217,15 @@ class ScheduleService:
         known.update(TraceStore(paths.traces_dir).tenants())
         return sorted(known)
 
+    def _tenants_now(self) -> list[str]:
+        try:
+            return self.tenants()
+        except Exception as exc:  # noqa: BLE001 - an unreadable tenants file must not end the service
+            logger.warning("could not list the tenants: %s; trying again at the next trigger", exc)
+            return []
+
     def _cron_job(self) -> None:
-        self._run_cycles(Trigger.CRON, [(tenant, None) for tenant in self.tenants()])
+        self._run_cycles(Trigger.CRON, [(tenant, None) for tenant in self._tenants_now()])
 
     def _poll_job(self) -> None:
         if self.stopping or self._cycle_lock.locked():
@@ -226,7 +233,7 @@ class ScheduleService:
         threshold = self.plan.min_new_episodes
         assert threshold is not None
         due = []
-        for tenant in self.tenants():
+        for tenant in self._tenants_now():
             try:
                 count = new_episode_count(self.settings, tenant, limit=threshold)
             except Exception as exc:  # noqa: BLE001 - one tenant's unreadable store must not stop the others
