@@ -42,24 +42,48 @@ def test_no_trigger_is_an_error(tmp_path):
     assert isinstance(result.exception, TracewheelError) and "--tenant" in str(result.exception)
 
 
-@pytest.mark.slow  # the cycle's curate step loads the redaction engines in a fresh process
-def test_the_service_runs_a_real_cycle_on_new_episodes_and_stops_on_sigterm(tmp_path):
-    write_episodes(tmp_path, "acme", 2)
-    env = {**os.environ, "TRACEWHEEL_HOME": str(tmp_path), "NO_COLOR": "1", "COLUMNS": "200"}
-    service = subprocess.Popen(
-        [sys.executable, "-m", "tracewheel", "schedule", "--min-new-episodes", "1", "--poll-seconds", "0.5"],
+def start_service(home, *args: str) -> subprocess.Popen:
+    env = {**os.environ, "TRACEWHEEL_HOME": str(home), "NO_COLOR": "1", "COLUMNS": "200"}
+    return subprocess.Popen(
+        [sys.executable, "-m", "tracewheel", "schedule", *args],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
+
+
+def wait_for_record(service: subprocess.Popen, home, event: Event, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while not any(r.event is event for r in read_records(home / "cycles")):
+        assert service.poll() is None, service.communicate()
+        assert time.monotonic() < deadline, f"no {event} record"
+        time.sleep(0.1)
+
+
+def test_an_idle_service_stops_on_ctrl_c_with_exit_0(tmp_path):
+    service = start_service(tmp_path, "--cron", "0 3 * * *", "--tenant", "acme")
+    try:
+        wait_for_record(service, tmp_path, Event.SERVICE_STARTED, 60)
+        service.send_signal(signal.SIGINT)
+        _, stderr = service.communicate(timeout=30)
+    finally:
+        if service.poll() is None:
+            service.kill()
+    assert service.returncode == 0, stderr
+    started, stopped = read_records(tmp_path / "cycles")
+    assert "cron '0 3 * * *'; tenants acme; next cron run " in started.detail
+    assert (stopped.event, stopped.detail) == (Event.SERVICE_STOPPED, "stopped by SIGINT; 0 cycles run")
+    assert "SIGINT: stopping" in stderr and "Traceback" not in stderr
+
+
+@pytest.mark.slow  # the cycle's curate step loads the redaction engines in a fresh process
+def test_the_service_runs_a_real_cycle_on_new_episodes_and_stops_on_sigterm(tmp_path):
+    write_episodes(tmp_path, "acme", 2)
+    service = start_service(tmp_path, "--min-new-episodes", "1", "--poll-seconds", "0.5")
     settings = Settings(home=tmp_path)
     try:
-        deadline = time.monotonic() + 240
-        while not any(r.event is Event.FINISHED for r in read_records(settings.paths.cycles_dir)):
-            assert service.poll() is None, service.communicate()
-            assert time.monotonic() < deadline, "no cycle finished"
-            time.sleep(0.25)
+        wait_for_record(service, tmp_path, Event.FINISHED, 240)
         time.sleep(1.5)  # three more checks: the cycle's curation moved the watermark, nothing is new
         service.send_signal(signal.SIGTERM)
         _, stderr = service.communicate(timeout=60)
