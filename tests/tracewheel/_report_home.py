@@ -149,14 +149,17 @@ def _version(settings: Any, parent: dict[str, Any] | None, plan: CyclePlan, salt
 def _sampled_version(settings: Any, parent: dict[str, Any], kept: int, salt: str) -> dict[str, Any]:
     from tracewheel.curator import versions
 
-    rows = versions.all_rows(settings.paths.datasets_dir, TENANT, parent["version"]) + _rows(
-        "sft", kept, salt
-    )
+    rows = versions.all_rows(settings.paths.datasets_dir, TENANT, parent["version"])
+    # As tracewheel/loop/rejection_sampling.py's write_derived records a derived version.
     manifest = {
         "parent": parent["version"],
-        "sampling": {"prompts": kept + 8, "samples": 4 * (kept + 8), "kept": kept},
+        "derived_by": "rejection_sampling",
+        "rejection_sampling": {"prompts": kept + 8, "samples": 4 * (kept + 8), "kept": kept},
+        "counts": {"new_rows": {"sft": kept}, "kept_from_parent": len(rows)},
     }
-    return versions.write_version(settings.paths.datasets_dir, TENANT, rows, manifest)
+    return versions.write_version(
+        settings.paths.datasets_dir, TENANT, rows + _rows("sft", kept, salt), manifest
+    )
 
 
 def _adapter(settings: Any, method: str, version: str, created: datetime) -> str:
@@ -266,7 +269,15 @@ def _canary(settings: Any, candidate: str, decision: str, seed: int) -> dict[str
     assert evidence.decision.value == decision, evidence  # the fixture's rates must make the test decide so
     outcome = canary.CanaryStatus.PROMOTED if decision == "promote" else canary.CanaryStatus.ROLLED_BACK
     canary.close_canary(settings.paths, state, outcome, "monitor", evidence.rule, evidence)
-    return {"canary_id": state.canary_id, "decision": decision, "evidence": evidence.model_dump(mode="json")}
+    # What tracewheel/loop/runner.py records on the cycle once its canary ended.
+    return {
+        "canary_id": state.canary_id,
+        "candidate": candidate,
+        "decision": str(outcome),
+        "reason": evidence.rule,
+        "by": "monitor",
+        "evidence": evidence.model_dump(mode="json"),
+    }
 
 
 def build_home(settings: Any, plans: list[CyclePlan] = PLANS) -> list[Any]:
@@ -310,11 +321,15 @@ def build_home(settings: Any, plans: list[CyclePlan] = PLANS) -> list[Any]:
             cycle.eval_run = run.run_id
             g = run.gate
             cycle.gate = {
-                "decision": g.decision.value,
+                "decision": str(g.decision),
                 "reasons": g.reasons,
                 "interval": g.interval,
                 "candidate_success": g.candidate_success,
                 "baseline_success": g.baseline_success,
+                "examples": g.examples,
+                "clusters": g.clusters,
+                "min_lift": g.min_lift,
+                "baseline": run.baseline,
             }
             if plan.canary is None:
                 registry.transition(
@@ -339,6 +354,51 @@ def build_home(settings: Any, plans: list[CyclePlan] = PLANS) -> list[Any]:
         save_cycle(settings.paths.cycles_dir, cycle)
         cycles.append(cycle)
     return cycles
+
+
+def add_running_canary(settings: Any, cycles: list[Any]) -> tuple[Any, Any]:
+    """Two more cycles: one whose canary is still deciding when it ends, and one that finds it running and waits
+    (as ``tracewheel/loop/runner.py`` records them). Returns both."""
+    from tracewheel.serving import canary
+
+    from tracewheel.loop.cycle import Cycle, CycleOutcome, CycleStep
+    from tracewheel.loop.store import save_cycle
+
+    last = cycles[-1]
+    plan = CyclePlan("manual", "sft", "champion", 0.97, 0.95, None, {}, {}, 0)
+    started = last.started_at + timedelta(days=1)
+    cycle = Cycle(
+        cycle_id=f"cyc-{started:%Y%m%d%H%M%S}-{len(cycles):06x}",
+        tenant=TENANT,
+        trigger="manual",
+        started_at=started,
+        init_from="champion",
+        champion_before=last.champion_after,
+        dataset_version=last.dataset_version,
+        method="sft",
+        init_adapter=last.champion_after,
+    )
+    cycle.candidate = _adapter(settings, "sft", last.dataset_version, started)
+    run = _eval_run(settings, cycle.candidate, last.champion_after, plan, seed=len(cycles))
+    cycle.eval_run = run.run_id
+    cycle.gate = {"decision": str(run.gate.decision), "interval": run.gate.interval}
+    state = canary.start_canary(settings.paths, settings.serving, TENANT, cycle.candidate, 0.2)
+    cycle.canary = {"canary_id": state.canary_id, "candidate": cycle.candidate, "decision": "running"}
+    cycle.step, cycle.outcome = CycleStep.DONE, CycleOutcome.CANARY
+    cycle.finished_at = started + timedelta(minutes=9)
+    save_cycle(settings.paths.cycles_dir, cycle)
+    later = Cycle(
+        cycle_id=f"cyc-{started + timedelta(hours=1):%Y%m%d%H%M%S}-{len(cycles) + 1:06x}",
+        tenant=TENANT,
+        trigger="cron",
+        started_at=started + timedelta(hours=1),
+        champion_before=last.champion_after,
+        canary={**cycle.canary, "pending": True, "evidence": None},
+    )
+    later.step, later.outcome = CycleStep.DONE, CycleOutcome.CANARY
+    later.finished_at = later.started_at + timedelta(seconds=3)
+    save_cycle(settings.paths.cycles_dir, later)
+    return cycle, later
 
 
 def screenshot(html: Path, png: Path, width: int = 1200) -> None:

@@ -10,7 +10,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from _report_home import EXAMPLES, PLANS, TENANT, build_home, chromium_path
+from _report_home import EXAMPLES, PLANS, TENANT, add_running_canary, build_home, chromium_path
 from tracewheel.evals.store import load_run
 from typer.testing import CliRunner
 
@@ -138,6 +138,24 @@ def test_output_file_and_missing_or_damaged_records(history, tmp_path):
     assert "60.0%" in page  # cycle 1's candidate, from the record the cycle kept
     assert "Records that could not be read" in page and damaged.name in page
     assert page.count("<figure><svg") == CHARTS
+
+
+def test_a_running_canary_and_a_cycle_that_waited_on_it(history, tmp_path):
+    from tracewheel.report.gather import gather
+
+    home = tmp_path / "home"
+    shutil.copytree(history[0], home)
+    running, waiting = add_running_canary(_settings(home), history[1])
+    data = gather(_settings(home), TENANT)
+    assert [c.cycle_id for c in data.cycles[-2:]] == [running.cycle_id, waiting.cycle_id]
+    assert data.cycles[-2].canary_decision == "running" and data.cycles[-2].outcome == "canary"
+    # The waiting cycle did not start that canary: its row says so, and the canary belongs to the cycle before.
+    assert data.cycles[-1].canary_decision is None
+    assert data.cycles[-1].note == f"waited on canary {running.canary['canary_id']} of an earlier cycle"
+    assert data.canaries[-1].decision == "running" and data.canaries[-1].cycle == 6
+    page = Path(_report(home)["path"]).read_text()
+    assert f"<span class='mono'>{running.candidate}</span> is <span class='running'>running</span>" in page
+    assert "waited on canary" in page
 
 
 def test_empty_home_says_none_yet(tmp_path):

@@ -26,6 +26,8 @@ from tracewheel.trainer import registry
 
 logger = logging.getLogger(__name__)
 
+SAMPLING = "rejection_sampling"
+"""The ``derived_by`` of a version rejection sampling wrote (``loop.sampling_prompts.SOURCE``)."""
 FORMATS = versions.TRAINABLE_KINDS
 """The dataset formats charted per version (quarantine rows are charted with the redactions)."""
 
@@ -69,8 +71,8 @@ class CycleRow(BaseModel):
     canary_decision: str | None
     outcome: str
     eval: EvalPoint | None = None
-    eval_note: str | None = Field(
-        default=None, description="Why there is no eval point, when there should be."
+    note: str | None = Field(
+        default=None, description="A purged eval run, or the earlier canary it waited on."
     )
     sampling: dict[str, Any] | None = None
     error: str | None = None
@@ -199,7 +201,7 @@ def _eval_point(evals_dir: Path, cycle: Cycle) -> tuple[EvalPoint | None, str | 
     point = EvalPoint(
         run_id=cycle.eval_run,
         source="cycle record",
-        baseline=cycle.champion_before,
+        baseline=gate["baseline"] if "baseline" in gate else cycle.champion_before,
         examples=gate.get("examples"),
         clusters=gate.get("clusters"),
         candidate=Rate(value=gate["candidate_success"])
@@ -221,6 +223,11 @@ def _cycle_row(number: int, evals_dir: Path, cycle: Cycle) -> CycleRow:
     if seconds is None and cycle.step not in (CycleStep.DONE, CycleStep.FAILED):
         seconds = (datetime.now(UTC) - cycle.started_at).total_seconds()
     gate = cycle.gate or {}
+    info = cycle.canary or {}
+    if info.get("pending"):
+        # The cycle found an earlier cycle's canary still deciding and trained nothing: that canary is not its own.
+        note = f"waited on canary {info.get('canary_id')} of an earlier cycle"
+        info = {}
     return CycleRow(
         number=number,
         cycle_id=cycle.cycle_id,
@@ -234,10 +241,10 @@ def _cycle_row(number: int, evals_dir: Path, cycle: Cycle) -> CycleRow:
         candidate=cycle.candidate,
         dataset_version=cycle.dataset_version,
         gate_decision=gate.get("decision") or (point.decision if point else None),
-        canary_decision=(cycle.canary or {}).get("decision"),
+        canary_decision=info.get("decision"),
         outcome=cycle.outcome.value,
         eval=point,
-        eval_note=note,
+        note=note,
         sampling=cycle.sampling,
         error=cycle.error,
     )
@@ -248,13 +255,15 @@ def _cycle_row(number: int, evals_dir: Path, cycle: Cycle) -> CycleRow:
 
 def _version_row(manifest: dict[str, Any]) -> VersionRow:
     counts = manifest.get("counts") if isinstance(manifest.get("counts"), dict) else None
-    lineage = str(manifest.get("source") or manifest.get("derived_by") or "")
-    if "sampling" in manifest or "rejection" in lineage:
-        source = "rejection sampling"
-    elif counts is not None:
+    derived_by = str(manifest.get("derived_by") or "")
+    if derived_by == SAMPLING or SAMPLING in manifest:
+        source = "rejection sampling"  # tracewheel/loop/rejection_sampling.py: write_derived
+    elif derived_by:
+        source = derived_by
+    elif counts is not None and "redacted" in counts:
         source = "curate"
     else:
-        source = lineage or "other"
+        source = "other"
     rows = {k: int(v) for k, v in (manifest.get("rows") or {}).items()}
     redacted = counts.get("redacted") if counts else None
     return VersionRow(
@@ -327,7 +336,11 @@ def gather(settings: Settings, tenant: str) -> ReportData:
         except (KeyError, TypeError, ValueError) as exc:
             problems.append(f"dataset version {manifest.get('version', '?')}: unreadable manifest ({exc})")
     canaries, decisions = _canaries(settings, tenant)
-    started_by = {(c.canary or {}).get("canary_id"): row.number for c, row in zip(cycles, rows, strict=True)}
+    started_by: dict[str, int] = {}
+    for cycle, row in zip(cycles, rows, strict=True):
+        info = cycle.canary or {}
+        if info.get("canary_id") and not info.get("pending"):
+            started_by.setdefault(info["canary_id"], row.number)
     for c in canaries:
         c.cycle = started_by.get(c.canary_id)
     try:

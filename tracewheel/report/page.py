@@ -29,7 +29,7 @@ padding:.25rem .4rem;text-align:left;vertical-align:top}th{background:#f6f8fa}td
 .mono{font-family:ui-monospace,monospace;font-size:.78rem}.none{color:#57606a;font-style:italic}
 .note{color:#57606a;font-size:.82rem}figure{margin:.5rem 0}figure svg{width:100%;height:auto}.id{white-space:nowrap}.wide{overflow-x:auto}
 .promoted,.promote{color:#1a7f37;font-weight:600}.rejected,.reject,.rolled_back,.rollback,.failed{color:#cf222e;
-font-weight:600}.underpowered{color:#9a6700;font-weight:600}.canary,.running{color:#0969da;font-weight:600}
+font-weight:600}.underpowered{color:#9a6700;font-weight:600}.stopped,.stop{color:#57606a;font-weight:600}.canary,.running{color:#0969da;font-weight:600}
 """
 
 
@@ -123,7 +123,7 @@ def _cycle_table(cycles: list[CycleRow]) -> list[str]:
             notes.append(
                 f"rejection sampling kept {c.sampling.get('kept', '-')} of {c.sampling.get('samples', '-')}"
             )
-        notes += [n for n in (c.eval_note, c.error) if n]
+        notes += [n for n in (c.note, c.error) if n]
         note = "".join(f"<br><span class='note'>{_e(n)}</span>" for n in notes)
         init = (
             f"<span title='{_e(c.init_adapter)}'>{_e(c.init_from)}</span>"
