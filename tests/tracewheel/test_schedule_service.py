@@ -1,7 +1,7 @@
 """The scheduler service with a stand-in cycle function (a real cycle trains a model): which triggers start cycles,
 never two at once, skipped and failing triggers recorded, and a clean stop."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from _schedule_home import StandInCycles, wait_for, write_episodes
@@ -129,6 +129,21 @@ def test_a_cron_time_that_comes_while_its_own_run_is_going_is_skipped(settings):
     finally:
         stop(service)
     assert len(cycles.calls) == 1 and len(events(settings, Event.FINISHED)) == 1
+
+
+def test_a_cron_time_missed_by_more_than_the_grace_is_recorded_not_run(settings):
+    cycles = StandInCycles()
+    service = ScheduleService(settings, plan(cron="0 3 * * *", tenants=("acme",)), cycle_fn=cycles)
+    service.start()
+    try:
+        # As if the machine slept through a run time two hours ago (CRON_GRACE_S is one hour).
+        late = datetime.now(UTC) - timedelta(hours=2)
+        service.scheduler.get_job(Trigger.CRON.value).modify(next_run_time=late)
+        missed = wait_for(lambda: events(settings, Event.MISSED), what="the missed record")
+    finally:
+        stop(service)
+    assert missed[0].trigger is Trigger.CRON and late.isoformat(timespec="seconds") in missed[0].detail
+    assert cycles.calls == []
 
 
 def test_a_failing_cycle_is_recorded_and_the_service_keeps_going(settings):

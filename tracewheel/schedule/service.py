@@ -311,7 +311,7 @@ class ScheduleService:
     def _on_scheduler_event(self, event: JobEvent) -> None:
         trigger = Trigger(event.job_id)
         if event.code == EVENT_JOB_MISSED:
-            when = event.scheduled_run_time.isoformat(timespec="seconds")
+            when = event.scheduled_run_time.astimezone(UTC).isoformat(timespec="seconds")
             self._record(
                 ScheduleRecord(event=Event.MISSED, trigger=trigger, detail=f"run time {when} missed")
             )
