@@ -154,11 +154,15 @@ class ScheduleService:
 
     def start(self) -> None:
         """Add the jobs and start the scheduler's thread; returns at once."""
+        detail = self.plan.describe()
         if self.plan.cron:
             trigger: BaseTrigger = parse_cron(self.plan.cron)
             self.scheduler.add_job(
                 self._cron_job, trigger, id=Trigger.CRON.value, name="cron", misfire_grace_time=CRON_GRACE_S
             )
+            upcoming = trigger.get_next_fire_time(None, datetime.now(UTC))
+            if upcoming is not None:
+                detail += f"; next cron run {upcoming.isoformat(timespec='seconds')}"
         if self.plan.min_new_episodes is not None:
             self.scheduler.add_job(
                 self._poll_job,
@@ -169,12 +173,9 @@ class ScheduleService:
                 misfire_grace_time=None,  # a late check is as good as a timely one
             )
         self.scheduler.add_listener(self._on_scheduler_event, EVENT_JOB_MAX_INSTANCES | EVENT_JOB_MISSED)
-        self.scheduler.start()
-        cron_job = self.scheduler.get_job(Trigger.CRON.value)
-        detail = self.plan.describe()
-        if cron_job is not None and cron_job.next_run_time is not None:
-            detail += f"; next cron run {cron_job.next_run_time.isoformat(timespec='seconds')}"
+        # Recorded before the jobs can run: the first check at start may begin a cycle at once.
         self._record(ScheduleRecord(event=Event.SERVICE_STARTED, detail=detail))
+        self.scheduler.start()
 
     def request_stop(self, reason: str) -> None:
         """Start no new cycle and make ``wait`` return once the running one (if any) ends. Safe in a signal
