@@ -36,6 +36,11 @@ def _figure(width: float, height: float) -> tuple[Any, Any]:
     return fig, ax
 
 
+def _slots(n: int, least: int) -> int:
+    """Room for at least ``least`` points or bars, so that one or two do not stretch across the whole chart."""
+    return max(n, least)
+
+
 def _cycle_labels(cycles: list[CycleRow]) -> list[str]:
     return [f"#{c.number}\n{c.outcome.replace('_', ' ')}" for c in cycles]
 
@@ -95,11 +100,11 @@ def success_chart(cycles: list[CycleRow]) -> str | None:
                 fontsize=8,
             )
     ax.set_xticks(range(len(evaluated)), _cycle_labels(evaluated), fontsize=8)
-    ax.set_xlim(-0.6, len(evaluated) - 0.4)
+    ax.set_xlim(-0.6, _slots(len(evaluated), 4) - 0.4)
     ax.set_ylim(-0.03, 1.08)
     ax.yaxis.set_major_formatter("{x:.0%}")
     ax.set_ylabel("held-out task success")
-    ax.legend(loc="upper left", fontsize=8, frameon=False, ncols=3)
+    ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), fontsize=8, frameon=False, ncols=3)
     return figure_svg(fig)
 
 
@@ -127,11 +132,11 @@ def delta_chart(cycles: list[CycleRow]) -> str | None:
     ax.axhline(0.0, color="#57606a", linewidth=0.8)
     labels = [f"#{c.number}\n{c.eval.decision if c.eval else ''}" for c in evaluated]
     ax.set_xticks(range(len(evaluated)), labels, fontsize=8)
-    ax.set_xlim(-0.6, len(evaluated) - 0.4)
+    ax.set_xlim(-0.6, _slots(len(evaluated), 4) - 0.4)
     ax.yaxis.set_major_formatter("{x:+.0%}")
     ax.set_ylabel("success delta (candidate - baseline)")
     if lifts:
-        ax.legend(loc="upper left", fontsize=8, frameon=False)
+        ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), fontsize=8, frameon=False)
     return figure_svg(fig)
 
 
@@ -155,9 +160,11 @@ def dataset_chart(versions: list[VersionRow]) -> str | None:
         for v in versions
     ]
     ax.set_xticks(list(xs), labels, fontsize=8)
+    ax.set_xlim(-0.6, _slots(len(versions), 6) - 0.4)
     ax.set_ylim(0, max(max(bottom), 1) * 1.15)
     ax.set_ylabel("rows")
-    ax.legend(loc="upper left", fontsize=8, frameon=False, ncols=4)
+    ax.yaxis.get_major_locator().set_params(integer=True)
+    ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), fontsize=8, frameon=False, ncols=4)
     return figure_svg(fig)
 
 
@@ -177,10 +184,12 @@ def safety_chart(versions: list[VersionRow]) -> str | None:
         bars = ax.bar(xs, values, width=width, color=color, label=label)
         ax.bar_label(bars, fontsize=7, padding=1)
     ax.set_xticks(range(len(versions)), [_short(v.version) for v in versions], fontsize=8)
+    ax.set_xlim(-0.6, _slots(len(versions), 6) - 0.4)
     top = max((max(values) for _, values, _ in series), default=0)
     ax.set_ylim(0, max(top, 1) * 1.2)
     ax.set_ylabel("count (new in the version)")
-    ax.legend(loc="upper left", fontsize=8, frameon=False, ncols=3)
+    ax.yaxis.get_major_locator().set_params(integer=True)
+    ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), fontsize=8, frameon=False, ncols=3)
     return figure_svg(fig)
 
 
@@ -219,5 +228,5 @@ def canary_chart(canaries: list[CanaryRow]) -> str | None:
     ax.set_xlim(max(low - 0.1, -1.05), min(high + 0.1, 1.0) + 0.35)  # room for the labels on the right
     ax.set_xlabel("live lift (candidate - champion), confidence sequence at the decision")
     if margins:
-        ax.legend(loc="lower right", fontsize=8, frameon=False)
+        ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
     return figure_svg(fig)

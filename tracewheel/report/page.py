@@ -215,6 +215,14 @@ def _cards(data: ReportData, lift: float | None) -> list[str]:
     ]
 
 
+def _no_canary_decided(data: ReportData) -> str:
+    if any(c.decision == "running" for c in data.canaries):
+        return "no canary has decided (one is running, below)"
+    if data.canaries:
+        return "no canary has decided on evidence (each ended by hand, without the test's evidence)"
+    return "no canary has run"
+
+
 def render(data: ReportData) -> str:
     lift = lift_points(data)
     out = [
@@ -259,7 +267,7 @@ def render(data: ReportData) -> str:
     out += _section(
         "Canary outcomes",
         charts.canary_chart(data.canaries),
-        "no canary has decided",
+        _no_canary_decided(data),
         "The always-valid confidence sequence on the live lift when each canary decided: promote when it is "
         "above 0, roll back when below 0, and at the cap promote only above -margin.",
     )
