@@ -64,7 +64,7 @@ def run_command(
     else:
         _print_cycle(cycle)
     if cycle.outcome == CycleOutcome.FAILED:
-        raise TracewheelError(f"cycle {cycle.cycle_id} failed: {cycle.error}")
+        raise TracewheelError(f"cycle {cycle.cycle_id} {cycle.error}")
 
 
 @cycles_app.command("list")
@@ -158,4 +158,4 @@ def _print_cycle(cycle: Cycle) -> None:
         table.add_row(str(r.step), ok, _seconds(r.seconds), shown)
     console.print(table)
     if cycle.error:
-        console.print(f"error: {cycle.error}", highlight=False)
+        console.print(f"why: {cycle.error}", highlight=False)

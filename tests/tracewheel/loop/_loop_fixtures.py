@@ -76,7 +76,7 @@ max_prompts = 8
 
 [[curator.auto_accept.rules]]
 name = "verified"
-kinds = ["sft"]
+kinds = ["sft", "rewards"]
 """
 
 
