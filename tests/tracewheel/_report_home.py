@@ -406,7 +406,9 @@ def screenshot(html: Path, png: Path, width: int = 1200) -> None:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path(), args=["--no-sandbox"])
+        browser = p.chromium.launch(
+            executable_path=chromium_path(), chromium_sandbox=False, args=["--disable-dev-shm-usage"]
+        )
         try:
             page = browser.new_page(viewport={"width": width, "height": 900}, device_scale_factor=1)
             page.goto(html.as_uri())

@@ -180,7 +180,10 @@ def test_report_renders_in_headless_chromium(written):
 
     requests, errors = [], []
     with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=binary, chromium_sandbox=False)
+        # As root (CI) Chromium runs only without its sandbox; a container's small /dev/shm would crash it.
+        browser = p.chromium.launch(
+            executable_path=binary, chromium_sandbox=False, args=["--disable-dev-shm-usage"]
+        )
         try:
             context = browser.new_context(offline=True, viewport={"width": 1200, "height": 900})
             # Anything but the file itself is recorded and refused.
