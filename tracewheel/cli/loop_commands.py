@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from tracewheel.cli.common import JsonOpt, console, err_console, print_json, settings
 from tracewheel.core import ids
@@ -133,7 +134,7 @@ def show_command(
 
 
 def _print_cycle(cycle: Cycle) -> None:
-    import json
+    from tracewheel.loop.runner import step_summary
 
     console.print(
         f"cycle [bold]{cycle.cycle_id}[/bold]  tenant {cycle.tenant}  trigger {cycle.trigger}  "
@@ -149,13 +150,10 @@ def _print_cycle(cycle: Cycle) -> None:
         "eval run": cycle.eval_run,
     }
     console.print("  ".join(f"{k}: {v}" for k, v in facts.items() if v), highlight=False)
-    table = Table("step", "ok", "took", "outputs")
+    table = Table("step", "ok", "took", "what it did")
     for r in cycle.steps:
         ok = "yes" if r.ok else ("running" if r.finished_at is None and r.error is None else "no")
-        shown = r.error or json.dumps(
-            {k: v for k, v in r.outputs.items() if k not in ("metrics", "evidence")}, default=str
-        )
-        table.add_row(str(r.step), ok, _seconds(r.seconds), shown)
+        table.add_row(str(r.step), ok, _seconds(r.seconds), Text(r.error or step_summary(r)))
     console.print(table)
     if cycle.error:
-        console.print(f"why: {cycle.error}", highlight=False)
+        console.print(Text(f"why: {cycle.error}"))

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 
 from tracewheel.config import Settings
 from tracewheel.core import ids
@@ -247,7 +248,7 @@ class _CycleRunner:
                 cycle.champion_after = _champion_id(self.s, self.tenant)
                 cycle.end(CycleOutcome.FAILED, error=f"{step} failed: {record.error}")
                 self._save()
-                self._say(f"[red]✗ {step}[/red] {record.error}")
+                self._say(f"[red]✗ {step}[/red] {escape(record.error)}")
                 return
             record.ok = True
             record.finished_at = utc_now()
@@ -257,7 +258,7 @@ class _CycleRunner:
             else:
                 cycle.move_to(target)
             self._save()
-            self._say(f"[green]✓ {step}[/green] {record.seconds or 0:.1f}s {_summary(record)}")
+            self._say(f"[green]✓ {step}[/green] {record.seconds or 0:.1f}s {escape(step_summary(record))}")
         self._say(f"cycle {cycle.cycle_id}: [bold]{cycle.outcome}[/bold]")
 
     # --- steps ------------------------------------------------------------------------------------------------------
@@ -636,38 +637,49 @@ def _count(values: Any) -> dict[str, int]:
     return out
 
 
-def _summary(record: StepRecord) -> str:
-    """A few words on what a step gave out, for the progress line."""
+def step_summary(record: StepRecord) -> str:
+    """A line on what a step gave out (the progress line, ``cycles show``)."""
     o = record.outputs
     match record.step:
         case CycleStep.CURATE:
             if "reason" in o:
                 return str(o["reason"])
-            rows = o.get("rows") or {}
-            new = "new" if o.get("new_version") else "unchanged"
+            rows = ", ".join(f"{k} {v}" for k, v in (o.get("rows") or {}).items() if v) or "none"
+            how = f"{o.get('selected', 0)} new episodes" if o.get("curation_ran") else "no new episodes"
             return (
-                f"{o.get('version')} ({new}): {o.get('selected', 0)} episodes, rows "
-                + ", ".join(f"{k} {v}" for k, v in rows.items() if v)
-                + f"; {o.get('redacted_total', 0)} redacted, {o.get('quarantined', 0)} quarantined"
+                f"{o.get('version')} ({'new' if o.get('new_version') else 'unchanged'}, {how}); rows {rows}; "
+                f"{o.get('redacted_total', 0)} redacted, {o.get('quarantined', 0)} quarantined"
             )
         case CycleStep.REVIEW:
-            return f"{o.get('accepted', 0)} auto-accepted; reviewed rows " + ", ".join(
-                f"{k} {v}" for k, v in (o.get("reviewed_rows") or {}).items()
-            )
+            reviewed = ", ".join(f"{k} {v}" for k, v in (o.get("reviewed_rows") or {}).items() if v) or "none"
+            return f"{o.get('accepted', 0)} auto-accepted; reviewed rows {reviewed}"
         case CycleStep.SAMPLE:
+            rate = "" if o.get("pass_rate") is None else f", pass rate {_pct(o['pass_rate'])}"
             return (
                 f"{o.get('kept', 0)} kept of {o.get('samples', 0)} samples on {o.get('prompts', 0)} prompts"
+                f"{rate} from {o.get('adapter') or 'the base model'} -> {o.get('version')}"
             )
         case CycleStep.SELECT:
             return str(o.get("reason", ""))
         case CycleStep.TRAIN:
-            return f"{o.get('candidate')} ({record.inputs.get('init_from')})"
+            metrics = o.get("metrics") or {}
+            loss = metrics.get("final_loss")
+            init = record.inputs.get("init_adapter") or "the base model"
+            return f"{o.get('candidate')} from {init}, {metrics.get('global_step', '?')} steps" + (
+                f", loss {loss:.4g}" if isinstance(loss, int | float) else ""
+            )
         case CycleStep.EVALUATE:
-            return f"{o.get('eval_run')}: success {_pct(o.get('candidate_success'))} vs {_pct(o.get('baseline_success'))}"
+            return (
+                f"{o.get('eval_run')}: held-out success {_pct(o.get('candidate_success'))} vs "
+                f"{_pct(o.get('baseline_success'))} ({o.get('baseline') or 'base'})"
+            )
         case CycleStep.GATE:
-            return f"{o.get('decision')}"
+            reasons = o.get("reasons") or []
+            return f"{o.get('decision')}: {reasons[0] if reasons else ''}"
         case CycleStep.CANARY:
-            return f"{o.get('canary_id')}: {o.get('decision')}"
+            return f"{o.get('canary_id')}: {o.get('decision')}" + (
+                f" ({o['reason']})" if o.get("reason") else ""
+            )
     return ""
 
 
