@@ -10,7 +10,11 @@ Adds to ``MethodConfig`` (see trainer/base_config.py):
   more than the padding saved (measured by benchmarks/train.py);
 - ``row_microbatches``: run each row as its own unpadded, unmasked micro-batch and accumulate gradients to the
   same effective batch (``per_device_train_batch_size * gradient_accumulation_steps`` rows per step). ``None``
-  (default) does so whenever not packing: no padding, no mask, SDPA's causal fast path.
+  (default) does so when not packing, unless the rows are short and even (``sft_trainer.short_uniform_rows``:
+  at most 512 tokens, length-grouped padding under 15 %): one long row fills the CPU's matmuls alone (no
+  padding, no mask, SDPA's causal fast path), a short one does not, and batching short rows was measured faster.
+
+Whatever the batching, the LM head runs only at labelled positions (``sft_trainer.label_positions_loss``).
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ class SFTMethodConfig(MethodConfig):
     row_microbatches: bool | None = field(
         default=None,
         metadata={
-            "help": "One unpadded row per micro-batch, gradients accumulated (None: when not packing)."
+            "help": "One unpadded row per micro-batch, gradients accumulated (None: when not packing, unless "
+            "rows are short and even)."
         },
     )

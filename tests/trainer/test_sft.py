@@ -11,7 +11,12 @@ from safetensors.torch import load_file
 from tracewheel.trainer.model import load_model, load_tokenizer
 from tracewheel.trainer.runner import run_training
 from tracewheel.trainer.sft_config import SFTMethodConfig
-from tracewheel.trainer.sft_trainer import build_trainer, tokenize_rows
+from tracewheel.trainer.sft_trainer import (
+    build_trainer,
+    label_positions_loss,
+    short_uniform_rows,
+    tokenize_rows,
+)
 
 from tracewheel.core.errors import TracewheelError
 
@@ -47,9 +52,26 @@ def test_trainer_labels_mask_everything_but_assistant_tokens(tiny_model_path: Pa
     labelled = [t for t, lab in zip(example["input_ids"], example["labels"], strict=True) if lab != -100]
     assert tokenizer.decode(labelled).startswith("\n<tool_call>")
     assert "<tool_response>" not in tokenizer.decode(labelled)
-    # On CPU: one unpadded row per micro-batch, accumulated to the configured batch.
-    assert trainer.args.per_device_train_batch_size == 1 and trainer.args.gradient_accumulation_steps == 4
+    # On CPU, short rows of even length: padded batches of the configured size, grouped by length.
+    assert trainer.args.per_device_train_batch_size == 4 and trainer.args.gradient_accumulation_steps == 1
     assert trainer.args.bf16 is False and trainer.args.gradient_checkpointing is False
+
+
+def test_uneven_or_long_rows_run_one_row_per_micro_batch(tiny_model_path: Path, tmp_path: Path) -> None:
+    tokenizer = load_tokenizer(tiny_model_path)
+    long_row = {
+        **SFT_ROWS[0],
+        "messages": SFT_ROWS[0]["messages"] * 3,
+    }  # three times as long: padding would dominate
+    trainer = build_trainer(
+        load_model(tiny_model_path), tokenizer, [*SFT_ROWS, long_row], SFTMethodConfig(max_steps=1), tmp_path
+    )
+    assert trainer.args.per_device_train_batch_size == 1 and trainer.args.gradient_accumulation_steps == 4
+    config = SFTMethodConfig()
+    assert short_uniform_rows([100, 104, 98, 101], config)
+    assert not short_uniform_rows([100, 104, 98, 160], config)  # nearly 40 % padding
+    assert not short_uniform_rows([600, 600, 600, 600], config)  # long rows fill the matmuls alone
+    assert not short_uniform_rows([100, 100], SFTMethodConfig(per_device_train_batch_size=1))
 
 
 def test_sft_run_trains_lora_and_registers_candidate(trainer_home, tiny_model_path: Path) -> None:
@@ -96,3 +118,34 @@ def test_packed_padding_free_batches_equal_row_by_row_loss(tiny_model_path: Path
             total += float(model(input_ids=ids, labels=labels, use_cache=False).loss) * n
             count += n
     assert abs(float(packed) - total / count) < 1e-4
+
+
+@pytest.mark.parametrize("row_microbatches", [False, True])
+def test_loss_on_label_positions_equals_the_full_logits_loss(
+    tiny_model_path: Path, tmp_path: Path, row_microbatches: bool
+) -> None:
+    """The LM head runs only where a label is set; loss and LoRA gradients stay those of the full-logits loss."""
+    tokenizer = load_tokenizer(tiny_model_path)
+    config = SFTMethodConfig(
+        per_device_train_batch_size=3, row_microbatches=row_microbatches, lora_dropout=0.0, max_steps=1
+    )
+    trainer = build_trainer(load_model(tiny_model_path), tokenizer, SFT_ROWS[:3], config, tmp_path)
+    batch = next(iter(trainer.get_train_dataloader()))
+    model = trainer.model.eval()
+    for p in model.parameters():
+        if p.requires_grad:
+            torch.nn.init.normal_(p, std=0.02)  # non-zero B, so gradients reach every LoRA matrix
+    n_items = int((batch["labels"][:, 1:] != -100).sum())
+
+    def loss_and_grads(fn) -> tuple[float, list[torch.Tensor]]:
+        model.zero_grad()
+        loss = fn()
+        loss.backward()
+        return float(loss), [p.grad.clone() for p in model.parameters() if p.requires_grad]
+
+    full = loss_and_grads(lambda: model(**batch, use_cache=False).loss)
+    lean = loss_and_grads(lambda: label_positions_loss(model, batch))
+    summed = loss_and_grads(lambda: label_positions_loss(model, batch, torch.tensor(n_items)))
+    assert abs(full[0] - lean[0]) < 1e-5 and abs(full[0] - summed[0]) < 1e-5
+    for a, b in zip(full[1], lean[1], strict=True):
+        assert torch.allclose(a, b, atol=1e-6)
