@@ -13,6 +13,8 @@ Parameters, grouped:
 - sequence: ``max_length``;
 - LoRA: ``lora_r``, ``lora_alpha``, ``lora_dropout``, ``lora_target_modules``;
 - run: ``logging_steps``, ``save_steps`` (checkpoints for ``--resume``), ``gradient_checkpointing``;
+- early stop: ``stop_loss``, ``stop_patience`` (stop once the training loss has stayed under a target: a
+  short-answer task learned in a fraction of its epochs needs no more steps);
 - escape hatch: ``trl_args``.
 """
 
@@ -59,6 +61,14 @@ class MethodConfig:
         default="all-linear",
         metadata={"help": "Modules given LoRA adapters ('all-linear' or a list of names)."},
     )
+    stop_loss: float | None = field(
+        default=None,
+        metadata={
+            "help": "Stop early once the training loss stays below this for stop_patience logged steps in a row "
+            "(None: train the full schedule)."
+        },
+    )
+    stop_patience: int = field(default=3, metadata={"help": "Logged steps in a row below stop_loss."})
     logging_steps: int = field(default=1, metadata={"help": "Log loss every N steps (also the NaN check)."})
     save_steps: int = field(default=50, metadata={"help": "Checkpoint every N steps, for --resume."})
     gradient_checkpointing: bool = field(

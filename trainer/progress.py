@@ -1,4 +1,5 @@
-"""Training callbacks: Rich progress with the loss, and the divergence guard that fails a NaN run."""
+"""Training callbacks: Rich progress with the loss, the divergence guard that fails a NaN run, and the early stop
+on a loss target."""
 
 from __future__ import annotations
 
@@ -33,6 +34,30 @@ class DivergenceGuard(TrainerCallback):
             value = (logs or {}).get(key)
             if isinstance(value, float) and not math.isfinite(value):
                 raise LossNotFinite(f"{key} is {value} at step {state.global_step}")
+
+
+class LossTarget(TrainerCallback):
+    """Stop training once the logged loss has stayed below ``target`` for ``patience`` logs in a row.
+
+    The step it stopped at is kept in ``stopped_at`` (None: the schedule ran to its end).
+    """
+
+    def __init__(self, target: float, patience: int = 3) -> None:
+        self.target = target
+        self.patience = max(1, patience)
+        self.below = 0
+        self.stopped_at: int | None = None
+
+    def on_log(
+        self, args: Any, state: Any, control: Any, logs: dict[str, float] | None = None, **kwargs: Any
+    ) -> None:
+        loss = (logs or {}).get("loss")
+        if not isinstance(loss, float):
+            return
+        self.below = self.below + 1 if loss < self.target else 0
+        if self.below >= self.patience and state.global_step < state.max_steps:
+            control.should_training_stop = True
+            self.stopped_at = state.global_step
 
 
 class RichProgressCallback(TrainerCallback):

@@ -210,7 +210,7 @@ def run_training(
 ) -> registry.AdapterRecord:
     """Train ``method`` on a dataset version and register the adapter as a candidate; see the module docstring."""
     from tracewheel.trainer.model import load_model_and_tokenizer, resolve_model
-    from tracewheel.trainer.progress import DivergenceGuard, LossNotFinite, RichProgressCallback
+    from tracewheel.trainer.progress import DivergenceGuard, LossNotFinite, LossTarget, RichProgressCallback
 
     registry.check_tenant(tenant)
     module = method_module(method)
@@ -258,7 +258,8 @@ def run_training(
             if progress
             else None
         )
-        for cb in [bar, *(callbacks or [])]:
+        stop = LossTarget(cfg.stop_loss, cfg.stop_patience) if cfg.stop_loss is not None else None
+        for cb in [bar, stop, *(callbacks or [])]:
             if cb is not None:
                 trainer.add_callback(cb)
         try:
@@ -276,6 +277,8 @@ def run_training(
                 bar.close()
 
         metrics = _metrics(trainer, result.metrics, len(rows))
+        if stop is not None and stop.stopped_at is not None:
+            metrics["stopped_early_at_step"] = stop.stopped_at
         if checkpoint is not None:
             metrics["resumed_from_step"] = int(Path(checkpoint).name.rsplit("-", 1)[-1])
         if not all(math.isfinite(v) for v in metrics.values() if isinstance(v, float)):

@@ -105,3 +105,12 @@ def test_config_from_toml_file_with_overrides_and_unknown_keys(tmp_path: Path) -
         method_config("sft", tmp_path / "bad.toml")
     with pytest.raises(TracewheelError, match="learning_rate"):
         method_config("dpo", {"learning_rate": "fast"})
+
+
+def test_loss_target_stops_early_and_the_record_says_when(trainer_home, tiny_model_path: Path) -> None:
+    version = write_dataset(trainer_home, "acme", {"sft": SFT_ROWS})
+    config = {"max_steps": 6, "per_device_train_batch_size": 2, "stop_loss": 1e9, "stop_patience": 2}
+    record = train(trainer_home, "sft", version, config, tiny_model_path)
+    assert record.metrics["global_step"] == 2 and record.metrics["stopped_early_at_step"] == 2
+    unreachable = train(trainer_home, "sft", version, {**config, "stop_loss": 0.0}, tiny_model_path)
+    assert unreachable.metrics["global_step"] == 6 and "stopped_early_at_step" not in unreachable.metrics
