@@ -33,7 +33,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +70,10 @@ class SamplingResult(BaseModel):
     )
     seconds: float = Field(description="Wall-clock time of the pass.")
     verified: int = Field(default=0, description="Completions that passed their verifier.")
+    tokens: int = Field(default=0, description="Completion tokens generated (where the time goes).")
+    generation_seconds: float = Field(
+        default=0.0, description="Of ``seconds``, choosing prompts and sampling."
+    )
     adapter: str | None = Field(default=None, description="Adapter sampled (None: the base model).")
     skipped: dict[str, int] = Field(default_factory=dict, description="Rewards rows not sampled, by why.")
 
@@ -182,25 +186,34 @@ def judge(prompt: Prompt, choice: Choice) -> Sample:
     return Sample(message, float(verdict.reward), verdict.code or "match", passed, why_not)
 
 
+@dataclass
+class DrawStats:
+    """What sampling cost and what it could not do."""
+
+    failed: Counter[str] = field(default_factory=Counter)
+    """Prompts the engine refused, by ``not generated: <engine error code>``."""
+    tokens: int = 0
+    """Completion tokens generated."""
+
+
 _SYSTEMIC = ("model_not_found", "engine_closed")  # engine errors that no other prompt would escape
 
 
-def _generate(
-    engine: Engine, batches: list[list[GenerationRequest]], failed: Counter[str]
-) -> list[list[Choice]]:
+def _generate(engine: Engine, batches: list[list[GenerationRequest]], stats: DrawStats) -> list[list[Choice]]:
     """Each prompt's choices (its requests' choices in order), all prompts in one ``generate`` call. A prompt the
     engine refuses (too long for the model, messages its chat template cannot render) fails the call: then the
-    prompts go one by one and the refused ones get no choices, counted in ``failed`` by the engine's code."""
+    prompts go one by one and the refused ones get no choices, counted in ``stats.failed`` by the engine's code."""
     try:
         results = engine.generate([r for batch in batches for r in batch])
     except EngineError as exc:
         if exc.code in _SYSTEMIC:
             raise
         if len(batches) == 1:
-            failed[f"not generated: {exc.code}"] += 1
+            stats.failed[f"not generated: {exc.code}"] += 1
             logger.warning("rejection sampling: a prompt was not generated: %s", exc)
             return [[]]
-        return [choices for batch in batches for choices in _generate(engine, [batch], failed)]
+        return [choices for batch in batches for choices in _generate(engine, [batch], stats)]
+    stats.tokens += sum(res.completion_tokens for res in results)
     out: list[list[Choice]] = []
     k = 0
     for batch in batches:
@@ -215,11 +228,11 @@ def draw_samples(
     settings: RejectionSamplingSettings,
     adapter: str | None,
     on_batch: Callable[[int], None] | None = None,
-    failed: Counter[str] | None = None,
+    stats: DrawStats | None = None,
 ) -> list[list[Sample]]:
     """``samples_per_prompt`` judged samples per prompt, in prompt order (none for a prompt the engine refused,
-    counted in ``failed``); ``on_batch(n)`` after each batch of n prompts."""
-    failed = Counter() if failed is None else failed
+    counted in ``stats``); ``on_batch(n)`` after each batch of n prompts."""
+    stats = DrawStats() if stats is None else stats
     per_call = max(1, SEQUENCES_PER_CALL // settings.samples_per_prompt)
     out: list[list[Sample]] = []
     custom = any(p.verifier_type == "custom" for p in prompts)
@@ -228,7 +241,7 @@ def draw_samples(
     try:
         for start in range(0, len(prompts), per_call):
             chunk = prompts[start : start + per_call]
-            choices = _generate(engine, [requests_for(p, settings, adapter) for p in chunk], failed)
+            choices = _generate(engine, [requests_for(p, settings, adapter) for p in chunk], stats)
             pairs = [(p, c) for p, cs in zip(chunk, choices, strict=True) for c in cs]
             judged = iter(
                 list(pool.map(lambda pc: judge(*pc), pairs)) if pool else [judge(*pc) for pc in pairs]
@@ -423,10 +436,11 @@ def sample_wins(
         reviewed_only=reviewed_only,
     )
     prompts = selection.prompts
-    failed: Counter[str] = Counter()
+    stats = DrawStats()
     with _bar(console, len(prompts)) as advance:
-        samples = draw_samples(engine, prompts, settings, adapter, advance, failed)
-    skipped = dict(selection.skipped) | dict(failed)
+        samples = draw_samples(engine, prompts, settings, adapter, advance, stats)
+    generated = time.monotonic() - started
+    skipped = dict(selection.skipped) | dict(stats.failed)
     sampled = sum(1 for judged in samples if judged)
     total = sum(len(s) for s in samples)
     verified = sum(1 for judged in samples for s in judged if s.passed)
@@ -448,6 +462,7 @@ def sample_wins(
         "reviewed_only": reviewed_only,
         "prompts": sampled,
         "samples": total,
+        "tokens": stats.tokens,
         "verified": verified,
         "pass_rate": pass_rate,
         "left_out": dict(left_out),
@@ -482,6 +497,8 @@ def sample_wins(
         version=new_version,
         seconds=seconds,
         verified=verified,
+        tokens=stats.tokens,
+        generation_seconds=generated,
         adapter=adapter,
         skipped=skipped,
     )

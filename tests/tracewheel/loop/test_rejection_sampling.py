@@ -149,6 +149,7 @@ def test_kept_rows_are_the_verified_samples_in_a_derived_version(engine, paths):
 
     assert isinstance(result, SamplingResult)
     assert result.prompts == 3 and result.samples == 3 * SAMPLING.samples_per_prompt
+    assert 0 < result.tokens <= result.samples * SAMPLING.max_tokens
     # The same prompts sampled again give the same completions (seeded per prompt): count the wins by hand.
     prompts = select_prompts(
         CURATOR, paths.datasets_dir, paths.splits_dir, TENANT, parent, max_prompts=8, max_kept=2
