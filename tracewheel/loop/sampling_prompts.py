@@ -19,8 +19,10 @@ A prompt is a curator ``rewards`` row (``{"prompt": [messages], "verifier": spec
 - **once**: rows of the same prompt, tools and verifier (several runs of one question) are sampled once, the
   newest.
 
-Order: most recent first, where a row's age is how many ancestor versions (following ``manifest.parent``) already
-held it; ties by row id, so the same version always gives the same prompts.
+Order: first the prompts the version has no SFT answer for (their runs failed or had no outcome: the wins there
+are new, where a prompt with a good run's row mostly gives that answer back, which is dropped as a duplicate), then
+most recent first, where a row's age is how many ancestor versions (following ``manifest.parent``) already held it;
+ties by row id, so the same version always gives the same prompts.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from typing import Any
 
 from tracewheel.core.verifiers import SPAN_SAFE_TYPES, validate_spec
 from tracewheel.curator import review_bulk, versions
+from tracewheel.curator.derive import split_prompt
 from tracewheel.curator.settings import CuratorSettings
 from tracewheel.curator.split import load_split
 from tracewheel.curator.versions import DatasetRow
@@ -110,6 +113,18 @@ def learned_counts(rows: list[DatasetRow], decided: dict[str, dict[str, Any]]) -
     return out
 
 
+def answered_prompts(rows: list[DatasetRow], decided: dict[str, dict[str, Any]]) -> set[str]:
+    """Prompts (``prompt_key``) the SFT rows (not rejected) already answer."""
+    out: set[str] = set()
+    for row in rows:
+        messages = row.data.get("messages") or []
+        if (decided.get(row.row_id) or {}).get("decision") == "reject":
+            continue
+        if any(isinstance(m, dict) and m.get("role") == "user" for m in messages):
+            out.add(prompt_key(split_prompt(messages)[0]))
+    return out
+
+
 def row_ages(datasets_dir: Path, tenant: str, version: str, row_ids: set[str]) -> dict[str, int]:
     """How many consecutive ancestors of ``version`` already held each rewards row (0: new in ``version``)."""
     ages = dict.fromkeys(row_ids, 0)
@@ -147,7 +162,9 @@ def select_prompts(
     decided = versions.decisions(datasets_dir, tenant, version)
     held = review_bulk.held_back_traces(datasets_dir, tenant, version)
     heldout = load_split(splits_dir, tenant).heldout_episodes()
-    learned = learned_counts(versions.read_rows(datasets_dir, tenant, version, "sft"), decided)
+    sft = versions.read_rows(datasets_dir, tenant, version, "sft")
+    learned = learned_counts(sft, decided)
+    answered = answered_prompts(sft, decided)
     candidates: list[Prompt] = []
     for row in versions.read_rows(datasets_dir, tenant, version, "rewards"):
         verdict = (decided.get(row.row_id) or {}).get("decision")
@@ -206,7 +223,7 @@ def select_prompts(
             )
         )
     ages = row_ages(datasets_dir, tenant, version, {p.row_id for p in candidates})
-    candidates.sort(key=lambda p: (ages[p.row_id], p.row_id))
+    candidates.sort(key=lambda p: (prompt_key(p.messages) in answered, ages[p.row_id], p.row_id))
     unique: dict[tuple[str, str, str], Prompt] = {}
     for prompt in candidates:
         # Several runs of one prompt with one check: sampled once (the newest), the rest would only repeat it.

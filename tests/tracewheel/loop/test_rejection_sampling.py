@@ -402,3 +402,26 @@ def test_tool_calls_are_verified_as_calls_and_become_the_curators_messages():
     row = sft_row(prompt, win, adapter=None, base_model="tiny", parent="ds-000000000000", settings=SAMPLING)
     assert row.data == {"messages": [*prompt.messages, win.message], "tools": [WEATHER]}
     assert row.lineage["source"] == SOURCE and row.lineage["trace_ids"] == [trace(60)]
+
+
+def test_prompts_without_an_answer_come_first_then_the_newest_each_prompt_once(paths):
+    d = paths.datasets_dir
+    old = curated([run(trace(70), "Name a tree.", "elm")])  # failed its check: no SFT row
+    first = write(paths, old)
+    solved = curated(
+        [run(trace(71), "Name a fruit.", "banana")]
+    )  # a good run: its SFT row answers the prompt
+    new = curated([run(trace(72), "Name a bird.", "wren"), run(trace(73), "Name a bird.", "owl")])
+    rows = old + solved + new
+    assert [r.kind for r in old] == ["rewards"] and {r.kind for r in solved} == {"sft", "rewards"}
+    second = versions.write_version(d, TENANT, rows, {"parent": first})["version"]
+    versions.record_decisions(d, TENANT, second, [(r.row_id, "accept", None) for r in rows], by="reviewer")
+
+    picked = select_prompts(CURATOR, d, paths.splits_dir, TENANT, second, max_prompts=8, max_kept=1)
+
+    questions = [p.messages[-1]["content"] for p in picked.prompts]
+    assert questions == ["Name a bird.", "Name a tree.", "Name a fruit."]
+    assert picked.skipped == {"same prompt and verifier as a newer row": 1}
+    capped = select_prompts(CURATOR, d, paths.splits_dir, TENANT, second, max_prompts=1, max_kept=1)
+    assert [p.messages[-1]["content"] for p in capped.prompts] == ["Name a bird."]
+    assert capped.skipped["over max_prompts"] == 2
