@@ -356,36 +356,49 @@ def write_derived(
     datasets_dir: Path, tenant: str, parent: str, new_rows: list[DatasetRow], record: dict[str, Any]
 ) -> tuple[str, int]:
     """Write ``parent``'s rows plus ``new_rows`` as a new version and carry the parent's decisions; returns
-    (version, rows added). Under the tenant's dataset lock, against the parent as it is then: a row whose prompt
-    a purge removed meanwhile is dropped, so a forgotten trace never comes back."""
+    (version, rows added).
+
+    Under the tenant's dataset lock, against the versions as they are then. A row whose prompt a purge removed
+    meanwhile is dropped, so a forgotten trace never comes back. When a newer version than ``parent`` appeared
+    meanwhile (a ``curate`` while the model sampled), the rows are added to that one instead: the new version
+    becomes the tenant's newest, the parent of the next curation, and must not leave out what that run curated
+    (its watermark has moved past those episodes)."""
     with versions.tenant_lock(datasets_dir, tenant, "rejection sampling"):
-        parent_rows = versions.all_rows(datasets_dir, tenant, parent)
-        present = {r.row_id for r in parent_rows}
-        rewards = {r.row_id for r in parent_rows if r.kind == "rewards"}
+        versions.version_dir(datasets_dir, tenant, parent)  # it exists
+        base = versions.list_versions(datasets_dir, tenant)[-1]["version"]
+        if base != parent:
+            logger.warning(
+                "rejection sampling: version %s appeared while %s was sampled; the kept rows go onto it",
+                base,
+                parent,
+            )
+        base_rows = versions.all_rows(datasets_dir, tenant, base)
+        present = {r.row_id for r in base_rows}
+        rewards = {r.row_id for r in base_rows if r.kind == "rewards"}
         fresh = [
             r for r in new_rows if r.lineage[SOURCE]["prompt_row"] in rewards and r.row_id not in present
         ]
         if not fresh:
             return parent, 0
-        manifest = versions.read_manifest(datasets_dir, tenant, parent)
+        manifest = versions.read_manifest(datasets_dir, tenant, base)
         added = Counter(r.kind for r in fresh)
         written = versions.write_version(
             datasets_dir,
             tenant,
-            parent_rows + fresh,
+            base_rows + fresh,
             {
                 **{k: manifest[k] for k in _CARRIED_MANIFEST_KEYS if k in manifest},
-                "parent": parent,
+                "parent": base,
                 "derived_by": SOURCE,
-                SOURCE: record,
+                SOURCE: {**record, "sampled_version": parent},
                 "counts": {
                     "new_rows": {k: added.get(k, 0) for k in versions.KINDS},
-                    "kept_from_parent": len(parent_rows),
+                    "kept_from_parent": len(base_rows),
                 },
             },
         )
         version = written["version"]
-        versions.carry_decisions(datasets_dir, tenant, parent, version)
+        versions.carry_decisions(datasets_dir, tenant, base, version)
     return version, len(fresh)
 
 

@@ -29,7 +29,15 @@ from tracewheel.trainer.model import build_tiny_model, load_model, load_tokenize
 from tracewheel.config import RejectionSamplingSettings
 from tracewheel.core.paths import Paths
 from tracewheel.core.verifiers import verify
-from tracewheel.loop.rejection_sampling import SamplingResult, draw_samples, judge, sample_wins, sft_row
+from tracewheel.loop.rejection_sampling import (
+    Sample,
+    SamplingResult,
+    draw_samples,
+    judge,
+    sample_wins,
+    sft_row,
+    write_derived,
+)
 from tracewheel.loop.sampling_prompts import SOURCE, Prompt, select_prompts
 
 TENANT = "acme"
@@ -425,3 +433,32 @@ def test_prompts_without_an_answer_come_first_then_the_newest_each_prompt_once(p
     capped = select_prompts(CURATOR, d, paths.splits_dir, TENANT, second, max_prompts=1, max_kept=1)
     assert [p.messages[-1]["content"] for p in capped.prompts] == ["Name a bird."]
     assert capped.skipped["over max_prompts"] == 2
+
+
+def test_kept_rows_go_onto_a_version_curated_while_sampling_and_never_revive_a_purged_prompt(paths):
+    d = paths.datasets_dir
+    fruit = curated([run(trace(80), "Name a fruit.", "banana")])
+    sampled = write(paths, fruit)
+    (prompt,) = select_prompts(
+        CURATOR, d, paths.splits_dir, TENANT, sampled, max_prompts=8, max_kept=1
+    ).prompts
+    win = Sample({"role": "assistant", "content": "papaya"}, 1.0, "match", True)
+    row = sft_row(prompt, win, adapter="champ", base_model="tiny", parent=sampled, settings=SAMPLING)
+    # A curation ran while the model sampled: a newer version with another run's rows.
+    color = curated([run(trace(81), "Name a color.", "black")])
+    curated_meanwhile = versions.write_version(d, TENANT, fruit + color, {"parent": sampled})["version"]
+    versions.record_decision(d, TENANT, curated_meanwhile, color[0].row_id, "reject", by="reviewer")
+
+    version, added = write_derived(d, TENANT, sampled, [row], {"prompts": 1})
+
+    assert added == 1
+    manifest = versions.read_manifest(d, TENANT, version)
+    assert manifest["parent"] == curated_meanwhile and manifest[SOURCE]["sampled_version"] == sampled
+    assert {r.row_id for r in versions.all_rows(d, TENANT, version)} == {
+        r.row_id for r in fruit + color + [row]
+    }
+    assert versions.decisions(d, TENANT, version)[color[0].row_id]["decision"] == "reject"
+
+    # The prompt's run forgotten before the rows are written: nothing is written.
+    versions.purge_trace(d, TENANT, trace(80))
+    assert write_derived(d, TENANT, version, [row], {"prompts": 1}) == (version, 0)
