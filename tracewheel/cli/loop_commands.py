@@ -115,16 +115,29 @@ def list_command(tenant: TenantOpt = None, as_json: JsonOpt = False) -> None:
 @cycles_app.command("show")
 def show_command(
     cycle_id: Annotated[str, typer.Argument(help="Cycle id (cyc-...).")],
-    tenant: TenantOpt = None,
+    tenant: Annotated[
+        str | None,
+        typer.Option(
+            "--tenant", envvar="TRACEWHEEL_TENANT", help="Tenant (default: the one holding the cycle)."
+        ),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """One cycle: its steps with their durations, inputs and outputs."""
+    """One cycle: its steps with their durations and what each did (--json: every input and output)."""
     from tracewheel.loop import store
     from tracewheel.loop.runner import settle_canaries
 
     s = settings()
-    name = _tenant(tenant)
     store.cycle_id(cycle_id)
+    if tenant is None:
+        # The tenant whose cycles directory holds this id (ids are unique), else the default tenant.
+        holders = [
+            t
+            for t in store.tenants(s.paths.cycles_dir)
+            if store.cycle_path(s.paths.cycles_dir, t, cycle_id).is_file()
+        ]
+        tenant = holders[0] if holders else None
+    name = _tenant(tenant)
     settle_canaries(s, name)
     cycle = store.load_cycle(s.paths.cycles_dir, name, cycle_id)
     if as_json:

@@ -80,7 +80,7 @@ def test_cycles_through_the_cli(tmp_path, monkeypatch) -> None:
     assert [c["cycle_id"] for c in listed] == [first["cycle_id"], second["cycle_id"], third["cycle_id"]]
     table = _cli("cycles", "list", "--tenant", TENANT).stdout
     assert first["cycle_id"] in table and "promoted" in table
-    shown = _cli("cycles", "show", second["cycle_id"], "--tenant", TENANT).stdout
+    shown = _cli("cycles", "show", second["cycle_id"]).stdout  # the tenant is found from the id
     assert all(
         step in shown
         for step in ("curate", "review", "sample", "select", "train", "evaluate", "gate", "canary")
