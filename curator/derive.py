@@ -11,7 +11,8 @@ row carries ``tools`` (TRL's trainers pass a row's ``tools`` to the chat templat
 Only runs that pass the integrity check (``curator/integrity.py``) become messages: ``chat_messages`` refuses the
 others with ``HeldBack``, whoever calls it.
 
-- SFT ``{"messages", "tools"}``: good runs only (rejection sampling).
+- SFT ``{"messages", "tools"}``: good runs (rejection sampling), and runs a user corrected, with the correction as
+  their last answer (lineage ``source = "correction"``).
 - DPO ``{"prompt", "chosen", "rejected", "tools"}``: a good and a bad run of the same task and prompt, split at
   the first assistant turn where they differ; or a user's corrected answer against the original final answer.
   A pair is kept only when its two sides differ in substance (``differ_in_substance``): the tool calls made, the
@@ -199,8 +200,25 @@ def _lineage(reason: str, *items: Labelled) -> dict[str, Any]:
     }
 
 
+CORRECTION_SOURCE = "correction"
+"""Lineage ``source`` of an SFT row made from a user's corrected answer (what auto-accept rules select on)."""
+
+
+def corrected_messages(item: Labelled) -> list[ChatMessage] | None:
+    """The run with its last assistant turn replaced by the user's corrected answer; None when there is no
+    correction or it says what the run already said."""
+    if not item.label.corrected_answer:
+        return None
+    last = max((k for k, m in enumerate(item.messages) if m["role"] == "assistant"), default=None)
+    if last is None or item.messages[last].get("content", "") == item.label.corrected_answer:
+        return None
+    return [*item.messages[:last], {"role": "assistant", "content": item.label.corrected_answer}]
+
+
 def sft_rows(items: list[Labelled]) -> list[DatasetRow]:
-    return [
+    """Good runs as they went, and corrected runs as the user said they should have gone (the conversation up to
+    the last answer, then the correction: SFT from successes and corrections)."""
+    rows = [
         DatasetRow(
             "sft",
             {"messages": i.messages, "tools": i.episode.tools},
@@ -209,6 +227,14 @@ def sft_rows(items: list[Labelled]) -> list[DatasetRow]:
         for i in items
         if i.label.verdict == "good"
     ]
+    for i in items:
+        messages = None if i.label.verdict == "good" else corrected_messages(i)
+        if messages is None:
+            continue
+        lineage = _lineage("user-corrected answer as the last turn", i)
+        lineage["source"] = CORRECTION_SOURCE
+        rows.append(DatasetRow("sft", {"messages": messages, "tools": i.episode.tools}, lineage))
+    return rows
 
 
 def kto_rows(items: list[Labelled]) -> list[DatasetRow]:

@@ -67,7 +67,8 @@ def test_first_run_curates_a_realistic_batch(settings, real_engines):
     assert c["deduplicated"]["exact"] == 2  # the repeated arithmetic run: its SFT and rewards rows
     assert c["decontaminated"] == 2  # the eval-suite prompt's SFT and KTO rows
     assert c["labels"] == {"good": 5, "bad": 3}
-    assert c["new_rows"] == {"sft": 2, "dpo": 2, "kto": 2, "rewards": 1, "quarantine": 1}
+    # sft: two good runs and the corrected run with its correction as the answer
+    assert c["new_rows"] == {"sft": 3, "dpo": 2, "kto": 2, "rewards": 1, "quarantine": 1}
 
     v, d = result.version, settings.paths.datasets_dir
     text = all_text(settings, "acme", v)
@@ -157,14 +158,13 @@ def test_incremental_run_keeps_rows_replaces_updated_runs_and_carries_reviews(se
     assert "earlier version" in pair.lineage["selected_because"]
     assert pair.lineage["redaction"][weather_bad().trace_id]["PERSON"] >= 1
     assert pair.data["chosen"][0]["tool_calls"][0]["function"]["arguments"]["city"] == "Paris, France"
-    # the weather SFT row was accepted in v1 and stays accepted in v2
+    # the weather SFT row and the corrected run's SFT row were accepted in v1 and stay accepted in v2
     kept = [
         r for r in versions.read_rows(d, "acme", v2.version, "sft") if r.row_id not in diff["sft"]["added"]
     ]
-    assert (
-        len(kept) == 1 and versions.decisions(d, "acme", v2.version)[kept[0].row_id]["decision"] == "accept"
-    )
-    assert v2.counts["review_decisions_carried"] == 1
+    decided = versions.decisions(d, "acme", v2.version)
+    assert len(kept) == 2 and all(decided[r.row_id]["decision"] == "accept" for r in kept)
+    assert v2.counts["review_decisions_carried"] == 2
 
 
 def test_a_crash_mid_run_leaves_no_version_and_no_moved_watermark(settings, real_engines):

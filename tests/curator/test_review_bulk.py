@@ -79,7 +79,9 @@ def test_selectors_pick_by_kind_label_reason_and_source(home):
 
     assert picked(kinds=["sft"]) == {r.row_id for r in rows.values() if r.kind == "sft"}
     good_sft = picked(kinds=["sft"], labels=["good"])
-    assert good_sft and good_sft == picked(kinds=["sft"])  # SFT rows come from good runs only
+    corrections = picked(kinds=["sft"], sources=["correction"])  # SFT from corrections: the corrected run
+    assert corrections and picked(kinds=["sft"], labels=["bad"]) == corrections
+    assert good_sft and good_sft == picked(kinds=["sft"]) - corrections  # the other SFT rows: good runs
     assert picked(kinds=["dpo"], labels=["bad"])  # the corrected run: its own run was labelled bad
     # reasons: the curator's label reasons, selection reason and flags, any case
     corrected = picked(reasons=["USER CORRECTED"])
