@@ -499,8 +499,8 @@ def sample_wins(
     if console is not None:
         rate = "-" if pass_rate is None else f"{pass_rate:.0%}"
         console.print(
-            f"rejection sampling: {sampled} prompts, {total} samples, pass rate {rate}, "
-            f"kept {kept} -> {new_version}"
+            f"rejection sampling: {sampled} prompts, {total} samples ({stats.tokens} tokens in {generated:.0f}s), "
+            f"pass rate {rate}, kept {kept} -> {new_version}"
         )
     return SamplingResult(
         prompts=sampled,
