@@ -423,7 +423,10 @@ def test_prompts_without_an_answer_come_first_then_the_newest_each_prompt_once(p
     rows = old + solved + new
     assert [r.kind for r in old] == ["rewards"] and {r.kind for r in solved} == {"sft", "rewards"}
     second = versions.write_version(d, TENANT, rows, {"parent": first})["version"]
-    versions.record_decisions(d, TENANT, second, [(r.row_id, "accept", None) for r in rows], by="reviewer")
+    # The rule docs/13 suggests for the loop: every verifiable prompt, whatever its run's outcome.
+    prompts_rule = AutoAcceptRule(name="prompts", kinds=["rewards"], labels=[], require_verifier_pass=False)
+    accepted = apply_auto_accept(d, TENANT, second, AutoAcceptPolicy(rules=[prompts_rule]))
+    assert {a.row_id for a in accepted.rows} == {r.row_id for r in rows if r.kind == "rewards"}
 
     picked = select_prompts(CURATOR, d, paths.splits_dir, TENANT, second, max_prompts=8, max_kept=1)
 
