@@ -559,10 +559,16 @@ class PeftEngine:
         torch = self._torch
         from transformers import DynamicCache
 
-        width = max(len(r.job.prompt_ids) for r in rows)
-        ids = torch.full((len(rows), width), self._pad_id, dtype=torch.long)
-        mask = torch.zeros((len(rows), width), dtype=torch.long)
-        for b, row in enumerate(rows):
+        # The n choices of one request share its prompt: prefill each prompt once and copy its KV cache to its
+        # rows (prefill of a long prompt costs far more than a decode step; n=4 sampling paid it four times).
+        jobs: dict[int, int] = {}
+        for row in rows:
+            jobs.setdefault(id(row.job), len(jobs))
+        firsts = [next(r for r in rows if id(r.job) == key) for key in jobs]
+        width = max(len(r.job.prompt_ids) for r in firsts)
+        ids = torch.full((len(firsts), width), self._pad_id, dtype=torch.long)
+        mask = torch.zeros((len(firsts), width), dtype=torch.long)
+        for b, row in enumerate(firsts):
             prompt = row.job.prompt_ids
             ids[b, width - len(prompt) :] = torch.tensor(prompt, dtype=torch.long)
             mask[b, width - len(prompt) :] = 1
@@ -570,14 +576,23 @@ class PeftEngine:
         positions = (mask.cumsum(-1) - 1).clamp(min=0)
         cache = DynamicCache(config=self._model.config)
         live = list(rows)
-        names = [r.job.peft_name for r in live]
         with torch.inference_mode():
             out = self._forward(
-                names, input_ids=ids, attention_mask=mask, position_ids=positions, past_key_values=cache
+                [r.job.peft_name for r in firsts],
+                input_ids=ids,
+                attention_mask=mask,
+                position_ids=positions,
+                past_key_values=cache,
             )
+            logits = out.logits[:, -1, :]
+            if len(firsts) < len(rows):
+                index = torch.tensor([jobs[id(r.job)] for r in rows], device=self._device)
+                cache.batch_select_indices(index)
+                mask, positions, logits = mask[index], positions[index], logits[index]
+            names = [r.job.peft_name for r in live]
             positions = positions[:, -1:]
             while True:
-                next_ids = self._sample(out.logits[:, -1, :], live)
+                next_ids = self._sample(logits, live)
                 keep: list[int] = []
                 for b, row in enumerate(live):
                     self._advance(row, int(next_ids[b]))
@@ -599,13 +614,13 @@ class PeftEngine:
                     names = [r.job.peft_name for r in live]
                 mask = torch.cat([mask, mask.new_ones((len(live), 1))], dim=-1)
                 positions = positions + 1
-                out = self._forward(
+                logits = self._forward(
                     names,
                     input_ids=next_ids.view(-1, 1),
                     attention_mask=mask,
                     position_ids=positions,
                     past_key_values=cache,
-                )
+                ).logits[:, -1, :]
 
     def _sample(self, logits: torch.Tensor, rows: list[_Row]) -> torch.Tensor:
         torch = self._torch

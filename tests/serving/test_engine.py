@@ -59,6 +59,21 @@ def test_a_mixed_batch_gives_each_adapter_its_own_output(engine: PeftEngine, loa
     assert len(set(per_adapter.values())) == 4
 
 
+def test_n_choices_share_one_prefill_and_match_single_requests(engine: PeftEngine, loaded: list[str]) -> None:
+    """A request's n choices are decoded from one prefill of its prompt (its KV cache copied to each choice):
+    greedy choices equal what the same prompt gives alone, in a batch with other prompts and adapters."""
+    batch = [
+        _request(PROMPTS[1], loaded[0], n=3),
+        _request(PROMPTS[2], None),
+        _request(PROMPTS[0], loaded[1], n=2),
+    ]
+    out = engine.generate(batch)
+    for request, result in zip(batch, out, strict=True):
+        single = request.model_copy(update={"params": request.params.model_copy(update={"n": 1})})
+        want = engine.generate([single])[0].choices[0].raw_text
+        assert [c.raw_text for c in result.choices] == [want] * request.params.n
+
+
 def test_seeded_sampling_is_reproducible_whatever_the_batch(engine: PeftEngine, loaded: list[str]) -> None:
     seeded = _request(PROMPTS[0], loaded[0], temperature=1.0, top_p=0.9, seed=7, n=2, max_tokens=10)
     alone = engine.generate([seeded])[0]
