@@ -171,8 +171,8 @@ def short_rows(n: int, seed: int = 0) -> list[dict[str, Any]]:
 
 # Per shape: rows, batch size, learning rate; quick and --full. One epoch, so steps = rows / batch.
 SHAPES: dict[str, dict[str, Any]] = {
-    "short": {"rows": short_rows, "quick": 40, "full": 128, "batch": 8, "lr": 1e-3},
-    "long": {"rows": long_rows, "quick": 10, "full": 32, "batch": 2, "lr": 2e-4},
+    "short": {"rows": short_rows, "quick": 24, "full": 128, "batch": 8, "lr": 1e-3},
+    "long": {"rows": long_rows, "quick": 6, "full": 32, "batch": 2, "lr": 2e-4},
 }
 LORA = {"lora_r": 16, "lora_alpha": 32, "lora_dropout": 0.0, "lora_target_modules": "all-linear"}
 MAX_LENGTH = 2048
