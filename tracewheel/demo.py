@@ -64,12 +64,11 @@ def _env_int(name: str, default: int) -> int:
 
 
 # The demo's sizes; every one can be changed by its environment variable for a bigger or quicker run.
-ROUND1 = _env_int("TRACEWHEEL_DEMO_ROUND1", 144)  # extraction runs on the base model
-ROUND2 = _env_int("TRACEWHEEL_DEMO_ROUND2", 64)  # extraction runs through the champion / canary
-LOOKUPS = _env_int(
-    "TRACEWHEEL_DEMO_LOOKUPS", 8
-)  # order lookups per round; half their pages carry an injection
-MAX_STEPS = _env_int("TRACEWHEEL_DEMO_MAX_STEPS", 40)
+ROUND1 = _env_int("TRACEWHEEL_DEMO_ROUND1", 96)  # extraction runs on the base model
+ROUND2 = _env_int("TRACEWHEEL_DEMO_ROUND2", 48)  # extraction runs through the champion / canary
+# Order lookups in round 1 (half as many in round 2); half their pages carry an injection.
+LOOKUPS = _env_int("TRACEWHEEL_DEMO_LOOKUPS", 4)
+MAX_STEPS = _env_int("TRACEWHEEL_DEMO_MAX_STEPS", 30)
 MIN_LIFT = float(os.environ.get("TRACEWHEEL_DEMO_MIN_LIFT", 50))
 
 
@@ -148,6 +147,8 @@ class Demo:
             "TRACEWHEEL_HOME": str(home),
             "TRACEWHEEL_LOG_LEVEL": "WARNING",
             "TOKENIZERS_PARALLELISM": "false",
+            # transformers' deprecation notices (gradient_checkpointing's rename) say nothing to a demo's reader
+            "PYTHONWARNINGS": "ignore::FutureWarning",
         }
         self.env.pop("TRACEWHEEL_CONFIG", None)
         self.timings: list[tuple[str, float]] = []
