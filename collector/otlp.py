@@ -5,8 +5,9 @@ Two stages, kept apart on purpose:
 * ``parse_*_request`` + ``validate_*_request`` run on the ack path: they decode the body and drop records with
   invalid ids or values the Parquet schema cannot hold (times past int64), so the WAL only ever holds requests
   that will convert cleanly. Nothing here walks attributes.
-* ``span_rows`` / ``log_rows`` (and the columnar ``spans_table_from_requests``) run in the flusher, off the ack
-  path: they turn protobuf messages into the fixed Parquet row schemas below.
+* ``spans_table_from_requests`` (whole batches, column by column) and ``log_rows`` run in the flusher, off the
+  ack path: they turn protobuf messages into the fixed Parquet schemas below. ``span_rows`` is the same span
+  conversion as one dict per span: the reference the columnar one is tested against, and what tools read.
 
 OTLP/JSON differs from protobuf's canonical JSON mapping in one way that matters: trace and span ids are hex
 strings, not base64 (OTLP spec, "JSON Protobuf Encoding"). We rewrite them to base64 before ``ParseDict``.
@@ -394,6 +395,71 @@ def span_rows(
                     }
                 )
     return rows
+
+
+def _events_json(events: Any) -> str:
+    return _dumps(
+        [
+            {"name": e.name, "time_unix_nano": e.time_unix_nano, "attributes": attributes_dict(e.attributes)}
+            for e in events
+        ]
+    )
+
+
+def spans_table_from_requests(requests: Iterable[tuple[ExportTraceServiceRequest, str, int]]) -> pa.Table:
+    """``(request, tenant, received_at_unix_nano)`` triples -> one table of ``SPAN_SCHEMA``: what ``span_rows`` +
+    ``spans_table`` give, without a dict per span.
+
+    The flusher's hot loop (docs/05-benchmarks.md, "Ingest"): column by column over each scope's spans, whose
+    wrappers are made once; what a scope shares (tenant, service, scope, resource JSON) is computed once and
+    repeated; Arrow arrays are built once per batch from plain lists.
+    """
+    cols: list[list[Any]] = [[] for _ in SPAN_SCHEMA]
+    (
+        tenant_col,
+        trace_id,
+        span_id,
+        parent,
+        name,
+        kind,
+        start,
+        end,
+        status_code,
+        status_message,
+        service_col,
+        scope_col,
+        attributes,
+        events,
+        resource_col,
+        received_col,
+    ) = cols
+    dumps, attrs_of = _dumps, attributes_dict
+    for request, tenant, received_at_unix_nano in requests:
+        for rs in request.resource_spans:
+            service, resource_attrs = _resource_info(rs.resource)
+            resource_json = dumps(resource_attrs)
+            for ss in rs.scope_spans:
+                spans = list(ss.spans)
+                n = len(spans)
+                tenant_col += [tenant] * n
+                trace_id += [s.trace_id.hex() for s in spans]
+                span_id += [s.span_id.hex() for s in spans]
+                parent += [p.hex() if (p := s.parent_span_id) else None for s in spans]
+                name += [s.name for s in spans]
+                kind += [s.kind for s in spans]
+                start += [s.start_time_unix_nano for s in spans]
+                end += [s.end_time_unix_nano for s in spans]
+                statuses = [s.status for s in spans]
+                status_code += [st.code for st in statuses]
+                status_message += [st.message for st in statuses]
+                service_col += [service] * n
+                scope_col += [ss.scope.name] * n
+                attributes += [dumps(attrs_of(s.attributes)) for s in spans]
+                events += [_events_json(e) if (e := s.events) else "[]" for s in spans]
+                resource_col += [resource_json] * n
+                received_col += [received_at_unix_nano] * n
+    arrays = [pa.array(values, type=field.type) for values, field in zip(cols, SPAN_SCHEMA, strict=True)]
+    return pa.Table.from_arrays(arrays, schema=SPAN_SCHEMA)
 
 
 def log_rows(

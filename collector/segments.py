@@ -41,7 +41,7 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTrace
 from tracewheel.collector import wal
 from tracewheel.collector.deadletter import DEADLETTER_DIR, DeadRecord, write_dead_letters
 from tracewheel.collector.feedback import FEEDBACK_SCHEMA, feedback_row
-from tracewheel.collector.otlp import LOG_SCHEMA, SPAN_SCHEMA, log_rows, span_rows
+from tracewheel.collector.otlp import LOG_SCHEMA, SPAN_SCHEMA, log_rows, spans_table_from_requests
 from tracewheel.collector.tenants import NAME_RE
 from tracewheel.collector.wal import Signal, WalRecord
 
@@ -63,18 +63,21 @@ def partition_dir(traces_dir: Path, kind: str, tenant: str, hour: str) -> Path:
     return Path(traces_dir) / kind / f"tenant={tenant}" / f"hour={hour}"
 
 
-# --- records -> rows -----------------------------------------------------------------------------------------
+# --- records -> tables ---------------------------------------------------------------------------------------
 
 
-def _rows(record: WalRecord) -> list[dict[str, Any]]:
+def _decode(record: WalRecord) -> Any:
+    """What one record holds: a parsed trace request (converted a whole group at a time), or rows."""
+    if not NAME_RE.fullmatch(record.tenant):
+        raise ValueError(f"invalid tenant name {record.tenant[:80]!r}")
     if record.signal is Signal.TRACES:
         request = ExportTraceServiceRequest()
         request.ParseFromString(record.payload)
-        return span_rows(request, record.tenant, record.received_at_unix_nano)
+        return request
     if record.signal is Signal.LOGS:
-        request = ExportLogsServiceRequest()
-        request.ParseFromString(record.payload)
-        return log_rows(request, record.tenant, record.received_at_unix_nano)
+        logs = ExportLogsServiceRequest()
+        logs.ParseFromString(record.payload)
+        return log_rows(logs, record.tenant, record.received_at_unix_nano)
     return [feedback_row(orjson.loads(record.payload), record.tenant, record.received_at_unix_nano)]
 
 
@@ -83,10 +86,13 @@ def _to_table(rows: list[dict[str, Any]], schema: pa.Schema) -> pa.Table:
     return pa.Table.from_arrays(arrays, schema=schema)
 
 
-def _record_rows(record: WalRecord) -> list[dict[str, Any]]:
-    if not NAME_RE.fullmatch(record.tenant):
-        raise ValueError(f"invalid tenant name {record.tenant[:80]!r}")
-    return _rows(record)
+def _build(kind: str, items: list[tuple[WalRecord, Any]]) -> pa.Table:
+    """One table of ``kind`` from decoded records: spans columnar over all their requests, the rest from rows."""
+    if kind == "spans":
+        return spans_table_from_requests(
+            (request, record.tenant, record.received_at_unix_nano) for record, request in items
+        )
+    return _to_table([row for _, rows in items for row in rows], SCHEMAS[kind])
 
 
 def _reason(exc: BaseException) -> str:
@@ -121,34 +127,31 @@ def convert_records(records: Iterable[WalRecord]) -> Converted:
     The tables are built per group in one go (the common case); only when a group fails is it rebuilt record by
     record to find the culprits, so a good batch costs no more than before.
     """
-    grouped: dict[tuple[str, str, str], list[tuple[WalRecord, list[dict[str, Any]]]]] = defaultdict(list)
+    grouped: dict[tuple[str, str, str], list[tuple[WalRecord, Any]]] = defaultdict(list)
     dead: list[DeadRecord] = []
     for record in records:
         try:
             key = (SIGNAL_DIRS[record.signal], record.tenant, hour_of(record.received_at_unix_nano))
-            grouped[key].append((record, _record_rows(record)))
+            grouped[key].append((record, _decode(record)))
         except _RECORD_ERRORS as exc:
             dead.append(DeadRecord(record, _reason(exc)))
     tables: dict[tuple[str, str, str], pa.Table] = {}
     for key, items in grouped.items():
-        schema = SCHEMAS[key[0]]
+        kind = key[0]
         try:
-            rows = [row for _, record_rows in items for row in record_rows]
-            if rows:
-                tables[key] = _to_table(rows, schema)
-            continue
+            table = _build(kind, items)
         except _RECORD_ERRORS:
-            pass
-        good: list[dict[str, Any]] = []
-        for record, record_rows in items:
-            try:
-                _to_table(record_rows, schema)
-            except _RECORD_ERRORS as exc:
-                dead.append(DeadRecord(record, _reason(exc)))
-                continue
-            good.extend(record_rows)
-        if good:
-            tables[key] = _to_table(good, schema)
+            good: list[tuple[WalRecord, Any]] = []
+            for item in items:
+                try:
+                    _build(kind, [item])
+                except _RECORD_ERRORS as exc:
+                    dead.append(DeadRecord(item[0], _reason(exc)))
+                    continue
+                good.append(item)
+            table = _build(kind, good)
+        if table.num_rows:
+            tables[key] = table
     return Converted(tables, dead)
 
 
@@ -196,6 +199,12 @@ def _fsync_new_dirs(path: Path, root: Path) -> None:
         current = current.parent
 
 
+# Columns whose values hardly repeat: a dictionary there is hashing work thrown away when Parquet falls back to
+# plain encoding. JSON columns get no min/max statistics either: no reader filters on them.
+_JSON_COLUMNS = frozenset({"attributes", "events", "resource_attributes", "body"})
+_DISTINCT_COLUMNS = frozenset({"attributes", "events", "body", "trace_id", "span_id", "parent_span_id"})
+
+
 def write_parquet(table: pa.Table, final: Path, metadata: dict[bytes, bytes]) -> None:
     """Write ``table`` durably and atomically at ``final`` (temp file, fsync, rename, fsync dir)."""
     final.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -203,7 +212,14 @@ def write_parquet(table: pa.Table, final: Path, metadata: dict[bytes, bytes]) ->
     tmp = final.with_name(f".{final.name}.tmp")
     # Span content is tenant data: owner-only whatever the process umask (entry points also set 0o077).
     with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as f:
-        pq.write_table(table, f, compression="zstd", row_group_size=64 * 1024)
+        pq.write_table(
+            table,
+            f,
+            compression="zstd",
+            row_group_size=64 * 1024,
+            use_dictionary=[c for c in table.column_names if c not in _DISTINCT_COLUMNS],
+            write_statistics=[c for c in table.column_names if c not in _JSON_COLUMNS],
+        )
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, final)
