@@ -119,9 +119,13 @@ class Ingest:
     def prepare(self, signal: Signal, body: bytes, content_type: str) -> Prepared:
         """Decode, validate, strip credentials; raises ``otlp.OtlpDecodeError`` / ``otlp.UnsupportedContentType``.
 
-        CPU-bound (milliseconds for a large body): HTTP calls it from a worker thread, off the event loop.
+        CPU-bound (milliseconds for a large body): HTTP calls it from a worker thread, off the event loop. Raises
+        ``wal.QueueFull`` first, without decoding, when the body would not fit under the WAL's bound: under overload
+        the refused requests would otherwise take the CPU the flusher needs to drain it.
         """
         protobuf = otlp.media_type(content_type) in otlp.PROTOBUF_TYPES
+        # A protobuf body is what the WAL will hold (or more, if records get dropped); JSON shrinks a lot.
+        self.writer.check_room(len(body) if protobuf else 1)
         if signal is Signal.TRACES:
             traces = otlp.parse_trace_request(body, content_type)
             # Stripped first: the client's own bytes go to the WAL only when nothing had to be removed. The raw-body

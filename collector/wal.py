@@ -346,6 +346,17 @@ class WalWriter:
             self._cond.notify()
         return future
 
+    def check_room(self, nbytes: int) -> None:
+        """Raise ``QueueFull`` when ``nbytes`` more would not fit under the bound: lets a receiver refuse a request
+        before spending CPU on decoding it (``submit`` still checks the record's exact size)."""
+        with self._cond:
+            if self._over_bound(nbytes):
+                self._refresh_backlog()
+                if self._over_bound(nbytes):
+                    raise QueueFull(
+                        f"{self.unflushed_bytes} bytes waiting to be flushed (max_queue_bytes={self._max_queue_bytes})"
+                    )
+
     def _over_bound(self, extra: int) -> bool:
         return self.unflushed_bytes + extra > self._max_queue_bytes
 

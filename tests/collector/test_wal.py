@@ -95,6 +95,21 @@ def test_queue_bound_refuses_instead_of_buffering(tmp_path):
     writer.close()
 
 
+def test_check_room_refuses_what_would_not_fit_without_queueing_anything(tmp_path):
+    # What a receiver asks before decoding a body: a full WAL refuses before any work on the request.
+    writer = WalWriter(tmp_path, segment_bytes=1 << 30, max_queue_bytes=2048)
+    writer.check_room(1500)
+    writer.submit(Signal.TRACES, "acme", 1, b"x" * 1000).result(timeout=5)
+    writer.check_room(900)
+    with pytest.raises(QueueFull):
+        writer.check_room(1500)
+    assert writer.unflushed_bytes < 1100  # asking queued nothing
+    wal.write_checkpoint(writer.directory, writer.seal())
+    time.sleep(0.06)
+    writer.check_room(1500)
+    writer.close()
+
+
 def test_one_writer_per_wal(tmp_path):
     writer = WalWriter(tmp_path, segment_bytes=1 << 30, max_queue_bytes=1 << 30)
     with pytest.raises(wal.WalLocked):
