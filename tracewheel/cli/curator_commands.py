@@ -87,6 +87,18 @@ def curate_command(
         str | None, typer.Option(help="Select episodes before this time (ISO 8601 or 24h/7d).")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the results as JSON on stdout.")] = False,
+    on_ray: Annotated[
+        bool,
+        typer.Option(
+            "--ray", help="Redact and screen on Ray (RAY_ADDRESS, else a local Ray); needs the ray extra."
+        ),
+    ] = False,
+    ray_address: Annotated[
+        str | None, typer.Option(help="The Ray cluster to run on (implies --ray), e.g. ray://head:10001.")
+    ] = None,
+    ray_workers: Annotated[
+        int | None, typer.Option(min=1, help="Ray actors, each loading the models once (default: the CPUs).")
+    ] = None,
 ) -> None:
     """Curate new episodes into a new dataset version: redact, screen, label, derive, dedup, decontaminate."""
     from tracewheel.curator.pipeline import Engines, curate
@@ -97,11 +109,33 @@ def curate_command(
     if start and end and start >= end:
         raise TracewheelError("--since must be before --until")
     store = _trace_store(cfg)
-    with err_console.status("loading the redaction and screening engines"):
-        engines = Engines.default(cfg.curator, cfg.paths)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=err_console, transient=as_json) as bar:
-        results = curate(cfg.curator, cfg.paths, store, engines, tenant, start, end, _RichProgress(bar))
+    if on_ray or ray_address or ray_workers:
+        try:
+            from tracewheel.curator.ray_curate import curate_on_ray
+        except ModuleNotFoundError as exc:
+            if exc.name != "ray":
+                raise
+            raise TracewheelError("--ray needs Ray: pip install 'tracewheel[ray]'") from None
+        with Progress(*columns, console=err_console, transient=as_json) as bar:
+            run = curate_on_ray(
+                cfg.curator,
+                cfg.paths,
+                store,
+                tenant,
+                start,
+                end,
+                _RichProgress(bar),
+                address=ray_address,
+                workers=ray_workers,
+            )
+        results = run.results
+        err_console.print(f"Ray: {run.episodes} episodes in {run.batches} batches on {run.workers} workers")
+    else:
+        with err_console.status("loading the redaction and screening engines"):
+            engines = Engines.default(cfg.curator, cfg.paths)
+        with Progress(*columns, console=err_console, transient=as_json) as bar:
+            results = curate(cfg.curator, cfg.paths, store, engines, tenant, start, end, _RichProgress(bar))
     if as_json:
         print_json([r.to_dict() for r in results])
         return
