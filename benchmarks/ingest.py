@@ -1,18 +1,25 @@
-"""Ingest benchmark: durable-ack throughput and latency of ``tracewheel collector`` on one core.
+"""Ingest benchmark: durable-ack throughput and latency of ``tracewheel collector`` on one core, flush included.
 
-The collector runs as a subprocess pinned to core 0 (``taskset -c 0``) with its own TRACEWHEEL_HOME in a temp dir;
-load generators run in their own processes pinned to the other core and send realistic GenAI batches (512 chat
-spans, content on: gen_ai.input/output.messages of a few hundred bytes to a few KB each) over OTLP/HTTP protobuf
-and OTLP/gRPC. Every answer counted is a durable ack (WAL fsynced). Two runs:
+The collector runs as a subprocess pinned to core 0 (``taskset -c 0``; its flusher child inherits the pin) with its
+own TRACEWHEEL_HOME in a temp dir; load generators run in their own processes pinned to the other core and send
+realistic GenAI batches (512 chat spans, content on: gen_ai.input/output.messages of a few hundred bytes to a few KB
+each) over OTLP/HTTP protobuf and OTLP/gRPC. Every answer counted is a durable ack (WAL fsynced). Runs:
 
-* max throughput: closed loop, several connections, as fast as the collector acks;
+* burst: closed loop, several connections, as fast as the collector acks (the WAL absorbs what the flusher has
+  not converted yet, up to the default ``max_queue_bytes``);
 * fixed rate: 10,000 spans/s open loop; latency measured from each request's scheduled send time, so a stalled
-  collector cannot hide queueing delay (no coordinated omission).
+  collector cannot hide queueing delay (no coordinated omission);
+* sustained (``--sustained SECONDS``): closed loop held that long against a collector whose queue bound is small
+  (``--queue-bytes``), so the flusher sets the pace; refused requests (503 / RESOURCE_EXHAUSTED) back off
+  ``--backoff-s`` and are not counted. The figure is acked spans over the run plus the time the flusher still
+  needed afterwards to get the WAL into Parquet.
 
-Prints spans/s, MB/s, p50/p99 ack latency, collector RSS (psutil), CPU, and how long the flusher took to get the
-WAL into Parquet after the load stopped.
+Each run is done twice, side by side: ``baseline`` is the collector with issue 14's ingest changes undone
+(``benchmarks/_ingest_baseline.py``: one dict per span in the flusher, no refusal before decoding), ``current`` is
+the code as it is. Also printed: the flusher's conversion cost per span measured in-process, for the row path,
+the columnar path, and (a prototype, not in the collector) keeping each span's raw OTLP bytes instead of JSON.
 
-    .venv/bin/python -m benchmarks.ingest [--duration 10] [--rate 10000]
+    .venv/bin/python -m benchmarks.ingest [--duration 10] [--rate 10000] [--sustained 120] [--queue-bytes 64MiB]
 """
 
 from __future__ import annotations
@@ -25,17 +32,20 @@ import shutil
 import signal
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import psutil
+import pyarrow as pa
 
 from benchmarks._genai_load import genai_batch
 from tracewheel.demo import collector_command, free_port
 
 BATCH = 512
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @dataclass
@@ -56,13 +66,15 @@ def _bodies(seed: int, n: int = 6) -> list[bytes]:
     return [genai_batch(BATCH, seed=seed * 100 + i).SerializeToString() for i in range(n)]
 
 
-def _http_worker(port, key, start_at, duration, interval, seed, cpu, out):
+def _http_worker(port, key, start_at, duration, interval, backoff, seed, cpu, out):
     _pin(cpu)
     bodies = _bodies(seed)
     result = WorkerResult(kind="http")
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     headers = {"content-type": "application/x-protobuf", "authorization": f"Bearer {key}"}
-    _run_loop(lambda body: _http_send(conn, headers, body), bodies, start_at, duration, interval, result)
+    _run_loop(
+        lambda body: _http_send(conn, headers, body), bodies, start_at, duration, interval, backoff, result
+    )
     conn.close()
     out.put(result)
 
@@ -74,7 +86,7 @@ def _http_send(conn: http.client.HTTPConnection, headers: dict[str, str], body: 
     return None if response.status == 200 else f"http {response.status}"
 
 
-def _grpc_worker(port, key, start_at, duration, interval, seed, cpu, out):
+def _grpc_worker(port, key, start_at, duration, interval, backoff, seed, cpu, out):
     _pin(cpu)
     import grpc
 
@@ -95,12 +107,12 @@ def _grpc_worker(port, key, start_at, duration, interval, seed, cpu, out):
         except grpc.RpcError as exc:
             return f"grpc {exc.code().name}"
 
-    _run_loop(send, bodies, start_at, duration, interval, result)
+    _run_loop(send, bodies, start_at, duration, interval, backoff, result)
     channel.close()
     out.put(result)
 
 
-def _run_loop(send, bodies, start_at, duration, interval, result: WorkerResult) -> None:
+def _run_loop(send, bodies, start_at, duration, interval, backoff, result: WorkerResult) -> None:
     while time.time() < start_at:
         time.sleep(0.001)
     t0 = time.perf_counter()
@@ -127,7 +139,7 @@ def _run_loop(send, bodies, start_at, duration, interval, result: WorkerResult) 
         else:
             result.errors[error] = result.errors.get(error, 0) + 1
             if not interval:
-                time.sleep(0.05)  # refused (503 / RESOURCE_EXHAUSTED): back off a little, as the SDK would
+                time.sleep(backoff)  # refused (503 / RESOURCE_EXHAUSTED): back off before retrying
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -155,7 +167,53 @@ def _wal_backlog(traces_dir: Path) -> int:
     return total
 
 
-def run_phase(name, ports, key, duration, http_workers, grpc_workers, rate, load_cpu, collector) -> dict:
+@dataclass
+class Collector:
+    """One collector subprocess under test, with its own TRACEWHEEL_HOME."""
+
+    variant: str
+    home: Path
+    proc: subprocess.Popen
+    ports: tuple[int, int]
+    key: str
+
+    @property
+    def process(self) -> psutil.Process:
+        return psutil.Process(self.proc.pid)
+
+
+def start_collector(variant: str, cpu: int, env_extra: dict[str, str]) -> Collector:
+    from tracewheel.collector.tenants import create_tenant
+
+    home = Path(tempfile.mkdtemp(prefix=f"tracewheel-bench-{variant}-"))
+    key = create_tenant(home / "tenants.json", "bench").api_key
+    http_port, grpc_port = free_port(), free_port()
+    env = {**os.environ, "TRACEWHEEL_HOME": str(home), **env_extra}
+    cmd = collector_command(http_port, grpc_port)
+    if variant == "baseline":
+        cmd = [sys.executable, "-m", "benchmarks._ingest_baseline", *cmd[cmd.index("collector") :]]
+    if shutil.which("taskset"):
+        cmd = ["taskset", "-c", str(cpu), *cmd]
+    log = open(home / "collector.log", "wb")  # noqa: SIM115
+    # From the repository root: the baseline's modules (and its flusher's) live in benchmarks/, not installed.
+    proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
+    _wait_ready(http_port, proc)
+    return Collector(variant, home, proc, (http_port, grpc_port), key)
+
+
+def stop_collector(c: Collector, keep: bool) -> None:
+    c.proc.send_signal(signal.SIGTERM)
+    try:
+        c.proc.wait(120)
+    except subprocess.TimeoutExpired:
+        c.proc.kill()
+    if keep:
+        print(f"kept {c.home}")
+    else:
+        shutil.rmtree(c.home, ignore_errors=True)
+
+
+def run_phase(name, c: Collector, duration, http_workers, grpc_workers, rate, backoff, load_cpu) -> dict:
     ctx = mp.get_context("spawn")
     out = ctx.Queue()
     n_workers = http_workers + grpc_workers
@@ -164,10 +222,13 @@ def run_phase(name, ports, key, duration, http_workers, grpc_workers, rate, load
     procs = []
     for i in range(n_workers):
         target = _http_worker if i < http_workers else _grpc_worker
-        port = ports[0] if i < http_workers else ports[1]
-        p = ctx.Process(target=target, args=(port, key, start_at, duration, interval, i + 1, load_cpu, out))
+        port = c.ports[0] if i < http_workers else c.ports[1]
+        p = ctx.Process(
+            target=target, args=(port, c.key, start_at, duration, interval, backoff, i + 1, load_cpu, out)
+        )
         p.start()
         procs.append(p)
+    collector = c.process
     while time.time() < start_at:
         time.sleep(0.01)
     cpu0 = _cpu(collector)
@@ -180,6 +241,11 @@ def run_phase(name, ports, key, duration, http_workers, grpc_workers, rate, load
     for p in procs:
         p.join()
     cpu1 = _cpu(collector)
+    t0 = time.time()
+    while _wal_backlog(c.home / "traces") > 0 and time.time() - t0 < 600:
+        time.sleep(0.1)
+    catchup = time.time() - t0
+    cpu2 = _cpu(collector)
     latencies = [x for r in results for x in r.latencies_ms]
     spans = sum(r.spans for r in results)
     sent = sum(r.bytes_sent for r in results)
@@ -191,9 +257,11 @@ def run_phase(name, ports, key, duration, http_workers, grpc_workers, rate, load
         kind: [x for r in results if r.kind == kind for x in r.latencies_ms] for kind in ("http", "grpc")
     }
     return {
+        "variant": c.variant,
         "by_kind": {k: (_percentile(v, 50), _percentile(v, 99)) for k, v in by_kind.items() if v},
         "name": name,
         "spans_per_s": spans / duration,
+        "with_flush_per_s": spans / (duration + catchup),
         "mb_per_s": sent / duration / 1e6,
         "p50_ms": _percentile(latencies, 50),
         "p99_ms": _percentile(latencies, 99),
@@ -202,8 +270,10 @@ def run_phase(name, ports, key, duration, http_workers, grpc_workers, rate, load
         "rss_mb": rss_peak / 1e6,
         "cpu_s": cpu1[0] - cpu0[0],
         "flusher_cpu_s": cpu1[1] - cpu0[1],
+        "total_cpu_s": cpu2[0] + cpu2[1] - cpu0[0] - cpu0[1],
         "spans": spans,
         "duration": duration,
+        "flush_catchup_s": catchup,
     }
 
 
@@ -238,94 +308,131 @@ def fsync_probe(directory: Path, n: int = 40) -> tuple[float, float]:
     return lat[len(lat) // 2], lat[int(len(lat) * 0.99) - 1]
 
 
-def flush_cost_us() -> float:
-    """CPU microseconds per span to turn WAL records into Parquet (parse, rows, JSON, zstd), in this process."""
+def _raw_span_bytes_table(records: list) -> pa.Table:
+    """The other lever, as a prototype: the columns readers filter on, plus each span's raw OTLP bytes instead of
+    JSON attributes (readers would decode them at read time). Not what the collector writes."""
+    from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+
+    cols: dict[str, list] = {k: [] for k in ("trace_id", "span_id", "name", "start", "end", "otlp")}
+    for record in records:
+        request = ExportTraceServiceRequest.FromString(record.payload)
+        for rs in request.resource_spans:
+            for ss in rs.scope_spans:
+                spans = list(ss.spans)
+                cols["trace_id"] += [s.trace_id.hex() for s in spans]
+                cols["span_id"] += [s.span_id.hex() for s in spans]
+                cols["name"] += [s.name for s in spans]
+                cols["start"] += [s.start_time_unix_nano for s in spans]
+                cols["end"] += [s.end_time_unix_nano for s in spans]
+                cols["otlp"] += [s.SerializeToString() for s in spans]
+    return pa.table(cols)
+
+
+def conversion_costs(reps: int = 3) -> dict[str, float]:
+    """CPU microseconds per span to turn WAL records into a durable Parquet file, in this process (best of reps)."""
     from tracewheel.collector import segments
     from tracewheel.collector.wal import Signal, WalRecord
 
+    from benchmarks import _ingest_baseline
+
     records = [WalRecord(Signal.TRACES, "bench", time.time_ns(), b) for b in _bodies(99, 8)]
-    with tempfile.TemporaryDirectory() as tmp:
-        best = float("inf")
-        for i in range(3):
-            c0 = time.process_time()
-            segments.flush_segment(Path(tmp), i, records)
-            best = min(best, time.process_time() - c0)
-    return best / (len(records) * BATCH) * 1e6
+    n = len(records) * BATCH
+    out: dict[str, float] = {}
+
+    def best(fn) -> float:
+        times = []
+        for i in range(reps):
+            with tempfile.TemporaryDirectory() as tmp:
+                c0 = time.process_time()
+                fn(Path(tmp), i)
+                times.append(time.process_time() - c0)
+        return min(times) / n * 1e6
+
+    restore = _ingest_baseline.rows_conversion()
+    try:
+        out["rows (baseline)"] = best(lambda tmp, i: segments.flush_segment(tmp, i, records))
+    finally:
+        restore()
+    out["columnar (current)"] = best(lambda tmp, i: segments.flush_segment(tmp, i, records))
+
+    def raw(tmp: Path, i: int) -> None:
+        segments.write_parquet(_raw_span_bytes_table(records), tmp / f"{i}.parquet", {})
+
+    out["raw OTLP bytes per span (prototype)"] = best(raw)
+    return out
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--duration", type=float, default=10.0, help="seconds per run")
+    parser.add_argument(
+        "--duration", type=float, default=10.0, help="seconds of the burst and fixed-rate runs (0: skip)"
+    )
     parser.add_argument("--rate", type=float, default=10_000, help="spans/s of the fixed-rate run")
+    parser.add_argument(
+        "--sustained",
+        type=float,
+        default=0.0,
+        help="seconds of the sustained run with a small queue bound (0: skip)",
+    )
+    parser.add_argument(
+        "--queue-bytes",
+        type=int,
+        default=64 * 1024 * 1024,
+        help="collector.max_queue_bytes of the sustained run (the other runs keep the default)",
+    )
+    parser.add_argument(
+        "--backoff-s", type=float, default=0.05, help="a refused sender waits this long to retry"
+    )
+    parser.add_argument("--variants", default="baseline,current", help="comma-separated: baseline, current")
     parser.add_argument("--http-workers", type=int, default=3)
     parser.add_argument("--grpc-workers", type=int, default=2)
     parser.add_argument("--collector-cpu", type=int, default=0)
     parser.add_argument("--load-cpu", type=int, default=1)
-    parser.add_argument("--keep", action="store_true", help="keep the temp TRACEWHEEL_HOME")
+    parser.add_argument("--keep", action="store_true", help="keep the temp TRACEWHEEL_HOMEs")
     args = parser.parse_args()
+    variants = [v.strip() for v in args.variants.split(",") if v.strip()]
 
-    from tracewheel.collector.tenants import create_tenant
-
-    home = Path(tempfile.mkdtemp(prefix="tracewheel-bench-"))
-    key = create_tenant(home / "tenants.json", "bench").api_key
-    http_port, grpc_port = free_port(), free_port()
-    env = {**os.environ, "TRACEWHEEL_HOME": str(home)}
-    cmd = collector_command(http_port, grpc_port)
-    if shutil.which("taskset"):
-        cmd = ["taskset", "-c", str(args.collector_cpu), *cmd]
-    log = open(home / "collector.log", "wb")  # noqa: SIM115
-    proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        _wait_ready(http_port, proc)
-        collector = psutil.Process(proc.pid)
+    print(
+        f"collector on cpu {args.collector_cpu} (flusher included), load on cpu {args.load_cpu}; "
+        f"batches of {BATCH} GenAI spans (~{len(genai_batch(BATCH, seed=1).SerializeToString()) // 1024} KiB)"
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        p50, p99 = fsync_probe(Path(tmp))
+    print(
+        f"machine: {os.cpu_count()} cpus, load average {os.getloadavg()[0]:.1f} before the runs; "
+        f"disk write+fsync of 1 MiB: p50 {p50:.1f} ms, p99 {p99:.1f} ms"
+    )
+    rows = []
+    common = (args.http_workers, args.grpc_workers)
+    for variant in variants:
+        if args.duration > 0:
+            c = start_collector(variant, args.collector_cpu, {})
+            try:
+                for name, rate in (("burst", 0.0), (f"fixed {args.rate:,.0f}/s", args.rate)):
+                    rows.append(
+                        run_phase(name, c, args.duration, *common, rate, args.backoff_s, args.load_cpu)
+                    )
+                    _print_row(rows[-1])
+            finally:
+                stop_collector(c, args.keep)
+        if args.sustained > 0:
+            env = {"TRACEWHEEL_COLLECTOR__MAX_QUEUE_BYTES": str(args.queue_bytes)}
+            c = start_collector(variant, args.collector_cpu, env)
+            try:
+                name = f"sustained {args.sustained:.0f} s"
+                rows.append(run_phase(name, c, args.sustained, *common, 0.0, args.backoff_s, args.load_cpu))
+                _print_row(rows[-1])
+            finally:
+                stop_collector(c, args.keep)
+    print(f"load average after the runs: {os.getloadavg()[0]:.1f}")
+    _print_table(rows, args.queue_bytes)
+    print("\nflusher conversion cost (WAL records -> durable zstd Parquet, in-process CPU, best of 3):")
+    for label, us in conversion_costs().items():
         print(
-            f"collector pid {proc.pid} on cpu {sorted(collector.cpu_affinity())}, load on cpu {args.load_cpu}; "
-            f"batches of {BATCH} GenAI spans (~{len(genai_batch(BATCH, seed=1).SerializeToString()) // 1024} KiB)"
+            f"  {label:>38}: {us:6.1f} us/span ({1e6 / us:>9,.0f} spans/s per core for the conversion alone)"
         )
-        p50, p99 = fsync_probe(home)
-        print(
-            f"machine: {os.cpu_count()} cpus, load average {os.getloadavg()[0]:.1f} before the runs; "
-            f"disk write+fsync of 1 MiB: p50 {p50:.1f} ms, p99 {p99:.1f} ms"
-        )
-        rows = []
-        for name, rate in (("max throughput", 0.0), (f"fixed {args.rate:,.0f} spans/s", args.rate)):
-            row = run_phase(
-                name,
-                (http_port, grpc_port),
-                key,
-                args.duration,
-                args.http_workers,
-                args.grpc_workers,
-                rate,
-                args.load_cpu,
-                collector,
-            )
-            t0 = time.time()
-            while _wal_backlog(home / "traces") > 0 and time.time() - t0 < 120:
-                time.sleep(0.1)
-            row["flush_catchup_s"] = time.time() - t0
-            rows.append(row)
-            _print_row(row)
-        cost = flush_cost_us()
-        print(
-            f"flusher CPU cost (WAL -> Parquet, measured here): {cost:.1f} us/span, i.e. "
-            f"{1e6 / cost:,.0f} spans/s per core for the conversion alone"
-        )
-        print(f"load average after: {os.getloadavg()[0]:.1f}")
-        parquet = sum(p.stat().st_size for p in (home / "traces" / "spans").rglob("*.parquet"))
-        print(f"parquet written: {parquet / 1e6:.1f} MB (zstd)")
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(60)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        if not args.keep:
-            shutil.rmtree(home, ignore_errors=True)
-        else:
-            print(f"kept {home}")
 
 
 def _wait_ready(port: int, proc: subprocess.Popen) -> None:
@@ -347,18 +454,32 @@ def _wait_ready(port: int, proc: subprocess.Popen) -> None:
 def _print_row(row: dict) -> None:
     errors = ", ".join(f"{k}: {v}" for k, v in row["errors"].items()) or "none"
     print(
-        f"{row['name']:>24}: {row['spans_per_s']:>9,.0f} spans/s  {row['mb_per_s']:6.1f} MB/s  "
-        f"ack p50 {row['p50_ms']:6.1f} ms  p99 {row['p99_ms']:6.1f} ms  requests {row['requests']}  "
-        f"RSS {row['rss_mb']:.0f} MB  errors: {errors}\n{'':>26}"
-        + "  ".join(f"{k}: p50 {a:.1f} ms p99 {b:.1f} ms" for k, (a, b) in row["by_kind"].items())
-        + f"\n{'':>26}receiver CPU {row['cpu_s']:.1f} s "
-        f"({row['cpu_s'] / max(row['spans'], 1) * 1e6:.1f} us/span), flusher CPU {row['flusher_cpu_s']:.1f} s; "
-        f"Parquet caught up {row['flush_catchup_s']:.1f} s after the load stopped"
-        + (
-            f" (sustained incl. catch-up: {row['spans'] / (row['duration'] + row['flush_catchup_s']):,.0f} spans/s)"
-            if row["name"] == "max throughput"
-            else ""
+        f"[{row['variant']}] {row['name']}: {row['spans_per_s']:,.0f} spans/s acked, "
+        f"{row['with_flush_per_s']:,.0f} spans/s with the flush ({row['flush_catchup_s']:.1f} s catch-up); "
+        f"ack p50 {row['p50_ms']:.1f} ms p99 {row['p99_ms']:.1f} ms; "
+        + "  ".join(f"{k}: p50 {a:.1f} p99 {b:.1f} ms" for k, (a, b) in row["by_kind"].items())
+        + f"; refused: {errors}; receiver CPU {row['cpu_s']:.1f} s, flusher CPU {row['flusher_cpu_s']:.1f} s "
+        f"during the load, {row['total_cpu_s'] / max(row['spans'], 1) * 1e6:.1f} us/span in all; "
+        f"RSS {row['rss_mb']:.0f} MB",
+        flush=True,
+    )
+
+
+def _print_table(rows: list[dict], queue_bytes: int) -> None:
+    print(
+        f"\n{'run':>16} {'variant':>9} {'acked/s':>9} {'with flush/s':>13} {'p50 ms':>8} {'p99 ms':>8} "
+        f"{'refused':>8} {'CPU us/span':>12}"
+    )
+    for row in sorted(rows, key=lambda r: (r["name"], r["variant"])):
+        refused = sum(row["errors"].values())
+        print(
+            f"{row['name']:>16} {row['variant']:>9} {row['spans_per_s']:>9,.0f} {row['with_flush_per_s']:>13,.0f} "
+            f"{row['p50_ms']:>8.1f} {row['p99_ms']:>8.1f} {refused:>8} "
+            f"{row['total_cpu_s'] / max(row['spans'], 1) * 1e6:>12.1f}"
         )
+    print(
+        f"(sustained: max_queue_bytes {queue_bytes / 2**20:.0f} MiB; 'with flush' counts the time the flusher "
+        "needed after the load to empty the WAL; CPU is receiver + flusher, catch-up included)"
     )
 
 

@@ -34,12 +34,20 @@ logger = logging.getLogger(__name__)
 DEFAULT_NICE = 10
 
 
-def spawn(traces_dir: Path, config: FlushConfig, nice: int = DEFAULT_NICE) -> subprocess.Popen[bytes]:
-    """Start the flusher process for ``traces_dir`` (child of this process, ``nice`` lower priority)."""
+def spawn(
+    traces_dir: Path,
+    config: FlushConfig,
+    nice: int = DEFAULT_NICE,
+    module: str = "tracewheel.collector.flusher",
+) -> subprocess.Popen[bytes]:
+    """Start the flusher process for ``traces_dir`` (child of this process, ``nice`` lower priority).
+
+    ``module``: the entry module run with ``python -m`` (``benchmarks/ingest.py`` runs its baseline variant).
+    """
     cmd = [
         sys.executable,
         "-m",
-        "tracewheel.collector.flusher",
+        module,
         str(traces_dir),
         json.dumps(asdict(config)),
         str(os.getpid()),
