@@ -11,7 +11,10 @@ async clients), PEFT backend on this machine's CPU (or GPU):
    same concurrency. The engine batches them together (PEFT mixed-adapter batches), so the ratio of (2) to (1) is
    the price of serving adapters instead of the base (target: >= 0.8x on CPU; vLLM users report 0.5-0.9x on GPU).
    Every request generates exactly ``--max-tokens`` (``ignore_eos``), so both sides do the same work.
-3. **Hot-load**: load + unload of an adapter into the running engine, p50/p99 over ``--loads`` rounds.
+3. **Hot-load**: loading an adapter into the running engine (the four adapters of (2) loaded, after their
+   traffic), p50/p99 over ``--loads`` rounds, both ways interleaved: PEFT's ``load_adapter`` (``reuse_slot=False``)
+   and a copy into a spare adapter's weights (``serving/lora_slots.py``); and the first one-token request to the
+   adapter after its load (after a PEFT load, it pays for concatenating the gathered LoRA weights again).
 4. **Resident memory** (RSS) of the process with 0, 1, 4 and 16 adapters loaded.
 
 Adapters are LoRA weights initialised at random on the model (``serving/random_adapter.py``) with the trainer's
@@ -179,14 +182,30 @@ def _memory(engine: Any, adapters: list[Path]) -> dict[int, float]:
     return rss
 
 
-def _hot_loads(engine: Any, adapters: list[Path], rounds: int) -> list[float]:
-    times = []
+def _hot_loads(engine: Any, adapters: list[Path], rounds: int) -> dict[str, dict[str, list[float]]]:
+    """Load times and first-request times, PEFT's load and the slot copy in alternation (same machine load)."""
+    from tracewheel.serving.engine import GenerationRequest, SamplingParams
+
+    first = GenerationRequest(
+        messages=[{"role": "user", "content": PROMPTS[0]}], adapter="hot", params=SamplingParams(max_tokens=1)
+    )
+    times: dict[str, dict[str, list[float]]] = {h: {"load": [], "first": []} for h in ("peft", "slot")}
     for i in range(rounds):
-        start = time.perf_counter()
-        engine.load_adapter("hot", adapters[i % len(adapters)])
-        times.append(time.perf_counter() - start)
-        engine.unload_adapter("hot")
+        for reuse in (False, True):
+            start = time.perf_counter()
+            how = engine.load_adapter("hot", adapters[4 + i % (len(adapters) - 4)], reuse_slot=reuse)
+            loaded = time.perf_counter()
+            engine.generate([first])
+            times[how]["load"].append(loaded - start)
+            times[how]["first"].append(time.perf_counter() - loaded)
+            engine.unload_adapter("hot")
     return times
+
+
+def _ms(values: list[float]) -> str:
+    if not values:
+        return "none"
+    return f"p50 {_percentile(values, 0.5) * 1000:6.0f} ms, p99 {_percentile(values, 0.99) * 1000:6.0f} ms"
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -233,7 +252,6 @@ def main(argv: list[str] | None = None) -> None:
         print(f"adapters: 16 x random LoRA r=16 all-linear ({size_mb:.1f} MB each)")
 
         rss = _memory(engine, adapters)
-        hot = _hot_loads(engine, adapters, args.loads)
 
         key = create_tenant(settings.paths.tenants_file, "bench").api_key
         ids = [_register(settings, "bench", adapters[i], base) for i in range(4)]
@@ -246,6 +264,7 @@ def main(argv: list[str] | None = None) -> None:
                 for side, models in (("base", [base]), ("mixed", ids)):
                     run = _load(url, key, models, args.requests, args.concurrency, args.max_tokens)
                     results[side].append(asyncio.run(run))
+        hot = _hot_loads(engine, adapters, args.loads)  # with the four adapters loaded
         engine.close()
 
     mean = {
@@ -259,10 +278,14 @@ def main(argv: list[str] | None = None) -> None:
     print(_row("4 adapters, mixed", mean["mixed"]))
     ratio = mean["mixed"]["tokens_per_s"] / mean["base"]["tokens_per_s"]
     print(f"  mixed / base tokens/s: {ratio:.2f}x (target >= 0.8x)")
-    print(
-        f"\nhot-load (load into the running engine, from disk): p50 {_percentile(hot, 0.5) * 1000:.0f} ms, "
-        f"p99 {_percentile(hot, 0.99) * 1000:.0f} ms over {len(hot)} loads"
-    )
+    print(f"\nhot-load into the running engine (4 adapters loaded), from disk, {args.loads} rounds:")
+    for how, label in (("peft", "PEFT load_adapter"), ("slot", "copy into a spare")):
+        print(
+            f"  {label:<20} load {_ms(hot[how]['load'])}   then first 1-token request {_ms(hot[how]['first'])}"
+        )
+    if hot["peft"]["load"] and hot["slot"]["load"]:
+        speedup = _percentile(hot["peft"]["load"], 0.5) / _percentile(hot["slot"]["load"], 0.5)
+        print(f"  load p50 PEFT / spare: {speedup:.1f}x")
     print("\nresident memory (RSS):")
     for count, mb in rss.items():
         print(f"  {count:>2} adapters: {mb:8.1f} MB  (+{mb - rss[0]:6.1f} MB)")

@@ -48,6 +48,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from pydantic import BaseModel, Field
+from tracewheel.serving import lora_slots
+from tracewheel.serving.lora_slots import Slot
 from tracewheel.serving.tool_calls import parse_tool_calls
 from tracewheel.trainer.model import load_model, load_tokenizer, resolve_model
 
@@ -205,6 +207,7 @@ class _Job:
     texts: list[str] = field(default_factory=list)
     finish: list[str] = field(default_factory=list)
     completion_tokens: int = 0
+    released: bool = False  # its rows no longer count as using its adapter
 
 
 @dataclass
@@ -245,6 +248,7 @@ class PeftEngine:
         batch_wait_ms: float = 5.0,
         max_tokens_limit: int = 2048,
         gathered_lora: bool = True,
+        spare_slots: int = 2,
     ) -> None:
         import torch
         from tracewheel.serving.gathered_lora import GatheredLora
@@ -270,6 +274,9 @@ class PeftEngine:
         self._adapters: dict[str, str] = {}
         self._in_use: dict[str, int] = {}  # PEFT name -> rows queued or generating with it
         self._retired: set[str] = set()  # unloaded public names whose PEFT weights await their last row
+        # PEFT adapters no name and no row uses, kept to hot-load the next matching adapter into (lora_slots.py).
+        self._spares: dict[str, Slot] = {}
+        self._spare_limit = spare_slots
         self._names = (f"lora_{i}" for i in itertools.count(1))
         self._state_lock = threading.Lock()  # the maps above
         self._model_lock = threading.Lock()  # the model's modules: one forward step, or one load/unload
@@ -291,12 +298,61 @@ class PeftEngine:
         with self._state_lock:
             return sorted(self._adapters)
 
-    def load_adapter(self, name: str, path: Path) -> None:
-        """Load (or replace) the PEFT adapter at ``path`` under ``name``; safe while batches run."""
+    def load_adapter(self, name: str, path: Path, *, reuse_slot: bool = True) -> Literal["slot", "peft"]:
+        """Load (or replace) the PEFT adapter at ``path`` under ``name``; safe while batches run.
+
+        Returns how: ``"slot"``, its weights copied into a spare adapter's (tens of milliseconds, ``lora_slots.py``),
+        or ``"peft"``, PEFT's ``load_adapter`` (no spare fits it, or ``reuse_slot=False``).
+        """
+        if not (Path(path) / lora_slots.CONFIG_FILE).exists():
+            raise TracewheelError(f"{path} is not a PEFT adapter (no adapter_config.json)")
+        how: Literal["slot", "peft"] = "slot"
+        peft_name = self._load_into_slot(Path(path)) if reuse_slot else None
+        if peft_name is None:
+            how, peft_name = "peft", self._load_with_peft(name, Path(path))
+        with self._state_lock:
+            previous = self._adapters.get(name)
+            self._adapters[name] = peft_name
+        if previous is not None:
+            self._retire(previous)
+        return how
+
+    def _load_into_slot(self, path: Path) -> str | None:
+        """The PEFT name of the spare the adapter at ``path`` was copied into, or None (PEFT must load it)."""
+        with self._state_lock:
+            if not self._spares:
+                return None
+        config = lora_slots.read_config(path)
+        if config is None:
+            return None
+        with self._state_lock:  # taken out of the spares, so a concurrent load cannot pick it too
+            slot = next((s for s in self._spares.values() if lora_slots.fits(s, config)), None)
+            if slot is None:
+                return None
+            del self._spares[slot.peft_name]
+        try:
+            tensors = lora_slots.read_weights(path)  # outside the model lock: generation goes on meanwhile
+        except Exception:  # a broken file: PEFT's load reports it
+            tensors = None
+        with self._model_lock:
+            copied = tensors is not None and lora_slots.copy_into(slot, config, tensors)
+            if copied:
+                self._model.peft_config[slot.peft_name] = lora_slots.peft_config_of(config)
+                if (
+                    self._gathered is not None
+                    and self._gathered_ok
+                    and self._gathered_for == self._model_version
+                ):
+                    self._gathered.refresh(slot.peft_name)
+        if not copied:
+            with self._state_lock:
+                self._spares[slot.peft_name] = slot
+            return None
+        return slot.peft_name
+
+    def _load_with_peft(self, name: str, path: Path) -> str:
         from peft import PeftModel
 
-        if not (Path(path) / "adapter_config.json").exists():
-            raise TracewheelError(f"{path} is not a PEFT adapter (no adapter_config.json)")
         with self._state_lock:
             peft_name = next(self._names)
         with self._model_lock:
@@ -317,11 +373,7 @@ class PeftEngine:
                     ).eval()
             except (ValueError, OSError, RuntimeError, KeyError) as exc:
                 raise TracewheelError(f"cannot load adapter {name!r} from {path}: {exc}") from exc
-        with self._state_lock:
-            previous = self._adapters.get(name)
-            self._adapters[name] = peft_name
-        if previous is not None:
-            self._retire(previous)
+        return peft_name
 
     def unload_adapter(self, name: str) -> None:
         with self._state_lock:
@@ -342,6 +394,12 @@ class PeftEngine:
         if not ready:
             return
         with self._model_lock:
+            spares = self._spare_slots(ready)
+            ready = [n for n in ready if n not in spares]
+            with self._state_lock:
+                self._spares.update(spares)
+            if not ready:
+                return
             self._clear_adapter_hooks()
             self._model_version += 1
             if set(ready) >= set(self._model.peft_config):
@@ -353,6 +411,23 @@ class PeftEngine:
                 warnings.filterwarnings("ignore", message=r"Adapter .* was active which is now deleted")
                 for peft_name in ready:
                     self._model.delete_adapter(peft_name)
+
+    def _spare_slots(self, ready: list[str]) -> dict[str, Slot]:
+        """Which of the ``ready`` adapters to keep as spares (up to the limit, plain LoRA only); model lock held."""
+        from peft import PeftModel
+
+        spares: dict[str, Slot] = {}
+        if not isinstance(self._model, PeftModel):
+            return spares
+        with self._state_lock:
+            room = self._spare_limit - len(self._spares)
+        for peft_name in ready:
+            if len(spares) >= room:
+                break
+            slot = lora_slots.make_slot(self._model, peft_name)
+            if slot is not None:
+                spares[peft_name] = slot
+        return spares
 
     # --- requests -----------------------------------------------------------------------------------------------
 
@@ -497,6 +572,9 @@ class PeftEngine:
     def _release(self, jobs: Any) -> None:
         with self._state_lock:
             for job in jobs:
+                if job.released:
+                    continue
+                job.released = True
                 if job.peft_name != BASE_ADAPTER:
                     self._in_use[job.peft_name] -= job.request.params.n
                     if self._in_use[job.peft_name] <= 0:
@@ -701,6 +779,9 @@ class PeftEngine:
         job.completion_tokens += len(row.tokens)
         job.rows_done += 1
         if job.rows_done == job.request.params.n and not job.future.done():
+            # Released before the caller hears of it: an adapter unloaded right after is deleted (or kept as a
+            # spare) at once, not when the rest of the batch ends.
+            self._release([job])
             job.future.set_result(self._result(job))
 
     def _result(self, job: _Job) -> GenerationResult:
@@ -742,4 +823,5 @@ def open_engine(
         max_batch_size=serving.max_batch_size,
         batch_wait_ms=serving.batch_wait_ms,
         max_tokens_limit=serving.max_tokens_limit,
+        spare_slots=serving.spare_lora_slots,
     )

@@ -4,8 +4,8 @@ PEFT's mixed-batch forward (``LoraLayer._mixed_batch_forward``) loops over the a
 every LoRA layer: (LoRA layers x adapters) small CPU ops per decode step, beside the base model's own. Here each
 PEFT ``lora.Linear`` gets a forward that computes every row's LoRA delta with two matmuls:
 
-    h = (x @ A_cat) * mask      A_cat [in, sum of ranks]: the loaded adapters' A, side by side
-    y = base(x) + h @ B_cat     B_cat [sum of ranks, out]: their B, each with its scaling folded in
+    h = (x @ A_cat.T) * mask      A_cat [sum of ranks, in]: the loaded adapters' A, stacked
+    y = base(x) + h @ B_cat.T     B_cat [out, sum of ranks]: their B side by side, each with its scaling folded in
 
 where ``mask`` [rows, 1, sum of ranks] keeps, for each row, only the columns of its own adapter (none for a base
 row). Why a mask and not a per-row gather of the adapters' weights (``bmm`` with ``A[idx]``, Punica's and S-LoRA's
@@ -13,8 +13,9 @@ way on GPU): on CPU a decode step is bound by reading weights, and a gather copi
 (a batch of 8 over 210 all-linear rank-16 layers: 150 MB per step), while the concatenated weights are read once,
 as PEFT's loop reads them; the extra multiply-adds for columns a row masks out are a few percent of the base's.
 
-PEFT still loads and unloads the adapters; ``GatheredLora.rebuild`` concatenates their weights after every load or
-unload (a copy of the loaded adapters' weights, about their size in memory). A model this cannot run exactly as
+PEFT still loads and unloads the adapters; ``GatheredLora.rebuild`` concatenates their weights after PEFT loads or
+deletes one (a copy of the loaded adapters' weights, about their size in memory), and ``refresh`` rewrites one
+adapter's columns when a hot-load replaced its weights in place (``lora_slots.py``). A model this cannot run exactly as
 PEFT would (DoRA or another LoRA variant, ``lora_bias``, merged weights, LoRA on embeddings or convolutions,
 ``modules_to_save``) is left on PEFT's own mixed-batch path: ``rebuild`` returns False. Dropout is not applied
 (inference), and ``fan_in_fan_out`` only concerns the base layer, which is called as PEFT calls it.
@@ -36,11 +37,12 @@ def _gathered_forward(module: Any, state: GatheredLora, x: torch.Tensor, *args: 
         return type(module).forward(module, x, *args, **kwargs)  # PEFT's own path
     result = module.base_layer(x, *args, **kwargs)
     a_cat, b_cat, layout = stack
-    mask = state.mask(layout, a_cat)
-    if mask is None:  # no row of the batch uses an adapter of this layer
+    span = state.mask(layout, a_cat)
+    if span is None:  # no row of the batch uses an adapter of this layer
         return result
-    h = (x.to(a_cat.dtype) @ a_cat) * mask
-    return result + (h @ b_cat).to(result.dtype)
+    lo, hi, mask = span
+    h = torch.nn.functional.linear(x.to(a_cat.dtype), a_cat[lo:hi]) * mask
+    return result + torch.nn.functional.linear(h, b_cat[:, lo:hi]).to(result.dtype)
 
 
 def _supported(module: Any) -> bool:
@@ -64,7 +66,7 @@ class GatheredLora:
     def __init__(self) -> None:
         self.names: tuple[str, ...] | None = None  # each row's PEFT adapter name; None = PEFT's own path
         self._layers: list[Any] = []
-        self._masks: dict[tuple[Any, ...], torch.Tensor | None] = {}
+        self._masks: dict[tuple[Any, ...], tuple[int, int, torch.Tensor] | None] = {}
 
     def rebuild(self, model: Any) -> bool:
         """Concatenate the weights of the adapters loaded in ``model`` (a PeftModel) and install the forwards.
@@ -88,15 +90,40 @@ class GatheredLora:
                 names = sorted(module.lora_A)
                 if not names:
                     continue
-                a_cat = torch.cat([module.lora_A[n].weight.T for n in names], dim=1).contiguous()
-                b_cat = torch.cat(
-                    [(module.lora_B[n].weight * module.scaling[n]).T for n in names], dim=0
-                ).contiguous()
+                # Laid out as nn.Linear weights, so that one adapter's block is rows of A_cat and row pieces of
+                # B_cat: ``refresh`` writes it with plain copies, not transposing ones.
+                a_cat = torch.cat([module.lora_A[n].weight for n in names], dim=0)
+                b_cat = torch.cat([module.lora_B[n].weight * module.scaling[n] for n in names], dim=1)
                 layout = tuple((n, module.lora_A[n].weight.shape[0]) for n in names)
                 module.__dict__[_STACK] = (a_cat, b_cat, layout)
                 module.forward = functools.partial(_gathered_forward, module, self)
         self._layers = layers
         return True
+
+    def refresh(self, name: str) -> None:
+        """Copy adapter ``name``'s current weights into its columns (after they were replaced in place, same shapes).
+
+        A hot-load into a spare slot (``lora_slots.py``) changes weights, not layers: rewriting one adapter's columns
+        costs a copy of its weights, where ``rebuild`` copies every loaded adapter's.
+        """
+        with torch.inference_mode():  # the concatenation was built in the decoding loop's inference mode
+            for module in self._layers:
+                stack = module.__dict__.get(_STACK)
+                if stack is None or name not in module.lora_A:
+                    continue
+                a_cat, b_cat, layout = stack
+                start = 0
+                for other, rank in layout:
+                    if other == name:
+                        a_cat[start : start + rank].copy_(module.lora_A[name].weight)
+                        # the same products as rebuild's B * scaling, written in place
+                        torch.mul(
+                            module.lora_B[name].weight,
+                            module.scaling[name],
+                            out=b_cat[:, start : start + rank],
+                        )
+                        break
+                    start += rank
 
     def clear(self) -> None:
         """Back to PEFT's own forwards (before PEFT loads or deletes an adapter)."""
@@ -112,8 +139,15 @@ class GatheredLora:
             self._masks = {}
         self.names = names
 
-    def mask(self, layout: tuple[tuple[str, int], ...], like: torch.Tensor) -> torch.Tensor | None:
-        """[rows, 1, sum of ranks]: 1 on the columns of each row's adapter; cached per batch and layer layout."""
+    def mask(
+        self, layout: tuple[tuple[str, int], ...], like: torch.Tensor
+    ) -> tuple[int, int, torch.Tensor] | None:
+        """The columns the batch uses, ``lo:hi``, and [rows, 1, hi - lo]: 1 on the columns of each row's adapter.
+
+        Only the span from the first to the last column a row uses is computed: the adapters no row of the batch
+        uses (a spare slot, an adapter idle in this batch) cost nothing when they lie outside it. Cached per batch
+        and layer layout.
+        """
         if layout in self._masks:
             return self._masks[layout]
         assert self.names is not None
@@ -127,6 +161,10 @@ class GatheredLora:
             if name in columns:
                 lo, hi = columns[name]
                 mask[row, 0, lo:hi] = 1
-        result = mask if bool(mask.any()) else None
+        used = mask[:, 0, :].any(dim=0).nonzero()
+        result = None
+        if len(used):
+            lo, hi = int(used[0]), int(used[-1]) + 1
+            result = (lo, hi, mask[:, :, lo:hi].contiguous())
         self._masks[layout] = result
         return result
