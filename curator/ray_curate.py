@@ -18,7 +18,7 @@ import logging
 import math
 import os
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -26,6 +26,7 @@ from typing import Any
 import pyarrow as pa
 import ray
 from tracewheel.collector.episode import Episode
+from tracewheel.curator import versions
 from tracewheel.curator.derive import HeldBack, UnusableEpisode, check_episode
 from tracewheel.curator.label import default_verify_fn
 from tracewheel.curator.pipeline import (
@@ -203,6 +204,16 @@ class RayCurateRun:
     worker_pids: list[int] = field(default_factory=list)
 
 
+def _selected(
+    source: EpisodeSource, paths: Paths, tenant: str, since: datetime | None, until: datetime | None
+) -> list[Episode]:
+    """The pipeline's own selection, read-only here (curate_tenant records the watermark after writing)."""
+    watermark = _watermark_file(paths.datasets_dir, tenant)
+    return select_episodes(
+        source, paths.datasets_dir, tenant, since, until, watermark_file=watermark
+    ).episodes
+
+
 def _usable(cfg: CuratorSettings, episodes: list[Episode]) -> list[Episode]:
     """The episodes the pipeline will redact: those its integrity and size check lets through."""
     out = []
@@ -307,26 +318,20 @@ def curate_on_ray(
     progress = progress or _NoProgress()
     reading = _ReadOnce(source)
     tenants = [tenant] if tenant else sorted(reading.tenants())
-    todo: list[Episode] = []
-    for name in tenants:
-        # The pipeline's own selection, read-only here (curate_tenant records the watermark after writing).
-        selection = select_episodes(
-            reading,
-            paths.datasets_dir,
-            name,
-            since,
-            until,
-            watermark_file=_watermark_file(paths.datasets_dir, name),
-        )
-        todo.extend(_usable(cfg, selection.episodes))
-    started = not ray.is_initialized()
-    if started:
-        ray.init(address=address, include_dashboard=False, logging_level=logging.WARNING)
-    try:
-        answers, run = _redact_and_screen(cfg, todo, workers, batch_size, progress)
-    finally:
+    with ExitStack() as locks:
+        # Each tenant's lock from selection to the end of the Ray stage, so that a concurrent run fails now, not
+        # after the cluster did the work; curate_tenant takes it again for the rest.
+        for name in tenants:
+            locks.enter_context(versions.tenant_lock(paths.datasets_dir, name))
+        todo = [e for name in tenants for e in _usable(cfg, _selected(reading, paths, name, since, until))]
+        started = bool(todo) and not ray.is_initialized()  # nothing to redact: no cluster to reach
         if started:
-            ray.shutdown()
+            ray.init(address=address, include_dashboard=False, logging_level=logging.WARNING)
+        try:
+            answers, run = _redact_and_screen(cfg, todo, workers, batch_size, progress)
+        finally:
+            if started:
+                ray.shutdown()
     engines = Engines(_LookupRedactor(answers), _LookupScreener(answers), default_verify_fn())
     run.results = [
         curate_tenant(cfg, paths, reading, name, engines, since, until, progress) for name in tenants

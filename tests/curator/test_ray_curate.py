@@ -16,7 +16,9 @@ from tracewheel.collector.store import TraceStore
 from tracewheel.collector.wal import Signal, WalRecord
 from tracewheel.curator import versions
 from tracewheel.curator.pipeline import curate
+from typer.testing import CliRunner
 
+from tracewheel.cli.main import app
 from tracewheel.config import load_settings
 
 ray = pytest.importorskip("ray")
@@ -178,3 +180,22 @@ def test_bad_pool_arguments_are_refused(tmp_path, monkeypatch):
         curate_on_ray(settings.curator, settings.paths, ListSource([]), batch_size=0)
     with pytest.raises(ValueError, match="workers"):
         curate_on_ray(settings.curator, settings.paths, ListSource([]), workers=0)
+
+
+def test_a_tenant_being_curated_is_refused_before_ray_starts(tmp_path, monkeypatch):
+    settings = _settings(tmp_path, monkeypatch)
+    with versions.tenant_lock(settings.paths.datasets_dir, "acme"):
+        with pytest.raises(versions.TenantBusy):
+            curate_on_ray(
+                settings.curator, settings.paths, ListSource(batch()), address="ray://unreachable:1"
+            )
+
+
+def test_curate_command_on_ray_with_nothing_to_curate(tmp_path, monkeypatch):
+    monkeypatch.setenv("TRACEWHEEL_HOME", str(tmp_path))
+    runner = CliRunner()
+    result = runner.invoke(app, ["curate", "--ray", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == [] and "Ray: 0 episodes" in result.stderr
+    refused = runner.invoke(app, ["curate", "--ray-workers", "0"])
+    assert refused.exit_code != 0 and "ray-workers" in refused.output
