@@ -10,8 +10,9 @@ each) over OTLP/HTTP protobuf and OTLP/gRPC. Every answer counted is a durable a
 * fixed rate: 10,000 spans/s open loop; latency measured from each request's scheduled send time, so a stalled
   collector cannot hide queueing delay (no coordinated omission);
 * sustained (``--sustained SECONDS``): closed loop held that long against a collector whose queue bound is small
-  (``--queue-bytes``), so the flusher sets the pace; refused requests (503 / RESOURCE_EXHAUSTED) back off
-  ``--backoff-s`` and are not counted. The figure is acked spans over the run plus the time the flusher still
+  (``--queue-bytes``), so the flusher sets the pace; a refused sender (503 / RESOURCE_EXHAUSTED) waits the
+  Retry-After the collector sends (``retry_after_s``, as the OTel SDKs do; ``--backoff-s`` for a fixed wait instead)
+  and the refusal is not counted. The figure is acked spans over the run plus the time the flusher still
   needed afterwards to get the WAL into Parquet.
 
 Each run is done twice, side by side: ``baseline`` is the collector with issue 14's ingest changes undone
@@ -79,11 +80,26 @@ def _http_worker(port, key, start_at, duration, interval, backoff, seed, cpu, ou
     out.put(result)
 
 
-def _http_send(conn: http.client.HTTPConnection, headers: dict[str, str], body: bytes) -> str | None:
+def _http_send(conn: http.client.HTTPConnection, headers: dict[str, str], body: bytes) -> Refusal | None:
     conn.request("POST", "/v1/traces", body=body, headers=headers)
     response = conn.getresponse()
     response.read()
-    return None if response.status == 200 else f"http {response.status}"
+    if response.status == 200:
+        return None
+    return Refusal(f"http {response.status}", _float(response.getheader("retry-after")))
+
+
+def _float(value: str | None) -> float | None:
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True)
+class Refusal:
+    error: str
+    retry_after_s: float | None = None  # what the collector asked for (Retry-After, grpc-retry-pushback-ms)
 
 
 def _grpc_worker(port, key, start_at, duration, interval, backoff, seed, cpu, out):
@@ -100,12 +116,14 @@ def _grpc_worker(port, key, start_at, duration, interval, backoff, seed, cpu, ou
     )
     metadata = (("authorization", f"Bearer {key}"),)
 
-    def send(body: bytes) -> str | None:
+    def send(body: bytes) -> Refusal | None:
         try:
             call(body, metadata=metadata, timeout=30)
             return None
         except grpc.RpcError as exc:
-            return f"grpc {exc.code().name}"
+            pushback = dict(exc.trailing_metadata() or ()).get("grpc-retry-pushback-ms")
+            ms = _float(pushback if isinstance(pushback, str) else None)
+            return Refusal(f"grpc {exc.code().name}", ms / 1000 if ms is not None else None)
 
     _run_loop(send, bodies, start_at, duration, interval, backoff, result)
     channel.close()
@@ -127,19 +145,21 @@ def _run_loop(send, bodies, start_at, duration, interval, backoff, result: Worke
             time.sleep(scheduled - now)
         body = bodies[i % len(bodies)]
         try:
-            error = send(body)
+            refusal = send(body)
         except (OSError, http.client.HTTPException) as exc:
-            error = type(exc).__name__
+            refusal = Refusal(type(exc).__name__)
         done = time.perf_counter()
         i += 1
-        if error is None:
+        if refusal is None:
             result.latencies_ms.append((done - scheduled) * 1000)
             result.spans += BATCH
             result.bytes_sent += len(body)
         else:
-            result.errors[error] = result.errors.get(error, 0) + 1
+            result.errors[refusal.error] = result.errors.get(refusal.error, 0) + 1
             if not interval:
-                time.sleep(backoff)  # refused (503 / RESOURCE_EXHAUSTED): back off before retrying
+                # Refused (503 / RESOURCE_EXHAUSTED): wait as asked (an SDK's way), or the fixed back-off.
+                asked = refusal.retry_after_s if backoff is None else None
+                time.sleep(asked if asked is not None else (backoff or 0.05))
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -383,7 +403,10 @@ def main() -> None:
         help="collector.max_queue_bytes of the sustained run (the other runs keep the default)",
     )
     parser.add_argument(
-        "--backoff-s", type=float, default=0.05, help="a refused sender waits this long to retry"
+        "--backoff-s",
+        type=float,
+        default=None,
+        help="a refused sender waits this long to retry (default: the Retry-After the collector sends, as SDKs do)",
     )
     parser.add_argument("--variants", default="baseline,current", help="comma-separated: baseline, current")
     parser.add_argument("--http-workers", type=int, default=3)

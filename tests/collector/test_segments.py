@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import duckdb
 import pyarrow.parquet as pq
 from _collector_harness import SAMPLES
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from tracewheel.collector import otlp, segments, wal
 from tracewheel.collector.segments import FlushConfig, Flusher
 from tracewheel.collector.wal import Signal, WalRecord, WalWriter
@@ -140,3 +141,26 @@ def test_flusher_process_follows_the_writer_and_finishes_on_sigterm(tmp_path):
         flusher_process.stop(proc)
     assert proc.returncode == 0
     assert _count(tmp_path) == 8 and segments.unflushed_tables(tmp_path)["spans"].num_rows == 0
+
+
+def test_a_bad_trace_record_is_set_aside_and_the_rest_of_its_group_converted(tmp_path):
+    # Spans are converted a whole group at a time; a record that breaks the group is found record by record.
+    out_of_range = ExportTraceServiceRequest.FromString(_payload())
+    out_of_range.resource_spans[0].scope_spans[0].spans[0].start_time_unix_nano = 2**64 - 1
+    good = WalRecord(Signal.TRACES, "acme", NOW_NS, _payload())
+    records = [
+        good,
+        WalRecord(Signal.TRACES, "acme", NOW_NS, b"\xff\xff not protobuf"),
+        WalRecord(Signal.TRACES, "acme", NOW_NS + 1, out_of_range.SerializeToString()),
+        WalRecord(Signal.TRACES, "acme", NOW_NS + 2, _payload("openinference_default.otlp.json")),
+    ]
+    converted = segments.convert_records(records)
+    assert [d.record for d in converted.dead] == records[1:3]
+    assert all(d.reason for d in converted.dead)
+    (table,) = converted.tables.values()
+    expected = otlp.span_rows(ExportTraceServiceRequest.FromString(good.payload), "acme", NOW_NS)
+    assert table.num_rows == len(expected) + len(
+        otlp.span_rows(ExportTraceServiceRequest.FromString(records[3].payload), "acme", 0)
+    )
+    assert table.slice(0, len(expected)).to_pylist() == expected
+    assert sorted(set(table.column("received_at_unix_nano").to_pylist())) == [NOW_NS, NOW_NS + 2]
