@@ -22,6 +22,7 @@ from tracewheel.collector.http_receiver import OtlpHttpApp
 from tracewheel.collector.ingest import Ingest
 from tracewheel.collector.metrics_ingest import MetricsIngest
 from tracewheel.collector.settings import CollectorSettings
+from tracewheel.collector.shipper import start_shipper
 
 from tracewheel.core.paths import Paths
 
@@ -65,8 +66,11 @@ def run_collector(
     metrics = MetricsIngest(ingest, paths.metrics_dir)
     _tune_uvicorn()
     grpc_server = None
+    shipper = None
     try:
         ingest.start()
+        # With an object store configured, sealed segments move to the bucket (docs/17-object-storage.md).
+        shipper = start_shipper(cfg.object_store, paths.traces_dir)
         # Request garbage is mostly acyclic; scan for cycles less often than every 700 allocations.
         gc.set_threshold(50_000, 20, 20)
         grpc_server, bound_grpc = create_grpc_server(ingest, host, grpc_port, metrics)
@@ -100,6 +104,8 @@ def run_collector(
             grpc_server.stop(grace=5).wait()
         ingest.close()
         metrics.close()
+        if shipper is not None:
+            shipper.stop()  # after the flusher's last pass, so what it wrote goes too
 
 
 def _stopping(signum: int, frame: object) -> None:

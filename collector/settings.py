@@ -1,8 +1,82 @@
 """Collector settings (the ``[collector]`` section of the config file)."""
 
-from pydantic import Field
+import re
+import socket
+
+from pydantic import Field, field_validator
 
 from tracewheel.core.section import Section
+
+_BUCKET_RE = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
+_REPLICA_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,62}")
+
+
+def _default_replica_id() -> str:
+    # A Kubernetes pod's hostname is its name, unique among the replicas; anything odd in it is dropped so the
+    # id can sit in an object name. Uniqueness does not rest on it alone: file names also carry the WAL's id.
+    return re.sub(r"[^A-Za-z0-9_-]", "-", socket.gethostname())[:63].strip("-_") or "collector"
+
+
+class ObjectStoreSettings(Section):
+    """Where sealed Parquet segments go when the collector runs as one of several replicas (docs/17).
+
+    Credentials are never here: the AWS SDK reads ``AWS_ACCESS_KEY_ID`` / ``AWS_SECRET_ACCESS_KEY`` /
+    ``AWS_SESSION_TOKEN`` (or a profile, or the instance's role) the standard way.
+    """
+
+    url: str | None = Field(
+        default=None,
+        description="s3://bucket/prefix the segments are shipped to and read from; unset keeps them on local disk.",
+    )
+    endpoint_url: str | None = Field(
+        default=None,
+        description="S3-compatible endpoint (MinIO, Ceph, a test server): http(s)://host:port; unset is AWS.",
+    )
+    region: str = Field(default="us-east-1", description="The bucket's region.")
+    replica_id: str = Field(
+        default_factory=_default_replica_id,
+        description="This collector's name in the segments' object names (default: the host name); letters, "
+        "digits, '-' and '_'.",
+    )
+    ship_interval_s: float = Field(
+        default=1.0, gt=0, description="How often sealed local segments are looked for and uploaded."
+    )
+    max_backoff_s: float = Field(
+        default=60.0,
+        gt=0,
+        description="While the store fails, uploads are retried after doubling pauses up to this long; the "
+        "segments stay on local disk (and readable there) meanwhile.",
+    )
+    request_timeout_s: float = Field(default=30.0, gt=0, description="Timeout of one S3 request.")
+
+    @field_validator("url")
+    @classmethod
+    def _s3_url(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        if not value.startswith("s3://"):
+            raise ValueError(f"object_store.url must look like s3://bucket/prefix, got {value!r}")
+        bucket = value[len("s3://") :].split("/", 1)[0]
+        if not _BUCKET_RE.fullmatch(bucket):
+            raise ValueError(f"object_store.url has an invalid bucket name {bucket!r}")
+        return value.rstrip("/")
+
+    @field_validator("endpoint_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError(f"object_store.endpoint_url must start with http:// or https://, got {value!r}")
+        return value or None
+
+    @field_validator("replica_id")
+    @classmethod
+    def _replica(cls, value: str) -> str:
+        if not _REPLICA_RE.fullmatch(value):
+            raise ValueError(
+                f"object_store.replica_id must be 1-63 letters, digits, '-' or '_' (starting with a letter or "
+                f"digit), got {value!r}"
+            )
+        return value
 
 
 class CollectorSettings(Section):
@@ -98,4 +172,8 @@ class CollectorSettings(Section):
     )
     quota_refresh_s: float = Field(
         default=10.0, gt=0, description="How often tenants' disk usage is measured for the quota."
+    )
+    object_store: ObjectStoreSettings = Field(
+        default_factory=ObjectStoreSettings,
+        description="Ship sealed segments to S3-compatible storage and read them from there (docs/17).",
     )

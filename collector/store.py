@@ -5,7 +5,12 @@ Every call opens a fresh in-memory DuckDB connection over
 * the immutable Parquet segments (``collector.segments`` layout: ``<kind>/tenant=<t>/hour=<YYYY-MM-DDTHH>/``),
   listed by this module so a tenant or time filter never even opens another tenant's or an older hour's files;
 * the acknowledged rows still only in the WAL (``collector.segments.unflushed_tables``), so a span is readable as
-  soon as the collector answered for it.
+  soon as the collector answered for it;
+* with an object store configured (``[collector.object_store]``, docs/17-object-storage.md), the segments every
+  collector replica shipped to ``s3://bucket/prefix`` (``collector.object_store``), scanned by DuckDB as a pyarrow
+  dataset, listed per tenant and hour like the local ones. Local segments are listed before the bucket: a segment
+  the shipper moves in between is then in the bucket when it is listed, and one listed locally but gone when
+  read is retried from a fresh listing.
 
 Nothing here holds a lock or a ``.duckdb`` file (docs/01-architecture.md). A row can be in both sources for the instant a
 segment is being flushed: spans are de-duplicated on (tenant, trace_id, span_id), logs and feedback on the whole
@@ -34,7 +39,10 @@ import pyarrow as pa
 from tracewheel.collector import segments
 from tracewheel.collector.episode import Episode
 from tracewheel.collector.normalize import decoded, normalize_trace
+from tracewheel.collector.object_store import ObjectStore, RemoteFile
 from tracewheel.collector.otlp import LOG_SCHEMA, SPAN_SCHEMA
+from tracewheel.collector.settings import ObjectStoreSettings
+from tracewheel.collector.tenants import NAME_RE
 
 from tracewheel.core.timeparse import parse_since as parse_since  # the store's --since/--until parser
 
@@ -63,22 +71,33 @@ def _ns(when: datetime) -> int:
 
 
 class TraceStore:
-    """Query spans and episodes under ``traces_dir``; safe beside a running collector.
+    """Query spans and episodes under ``traces_dir`` (and in the object store, when one is configured); safe
+    beside running collectors.
 
     ``tenant=None`` (where accepted) means every tenant: the operator's view on their own machine.
     """
 
-    def __init__(self, traces_dir: Path) -> None:
+    def __init__(
+        self, traces_dir: Path, object_store: ObjectStoreSettings | ObjectStore | None = None
+    ) -> None:
         self.traces_dir = Path(traces_dir)
+        self.remote = (
+            object_store if isinstance(object_store, ObjectStore) else ObjectStore.from_settings(object_store)
+        )
         # Corrupt segments seen, keyed by (path, size, mtime): a file replaced in place is looked at again.
         self._bad: dict[tuple[str, int, float], str] = {}
+        # The latest listing of the bucket, by s3:// URL (what identifies an object's version for ``_bad``).
+        self._listed: dict[str, RemoteFile] = {}
 
     # --- public API ----------------------------------------------------------------------------------------------
 
     @property
-    def skipped_segments(self) -> list[Path]:
-        """Segments skipped because they could not be read (each also logged once as a warning)."""
-        return sorted({Path(key[0]) for key in self._bad if self._is_bad(Path(key[0]))})
+    def skipped_segments(self) -> list[Path | str]:
+        """Segments skipped because they could not be read (each also logged once as a warning): local paths, and
+        ``s3://`` URLs for objects."""
+        local = sorted({Path(k[0]) for k in self._bad if not _is_url(k[0]) and self._is_bad(Path(k[0]))})
+        remote = sorted({k[0] for k in self._bad if _is_url(k[0]) and self._is_bad(k[0])})
+        return [*local, *remote]
 
     def tenants(self) -> list[str]:
         """Tenants with any stored or pending data."""
@@ -93,6 +112,8 @@ class TraceStore:
                 )
         for table in self._unflushed().values():
             found.update(t for t in table.column("tenant").unique().to_pylist() if t)
+        if self.remote is not None:
+            found.update(self.remote.tenants())
         return sorted(found)
 
     def has_trace(self, tenant: str | None, trace_id: str) -> bool:
@@ -212,19 +233,32 @@ class TraceStore:
                         out.append(str(path))
         return sorted(out)
 
-    def _is_bad(self, path: Path) -> bool:
-        try:
-            st = path.stat()
-        except FileNotFoundError:
-            return True
-        return (str(path), st.st_size, st.st_mtime) in self._bad
+    def _remote_files(self, kind: str, tenant: str | None, min_hour: str | None) -> list[RemoteFile]:
+        if self.remote is None or (tenant is not None and not NAME_RE.fullmatch(tenant)):
+            return []  # a name no tenant can have holds nothing, and never becomes part of a key
+        files = self.remote.list_files(kind, tenant, min_hour)
+        self._listed.update((ObjectStore.url(f.path), f) for f in files)
+        return [f for f in files if not self._is_bad(ObjectStore.url(f.path))]
 
-    def _mark_bad(self, path: Path, reason: str) -> None:
+    def _version(self, name: Path | str) -> tuple[str, int, float] | None:
+        """(name, size, mtime) of a local file or a listed object; ``None`` when it is gone."""
+        if isinstance(name, str) and _is_url(name):
+            listed = self._listed.get(name)
+            return None if listed is None else (name, listed.size, listed.mtime)
         try:
-            st = path.stat()
+            st = Path(name).stat()
         except FileNotFoundError:
+            return None
+        return (str(name), st.st_size, st.st_mtime)
+
+    def _is_bad(self, path: Path | str) -> bool:
+        key = self._version(path)
+        return True if key is None else key in self._bad
+
+    def _mark_bad(self, path: Path | str, reason: str) -> None:
+        key = self._version(path)
+        if key is None:
             return  # compacted away meanwhile: not corrupt, just gone
-        key = (str(path), st.st_size, st.st_mtime)
         if key not in self._bad:
             self._bad[key] = reason
             logger.warning(
@@ -253,13 +287,18 @@ class TraceStore:
             if table is not None:
                 con.register(f"unflushed_{kind}", table)
                 parts.append(f"SELECT {select} FROM unflushed_{kind}")
+            # Local before remote: see the module docstring.
             files = self._files(kind, session.tenant, session.min_hour)
+            remote = self._remote_files(kind, session.tenant, session.min_hour)
             if files:
                 listed = "[" + ", ".join("'" + f.replace("'", "''") + "'" for f in files) + "]"
                 parts.append(
                     f"SELECT {select} FROM read_parquet({listed}, hive_partitioning = true, union_by_name = true,"
                     " hive_types = {'tenant': VARCHAR, 'hour': VARCHAR})"
                 )
+            if remote and self.remote is not None:
+                con.register(f"remote_{kind}", self.remote.dataset(remote, _schema(kind)))
+                parts.append(f"SELECT {select} FROM remote_{kind}")
             if not parts:
                 nulls = ", ".join(f'NULL::{_sql_type(kind, c)} AS "{c}"' for c in columns)
                 parts.append(f"SELECT {nulls} WHERE false")
@@ -302,14 +341,36 @@ class TraceStore:
                         probe.sql("SELECT * FROM read_parquet($f)", params={"f": name}).to_arrow_table()
                     except duckdb.Error as file_exc:
                         self._mark_bad(Path(name), str(file_exc).splitlines()[0])
+                for remote in self._remote_files(kind, tenant, min_hour):
+                    self._probe_remote(remote)
         finally:
             probe.close()
+
+    def _probe_remote(self, remote: RemoteFile) -> None:
+        """Read one object whole; a corrupt one is skipped from now on. A store that cannot be reached raises:
+        that is no reason to skip data."""
+        assert self.remote is not None
+        try:
+            self.remote.dataset([remote], _schema(remote_kind(remote.path))).to_table()
+        except FileNotFoundError:
+            return  # replaced by a compacted object since the listing
+        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as exc:
+            self._mark_bad(ObjectStore.url(remote.path), str(exc).splitlines()[0])
 
     def _query(
         self, sql: str, params: dict[str, Any], tenant: str | None, min_hour: str | None = None
     ) -> pa.Table:
         with self._connection(tenant, min_hour) as session:
             return self._execute(session, sql, params)
+
+
+def _is_url(name: str | Path) -> bool:
+    return isinstance(name, str) and name.startswith("s3://")
+
+
+def remote_kind(path: str) -> str:
+    """The segment kind of an object path (``bucket/prefix/<kind>/tenant=.../hour=.../name``)."""
+    return path.rsplit("/", 4)[-4]
 
 
 def _columns(kind: str) -> list[str]:
