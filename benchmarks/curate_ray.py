@@ -38,6 +38,31 @@ class _Source:
         return [e for e in self.items if e.tenant == tenant]
 
 
+class _StageClock:
+    """A pipeline Progress hook that times each stage (by its name, tenant prefix dropped)."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self._stage: str | None = None
+        self._since = 0.0
+
+    def stage(self, name: str, total: int) -> None:
+        self._close()
+        self._stage, self._since = name.split(": ", 1)[-1], time.perf_counter()
+
+    def advance(self, n: int = 1) -> None:
+        pass
+
+    def _close(self) -> None:
+        if self._stage is not None:
+            self.seconds[self._stage] = self.seconds.get(self._stage, 0.0) + time.perf_counter() - self._since
+
+    def model_stages(self) -> float:
+        self._close()
+        self._stage = None
+        return sum(v for k, v in self.seconds.items() if "redact" in k or "screen" in k)
+
+
 def _distinct(episodes: list[Episode]) -> list[Episode]:
     out = []
     for i, e in enumerate(episodes):
@@ -83,19 +108,22 @@ def main(argv: list[str] | None = None) -> int:
         started = time.perf_counter()
         engines = Engines.default(single.curator, single.paths)
         load_s = time.perf_counter() - started
-        (want,) = curate(single.curator, single.paths, source, engines)
+        single_clock = _StageClock()
+        (want,) = curate(single.curator, single.paths, source, engines, progress=single_clock)
         single_s = time.perf_counter() - started
 
         on_ray = _settings(Path(tmp) / "ray")
         started = time.perf_counter()
         ray.init(num_cpus=args.workers, include_dashboard=False, logging_level="WARNING")
         init_s = time.perf_counter() - started
+        ray_clock = _StageClock()
         run = curate_on_ray(
             on_ray.curator,
             on_ray.paths,
             source,
             workers=args.workers,
             batch_size=args.batch_size or DEFAULT_BATCH_SIZE,
+            progress=ray_clock,
         )
         ray_s = time.perf_counter() - started
         ray.shutdown()
@@ -104,9 +132,14 @@ def main(argv: list[str] | None = None) -> int:
         want.counts["new_rows"]
     )
     print(f"episodes: {len(source.items)}  rows: {want.counts.get('rows')}  same version: {same}")
-    print(f"  single process: {single_s:7.1f} s  (engines built in {load_s:.1f} s)")
+    print("                  whole run   redaction + screening")
     print(
-        f"  Ray, {run.workers} workers:  {ray_s:7.1f} s  (Ray started in {init_s:.1f} s; "
+        f"  single process: {single_s:7.1f} s   {single_clock.model_stages():7.1f} s"
+        f"   (engines built in {load_s:.1f} s before)"
+    )
+    print(
+        f"  Ray, {run.workers} workers:  {ray_s:7.1f} s   {ray_clock.model_stages():7.1f} s"
+        f"   (Ray started in {init_s:.1f} s before; actors' start inside; "
         f"{run.batches} batches of up to {args.batch_size or DEFAULT_BATCH_SIZE})"
     )
     print(f"  ratio single / Ray: {single_s / ray_s:.2f}")
