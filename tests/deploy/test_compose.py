@@ -5,6 +5,8 @@ ones those settings give)."""
 from __future__ import annotations
 
 import os
+import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -132,3 +134,18 @@ def test_docker_compose_config_accepts_the_file() -> None:
         env={**os.environ, "TRACEWHEEL_API_KEY": "tw_example"},
     )
     assert proc.returncode == 0, proc.stderr
+
+
+def _documented(pattern: str) -> list[re.Match[str]]:
+    return list(re.finditer(pattern, (REPO / "docs" / "16-deploy.md").read_text()))
+
+
+def test_the_documented_compose_commands_name_services_and_tracewheel_commands() -> None:
+    # `docker compose run --rm SERVICE ARGS` runs the image's entrypoint (tracewheel) with ARGS;
+    # `docker compose exec SERVICE tracewheel ARGS` runs a command in the running container.
+    found = _documented(r"docker compose (?:run --rm|exec) ([\w-]+) ((?:tracewheel )?[^`#\n]+)")
+    assert len(found) >= 4
+    for match in found:
+        service, command = match.group(1), shlex.split(match.group(2))
+        assert service in TRACEWHEEL_SERVICES, match.group(0)
+        parse_cli(command[1:] if command[0] == "tracewheel" else command)

@@ -6,6 +6,8 @@ deploy/otelcol/config.yaml, a Secret that is only a template."""
 from __future__ import annotations
 
 import copy
+import re
+import shlex
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -16,6 +18,7 @@ from _deploy_files import (
     DOCKERFILES,
     K8S,
     OTELCOL,
+    REPO,
     TRACEWHEEL_SERVICES,
     compose,
     compose_env,
@@ -194,3 +197,13 @@ def test_the_cronjob_runs_one_cycle_and_never_overlaps() -> None:
     assert names == ["run"] and params["tenant"]
     assert cronjob["spec"]["concurrencyPolicy"] == "Forbid"
     assert cronjob["spec"]["schedule"] == compose_env("scheduler")["TRACEWHEEL_SCHEDULE__CRON"]
+
+
+def test_the_documented_kubectl_exec_commands_name_deployments_and_tracewheel_commands() -> None:
+    doc = (REPO / "docs" / "16-deploy.md").read_text()
+    found = list(re.finditer(r"kubectl -n (\S+) exec deploy/([\w-]+) -- tracewheel ([^`#\n]+)", doc))
+    assert found
+    for match in found:
+        namespace, name, args = match.groups()
+        assert k8s_object("Deployment", name, f"{name}.yaml")["metadata"]["namespace"] == namespace
+        parse_cli(shlex.split(args))
