@@ -48,6 +48,7 @@ class ObjectStoreSettings(Section):
         "segments stay on local disk (and readable there) meanwhile.",
     )
     request_timeout_s: float = Field(default=30.0, gt=0, description="Timeout of one S3 request.")
+    upload_workers: int = Field(default=4, ge=1, le=64, description="Segments uploaded at once.")
 
     @field_validator("url")
     @classmethod

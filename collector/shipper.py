@@ -13,8 +13,9 @@ after a crash, or uploaded again after a crash between upload and delete, overwr
 Compaction (``collector/segments.py``) only merges settled files, which the shipper has normally moved long
 before; it happens when the store was down for a while. A compacted file records its sources' names
 (``tracewheel.compacted_from``), so after uploading it the shipper deletes those sources' objects, if any had
-been shipped: the merged object replaces them and no row is stored twice. Upload first, delete second: a reader
-may see both for a moment (the store de-duplicates), never neither.
+been shipped: the merged object replaces them and no row is stored twice. A source whose local copy vanished
+while it was uploading (compaction unlinks sources after writing the merged file) has its fresh object deleted
+again. Upload first, delete second: a reader may see both for a moment (the store de-duplicates), never neither.
 
 While the store fails the files stay local (and readable there), and passes are retried after doubling pauses
 up to ``max_backoff_s``.
@@ -27,6 +28,7 @@ import json
 import logging
 import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -79,13 +81,13 @@ class Shipper:
     def ship_once(self) -> int:
         """Upload every final local segment; returns how many were moved. Raises ``OSError`` when the store
         fails (the rest wait for the next pass)."""
-        moved = 0
-        directories: set[Path] = set()
-        for segment in local_segments(self.traces_dir):
-            if self._ship(segment):
-                moved += 1
-                directories.add(segment.path.parent)
-        for directory in directories:
+        pending = list(local_segments(self.traces_dir))
+        # Object stores answer each PUT after tens of milliseconds: a few at once keep a backlog moving. The
+        # first failure is raised once the uploads already under way have finished.
+        with ThreadPoolExecutor(self.settings.upload_workers, thread_name_prefix="segment-upload") as pool:
+            done = list(pool.map(self._ship, pending))
+        moved = sum(done)
+        for directory in {segment.path.parent for segment, ok in zip(pending, done, strict=True) if ok}:
             with contextlib.suppress(FileNotFoundError):
                 wal.fsync_dir(directory)
         self.shipped += moved
@@ -100,6 +102,11 @@ class Shipper:
             return False  # compacted away (its rows are in the merged file, shipped on its own) or retention
         for name in sources:
             self.store.delete(self.store.object_path(segment.kind, segment.tenant, segment.hour, name))
+        if not segment.path.exists():
+            # Compaction merged it while it was uploading: its rows are in the merged file, whose upload deletes
+            # this object too; if that already happened, this upload came after it and must go.
+            self.store.delete(target)
+            return False
         segment.path.unlink(missing_ok=True)
         return True
 

@@ -149,6 +149,7 @@ def test_two_replicas_ship_at_once_and_one_store_reads_both(s3, tmp_path):
         assert wait_for(
             lambda: _all_shipped(a.home, b.home) and _episode_ids(store, "acme") == acme_a | acme_b,
             timeout=60,
+            interval=0.3,
         ), (a.read_log(), b.read_log())
 
     assert _episode_ids(store, "globex") == globex
@@ -221,7 +222,9 @@ def test_curator_curates_episodes_both_replicas_shipped(s3, tmp_path):
         store = TraceStore(Paths(reader_home).traces_dir, object_store=s3.settings("cur"))
         everything = expected["a"] | expected["b"]
         assert wait_for(
-            lambda: _all_shipped(a.home, b.home) and _episode_ids(store, "acme") == everything, timeout=60
+            lambda: _all_shipped(a.home, b.home) and _episode_ids(store, "acme") == everything,
+            timeout=60,
+            interval=0.3,
         )
 
     (result,) = curate(CuratorSettings(), Paths(reader_home), store, engines(), tenant="acme")
@@ -241,7 +244,9 @@ def test_bucket_down_loses_nothing_and_shipping_resumes(s3, tmp_path):
     with running_collector(home, ["acme"], env=s3.collector_env("down", "rc"), entry=COLLECTOR) as c:
         before, _ = _post_batches(c, "acme", 3)
         remote = TraceStore(tmp_path / "reader" / "traces", object_store=s3.settings("down"))
-        assert wait_for(lambda: _all_shipped(home) and _episode_ids(remote, "acme") == before, timeout=30)
+        assert wait_for(
+            lambda: _all_shipped(home) and _episode_ids(remote, "acme") == before, timeout=30, interval=0.3
+        )
 
         s3.stop()
         try:
@@ -249,7 +254,7 @@ def test_bucket_down_loses_nothing_and_shipping_resumes(s3, tmp_path):
             # Flushed to local segments, which stay (and are readable) on this machine.
             assert wait_for(lambda: not _all_shipped(home))
             local = TraceStore(home / "traces")
-            assert wait_for(lambda: _episode_ids(local, "acme") >= during, timeout=30)
+            assert wait_for(lambda: _episode_ids(local, "acme") >= during, timeout=30, interval=0.3)
             time.sleep(1.5)  # a few failed passes of the shipper
             assert not _all_shipped(home)
         finally:
@@ -305,3 +310,33 @@ def test_upload_failure_keeps_the_local_file(tmp_path, monkeypatch):
     with pytest.raises(OSError):
         Shipper(traces, ObjectStore(settings), settings).ship_once()
     assert path.exists()
+
+
+def test_segment_compacted_while_uploading_is_not_stored_twice(s3, tmp_path):
+    """Compaction merges a segment the instant its upload finished (a real compaction, run from the upload):
+    the fresh object is deleted again and the merged one ships on the next pass."""
+    traces = tmp_path / "traces"
+    settings = s3.settings("race", "ry").model_copy(update={"upload_workers": 1})
+    now = time.time_ns()
+    requests = [make_trace_request(2) for _ in range(2)]
+    written = [
+        segments.flush_segment(traces, seq, [_record("acme", r.SerializeToString(), now)])[0]
+        for seq, r in enumerate(requests, start=1)
+    ]
+    merged: list[Path] = []
+
+    class CompactedAfterUpload(ObjectStore):
+        def upload(self, local: Path, path: str) -> None:
+            super().upload(local, path)
+            if not merged:
+                merged.append(segments.compact_files(traces, "spans", written[0].parent, written))
+
+    store = CompactedAfterUpload(settings)
+    shipper = Shipper(traces, store, settings)
+    assert shipper.ship_once() == 0  # the first went up and came down again; the second was gone
+    assert shipper.ship_once() == 1  # the merged file
+    assert [f.path.rsplit("/", 1)[1] for f in store.list_files("spans", "acme")] == [f"ry-{merged[0].name}"]
+    reader = TraceStore(tmp_path / "empty", object_store=settings)
+    for r in requests:
+        trace_id = r.resource_spans[0].scope_spans[0].spans[0].trace_id.hex()
+        assert {row["span_id"] for row in reader.spans("acme", trace_id)} == span_ids(r)
