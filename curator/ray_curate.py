@@ -52,6 +52,8 @@ DEFAULT_BATCH_SIZE = 64
 """Episodes per actor call: the chunk the single-process pipeline hands its redactor (one deduplicated, batched
 NER call); a run of fewer episodes than workers x this uses fewer workers."""
 
+_RAY_DATA_BARS = "ray.data._internal.progress"  # logs "Progress bars disabled. To enable, ..."
+
 _REDACTION_FAILED = "redaction failed"
 _SCREENING_FAILED = "screening failed"
 
@@ -234,7 +236,7 @@ def _redact_and_screen(
         return {}, run
     cpus = max(1, int(ray.cluster_resources().get("CPU", 1)))
     size = max(1, min(workers or cpus, math.ceil(len(episodes) / batch_size)))
-    progress.stage(f"redacting and screening on Ray ({size} workers)", len(episodes))
+    progress.stage(f"redacting and screening on Ray ({size} worker{'s' if size > 1 else ''})", len(episodes))
     items = [{"episode": e.model_dump_json()} for e in episodes]
     with _quiet_ray_data():
         return _run_pool(cfg, items, size, batch_size, progress, run)
@@ -285,10 +287,21 @@ def _quiet_ray_data() -> Iterator[None]:
     context = ray.data.DataContext.get_current()
     saved = context.enable_progress_bars, context.print_on_execution_start
     context.enable_progress_bars, context.print_on_execution_start = False, False
+    # Its INFO lines, and the warning that says how to turn its bars back on (the caller draws one), stay out;
+    # its warnings and errors do not.
+    loggers = {
+        logging.getLogger("ray.data"): logging.WARNING,
+        logging.getLogger(_RAY_DATA_BARS): logging.ERROR,
+    }
+    levels = {log: log.level for log in loggers}
+    for log, level in loggers.items():
+        log.setLevel(level)
     try:
         yield
     finally:
         context.enable_progress_bars, context.print_on_execution_start = saved
+        for log, level in levels.items():
+            log.setLevel(level)
 
 
 def curate_on_ray(

@@ -196,6 +196,6 @@ def test_curate_command_on_ray_with_nothing_to_curate(tmp_path, monkeypatch):
     runner = CliRunner()
     result = runner.invoke(app, ["curate", "--ray", "--json"])
     assert result.exit_code == 0, result.output
-    assert json.loads(result.stdout) == [] and "Ray: 0 episodes" in result.stderr
+    assert json.loads(result.stdout) == [] and "Ray: 0 episodes, 0 batches, 0 workers" in result.stderr
     refused = runner.invoke(app, ["curate", "--ray-workers", "0"])
     assert refused.exit_code != 0 and "ray-workers" in refused.output

@@ -130,7 +130,7 @@ def curate_command(
                 workers=ray_workers,
             )
         results = run.results
-        err_console.print(f"Ray: {run.episodes} episodes in {run.batches} batches on {run.workers} workers")
+        err_console.print(f"Ray: {run.episodes} episodes, {run.batches} batches, {run.workers} workers")
     else:
         with err_console.status("loading the redaction and screening engines"):
             engines = Engines.default(cfg.curator, cfg.paths)
