@@ -121,24 +121,31 @@ def main(argv: list[str] | None = None) -> int:
             except Exception:  # noqa: BLE001 - not listening yet
                 time.sleep(0.1)
         settings = ObjectStoreSettings(url=f"s3://{BUCKET}/bench", endpoint_url=endpoint, replica_id="bench")
-        store = ObjectStore(settings)
         with tempfile.TemporaryDirectory() as tmp:
             local = Path(tmp) / "local" / "traces"
             tenants = [f"tenant-{i}" for i in range(args.tenants)]
             trace_ids = _write_segments(local, args.segments, args.spans_per_segment, tenants)
-            shipping = Path(tmp) / "shipping" / "traces"
-            shutil.copytree(local, shipping)
             size = sum(p.stat().st_size for p in (local / "spans").rglob("*.parquet"))
-            start = time.perf_counter()
-            shipped = Shipper(shipping, store, settings).ship_once()
-            ship_s = time.perf_counter() - start
             print(
                 f"segments: {args.segments} ({size / 1e6:.1f} MB, {args.segments * args.spans_per_segment} spans, "
                 f"{args.tenants} tenants)"
             )
-            print(
-                f"shipping: {shipped} segments in {ship_s:.2f}s = {shipped / ship_s:.0f} segments/s, "
-                f"{size / 1e6 / ship_s:.1f} MB/s (upload, then delete the local copy)"
+            # One upload at a time (the baseline) against the default's parallel uploads, each on its own copy.
+            for workers in (1, settings.upload_workers):
+                shipping = Path(tmp) / f"shipping-{workers}" / "traces"
+                shutil.copytree(local, shipping)
+                ship_settings = settings.model_copy(
+                    update={"upload_workers": workers, "url": f"{settings.url}-w{workers}"}
+                )
+                start = time.perf_counter()
+                shipped = Shipper(shipping, ObjectStore(ship_settings), ship_settings).ship_once()
+                ship_s = time.perf_counter() - start
+                print(
+                    f"shipping, {workers} upload(s) at once: {shipped} segments in {ship_s:.2f}s = "
+                    f"{shipped / ship_s:.0f} segments/s, {size / 1e6 / ship_s:.2f} MB/s (upload, then delete local)"
+                )
+            store = ObjectStore(
+                settings.model_copy(update={"url": f"{settings.url}-w{settings.upload_workers}"})
             )
             readers = {
                 "local disk": TraceStore(local),
@@ -147,14 +154,14 @@ def main(argv: list[str] | None = None) -> int:
             tenant = tenants[0]
             one = trace_ids[tenant][len(trace_ids[tenant]) // 2]
             print(f"{'query':<34}{'local disk':>12}{'bucket':>12}{'ratio':>8}")
-            for name, query in (
-                ("tenants()", lambda s: s.tenants()),
-                ("spans(tenant, one trace)", lambda s: s.spans(tenant, one)),
-                (f"episodes(tenant) [{len(trace_ids[tenant])}]", lambda s: s.episodes(tenant)),
+            for name, query, repeat in (
+                ("tenants()", lambda s: s.tenants(), 3),
+                ("spans(tenant, one trace)", lambda s: s.spans(tenant, one), 3),
+                (f"episodes(tenant) [{len(trace_ids[tenant])}]", lambda s: s.episodes(tenant), 1),
             ):
                 times, results = {}, {}
                 for label, reader in readers.items():
-                    times[label], results[label] = _timed(lambda r=reader, q=query: q(r))
+                    times[label], results[label] = _timed(lambda r=reader, q=query: q(r), repeat=repeat)
                 agree = _same(results["local disk"], results["bucket"])
                 print(
                     f"{name:<34}{times['local disk']:>11.3f}s{times['bucket']:>11.3f}s"

@@ -18,15 +18,21 @@ a tenant's listing is under its own ``tenant=<t>/`` prefix only.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.fs as pafs
+import pyarrow.parquet as pq
 from tracewheel.collector.settings import ObjectStoreSettings
 from tracewheel.collector.tenants import NAME_RE
+
+from tracewheel.core import ids
 
 logger = logging.getLogger(__name__)
 
@@ -95,12 +101,9 @@ class ObjectStore:
 
     def upload(self, local: Path, path: str) -> None:
         """Copy ``local`` to ``path``; the object appears whole once the PUT (or multipart upload) completes."""
-        pafs.copy_files(
-            str(local),
-            path,
-            source_filesystem=pafs.LocalFileSystem(),
-            destination_filesystem=self.filesystem,
-        )
+        # Streamed rather than ``pafs.copy_files``, which also PUTs empty "directory" marker objects.
+        with open(local, "rb") as source, self.filesystem.open_output_stream(path) as sink:
+            shutil.copyfileobj(source, sink, 1024 * 1024)
 
     def delete(self, path: str) -> None:
         """Delete one object; an object already gone is not an error."""
@@ -163,6 +166,40 @@ class ObjectStore:
         fmt = ds.ParquetFileFormat()
         fragments = [fmt.make_fragment(f.path, self.filesystem, file_size=f.size) for f in files]
         return ds.FileSystemDataset(fragments, schema, fmt, self.filesystem)
+
+    # --- forgetting (``tracewheel traces delete`` / ``tenants delete``; collectors stopped, as for local purges) --
+
+    def purge_trace(self, tenant: str, trace_id: str) -> int:
+        """Rewrite the tenant's objects without the rows of ``trace_id`` (an object left empty is deleted);
+        returns how many rows went. Each rewrite is one PUT over the same key: readers see the old object or
+        the new one."""
+        trace_id = ids.trace_id(trace_id)
+        removed = 0
+        for kind in KINDS:
+            for remote in self.list_files(kind, tenant):
+                with self.filesystem.open_input_file(remote.path) as source:
+                    table = pq.read_table(source)
+                match = pc.fill_null(pc.equal(pc.utf8_lower(table.column("trace_id")), trace_id), False)
+                hits = pc.sum(match).as_py() or 0
+                if not hits:
+                    continue
+                kept = table.filter(pc.invert(match))
+                if kept.num_rows == 0:
+                    self.delete(remote.path)
+                else:
+                    with self.filesystem.open_output_stream(remote.path) as sink:
+                        pq.write_table(kept, sink, compression="zstd")
+                removed += hits
+        return removed
+
+    def purge_tenant(self, tenant: str) -> int:
+        """Delete every object of ``tenant``; returns how many went."""
+        removed = 0
+        for kind in KINDS:
+            removed += len(self.list_files(kind, tenant))
+            with contextlib.suppress(FileNotFoundError):
+                self.filesystem.delete_dir(f"{self.root}/{kind}/tenant={_check_tenant(tenant)}")
+        return removed
 
     def _list(self, path: str, recursive: bool) -> list[pafs.FileInfo]:
         selector = pafs.FileSelector(path, recursive=recursive, allow_not_found=True)

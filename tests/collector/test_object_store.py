@@ -27,6 +27,8 @@ from tracewheel.collector.wal import Signal, WalRecord
 from tracewheel.curator.pipeline import curate
 from tracewheel.curator.settings import CuratorSettings
 
+from tracewheel.config import load_settings
+from tracewheel.core.errors import TracewheelError
 from tracewheel.core.paths import Paths
 
 BUCKET = "tracewheel-test"
@@ -340,3 +342,46 @@ def test_segment_compacted_while_uploading_is_not_stored_twice(s3, tmp_path):
     for r in requests:
         trace_id = r.resource_spans[0].scope_spans[0].spans[0].trace_id.hex()
         assert {row["span_id"] for row in reader.spans("acme", trace_id)} == span_ids(r)
+
+
+def test_config_file_and_environment_set_the_object_store(tmp_path):
+    (tmp_path / "config.toml").write_text(
+        '[collector.object_store]\nurl = "s3://segments-bucket/prod"\nendpoint_url = "http://127.0.0.1:9000"\n'
+    )
+    env = {"TRACEWHEEL_HOME": str(tmp_path), "TRACEWHEEL_COLLECTOR__OBJECT_STORE__REPLICA_ID": "collector-3"}
+    store = load_settings(env).collector.object_store
+    assert (store.url, store.endpoint_url, store.replica_id) == (
+        "s3://segments-bucket/prod",
+        "http://127.0.0.1:9000",
+        "collector-3",
+    )
+    with pytest.raises(TracewheelError, match="secret_key"):
+        load_settings(
+            {**env, "TRACEWHEEL_COLLECTOR__OBJECT_STORE__SECRET_KEY": "x"}
+        )  # credentials: AWS_* only
+
+
+def test_forgetting_a_trace_and_a_tenant_in_the_bucket(s3, tmp_path):
+    traces = tmp_path / "traces"
+    settings = s3.settings("forget", "rf")
+    store = ObjectStore(settings)
+    now = time.time_ns()
+    kept, gone, other = (make_trace_request(2) for _ in range(3))
+    both = make_trace_request(1)
+    both.MergeFrom(gone)  # one segment holding rows of the trace to forget and of another
+    segments.flush_segment(traces, 1, [_record("acme", both.SerializeToString(), now)])
+    segments.flush_segment(traces, 2, [_record("acme", kept.SerializeToString(), now)])
+    segments.flush_segment(traces, 3, [_record("globex", other.SerializeToString(), now)])
+    assert Shipper(traces, store, settings).ship_once() == 3
+    reader = TraceStore(tmp_path / "empty", object_store=settings)
+
+    def trace(r) -> str:
+        return r.resource_spans[0].scope_spans[0].spans[0].trace_id.hex()
+
+    assert store.purge_trace("acme", trace(gone).upper()) == 2
+    assert reader.spans("acme", trace(gone)) == []
+    assert len(reader.spans("acme", trace(both))) == 1 and len(reader.spans("acme", trace(kept))) == 2
+    assert store.purge_tenant("acme") == 2
+    assert reader.tenants() == ["globex"] and len(reader.spans("globex", trace(other))) == 2
+    with pytest.raises(TracewheelError, match="invalid trace id"):
+        store.purge_trace("globex", "not-a-trace-id")
