@@ -5,7 +5,9 @@ Public interface (used by the server, evals and the canary):
     SamplingParams, GenerationRequest, Choice, GenerationResult      the wire types (docs: contracts)
     Engine (Protocol): base_model, generate(requests), load_adapter(name, path), unload_adapter(name),
                        loaded_adapters()
-    PeftEngine(model, tokenizer, base_model, *, max_batch_size, batch_wait_ms, max_tokens_limit)
+    PeftEngine(model, tokenizer, base_model, *, max_batch_size, batch_wait_ms, max_tokens_limit, gathered_lora,
+               spare_slots)
+        .load_adapter(name, path, *, reuse_slot=True) -> "slot" | "peft"     how it was loaded (see Adapters)
         .generate(requests) -> list[GenerationResult]      blocking; all requests go into the same batch(es)
         .submit(request, on_delta=None) -> Future[GenerationResult]
             for the server: ``on_delta(choice_index, text)`` is called from the worker thread with each new piece
@@ -26,8 +28,11 @@ PEFT's own per-adapter loop only where that cannot reproduce PEFT (``gathered_lo
 
 Adapters. PEFT names are internal (``lora_1``, ``lora_2``, ...) and mapped from the public names, so unloading an
 adapter that an in-flight batch still uses only hides the public name; the weights are deleted when the last row
-using them finishes, and the same public name can be loaded again at once. Loading and unloading take the model
-lock, which the worker holds one forward step at a time.
+using them finishes, and the same public name can be loaded again at once. An unloaded plain LoRA adapter is kept
+as a spare instead of deleted (up to ``spare_slots``): the next adapter of its shape is hot-loaded by copying its
+safetensors into the spare's weights (``lora_slots.py``, tens of ms) rather than by PEFT's ``load_adapter``. A PEFT
+name is reused only that way, once no row uses it. Loading and unloading take the model lock, which the worker
+holds one forward step at a time.
 """
 
 from __future__ import annotations

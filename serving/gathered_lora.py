@@ -24,25 +24,42 @@ PEFT would (DoRA or another LoRA variant, ``lora_bias``, merged weights, LoRA on
 from __future__ import annotations
 
 import functools
-from typing import Any
+from typing import Any, NamedTuple
 
 import torch
+import torch.nn.functional as F
 
-_STACK = "_tracewheel_gathered"  # module attribute: this layer's (A_cat, B_cat, layout)
+_STACK = "_tracewheel_gathered"  # module attribute: this layer's _Stack
+_MISSING = object()
+
+
+class _Stack(NamedTuple):
+    a_cat: torch.Tensor
+    b_cat: torch.Tensor
+    layout: int  # index of the layer's ((adapter, rank), ...) in GatheredLora's layouts: the mask cache's key
+    base: (
+        torch.nn.Linear | None
+    )  # the base layer when it is a plain nn.Linear: called as F.linear, not as a module
 
 
 def _gathered_forward(module: Any, state: GatheredLora, x: torch.Tensor, *args: Any, **kwargs: Any) -> Any:
+    # Runs for every LoRA layer at every step: kept to a few tensor ops (the Python here is a share of a step).
     stack = module.__dict__.get(_STACK)
-    if state.names is None or stack is None or "adapter_names" in kwargs or module.disable_adapters:
+    if state.names is None or stack is None or args or kwargs or module.disable_adapters:
         return type(module).forward(module, x, *args, **kwargs)  # PEFT's own path
-    result = module.base_layer(x, *args, **kwargs)
-    a_cat, b_cat, layout = stack
-    span = state.mask(layout, a_cat)
+    base = stack.base
+    result = F.linear(x, base.weight, base.bias) if base is not None else module.base_layer(x)
+    span = state.mask(stack.layout, stack.a_cat)
     if span is None:  # no row of the batch uses an adapter of this layer
         return result
     lo, hi, mask = span
-    h = torch.nn.functional.linear(x.to(a_cat.dtype), a_cat[lo:hi]) * mask
-    return result + torch.nn.functional.linear(h, b_cat[:, lo:hi]).to(result.dtype)
+    a_cat = stack.a_cat
+    if x.dtype != a_cat.dtype:
+        x = x.to(a_cat.dtype)
+    delta = F.linear(F.linear(x, a_cat[lo:hi]).mul_(mask), stack.b_cat[:, lo:hi])
+    if base is not None and delta.dtype == result.dtype:
+        return result.add_(delta)  # F.linear's own fresh output
+    return result + delta.to(result.dtype)
 
 
 def _supported(module: Any) -> bool:
@@ -66,7 +83,8 @@ class GatheredLora:
     def __init__(self) -> None:
         self.names: tuple[str, ...] | None = None  # each row's PEFT adapter name; None = PEFT's own path
         self._layers: list[Any] = []
-        self._masks: dict[tuple[Any, ...], tuple[int, int, torch.Tensor] | None] = {}
+        self._layouts: list[tuple[tuple[str, int], ...]] = []
+        self._masks: dict[int, tuple[int, int, torch.Tensor] | None] = {}
 
     def rebuild(self, model: Any) -> bool:
         """Concatenate the weights of the adapters loaded in ``model`` (a PeftModel) and install the forwards.
@@ -85,6 +103,7 @@ class GatheredLora:
                 if not _supported(module):
                     return False
                 layers.append(module)
+        layouts: dict[tuple[tuple[str, int], ...], int] = {}
         with torch.no_grad():
             for module in layers:
                 names = sorted(module.lora_A)
@@ -95,9 +114,12 @@ class GatheredLora:
                 a_cat = torch.cat([module.lora_A[n].weight for n in names], dim=0)
                 b_cat = torch.cat([module.lora_B[n].weight * module.scaling[n] for n in names], dim=1)
                 layout = tuple((n, module.lora_A[n].weight.shape[0]) for n in names)
-                module.__dict__[_STACK] = (a_cat, b_cat, layout)
+                base = module.base_layer if type(module.base_layer) is torch.nn.Linear else None
+                key = layouts.setdefault(layout, len(layouts))
+                module.__dict__[_STACK] = _Stack(a_cat, b_cat, key, base)
                 module.forward = functools.partial(_gathered_forward, module, self)
         self._layers = layers
+        self._layouts = list(layouts)
         return True
 
     def refresh(self, name: str) -> None:
@@ -111,9 +133,9 @@ class GatheredLora:
                 stack = module.__dict__.get(_STACK)
                 if stack is None or name not in module.lora_A:
                     continue
-                a_cat, b_cat, layout = stack
+                a_cat, b_cat = stack.a_cat, stack.b_cat
                 start = 0
-                for other, rank in layout:
+                for other, rank in self._layouts[stack.layout]:
                     if other == name:
                         a_cat[start : start + rank].copy_(module.lora_A[name].weight)
                         # the same products as rebuild's B * scaling, written in place
@@ -131,6 +153,7 @@ class GatheredLora:
             module.__dict__.pop("forward", None)
             module.__dict__.pop(_STACK, None)
         self._layers = []
+        self._layouts = []
         self._masks = {}
         self.names = None
 
@@ -139,21 +162,20 @@ class GatheredLora:
             self._masks = {}
         self.names = names
 
-    def mask(
-        self, layout: tuple[tuple[str, int], ...], like: torch.Tensor
-    ) -> tuple[int, int, torch.Tensor] | None:
+    def mask(self, layout: int, like: torch.Tensor) -> tuple[int, int, torch.Tensor] | None:
         """The columns the batch uses, ``lo:hi``, and [rows, 1, hi - lo]: 1 on the columns of each row's adapter.
 
         Only the span from the first to the last column a row uses is computed: the adapters no row of the batch
         uses (a spare slot, an adapter idle in this batch) cost nothing when they lie outside it. Cached per batch
         and layer layout.
         """
-        if layout in self._masks:
-            return self._masks[layout]
+        cached = self._masks.get(layout, _MISSING)
+        if cached is not _MISSING:
+            return cached  # type: ignore[return-value]
         assert self.names is not None
         columns: dict[str, tuple[int, int]] = {}
         start = 0
-        for name, rank in layout:
+        for name, rank in self._layouts[layout]:
             columns[name] = (start, start + rank)
             start += rank
         mask = torch.zeros((len(self.names), 1, start), dtype=like.dtype, device=like.device)
