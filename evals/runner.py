@@ -21,14 +21,22 @@ from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from tracewheel.evals import gate as gate_rules
-from tracewheel.evals import store
+from tracewheel.evals import generation_cache, store
 from tracewheel.evals.gate import GateResult, Pair
+from tracewheel.evals.generation_cache import GenerationCache
 from tracewheel.evals.metrics import Generation, Score, score_probe, score_task
 from tracewheel.evals.perplexity import perplexities
 from tracewheel.evals.report import render_report
 from tracewheel.evals.settings import EvalsSettings
 from tracewheel.evals.store import EvalRun, ExampleResult
-from tracewheel.evals.suites import EvalExample, fingerprint, load_probes, load_task_suites, reference_text
+from tracewheel.evals.suites import (
+    EvalExample,
+    fingerprint,
+    load_probes,
+    load_task_suites,
+    reference_text,
+    text_fingerprint,
+)
 from tracewheel.serving.engine import Engine, GenerationRequest, SamplingParams
 from tracewheel.trainer import registry
 from tracewheel.trainer.registry import AdapterRecord
@@ -98,19 +106,28 @@ def generate_pairs(
     baseline: str | None,
     settings: EvalsSettings,
     progress: Progress,
-) -> list[tuple[Generation, Generation]]:
-    """(candidate, baseline) outputs per example; each engine batch mixes both adapters."""
-    out: list[tuple[Generation, Generation]] = []
-    step = settings.batch_size
-    for start in range(0, len(examples), step):
-        chunk = examples[start : start + step]
-        requests = [
-            r for e in chunk for r in (_request(e, candidate, settings), _request(e, baseline, settings))
-        ]
-        results = engine.generate(requests)
-        out.extend((_generation(results[2 * i]), _generation(results[2 * i + 1])) for i in range(len(chunk)))
+    cache: GenerationCache | None = None,
+) -> tuple[list[tuple[Generation, Generation]], int]:
+    """((candidate, baseline) outputs per example, outputs read from ``cache``); engine batches mix both models."""
+    cache = cache or GenerationCache()
+    models = (candidate, baseline)
+    found: dict[tuple[int, int], Generation] = {}
+    todo: list[tuple[int, int]] = []
+    for i, example in enumerate(examples):
+        for side, model in enumerate(models):
+            earlier = cache.get(model, example.example_id, example.messages)
+            if earlier is None:
+                todo.append((i, side))
+            else:
+                found[(i, side)] = earlier
+    step = 2 * settings.batch_size
+    for start in range(0, len(todo), step):
+        chunk = todo[start : start + step]
+        results = engine.generate([_request(examples[i], models[side], settings) for i, side in chunk])
+        found.update((key, _generation(result)) for key, result in zip(chunk, results, strict=True))
         progress.advance(len(chunk))
-    return out
+    outputs = [(found[(i, 0)], found[(i, 1)]) for i in range(len(examples))]
+    return outputs, 2 * len(examples) - len(todo)
 
 
 def _means(scores: list[Score]) -> dict[str, float | None]:
@@ -166,23 +183,37 @@ def run_eval(
     probes = load_probes() if settings.probes else []
     examples = [*suites.examples, *probes]
 
+    cache = generation_cache.load(paths.evals_dir, tenant, settings, candidate.base_model)
+    models = {
+        record.adapter_id: record
+        for record in (candidate, baseline)
+        if record is not None
+        and any(cache.get(record.adapter_id, e.example_id, e.messages) is None for e in examples)
+    }
+    to_generate = sum(
+        cache.get(m, e.example_id, e.messages) is None
+        for m in (candidate.adapter_id, baseline.adapter_id if baseline else None)
+        for e in examples
+    )
     loaded_here: list[str] = []
-    for record in [candidate, baseline]:
-        if record is not None and record.adapter_id not in engine.loaded_adapters():
+    for record in models.values():
+        if record.adapter_id not in engine.loaded_adapters():
             engine.load_adapter(record.adapter_id, Path(record.path))
             loaded_here.append(record.adapter_id)
     try:
         progress.stage(
-            f"{tenant}: generating ({candidate_id} vs {baseline.adapter_id if baseline else 'base'})",
-            len(examples),
+            f"{tenant}: generating ({candidate_id} vs {baseline.adapter_id if baseline else 'base'}; "
+            f"{2 * len(examples) - to_generate} outputs reused from earlier runs)",
+            to_generate,
         )
-        outputs = generate_pairs(
+        outputs, reused = generate_pairs(
             engine,
             examples,
             candidate.adapter_id,
             baseline.adapter_id if baseline else None,
             settings,
             progress,
+            cache,
         )
     finally:
         for name in loaded_here:
@@ -211,15 +242,10 @@ def run_eval(
         progress.advance()
 
     ppl = None
+    reference_fp = text_fingerprint(reference_text())
     if settings.probes:
         progress.stage(f"{tenant}: reference perplexity", 1)
-        ppl = perplexities(
-            trainer,
-            paths,
-            candidate.base_model,
-            {"candidate": Path(candidate.path), "baseline": Path(baseline.path) if baseline else None},
-            reference_text(),
-        )
+        ppl = _perplexities(trainer, paths, candidate, baseline, cache, reference_fp)
         progress.advance()
 
     result = gate_rules.decide(settings, pairs_of(results), ppl)
@@ -248,10 +274,33 @@ def run_eval(
             "baseline_probes": _means([r.baseline_score for r in results if r.kind == "probe"]),
         },
         perplexity=ppl,
+        reference_fingerprint=reference_fp if ppl is not None else "",
+        reused_outputs=reused,
         gate=result,
     )
     run.path = str(store.tenant_dir(paths.evals_dir, tenant) / run.run_id)
     return store.write_run(paths.evals_dir, run, results, render_report(run, results))
+
+
+def _perplexities(
+    trainer: TrainerSettings,
+    paths: Paths,
+    candidate: AdapterRecord,
+    baseline: AdapterRecord | None,
+    cache: GenerationCache,
+    reference_fp: str,
+) -> dict[str, float]:
+    """Reference perplexity of both models; a model measured on the same text in an earlier run is not again."""
+    models = {"candidate": candidate, "baseline": baseline}
+    known = {
+        label: cache.perplexity.get((record.adapter_id if record else generation_cache.BASE, reference_fp))
+        for label, record in models.items()
+    }
+    missing = {label: Path(r.path) if r else None for label, r in models.items() if known[label] is None}
+    measured = (
+        perplexities(trainer, paths, candidate.base_model, missing, reference_text()) if missing else {}
+    )
+    return {label: known[label] if known[label] is not None else measured[label] for label in models}
 
 
 def _reusable(

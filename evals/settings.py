@@ -76,3 +76,10 @@ class EvalsSettings(Section):
         description="The candidate's rate of unparseable tool calls may exceed the baseline's by at most this.",
     )
     probes: bool = Field(default=True, description="Run the forgetting probes and the perplexity check.")
+    reuse_runs: int = Field(
+        default=10,
+        ge=0,
+        description="A model's greedy outputs (and reference perplexity) are read back from the tenant's newest "
+        "this many eval runs with the same seed and max_tokens instead of generated again (the champion was an "
+        "earlier cycle's candidate on mostly the same examples); 0: always generate.",
+    )

@@ -63,6 +63,11 @@ class EvalRun(BaseModel):
     seeds: dict[str, int]
     metrics: dict[str, dict[str, float | None]] = Field(default_factory=dict)
     perplexity: dict[str, float] | None = None
+    reference_fingerprint: str = Field(default="", description="Of the text the perplexity was measured on.")
+    reused_outputs: int = Field(
+        default=0,
+        description="Outputs read from earlier runs instead of generated (evals/generation_cache.py).",
+    )
     gate: GateResult
     path: str = ""
 

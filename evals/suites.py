@@ -202,6 +202,10 @@ def fingerprint(examples: list[EvalExample]) -> str:
     return "sha256:" + digest.hexdigest()[:16]
 
 
+def text_fingerprint(text: str) -> str:
+    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
 def load_probes() -> list[EvalExample]:
     """The forgetting probes shipped in ``evals/data/probes.jsonl`` (one cluster per category)."""
     text = resources.files("tracewheel.evals").joinpath("data/probes.jsonl").read_text(encoding="utf-8")

@@ -99,3 +99,36 @@ def test_evals_run_show_and_gate(home):
     assert trace not in {e["episode_id"] for e in load_heldout_examples(settings.paths.splits_dir, "acme")}
     assert trace not in load_split(settings.paths.splits_dir, "acme").episodes
     assert not Path(first["path"]).exists()
+
+
+def test_outputs_and_perplexity_reused_from_earlier_runs(home, monkeypatch):
+    """The champion was an earlier run's candidate: its greedy outputs and perplexity are read back, not generated
+    again, and they are the ones that run stored; other generation settings generate everything."""
+    settings, (champ, cand), n_held = home
+    first = _cli("evals", "run", "--adapter", champ, "--against", "base", "--tenant", "acme", "--json")
+    assert first["reused_outputs"] == 0
+    registry.transition(settings.paths.adapters_dir, "acme", champ, "champion", "test")
+
+    second = _cli("evals", "run", "--adapter", cand, "--against", "champion", "--tenant", "acme", "--json")
+    assert second["baseline"] == champ
+    assert second["reused_outputs"] == n_held + 46  # every champion output, none of the candidate's
+    assert second["perplexity"]["baseline"] == first["perplexity"]["candidate"]
+    before = {
+        e["example_id"]: e["candidate"] for e in _cli("evals", "show", first["run_id"], "--json")["examples"]
+    }
+    after = {
+        e["example_id"]: e["baseline"] for e in _cli("evals", "show", second["run_id"], "--json")["examples"]
+    }
+    assert after == before
+
+    # the base's outputs come from the first run too; the candidate's from the second
+    third = _cli("evals", "run", "--adapter", cand, "--against", "base", "--tenant", "acme", "--json")
+    assert third["reused_outputs"] == 2 * (n_held + 46)
+
+    monkeypatch.setenv("TRACEWHEEL_EVALS__MAX_TOKENS", "6")
+    other = _cli("evals", "run", "--adapter", cand, "--against", "base", "--tenant", "acme", "--json")
+    assert other["reused_outputs"] == 0
+    monkeypatch.setenv("TRACEWHEEL_EVALS__MAX_TOKENS", "8")
+    monkeypatch.setenv("TRACEWHEEL_EVALS__REUSE_RUNS", "0")
+    off = _cli("evals", "run", "--adapter", cand, "--against", "base", "--tenant", "acme", "--json")
+    assert off["reused_outputs"] == 0

@@ -94,6 +94,7 @@ def _summary(run: Any, result: Any, reused: bool | None = None) -> dict[str, Any
         "seeds": run.seeds,
         "metrics": run.metrics,
         "perplexity": run.perplexity,
+        "reused_outputs": run.reused_outputs,
         "evidence": result.model_dump(mode="json"),
     }
     if reused is not None:
