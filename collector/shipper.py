@@ -83,9 +83,13 @@ class Shipper:
         fails (the rest wait for the next pass)."""
         pending = list(local_segments(self.traces_dir))
         # Object stores answer each PUT after tens of milliseconds: a few at once keep a backlog moving. The
-        # first failure is raised once the uploads already under way have finished.
-        with ThreadPoolExecutor(self.settings.upload_workers, thread_name_prefix="segment-upload") as pool:
+        # first failure cancels the uploads not started yet (a store that times out must not be tried once per
+        # file) and is raised once those under way have finished.
+        pool = ThreadPoolExecutor(self.settings.upload_workers, thread_name_prefix="segment-upload")
+        try:
             done = list(pool.map(self._ship, pending))
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
         moved = sum(done)
         for directory in {segment.path.parent for segment, ok in zip(pending, done, strict=True) if ok}:
             with contextlib.suppress(FileNotFoundError):

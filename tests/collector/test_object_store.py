@@ -297,21 +297,32 @@ def test_compaction_output_replaces_shipped_sources(s3, tmp_path):
     assert sorted(got) == sorted(expected)
 
 
-def test_upload_failure_keeps_the_local_file(tmp_path, monkeypatch):
-    """Nothing is deleted locally unless its upload succeeded (a port nobody listens on)."""
+def test_upload_failure_keeps_the_local_files_and_ends_the_pass(tmp_path, monkeypatch):
+    """Nothing is deleted locally unless its upload succeeded, and a store that fails is not tried once per file
+    in the same pass (a port nobody listens on)."""
     traces = tmp_path / "traces"
-    request = make_trace_request(2)
-    (path,) = segments.flush_segment(
-        traces, 1, [_record("acme", request.SerializeToString(), time.time_ns())]
-    )
+    paths = [
+        segments.flush_segment(
+            traces, seq, [_record("acme", make_trace_request(2).SerializeToString(), time.time_ns())]
+        )[0]
+        for seq in range(1, 13)
+    ]
     settings = ObjectStoreSettings(
-        url=f"s3://{BUCKET}/nowhere", endpoint_url="http://127.0.0.1:9", request_timeout_s=1
+        url=f"s3://{BUCKET}/nowhere", endpoint_url="http://127.0.0.1:9", request_timeout_s=1, upload_workers=2
     )
     for name, value in CREDENTIALS.items():
         monkeypatch.setenv(name, value)
+    attempts: list[Path] = []
+
+    class Counted(ObjectStore):
+        def upload(self, local: Path, path: str) -> None:
+            attempts.append(local)
+            super().upload(local, path)
+
     with pytest.raises(OSError):
-        Shipper(traces, ObjectStore(settings), settings).ship_once()
-    assert path.exists()
+        Shipper(traces, Counted(settings), settings).ship_once()
+    assert all(p.exists() for p in paths)
+    assert 1 <= len(attempts) < len(paths)
 
 
 def test_segment_compacted_while_uploading_is_not_stored_twice(s3, tmp_path):
