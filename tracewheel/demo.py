@@ -98,8 +98,15 @@ sources = ["correction"]
 require_verifier_pass = false
 allow_redacted = true
 
+[[curator.auto_accept.rules]]
+name = "verifiable"          # prompts with a verifier: rejection sampling samples the champion on them
+kinds = ["rewards"]
+labels = []
+require_verifier_pass = false
+allow_redacted = true
+
 [loop]
-methods = ["sft"]
+methods = ["sft"]            # rewards rows are not trained on here (GRPO is not in the methods)
 min_rows = {{sft = 16}}
 init_from = "champion"
 max_steps = {max_steps}
