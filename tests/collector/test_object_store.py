@@ -396,3 +396,37 @@ def test_forgetting_a_trace_and_a_tenant_in_the_bucket(s3, tmp_path):
     assert reader.tenants() == ["globex"] and len(reader.spans("globex", trace(other))) == 2
     with pytest.raises(TracewheelError, match="invalid trace id"):
         store.purge_trace("globex", "not-a-trace-id")
+
+
+def test_cli_lists_episodes_from_the_bucket_and_deletes_a_trace_there(s3, tmp_path, monkeypatch):
+    """``tracewheel episodes list`` on a home with nothing local reads the replicas' segments from the bucket, and
+    ``tracewheel traces delete`` removes the trace's rows from the bucket too."""
+    from typer.testing import CliRunner
+
+    from tracewheel.cli.main import app
+
+    traces = tmp_path / "replica" / "traces"
+    settings = s3.settings("cli", "rc")
+    kept, gone = make_trace_request(2), make_trace_request(2)
+    now = time.time_ns()
+    segments.flush_segment(traces, 1, [_record("acme", kept.SerializeToString(), now)])
+    segments.flush_segment(traces, 2, [_record("acme", gone.SerializeToString(), now)])
+    assert Shipper(traces, ObjectStore(settings), settings).ship_once() == 2
+
+    monkeypatch.setenv("TRACEWHEEL_HOME", str(tmp_path / "reader"))
+    for name, value in s3.collector_env("cli", "reader").items():
+        monkeypatch.setenv(name, value)
+
+    def cli(*args: str) -> object:
+        result = CliRunner().invoke(app, list(args))
+        assert result.exit_code == 0, result.output + str(result.exception)
+        return json.loads(result.stdout)
+
+    def trace(r) -> str:
+        return r.resource_spans[0].scope_spans[0].spans[0].trace_id.hex()
+
+    listed = cli("episodes", "list", "--tenant", "acme", "--json")
+    assert {e["episode_id"] for e in listed} == {trace(kept), trace(gone)}
+    cli("traces", "delete", trace(gone), "--tenant", "acme", "--yes", "--json")
+    assert {e["episode_id"] for e in cli("episodes", "list", "--tenant", "acme", "--json")} == {trace(kept)}
+    assert TraceStore(tmp_path / "empty", object_store=settings).spans("acme", trace(gone)) == []

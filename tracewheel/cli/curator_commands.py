@@ -45,7 +45,7 @@ class _RichProgress:
 
 
 def _trace_store(cfg: Settings) -> TraceStore:
-    return TraceStore(cfg.paths.traces_dir)
+    return TraceStore(cfg.paths.traces_dir, cfg.collector.object_store)
 
 
 def _tenant(tenant: str | None) -> str | None:

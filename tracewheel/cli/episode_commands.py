@@ -252,7 +252,7 @@ def list_episodes(
 ) -> None:
     """List episodes, most recently active first."""
     tenant = _tenant(tenant)
-    store = TraceStore(settings().paths.traces_dir)
+    store = TraceStore(settings().paths.traces_dir, settings().collector.object_store)
     found = store.episodes(
         tenant,
         since=parse_when(since, "--since"),
@@ -277,7 +277,7 @@ def show_episode(
     """Show one episode: its conversation, tools, model, usage and outcome signals."""
     tenant = _tenant(tenant)
     episode_id = ids.episode_id(episode_id)
-    store = TraceStore(settings().paths.traces_dir)
+    store = TraceStore(settings().paths.traces_dir, settings().collector.object_store)
     if tenant is None:
         tenant = _one_tenant(store, episode_id, "episode")
     episode = store.episode(tenant, episode_id) if tenant else None
@@ -299,7 +299,7 @@ def show_trace(
     """Show the raw spans of one trace as a parent/child tree."""
     tenant = _tenant(tenant)
     trace_id = ids.trace_id(trace_id)
-    spans = TraceStore(settings().paths.traces_dir).spans(tenant, trace_id)
+    spans = TraceStore(settings().paths.traces_dir, settings().collector.object_store).spans(tenant, trace_id)
     holders = sorted({s["tenant"] for s in spans})
     if len(holders) > 1:
         raise _ambiguous("trace", trace_id, holders)

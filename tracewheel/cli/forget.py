@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from tracewheel.collector import metrics_store, purge
+from tracewheel.collector.object_store import ObjectStore
 from tracewheel.collector.tenants import remove_tenant
 from tracewheel.config import Settings
 from tracewheel.core import ids
@@ -80,6 +81,8 @@ def forget_tenant(cfg: Settings, tenant: str) -> Forgotten:
         # The key goes first: whatever fails later, the tenant can no longer send anything.
         out.tenant_entry = remove_tenant(paths.tenants_file, tenant)
         out.raw_files = purge.purge_tenant(paths.traces_dir, tenant)
+        if (bucket := ObjectStore.from_settings(cfg.collector.object_store)) is not None:
+            out.raw_files += bucket.purge_tenant(tenant)
         out.metrics = metrics_store.purge_tenant(paths.metrics_dir, tenant)
     out.datasets_dir = versions.delete_tenant(paths.datasets_dir, tenant)
     out.adapters_dir = registry.delete_tenant(paths.adapters_dir, tenant)
@@ -105,6 +108,8 @@ def forget_trace(cfg: Settings, tenant: str, trace_id: str) -> Forgotten:
     out = Forgotten(tenant, trace_id)
     with purge.stopped_store(paths.traces_dir):
         out.raw_rows = purge.purge_trace(paths.traces_dir, tenant, trace_id)
+        if (bucket := ObjectStore.from_settings(cfg.collector.object_store)) is not None:
+            out.raw_rows += bucket.purge_trace(tenant, trace_id)
     report = versions.purge_trace(paths.datasets_dir, tenant, trace_id)
     out.dataset_versions = report.versions
     # A held-out run is in no dataset, but its redacted text is in the split and in the eval runs that used it.

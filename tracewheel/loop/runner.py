@@ -269,7 +269,7 @@ class _CycleRunner:
         from tracewheel.collector.store import TraceStore
 
         paths = self.paths
-        source = TraceStore(paths.traces_dir)
+        source = TraceStore(paths.traces_dir, self.s.collector.object_store)
         known = versions.list_versions(paths.datasets_dir, self.tenant)
         if known and not _new_episodes(source, paths.datasets_dir, self.tenant):
             # Nothing arrived since the last curation: re-use its version without loading the redaction and

@@ -49,5 +49,5 @@ def new_episode_count(settings: Settings, tenant: str, *, limit: int | None = No
     if limit is not None and limit < 1:
         raise ValueError(f"limit must be >= 1, got {limit}")
     since = new_episodes_since(settings, tenant)
-    store = TraceStore(settings.paths.traces_dir)
+    store = TraceStore(settings.paths.traces_dir, settings.collector.object_store)
     return len(store.episodes(tenant, since=since + _AFTER if since else None, limit=limit))

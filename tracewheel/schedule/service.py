@@ -215,7 +215,7 @@ class ScheduleService:
             return list(self.plan.tenants)
         paths = self.settings.paths
         known = {t.name for t in list_tenants(paths.tenants_file)}
-        known.update(TraceStore(paths.traces_dir).tenants())
+        known.update(TraceStore(paths.traces_dir, self.settings.collector.object_store).tenants())
         return sorted(known)
 
     def _tenants_now(self) -> list[str]:
