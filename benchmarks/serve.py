@@ -199,6 +199,9 @@ def _hot_loads(engine: Any, adapters: list[Path], rounds: int) -> dict[str, dict
             times[how]["load"].append(loaded - start)
             times[how]["first"].append(time.perf_counter() - loaded)
             engine.unload_adapter("hot")
+            # Untimed: an unload that deletes PEFT modules makes the next step concatenate the gathered weights
+            # again; that belongs to this round, not to the next load's first request.
+            engine.generate([first.model_copy(update={"adapter": None})])
     return times
 
 
