@@ -239,14 +239,23 @@ def test_main_alias_routes_to_the_champion(served: Served) -> None:
 
 
 def test_lru_eviction_never_evicts_the_champion(served: Served, random_adapters: dict[str, Path]) -> None:
-    """acme may have 2 adapters loaded; its champion stays while the others come and go."""
+    """acme may have 2 adapters loaded; its champion stays while the others come and go.
+
+    The candidate's second load goes into the modules an evicted adapter left (a spare): it answers as before.
+    """
     pool = served.app.state.services.pool
     extra = [register_adapter(served.settings, "acme", random_adapters["ad2"]) for _ in range(2)]
     served.acme.chat.completions.create(model=served.champion, messages=HELLO, max_tokens=1)
+    answers = []
     for adapter_id in [served.candidate, *extra, served.candidate]:
-        served.acme.chat.completions.create(model=adapter_id, messages=HELLO, max_tokens=1)
+        answer = served.acme.chat.completions.create(
+            model=adapter_id, messages=HELLO, max_tokens=6, temperature=0
+        )
+        if adapter_id == served.candidate:
+            answers.append(answer.choices[0].message.content)
         loaded = pool.loaded("acme")
         assert len(loaded) == 2 and served.champion in loaded and adapter_id in loaded
+    assert answers[0] == answers[1]
 
 
 def test_traceparent_joins_the_clients_trace(served: Served) -> None:
