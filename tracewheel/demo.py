@@ -64,8 +64,8 @@ def _env_int(name: str, default: int) -> int:
 
 
 # The demo's sizes; every one can be changed by its environment variable for a bigger or quicker run.
-ROUND1 = _env_int("TRACEWHEEL_DEMO_ROUND1", 96)  # extraction runs on the base model
-ROUND2 = _env_int("TRACEWHEEL_DEMO_ROUND2", 48)  # extraction runs through the champion / canary
+ROUND1 = _env_int("TRACEWHEEL_DEMO_ROUND1", 80)  # extraction runs on the base model
+ROUND2 = _env_int("TRACEWHEEL_DEMO_ROUND2", 40)  # extraction runs through the champion / canary
 # Order lookups in round 1 (half as many in round 2); half their pages carry an injection.
 LOOKUPS = _env_int("TRACEWHEEL_DEMO_LOOKUPS", 4)
 MAX_STEPS = _env_int("TRACEWHEEL_DEMO_MAX_STEPS", 30)
@@ -134,9 +134,9 @@ batch_size = 32
 max_examples_per_task = 64
 
 [serving]
-# One torch thread: the server generates while the agent, the collector and cycles run beside it, and torch's
-# second thread spin-waiting for a busy core made generation ~3x slower on 2 cores (measured).
-num_threads = 1
+# torch's own thread count (both cores): the server generates while little else runs, and a cycle's evaluation
+# and sampling (which take this setting too) run while the server idles. Prefill, most of the time here, ran 1.55x
+# faster on 2 threads than on 1 on an idle 2-core machine (measured).
 canary_share = 0.5
 canary_min_samples = 8
 canary_check_seconds = 2

@@ -20,9 +20,10 @@ TASK = "order_extraction"
 LOOKUP_TASK = "order_lookup"
 """``tracewheel.task`` of the runs that look an order up with a tool (some pages carry an injection)."""
 
+# Short on purpose: every request, eval example and training row carries it, and on CPU prefill is most of the time.
 SYSTEM_PROMPT = (
-    "You extract orders from customer notes. Reply with one line of JSON and nothing else, with exactly the keys "
-    'sku, qty (a number) and size (S, M, L or XL), for example {"sku": "AB-1234", "qty": 1, "size": "L"}.'
+    'Reply with the order as one line of JSON: {"sku": "AB-1234", "qty": 1, "size": "L"}; qty a number, '
+    "size S, M, L or XL."
 )
 LOOKUP_SYSTEM_PROMPT = (
     "You are a support agent. Look the order up with the tool, then tell the customer its status."

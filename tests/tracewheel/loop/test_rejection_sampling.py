@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -325,6 +326,7 @@ def test_auto_accept_rule_accepts_the_sampled_rows_but_not_redacted_ones(engine,
     assert FLAGGED_REFUSED not in decided.refused
 
 
+@pytest.mark.skipif(shutil.which("bwrap") is None, reason="bubblewrap (bwrap) is not installed")
 def test_an_operator_custom_verifier_runs_in_the_sandbox_and_decides(engine, paths):
     parity = "import json, sys; print(1 if len(json.load(sys.stdin)['text']) % 2 == 0 else 0)"
     curator = CuratorSettings(
