@@ -65,7 +65,7 @@ def _env_int(name: str, default: int) -> int:
 
 # The demo's sizes; every one can be changed by its environment variable for a bigger or quicker run.
 ROUND1 = _env_int("TRACEWHEEL_DEMO_ROUND1", 80)  # extraction runs on the base model
-ROUND2 = _env_int("TRACEWHEEL_DEMO_ROUND2", 40)  # extraction runs through the champion / canary
+ROUND2 = _env_int("TRACEWHEEL_DEMO_ROUND2", 36)  # extraction runs through the champion / canary
 # Order lookups in round 1 (half as many in round 2); half their pages carry an injection.
 LOOKUPS = _env_int("TRACEWHEEL_DEMO_LOOKUPS", 4)
 MAX_STEPS = _env_int("TRACEWHEEL_DEMO_MAX_STEPS", 30)
@@ -126,7 +126,7 @@ enabled = true
 samples_per_prompt = 4
 temperature = 0.8
 max_tokens = 32
-max_prompts = 8
+max_prompts = 6
 
 [evals]
 max_tokens = 32
@@ -435,12 +435,12 @@ def run(demo: Demo) -> int:
             "--min-new-episodes",
             str(trigger),
             "--poll-seconds",
-            "2",
+            "5",
             "--max-cycles",
             "1",
         ],
     )
-    console.print(f"$ tracewheel schedule --min-new-episodes {trigger} --poll-seconds 2 --max-cycles 1 &")
+    console.print(f"$ tracewheel schedule --min-new-episodes {trigger} --poll-seconds 5 --max-cycles 1 &")
     runs2 = home / "round2.jsonl"
     with demo.timed("round 2 traffic + feedback"):
         summary2 = demo.agent(
