@@ -104,13 +104,19 @@ def test_review_in_a_terminal_then_resume(version, tmp_path):
     child.expect(PROMPT)
     child.sendline("e")
     child.expect(r"recorded edited row \(edit\)")
+    # the other SFT rows (the corrected run's, ending in the correction): accept
+    for row in sft[2:]:
+        child.expect(f"sft row {row.row_id}")
+        child.expect(PROMPT)
+        child.sendline("a")
+    decided = 4 + len(sft[2:])
     # 4. first DPO row: reject, then quit
     child.expect(f"dpo row {dpo[0].row_id}")
     child.expect(PROMPT)
     child.sendline("r")
     child.expect(PROMPT)
     child.sendline("q")
-    child.expect(f"stopped; {total - 4} row\\(s\\) left undecided")
+    child.expect(f"stopped; {total - decided} row\\(s\\) left undecided")
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0
@@ -124,7 +130,7 @@ def test_review_in_a_terminal_then_resume(version, tmp_path):
     assert chosen[sft[1].row_id]["decision"] == "edit"
     assert chosen[sft[1].row_id]["edited"]["messages"][-1]["content"] == "EDITED BY REVIEWER"
     assert chosen[dpo[0].row_id]["decision"] == "reject"
-    assert len(chosen) == 4
+    assert len(chosen) == decided
 
     taken = versions.training_rows(d, "acme", v, "sft")
     assert sft[0].data in taken
@@ -134,7 +140,7 @@ def test_review_in_a_terminal_then_resume(version, tmp_path):
 
     # resume: starts at the first undecided row (the second DPO row), skip leaves it undecided
     child = spawn(settings.home, v)
-    child.expect(f"{total - 4} row\\(s\\) to review")
+    child.expect(f"{total - decided} row\\(s\\) to review")
     child.expect(f"dpo row {dpo[1].row_id}")
     child.expect(PROMPT)
     child.sendline("s")
