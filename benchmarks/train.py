@@ -30,7 +30,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import random
 import resource
 import statistics
 import subprocess
@@ -39,6 +38,8 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+from tracewheel.demo_tasks import extraction_tasks
 
 # The repository root: the --side children run ``-m benchmarks.train`` from there.
 ROOT = Path(__file__).resolve().parent.parent
@@ -119,54 +120,13 @@ def long_rows(n: int) -> list[dict[str, Any]]:
     return out
 
 
-EXTRACTION_PROMPT = (
-    "You extract orders from customer notes. Reply with one line of JSON and nothing else, with exactly the keys "
-    'sku, qty (a number) and size (S, M, L or XL), for example {"sku": "AB-1234", "qty": 1, "size": "L"}.'
-)
-_PRODUCTS = [
-    "hoodie",
-    "rain jacket",
-    "wool sweater",
-    "running shorts",
-    "linen shirt",
-    "fleece vest",
-    "polo shirt",
-]
-_SIZES = {"S": ["S", "small"], "M": ["M", "medium"], "L": ["L", "large"], "XL": ["XL", "extra large"]}
-_NUMBERS = ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
-_NOTES = [
-    "I'd like to order {q} {p} (item {k}) in size {s}, please.",
-    "Please send me {q} of the {p}, product code {k}, size {s}.",
-    "Can I get {q}x {k} ({p}) in {s}? Thanks!",
-    "Order request: {p}, SKU {k}. Quantity: {q}. Size: {s}.",
-    "Hello, I want the {p} in {s}. Code is {k} and I need {q}.",
-    "Size {s}, {q} pieces of {k} - the {p} from your catalogue.",
-    "We need {q} {p}s for the team, all {s}. The item number is {k}.",
-    "Add {k} to my order: {q} units, size {s} ({p}).",
-]
-
-
 def short_rows(n: int, seed: int = 0) -> list[dict[str, Any]]:
-    """JSON-extraction rows: system prompt, a customer's note, the order as one line of JSON."""
-    rng = random.Random(seed)
-    out = []
-    for _ in range(n):
-        letters = "ABCDEFGHJKLMNPRSTVWXYZ"
-        sku = f"{rng.choice(letters)}{rng.choice(letters)}-{rng.randint(1000, 9999)}"
-        qty, size = rng.randint(1, 9), rng.choice(list(_SIZES))
-        q = str(qty) if rng.random() < 0.6 else _NUMBERS[qty - 1]
-        note = rng.choice(_NOTES).format(p=rng.choice(_PRODUCTS), k=sku, q=q, s=rng.choice(_SIZES[size]))
-        answer = json.dumps({"sku": sku, "qty": qty, "size": size})
-        out.append(
-            {
-                "messages": [
-                    {"role": "system", "content": EXTRACTION_PROMPT},
-                    {"role": "user", "content": note},
-                    {"role": "assistant", "content": answer},
-                ]
-            }
-        )
-    return out
+    """JSON-extraction rows, the demo's task (``tracewheel/demo_tasks.py``, no PII): system prompt, a customer's
+    note, the order as one line of JSON."""
+    return [
+        {"messages": [*task.messages(), {"role": "assistant", "content": task.answer}]}
+        for task in extraction_tasks(n, seed, pii_share=0.0)
+    ]
 
 
 # Per shape: rows, batch size, learning rate; quick and --full. One epoch, so steps = rows / batch.

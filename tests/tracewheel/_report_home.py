@@ -182,9 +182,10 @@ def _adapter(settings: Any, method: str, version: str, created: datetime) -> str
 
 
 def _eval_run(settings: Any, candidate: str, baseline: str | None, plan: CyclePlan, seed: int) -> Any:
-    from tracewheel.evals.gate import Pair, decide
+    from tracewheel.evals.gate import decide
     from tracewheel.evals.metrics import Generation, Score
     from tracewheel.evals.report import render_report
+    from tracewheel.evals.runner import pairs_of
     from tracewheel.evals.store import EvalRun, ExampleResult, new_run_id, write_run
 
     rng = random.Random(seed)
@@ -219,17 +220,7 @@ def _eval_run(settings: Any, candidate: str, baseline: str | None, plan: CyclePl
                 baseline_score=Score(success=ok["baseline"], how="verifier"),
             )
         )
-    pairs = [
-        Pair(
-            example_id=r.example_id,
-            kind=r.kind,
-            suite=r.suite,
-            cluster=r.cluster,
-            candidate=r.candidate_score.success,
-            baseline=r.baseline_score.success,
-        )
-        for r in results
-    ]
+    pairs = pairs_of(results)
     gate = decide(settings.evals, pairs)
     run = EvalRun(
         run_id=new_run_id() + f"{seed:02d}",
